@@ -107,6 +107,16 @@ public sealed class Pcg64
         SeedFromPool(pool);
     }
 
+    /// <summary>Restarts this generator as <see cref="Derive"/>(<paramref name="seed"/>, <paramref name="stream"/>) would, without allocating.</summary>
+    /// <param name="seed">The run seed.</param>
+    /// <param name="stream">The stream index.</param>
+    public void Reseed(ulong seed, ulong stream)
+    {
+        Span<uint> pool = stackalloc uint[SeedSequence.PoolSize];
+        SeedSequence.ComputePool(seed, [stream], pool);
+        SeedFromPool(pool);
+    }
+
     /// <summary>Reseeds from 128 bits of operating-system entropy, without allocating.</summary>
     internal void ReseedFromOsEntropy()
     {
