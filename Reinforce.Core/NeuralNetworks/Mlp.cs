@@ -1,0 +1,244 @@
+using Reinforce.Numerics;
+using Reinforce.Randomness;
+
+namespace Reinforce.NeuralNetworks;
+
+/// <summary>
+/// A multilayer perceptron: dense layers with one hidden activation between them and a linear
+/// output layer (the logits). The layout is PyTorch's
+/// <c>nn.Sequential(Linear, act, Linear, act, …, Linear)</c>, so dense layer l has the
+/// parameters <c>{2l}.weight</c> [out, in] and <c>{2l}.bias</c> [out], all in one
+/// <see cref="ParameterBuffer"/>.
+/// </summary>
+/// <remarks>
+/// Forward over a batch keeps every layer's pre-activation z and activation a in a
+/// <see cref="MlpWorkspace"/>; backward reads them to apply the chain rule layer by layer:
+/// <code>
+/// forward:   a₀ = x;   z_l = a_{l−1}·W_lᵀ + b_l;   a_l = f(z_l) (hidden);   logits = z_L
+/// backward:  dz_L = ∂L/∂logits
+///            dW_l += dz_lᵀ·a_{l−1};  db_l += Σ_t dz_l;  da_{l−1} = dz_l·W_l;  dz_{l−1} = da_{l−1} ⊙ f′(z_{l−1})
+/// </code>
+/// See docs/backprop.md §mlp.
+/// </remarks>
+public sealed class Mlp
+{
+    private readonly int[] sizes;
+    private readonly MlpWorkspace singleState;
+
+    /// <summary>
+    /// Creates a network with the given layer sizes (input, hidden…, output) and hidden activation.
+    /// Parameters start at zero; call <see cref="Initialize"/>.
+    /// </summary>
+    public Mlp(IReadOnlyList<int> layerSizes, Activation hiddenActivation)
+    {
+        ArgumentNullException.ThrowIfNull(layerSizes);
+        if (layerSizes.Count < 2)
+        {
+            throw new ArgumentException($"An MLP needs at least an input and an output size; got {layerSizes.Count} size(s).", nameof(layerSizes));
+        }
+        for (int i = 0; i < layerSizes.Count; i++)
+        {
+            if (layerSizes[i] <= 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(layerSizes), $"Layer size {i} is {layerSizes[i]}; every size must be ≥ 1.");
+            }
+        }
+        sizes = [.. layerSizes];
+        HiddenActivation = hiddenActivation;
+        var tensors = new List<(string, int[])>();
+        for (int l = 0; l < LayerCount; l++)
+        {
+            tensors.Add((WeightName(l), [sizes[l + 1], sizes[l]]));
+            tensors.Add((BiasName(l), [sizes[l + 1]]));
+        }
+        Parameters = new ParameterBuffer(tensors);
+        singleState = new MlpWorkspace(this, 1);
+    }
+
+    /// <summary>The sizes: input, hidden layers, output.</summary>
+    public IReadOnlyList<int> LayerSizes => sizes;
+
+    /// <summary>The activation after every hidden layer (the output layer is linear).</summary>
+    public Activation HiddenActivation { get; }
+
+    /// <summary>Number of dense layers.</summary>
+    public int LayerCount => sizes.Length - 1;
+
+    /// <summary>Input width.</summary>
+    public int InputSize => sizes[0];
+
+    /// <summary>Output width (number of logits).</summary>
+    public int OutputSize => sizes[^1];
+
+    /// <summary>Parameters and gradients, by PyTorch name.</summary>
+    public ParameterBuffer Parameters { get; }
+
+    /// <summary>The <c>nn.Sequential</c> name of dense layer <paramref name="layer"/>'s weight: <c>{2·layer}.weight</c>.</summary>
+    public static string WeightName(int layer) => $"{2 * layer}.weight";
+
+    /// <summary>The <c>nn.Sequential</c> name of dense layer <paramref name="layer"/>'s bias: <c>{2·layer}.bias</c>.</summary>
+    public static string BiasName(int layer) => $"{2 * layer}.bias";
+
+    internal ParameterTensor WeightTensor(int layer) => Parameters.Tensors[2 * layer];
+
+    internal ParameterTensor BiasTensor(int layer) => Parameters.Tensors[2 * layer + 1];
+
+    /// <summary>Draws fresh parameters, layer by layer (weight then bias), from <paramref name="rng"/>.</summary>
+    public void Initialize(WeightInitialization initialization, Pcg64 rng)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        for (int l = 0; l < LayerCount; l++)
+        {
+            initialization.Fill(sizes[l], sizes[l + 1], rng,
+                ParameterBuffer.View(Parameters.Values, WeightTensor(l)),
+                ParameterBuffer.View(Parameters.Values, BiasTensor(l)));
+        }
+    }
+
+    /// <summary>A workspace for batches of up to <paramref name="capacity"/> rows (it grows on demand).</summary>
+    public MlpWorkspace CreateWorkspace(int capacity) => new(this, capacity);
+
+    /// <summary>
+    /// Forward for one state into <paramref name="output"/>, using a workspace owned by this
+    /// network: convenient, allocation-free, but not for use from several threads at once
+    /// (give each thread its own <see cref="MlpWorkspace"/> and use the batched overload).
+    /// </summary>
+    public void Forward(ReadOnlySpan<float> input, Span<float> output) => Forward(input, 1, singleState, output);
+
+    /// <summary>
+    /// Forward for a batch: <paramref name="inputs"/> is (T, in), <paramref name="outputs"/> is
+    /// (T, out). The activations stay in <paramref name="workspace"/> for <see cref="Backward"/>.
+    /// </summary>
+    public void Forward(ReadOnlySpan<float> inputs, int batch, MlpWorkspace workspace, Span<float> outputs)
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
+        workspace.CheckOwner(this);
+        if (batch < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(batch), batch, "The batch size must be ≥ 0.");
+        }
+        Guard.MatrixShape(inputs.Length, batch, InputSize, nameof(inputs));
+        Guard.MatrixShape(outputs.Length, batch, OutputSize, nameof(outputs));
+        workspace.EnsureCapacity(batch);
+        workspace.Batch = batch;
+        inputs.CopyTo(workspace.Activation(0, batch));
+        float[] values = Parameters.Values;
+        for (int l = 0; l < LayerCount; l++)
+        {
+            Span<float> z = workspace.PreActivation(l + 1, batch);
+            Dense.Forward(workspace.Activation(l, batch), ParameterBuffer.View(values, WeightTensor(l)),
+                ParameterBuffer.View(values, BiasTensor(l)), batch, z);
+            if (l < LayerCount - 1)
+            {
+                HiddenActivation.Forward(z, workspace.Activation(l + 1, batch));
+            }
+        }
+        workspace.PreActivation(LayerCount, batch).CopyTo(outputs);
+    }
+
+    /// <summary>
+    /// Backward for the batch of the last <see cref="Forward(ReadOnlySpan{float}, int, MlpWorkspace, Span{float})"/>
+    /// with this workspace: <paramref name="outputGradients"/> is ∂L/∂logits, (T, out). Adds
+    /// ∂L/∂θ to <see cref="ParameterBuffer.Gradients"/> (zero them first for a fresh gradient).
+    /// </summary>
+    public void Backward(ReadOnlySpan<float> outputGradients, MlpWorkspace workspace)
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
+        workspace.CheckOwner(this);
+        int batch = workspace.Batch;
+        Guard.MatrixShape(outputGradients.Length, batch, OutputSize, nameof(outputGradients));
+        float[] values = Parameters.Values, gradients = Parameters.Gradients;
+        Span<float> dz = workspace.GradientA(OutputSize * batch);
+        outputGradients.CopyTo(dz);
+        for (int l = LayerCount - 1; l >= 0; l--)
+        {
+            // da_{l−1} = dz_l·W_l is only needed below the first layer.
+            Span<float> da = l > 0 ? workspace.GradientB(sizes[l] * batch) : [];
+            Dense.Backward(workspace.Activation(l, batch), ParameterBuffer.View(values, WeightTensor(l)), dz, batch,
+                ParameterBuffer.View(gradients, WeightTensor(l)), ParameterBuffer.View(gradients, BiasTensor(l)), da);
+            if (l > 0)
+            {
+                // dz_{l−1} = da_{l−1} ⊙ f′(z_{l−1}), written in place, then the two gradient buffers swap roles.
+                HiddenActivation.Backward(workspace.PreActivation(l, batch), workspace.Activation(l, batch), da, da);
+                workspace.SwapGradients();
+                dz = workspace.GradientA(sizes[l] * batch);
+            }
+        }
+    }
+}
+
+/// <summary>
+/// The buffers of one forward/backward pass: every layer's pre-activation z and activation a for
+/// up to <see cref="Capacity"/> rows, and two gradient buffers. Reused across updates; it grows
+/// (allocates) only when a batch is larger than any before.
+/// </summary>
+public sealed class MlpWorkspace
+{
+    private readonly Mlp owner;
+    private readonly int maxWidth;
+    private float[][] preActivations = [];
+    private float[][] activations = [];
+    private float[] gradientA = [], gradientB = [];
+
+    internal MlpWorkspace(Mlp owner, int capacity)
+    {
+        this.owner = owner;
+        maxWidth = owner.LayerSizes.Max();
+        Allocate(Math.Max(1, capacity));
+    }
+
+    /// <summary>Rows the buffers hold without growing.</summary>
+    public int Capacity { get; private set; }
+
+    /// <summary>Rows of the last forward pass.</summary>
+    public int Batch { get; internal set; }
+
+    /// <summary>The activation a_l of the last forward pass, (T, size_l); a₀ is the input.</summary>
+    public ReadOnlySpan<float> Activations(int layer) => Activation(layer, Batch);
+
+    /// <summary>The pre-activation z_l of the last forward pass, (T, size_l), for l ≥ 1; z_L are the logits.</summary>
+    public ReadOnlySpan<float> PreActivations(int layer) => PreActivation(layer, Batch);
+
+    internal void CheckOwner(Mlp network)
+    {
+        if (!ReferenceEquals(owner, network))
+        {
+            throw new ArgumentException("This workspace was created by another network.", "workspace");
+        }
+    }
+
+    internal void EnsureCapacity(int batch)
+    {
+        if (batch > Capacity)
+        {
+            Allocate(Math.Max(batch, Capacity + Capacity / 2));
+        }
+    }
+
+    private void Allocate(int capacity)
+    {
+        IReadOnlyList<int> sizes = owner.LayerSizes;
+        preActivations = new float[sizes.Count][];
+        activations = new float[sizes.Count][];
+        for (int l = 0; l < sizes.Count; l++)
+        {
+            preActivations[l] = l == 0 ? [] : new float[sizes[l] * capacity];
+            // Hidden layers get their own activation buffer; the input is copied into a₀;
+            // the output layer is linear, so a_L is never stored.
+            activations[l] = l == sizes.Count - 1 ? [] : new float[sizes[l] * capacity];
+        }
+        gradientA = new float[maxWidth * capacity];
+        gradientB = new float[maxWidth * capacity];
+        Capacity = capacity;
+    }
+
+    internal Span<float> PreActivation(int layer, int batch) => preActivations[layer].AsSpan(0, owner.LayerSizes[layer] * batch);
+
+    internal Span<float> Activation(int layer, int batch) => activations[layer].AsSpan(0, owner.LayerSizes[layer] * batch);
+
+    internal Span<float> GradientA(int length) => gradientA.AsSpan(0, length);
+
+    internal Span<float> GradientB(int length) => gradientB.AsSpan(0, length);
+
+    internal void SwapGradients() => (gradientA, gradientB) = (gradientB, gradientA);
+}
