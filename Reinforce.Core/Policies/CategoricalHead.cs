@@ -1,0 +1,180 @@
+using Reinforce.Randomness;
+
+namespace Reinforce.Policies;
+
+/// <summary>
+/// A categorical distribution over K actions from K logits z: π(a|s) = softmax(z)ₐ. Everything is
+/// computed from the numerically stable log-softmax; probabilities come from it, never the other
+/// way round. See docs/backprop.md §categorical.
+/// </summary>
+public sealed class CategoricalHead : PolicyHead
+{
+    /// <summary>The largest K the head handles (per-row scratch lives on the stack).</summary>
+    public const int MaxActions = 256;
+
+    /// <summary>A head over <paramref name="actionCount"/> actions.</summary>
+    public CategoricalHead(int actionCount)
+    {
+        if (actionCount is < 1 or > MaxActions)
+        {
+            throw new ArgumentOutOfRangeException(nameof(actionCount), actionCount, $"A categorical head needs 1..{MaxActions} actions.");
+        }
+        ActionCount = actionCount;
+    }
+
+    /// <inheritdoc/>
+    public override string Name => "categorical";
+
+    /// <inheritdoc/>
+    public override int ActionCount { get; }
+
+    /// <inheritdoc/>
+    public override int OutputSize => ActionCount;
+
+    /// <summary>
+    /// log softmax(z)ⱼ = (zⱼ − m) − log Σₖ exp(zₖ − m) with m = maxₖ zₖ. Subtracting the max keeps
+    /// every exponent ≤ 0, so nothing overflows and the sum is at least 1 (its log is finite).
+    /// <paramref name="logProbabilities"/> may be <paramref name="logits"/>.
+    /// </summary>
+    public static void LogSoftmax(ReadOnlySpan<float> logits, Span<float> logProbabilities)
+    {
+        if (logits.Length != logProbabilities.Length || logits.IsEmpty)
+        {
+            throw new ArgumentException("'logProbabilities' must have the (non-zero) length of 'logits'.", nameof(logProbabilities));
+        }
+        float max = logits[0];
+        for (int j = 1; j < logits.Length; j++)
+        {
+            max = MathF.Max(max, logits[j]);
+        }
+        float sum = 0f;
+        for (int j = 0; j < logits.Length; j++)
+        {
+            sum += MathF.Exp(logits[j] - max);
+        }
+        float logSum = MathF.Log(sum);
+        for (int j = 0; j < logits.Length; j++)
+        {
+            logProbabilities[j] = logits[j] - max - logSum;
+        }
+    }
+
+    /// <summary>softmax(z)ⱼ = exp(log softmax(z)ⱼ).</summary>
+    public static void Softmax(ReadOnlySpan<float> logits, Span<float> probabilities)
+    {
+        LogSoftmax(logits, probabilities);
+        for (int j = 0; j < probabilities.Length; j++)
+        {
+            probabilities[j] = MathF.Exp(probabilities[j]);
+        }
+    }
+
+    /// <summary>H = −Σⱼ pⱼ·log pⱼ from log-probabilities (a term with pⱼ = 0 contributes 0).</summary>
+    public static float EntropyFromLogProbabilities(ReadOnlySpan<float> logProbabilities)
+    {
+        float entropy = 0f;
+        foreach (float logP in logProbabilities)
+        {
+            float p = MathF.Exp(logP);
+            if (p > 0f)
+            {
+                entropy -= p * logP;
+            }
+        }
+        return entropy;
+    }
+
+    /// <summary>
+    /// Samples by inversion: u uniform in [0, 1), the first action whose cumulative probability
+    /// exceeds u (cumulated in double). Actions of probability 0 are never chosen.
+    /// </summary>
+    public override int Sample(ReadOnlySpan<float> output, Pcg64 rng)
+    {
+        CheckOutput(output);
+        Span<float> logP = stackalloc float[ActionCount];
+        LogSoftmax(output, logP);
+        double u = rng.NextDouble();
+        double cumulative = 0;
+        int last = 0;
+        for (int j = 0; j < ActionCount; j++)
+        {
+            double p = Math.Exp(logP[j]);
+            if (p > 0)
+            {
+                cumulative += p;
+                last = j;
+                if (u < cumulative)
+                {
+                    return j;
+                }
+            }
+        }
+        return last; // u fell in the rounding gap above Σp: the last action with p > 0
+    }
+
+    /// <inheritdoc/>
+    public override int Greedy(ReadOnlySpan<float> output)
+    {
+        CheckOutput(output);
+        int best = 0;
+        for (int j = 1; j < output.Length; j++)
+        {
+            if (output[j] > output[best])
+            {
+                best = j;
+            }
+        }
+        return best;
+    }
+
+    /// <inheritdoc/>
+    public override float LogProbability(ReadOnlySpan<float> output, int action)
+    {
+        CheckOutput(output);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)action, (uint)ActionCount, nameof(action));
+        Span<float> logP = stackalloc float[ActionCount];
+        LogSoftmax(output, logP);
+        return logP[action];
+    }
+
+    /// <inheritdoc/>
+    public override float Entropy(ReadOnlySpan<float> output)
+    {
+        CheckOutput(output);
+        Span<float> logP = stackalloc float[ActionCount];
+        LogSoftmax(output, logP);
+        return EntropyFromLogProbabilities(logP);
+    }
+
+    /// <summary>
+    /// With p = softmax(z), the two gradients (docs/backprop.md §categorical):
+    /// <code>
+    /// ∂(−w·log pₐ)/∂zⱼ = w·(pⱼ − [j = a])
+    /// ∂(−β·H)/∂zⱼ     = β·pⱼ·(log pⱼ + H)          since ∂H/∂zⱼ = −pⱼ·(log pⱼ + H)
+    /// dzⱼ = (w·(pⱼ − [j = a]) + β·pⱼ·(log pⱼ + H)) / N
+    /// </code>
+    /// </summary>
+    protected override (float LogProbability, float Entropy) RowGradient(ReadOnlySpan<float> output, int action, float weight,
+        float entropyCoefficient, float inverseN, Span<float> outputGradient)
+    {
+        Span<float> logP = stackalloc float[ActionCount];
+        LogSoftmax(output, logP);
+        float entropy = EntropyFromLogProbabilities(logP);
+        for (int j = 0; j < ActionCount; j++)
+        {
+            float p = MathF.Exp(logP[j]);
+            float policy = weight * (j == action ? p - 1f : p);
+            float entropyTerm = p > 0f ? entropyCoefficient * p * (logP[j] + entropy) : 0f;
+            outputGradient[j] = (policy + entropyTerm) * inverseN;
+        }
+        return (logP[action], entropy);
+    }
+
+    private void CheckOutput(ReadOnlySpan<float> output)
+    {
+        if (output.Length != ActionCount)
+        {
+            throw new ArgumentException($"The categorical head reads {ActionCount} logits; got {output.Length}.", nameof(output));
+        }
+    }
+}

@@ -1,0 +1,121 @@
+using Reinforce.NeuralNetworks;
+using Reinforce.Randomness;
+
+namespace Reinforce.Policies;
+
+/// <summary>
+/// A stochastic policy π_θ(a|s): an <see cref="Mlp"/> that maps a state to the head's outputs and
+/// a <see cref="PolicyHead"/> that turns them into a distribution over actions. This is the
+/// public surface for acting, for log-probabilities of a batch, and for the REINFORCE loss and
+/// its gradient with respect to every named parameter.
+/// </summary>
+/// <remarks>Not thread-safe: it owns one workspace. Parallel rollouts give each worker its own
+/// <see cref="MlpWorkspace"/> and call <see cref="Mlp.Forward(ReadOnlySpan{float}, int, MlpWorkspace, Span{float})"/>.</remarks>
+public sealed class Policy
+{
+    private readonly MlpWorkspace workspace;
+    private float[] outputs = [];
+    private float[] outputGradients = [];
+
+    /// <summary>Pairs a network with a head whose <see cref="PolicyHead.OutputSize"/> matches the network's output.</summary>
+    public Policy(Mlp network, PolicyHead head)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(head);
+        if (network.OutputSize != head.OutputSize)
+        {
+            throw new ArgumentException($"The {head.Name} head reads {head.OutputSize} output(s) per state; the network has {network.OutputSize}.", nameof(head));
+        }
+        Network = network;
+        Head = head;
+        workspace = network.CreateWorkspace(1);
+    }
+
+    /// <summary>
+    /// Builds observation → hidden… → head outputs with the given activation, initialised from
+    /// <paramref name="rng"/> (PyTorch's <c>nn.Linear</c> default unless told otherwise).
+    /// </summary>
+    public static Policy Create(int observationSize, IReadOnlyList<int> hiddenSizes, Activation hiddenActivation, PolicyHead head,
+        Pcg64 rng, WeightInitialization initialization = WeightInitialization.PyTorch)
+    {
+        ArgumentNullException.ThrowIfNull(hiddenSizes);
+        ArgumentNullException.ThrowIfNull(head);
+        var network = new Mlp([observationSize, .. hiddenSizes, head.OutputSize], hiddenActivation);
+        network.Initialize(initialization, rng);
+        return new Policy(network, head);
+    }
+
+    /// <summary>The network.</summary>
+    public Mlp Network { get; }
+
+    /// <summary>The head.</summary>
+    public PolicyHead Head { get; }
+
+    /// <summary>Parameters and gradients by PyTorch name (<c>0.weight</c>, <c>0.bias</c>, <c>2.weight</c>, …).</summary>
+    public ParameterBuffer Parameters => Network.Parameters;
+
+    /// <summary>Samples a ~ π(·|s) for one observation.</summary>
+    public int Act(ReadOnlySpan<float> observation, Pcg64 rng)
+    {
+        Span<float> output = stackalloc float[Head.OutputSize];
+        Network.Forward(observation, output);
+        return Head.Sample(output, rng);
+    }
+
+    /// <summary>The greedy action argmaxₐ π(a|s) for one observation.</summary>
+    public int ActGreedy(ReadOnlySpan<float> observation)
+    {
+        Span<float> output = stackalloc float[Head.OutputSize];
+        Network.Forward(observation, output);
+        return Head.Greedy(output);
+    }
+
+    /// <summary>The network outputs (logits) for a batch: <paramref name="states"/> is (T, obs), <paramref name="logits"/> is (T, <see cref="PolicyHead.OutputSize"/>).</summary>
+    public void Logits(ReadOnlySpan<float> states, int batch, Span<float> logits) => Network.Forward(states, batch, workspace, logits);
+
+    /// <summary>log π(aᵢ|sᵢ) for a batch of states (T, obs) and actions (T).</summary>
+    public void LogProbabilities(ReadOnlySpan<float> states, ReadOnlySpan<int> actions, Span<float> logProbabilities)
+    {
+        int batch = actions.Length;
+        if (logProbabilities.Length != batch)
+        {
+            throw new ArgumentException($"'logProbabilities' has {logProbabilities.Length} entries; one per action ({batch}) is needed.", nameof(logProbabilities));
+        }
+        Span<float> output = Outputs(batch);
+        Logits(states, batch, output);
+        int width = Head.OutputSize;
+        for (int i = 0; i < batch; i++)
+        {
+            logProbabilities[i] = Head.LogProbability(output.Slice(i * width, width), actions[i]);
+        }
+    }
+
+    /// <summary>
+    /// Forward, loss and backward for one batch:
+    /// L = −(1/N)·Σ wᵢ·log π(aᵢ|sᵢ) − β·(1/N)·Σ H(π(·|sᵢ)). Adds ∂L/∂θ to the gradients (like
+    /// PyTorch's <c>loss.backward()</c>, gradients accumulate: call
+    /// <see cref="ParameterBuffer.ZeroGradients"/> first for a fresh gradient) and returns L.
+    /// </summary>
+    public PolicyLoss AccumulateGradients(ReadOnlySpan<float> states, ReadOnlySpan<int> actions, ReadOnlySpan<float> weights,
+        float entropyCoefficient, LossReduction reduction = LossReduction.Mean)
+    {
+        int batch = actions.Length;
+        Span<float> output = Outputs(batch);
+        Logits(states, batch, output);
+        Span<float> gradient = outputGradients.AsSpan(0, output.Length);
+        var loss = Head.LossAndGradient(output, actions, weights, entropyCoefficient, reduction, gradient);
+        Network.Backward(gradient, workspace);
+        return loss;
+    }
+
+    private Span<float> Outputs(int batch)
+    {
+        int length = batch * Head.OutputSize;
+        if (outputs.Length < length)
+        {
+            outputs = new float[length];
+            outputGradients = new float[length];
+        }
+        return outputs.AsSpan(0, length);
+    }
+}

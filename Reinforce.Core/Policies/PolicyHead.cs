@@ -1,0 +1,117 @@
+using Reinforce.Randomness;
+
+namespace Reinforce.Policies;
+
+/// <summary>How the per-step terms of the loss are combined.</summary>
+public enum LossReduction
+{
+    /// <summary>Divide the sum over the batch's N steps by N (Spinning Up, the practical-RL notebook, Keras).</summary>
+    Mean,
+
+    /// <summary>Sum over the batch's steps (PyTorch's <c>reinforce.py</c>: <c>torch.cat(policy_loss).sum()</c>).</summary>
+    Sum,
+}
+
+/// <summary>The loss of a batch and what it is made of.</summary>
+/// <param name="Loss">L = −(1/N)·Σ wᵢ·log π(aᵢ|sᵢ) − β·(1/N)·Σ H(π(·|sᵢ)) (N = 1 for <see cref="LossReduction.Sum"/>).</param>
+/// <param name="PolicyTerm">−(1/N)·Σ wᵢ·log π(aᵢ|sᵢ) alone.</param>
+/// <param name="MeanEntropy">(1/T)·Σ H(π(·|sᵢ)) over the T rows (always a mean, whatever the reduction).</param>
+public readonly record struct PolicyLoss(double Loss, double PolicyTerm, double MeanEntropy);
+
+/// <summary>
+/// The distribution a policy network's outputs define over actions, with everything REINFORCE
+/// needs of it: sampling, the greedy action, log π(a|s), the entropy, and the gradient of the
+/// loss with respect to the network's outputs. See docs/backprop.md §heads.
+/// </summary>
+public abstract class PolicyHead
+{
+    /// <summary>Names accepted by <see cref="Create"/>.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["categorical", "bernoulli"];
+
+    /// <summary>Creates "categorical" (softmax over one logit per action) or "bernoulli" (one sigmoid logit, two actions).</summary>
+    public static PolicyHead Create(string name, int actionCount) => name.ToLowerInvariant() switch
+    {
+        "categorical" or "softmax" => new CategoricalHead(actionCount),
+        "bernoulli" or "sigmoid" => actionCount == 2
+            ? new BernoulliHead()
+            : throw new ArgumentException($"The bernoulli head needs exactly 2 actions; the environment has {actionCount}.", nameof(actionCount)),
+        _ => throw new ArgumentException($"Unknown policy head '{name}'; accepted: {string.Join(", ", Names)}.", nameof(name)),
+    };
+
+    /// <summary>The canonical name ("categorical" or "bernoulli").</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Number of actions.</summary>
+    public abstract int ActionCount { get; }
+
+    /// <summary>Network outputs per state this head reads (K logits, or 1 for Bernoulli).</summary>
+    public abstract int OutputSize { get; }
+
+    /// <summary>Draws an action from π(·|s) with the library's generator.</summary>
+    public abstract int Sample(ReadOnlySpan<float> output, Pcg64 rng);
+
+    /// <summary>The most probable action (the first one on ties).</summary>
+    public abstract int Greedy(ReadOnlySpan<float> output);
+
+    /// <summary>log π(a|s) for one state.</summary>
+    public abstract float LogProbability(ReadOnlySpan<float> output, int action);
+
+    /// <summary>H(π(·|s)) = −Σ_a π(a|s)·log π(a|s) for one state.</summary>
+    public abstract float Entropy(ReadOnlySpan<float> output);
+
+    /// <summary>
+    /// The loss of a batch and its gradient with respect to the outputs:
+    /// <code>
+    /// L = −(1/N)·Σᵢ wᵢ·log π(aᵢ|sᵢ) − β·(1/N)·Σᵢ H(π(·|sᵢ))
+    /// </code>
+    /// <paramref name="outputs"/> is (T, <see cref="OutputSize"/>), <paramref name="actions"/>
+    /// and <paramref name="weights"/> have T entries, N is T for <see cref="LossReduction.Mean"/>
+    /// and 1 for <see cref="LossReduction.Sum"/>. ∂L/∂outputs is written (not added) to
+    /// <paramref name="outputGradients"/>.
+    /// </summary>
+    public PolicyLoss LossAndGradient(ReadOnlySpan<float> outputs, ReadOnlySpan<int> actions, ReadOnlySpan<float> weights,
+        float entropyCoefficient, LossReduction reduction, Span<float> outputGradients)
+    {
+        int rows = actions.Length;
+        if (weights.Length != rows)
+        {
+            throw new ArgumentException($"'weights' has {weights.Length} entries; one per action ({rows}) is needed.", nameof(weights));
+        }
+        if (outputs.Length != rows * OutputSize || outputGradients.Length != rows * OutputSize)
+        {
+            throw new ArgumentException($"'outputs' and 'outputGradients' must be ({rows}, {OutputSize}) = {rows * OutputSize} floats; got {outputs.Length} and {outputGradients.Length}.", nameof(outputs));
+        }
+        if (!float.IsFinite(entropyCoefficient))
+        {
+            throw new ArgumentOutOfRangeException(nameof(entropyCoefficient), entropyCoefficient, "The entropy coefficient must be finite.");
+        }
+        if (rows == 0)
+        {
+            return new PolicyLoss(0, 0, 0);
+        }
+        float inverseN = reduction == LossReduction.Mean ? 1f / rows : 1f;
+        double policySum = 0, entropySum = 0;
+        for (int i = 0; i < rows; i++)
+        {
+            int action = actions[i];
+            if ((uint)action >= (uint)ActionCount)
+            {
+                throw new ArgumentOutOfRangeException(nameof(actions), $"actions[{i}] is {action}; actions are 0..{ActionCount - 1}.");
+            }
+            var (logProbability, entropy) = RowGradient(outputs.Slice(i * OutputSize, OutputSize), action, weights[i],
+                entropyCoefficient, inverseN, outputGradients.Slice(i * OutputSize, OutputSize));
+            policySum += weights[i] * (double)logProbability;
+            entropySum += entropy;
+        }
+        double policyTerm = -policySum * inverseN;
+        double loss = policyTerm - entropyCoefficient * entropySum * inverseN;
+        return new PolicyLoss(loss, policyTerm, entropySum / rows);
+    }
+
+    /// <summary>
+    /// One row of <see cref="LossAndGradient"/>: writes ∂Lᵢ/∂output for
+    /// Lᵢ = (−w·log π(a|s) − β·H(π(·|s)))·inverseN, returns log π(a|s) and H.
+    /// </summary>
+    protected abstract (float LogProbability, float Entropy) RowGradient(ReadOnlySpan<float> output, int action, float weight,
+        float entropyCoefficient, float inverseN, Span<float> outputGradient);
+}
