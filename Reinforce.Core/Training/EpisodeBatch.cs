@@ -1,0 +1,108 @@
+namespace Reinforce.Training;
+
+/// <summary>
+/// The steps of one update's episodes, back to back: observations (T, obs), actions, rewards and
+/// the per-step weights, with where each episode starts. Buffers are reused across updates and
+/// grow (allocate) only when a batch is longer than any before.
+/// </summary>
+public sealed class EpisodeBatch
+{
+    private readonly int observationSize;
+    private float[] observations;
+    private int[] actions;
+    private float[] rewards;
+    private float[] weights;
+    private int[] episodeStarts;
+    private double[] episodeReturns;
+    private int[] episodeLengths;
+
+    internal EpisodeBatch(int observationSize, int stepCapacity, int episodeCapacity)
+    {
+        this.observationSize = observationSize;
+        stepCapacity = Math.Max(stepCapacity, 1);
+        episodeCapacity = Math.Max(episodeCapacity, 1);
+        observations = new float[stepCapacity * observationSize];
+        actions = new int[stepCapacity];
+        rewards = new float[stepCapacity];
+        weights = new float[stepCapacity];
+        episodeStarts = new int[episodeCapacity + 1];
+        episodeReturns = new double[episodeCapacity];
+        episodeLengths = new int[episodeCapacity];
+    }
+
+    /// <summary>Steps in the batch.</summary>
+    public int Steps { get; private set; }
+
+    /// <summary>Complete episodes in the batch.</summary>
+    public int Episodes { get; private set; }
+
+    /// <summary>Observations, (Steps, obs).</summary>
+    public Span<float> Observations => observations.AsSpan(0, Steps * observationSize);
+
+    /// <summary>Actions taken.</summary>
+    public Span<int> Actions => actions.AsSpan(0, Steps);
+
+    /// <summary>Rewards received.</summary>
+    public Span<float> Rewards => rewards.AsSpan(0, Steps);
+
+    /// <summary>Per-step weights of the loss (returns after baseline and normalisation).</summary>
+    public Span<float> Weights => weights.AsSpan(0, Steps);
+
+    /// <summary>Undiscounted return of each episode.</summary>
+    public ReadOnlyMemory<double> EpisodeReturns => episodeReturns.AsMemory(0, Episodes);
+
+    /// <summary>Length of each episode.</summary>
+    public ReadOnlyMemory<int> EpisodeLengths => episodeLengths.AsMemory(0, Episodes);
+
+    /// <summary>The step range [start, start + length) of episode <paramref name="episode"/>.</summary>
+    public Range EpisodeRange(int episode) => episodeStarts[episode]..episodeStarts[episode + 1];
+
+    internal void Clear()
+    {
+        Steps = 0;
+        Episodes = 0;
+        episodeStarts[0] = 0;
+    }
+
+    /// <summary>The observation row to fill for the next step.</summary>
+    internal Span<float> NextObservation()
+    {
+        if (Steps == actions.Length)
+        {
+            int capacity = actions.Length * 2;
+            Array.Resize(ref observations, capacity * observationSize);
+            Array.Resize(ref actions, capacity);
+            Array.Resize(ref rewards, capacity);
+            Array.Resize(ref weights, capacity);
+        }
+        return observations.AsSpan(Steps * observationSize, observationSize);
+    }
+
+    internal void CommitStep(int action, float reward)
+    {
+        actions[Steps] = action;
+        rewards[Steps] = reward;
+        Steps++;
+    }
+
+    internal void EndEpisode()
+    {
+        if (Episodes + 1 == episodeStarts.Length)
+        {
+            int capacity = episodeReturns.Length * 2;
+            Array.Resize(ref episodeStarts, capacity + 1);
+            Array.Resize(ref episodeReturns, capacity);
+            Array.Resize(ref episodeLengths, capacity);
+        }
+        int start = episodeStarts[Episodes];
+        double total = 0;
+        for (int t = start; t < Steps; t++)
+        {
+            total += rewards[t];
+        }
+        episodeReturns[Episodes] = total;
+        episodeLengths[Episodes] = Steps - start;
+        Episodes++;
+        episodeStarts[Episodes] = Steps;
+    }
+}

@@ -1,0 +1,272 @@
+using System.Diagnostics;
+using Reinforce.Environments;
+using Reinforce.NeuralNetworks;
+using Reinforce.Numerics;
+using Reinforce.Optimizers;
+using Reinforce.Policies;
+using Reinforce.Randomness;
+using Reinforce.Returns;
+
+namespace Reinforce.Training;
+
+/// <summary>
+/// REINFORCE (Williams, 1992): roll out episodes with the current policy, weight every step's
+/// log π(aₜ|sₜ) by its return, and take one optimizer step on
+/// <code>
+/// L(θ) = −(1/N)·Σₜ wₜ·log π_θ(aₜ|sₜ) − β·(1/N)·Σₜ H(π_θ(·|sₜ))
+/// </code>
+/// whose gradient is the REINFORCE estimate of −∇J(θ) (docs/policy-gradient.md).
+/// </summary>
+/// <remarks>
+/// <para><b>Determinism.</b> The initial weights come from <c>Pcg64(seed)</c>; episode k of the
+/// run (counting from 0) uses its own stream <c>Pcg64.Derive(seed, k)</c>: its first draw seeds
+/// the environment's reset, the rest sample the actions. An episode therefore depends only on
+/// the seed, its index and the weights, never on which worker ran it or when — the same seed
+/// gives the same run bit for bit, whatever <see cref="TrainerOptions.Threads"/> is.</para>
+/// <para><b>Allocation.</b> Rollout, forward, backward and the optimizer step reuse buffers; in
+/// steady state an update allocates nothing.</para>
+/// </remarks>
+public sealed class ReinforceTrainer
+{
+    private readonly MlpWorkspace rolloutWorkspace;
+    private readonly MlpWorkspace batchWorkspace;
+    private readonly Pcg64 episodeRng = new(0);
+    private readonly EpisodeBatch batch;
+    private readonly float[] observation;
+    private readonly float[] rolloutOutput;
+    private float[] outputs = [];
+    private float[] outputGradients = [];
+    private readonly int maxEpisodeSteps;
+
+    /// <summary>
+    /// Builds the environment, the policy (initialised from the seed) and the optimizer.
+    /// <paramref name="environmentFactory"/> replaces the CartPole that <paramref name="options"/>
+    /// describes by any discrete-action environment with a time limit.
+    /// </summary>
+    public ReinforceTrainer(TrainerOptions options, Func<IEnvironment>? environmentFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        Options = options;
+        Environment = environmentFactory is null
+            ? CartPole.Create(options.EnvironmentId, options.Integrator, options.SuttonBartoReward, options.MaxEpisodeSteps)
+            : environmentFactory();
+        maxEpisodeSteps = options.MaxEpisodeSteps ?? Environment.MaxEpisodeSteps
+            ?? throw new ArgumentException($"Environment {Environment.Id} has no time limit; set {nameof(TrainerOptions.MaxEpisodeSteps)}.", nameof(options));
+        var head = PolicyHead.Create(options.Head, Environment.ActionCount);
+        Policy = Policy.Create(Environment.ObservationSize, options.HiddenSizes, options.HiddenActivation, head,
+            new Pcg64(options.Seed), options.Initialization);
+        Optimizer = Optimizers.Optimizer.Create(options.Optimizer, Policy.Parameters.Length, options.LearningRate);
+        rolloutWorkspace = Policy.Network.CreateWorkspace(1);
+        batchWorkspace = Policy.Network.CreateWorkspace(options.BatchSteps ?? maxEpisodeSteps * options.BatchEpisodes);
+        batch = new EpisodeBatch(Environment.ObservationSize, options.BatchSteps ?? maxEpisodeSteps, options.BatchEpisodes);
+        observation = new float[Environment.ObservationSize];
+        rolloutOutput = new float[head.OutputSize];
+        RunningReward = options.RunningRewardStart;
+    }
+
+    /// <summary>The run's configuration.</summary>
+    public TrainerOptions Options { get; }
+
+    /// <summary>The environment the episodes run in.</summary>
+    public IEnvironment Environment { get; }
+
+    /// <summary>The policy being trained.</summary>
+    public Policy Policy { get; }
+
+    /// <summary>The optimizer, with its state.</summary>
+    public Optimizer Optimizer { get; }
+
+    /// <summary>The last update's batch (valid until the next update).</summary>
+    public EpisodeBatch LastBatch => batch;
+
+    /// <summary>Updates completed.</summary>
+    public int UpdatesCompleted { get; private set; }
+
+    /// <summary>Episodes completed; also the index of the next episode's random stream.</summary>
+    public long EpisodesCompleted { get; private set; }
+
+    /// <summary>Environment steps taken.</summary>
+    public long StepsCompleted { get; private set; }
+
+    /// <summary>The running reward r ← (1 − w)·r + w·R, updated after every episode.</summary>
+    public double RunningReward { get; private set; }
+
+    /// <summary>Whether the running reward exceeds the environment's reward threshold.</summary>
+    public bool Solved => Environment.RewardThreshold is double threshold && RunningReward > threshold;
+
+    /// <summary>
+    /// Continues a run from saved progress (weights and optimizer state are restored separately,
+    /// through <see cref="Policy"/> and <see cref="Optimizer"/>). Because episode k's stream is
+    /// derived from the seed and k, this is all the generator state a resumed run needs.
+    /// </summary>
+    public void RestoreProgress(int updatesCompleted, long episodesCompleted, long stepsCompleted, double runningReward)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(updatesCompleted);
+        ArgumentOutOfRangeException.ThrowIfNegative(episodesCompleted);
+        ArgumentOutOfRangeException.ThrowIfNegative(stepsCompleted);
+        if (!double.IsFinite(runningReward))
+        {
+            throw new ArgumentOutOfRangeException(nameof(runningReward), runningReward, "The running reward must be finite.");
+        }
+        UpdatesCompleted = updatesCompleted;
+        EpisodesCompleted = episodesCompleted;
+        StepsCompleted = stepsCompleted;
+        RunningReward = runningReward;
+    }
+
+    /// <summary>Whether the run should stop: solved (when asked to stop then), or a cap reached.</summary>
+    public bool IsFinished =>
+        (Options.StopWhenSolved && Solved)
+        || (Options.MaxEpisodes is long maxEpisodes && EpisodesCompleted >= maxEpisodes)
+        || (Options.MaxUpdates is int maxUpdates && UpdatesCompleted >= maxUpdates);
+
+    /// <summary>
+    /// Trains until <see cref="IsFinished"/> or cancellation, calling <paramref name="onUpdate"/>
+    /// after every update. Returns the last update's statistics (default when none ran).
+    /// </summary>
+    public UpdateStatistics Train(Action<UpdateStatistics>? onUpdate = null, CancellationToken cancellationToken = default)
+    {
+        UpdateStatistics last = default;
+        while (!IsFinished && !cancellationToken.IsCancellationRequested)
+        {
+            last = Update();
+            onUpdate?.Invoke(last);
+        }
+        return last;
+    }
+
+    /// <summary>One update: collect a batch, compute the weights, forward, backward, one optimizer step.</summary>
+    /// <exception cref="TrainingDivergedException">The loss or a gradient is not finite; nothing was applied.</exception>
+    public UpdateStatistics Update()
+    {
+        int update = UpdatesCompleted + 1;
+        CollectBatch();
+        ComputeWeights();
+
+        // Forward the whole batch, the loss and its gradient at the logits, then backward.
+        ParameterBuffer parameters = Policy.Parameters;
+        parameters.ZeroGradients();
+        int width = Policy.Head.OutputSize;
+        EnsureOutputCapacity(batch.Steps * width);
+        Span<float> logits = outputs.AsSpan(0, batch.Steps * width);
+        Span<float> logitGradients = outputGradients.AsSpan(0, batch.Steps * width);
+        Policy.Network.Forward(batch.Observations, batch.Steps, batchWorkspace, logits);
+        PolicyLoss loss = Policy.Head.LossAndGradient(logits, batch.Actions, batch.Weights,
+            (float)Options.EntropyCoefficient, Options.LossReduction, logitGradients);
+        if (!double.IsFinite(loss.Loss))
+        {
+            throw new TrainingDivergedException(update, "loss");
+        }
+        Policy.Network.Backward(logitGradients, batchWorkspace);
+        foreach (ParameterTensor tensor in parameters.Tensors)
+        {
+            if (!SimdKernels.AllFinite(ParameterBuffer.View(parameters.Gradients, tensor)))
+            {
+                throw new TrainingDivergedException(update, $"gradient of {tensor.Name}");
+            }
+        }
+        Optimizer.Step(parameters.Values, parameters.Gradients);
+
+        UpdatesCompleted = update;
+        return Statistics(update, loss);
+    }
+
+    // Episodes run one after the other; episode k uses stream k of the run seed.
+    private void CollectBatch()
+    {
+        batch.Clear();
+        int? stepTarget = Options.BatchSteps;
+        while (stepTarget is int target ? batch.Steps < target : batch.Episodes < Options.BatchEpisodes)
+        {
+            RunEpisode(EpisodesCompleted + batch.Episodes);
+        }
+        foreach (double episodeReturn in batch.EpisodeReturns.Span)
+        {
+            RunningReward = (1 - Options.RunningRewardWeight) * RunningReward + Options.RunningRewardWeight * episodeReturn;
+        }
+        EpisodesCompleted += batch.Episodes;
+        StepsCompleted += batch.Steps;
+    }
+
+    private void RunEpisode(long episodeIndex)
+    {
+        episodeRng.Reseed(Options.Seed, (ulong)episodeIndex);
+        long resetSeed = (long)(episodeRng.NextUInt64() >> 1);
+        Environment.Reset(observation, resetSeed);
+        for (int t = 0; t < maxEpisodeSteps; t++)
+        {
+            observation.CopyTo(batch.NextObservation());
+            Policy.Network.Forward(observation, 1, rolloutWorkspace, rolloutOutput);
+            int action = Policy.Head.Sample(rolloutOutput, episodeRng);
+            StepResult result = Environment.Step(action, observation);
+            batch.CommitStep(action, (float)result.Reward);
+            if (result.IsDone)
+            {
+                break;
+            }
+        }
+        batch.EndEpisode();
+    }
+
+    // wₜ: the chosen return of each episode, minus the batch mean (baseline), then standardised.
+    private void ComputeWeights()
+    {
+        Span<float> rewards = batch.Rewards, weights = batch.Weights;
+        for (int e = 0; e < batch.Episodes; e++)
+        {
+            Range range = batch.EpisodeRange(e);
+            ReturnCalculator.Compute(Options.Returns, rewards[range], Options.Gamma, weights[range]);
+        }
+        if (Options.Baseline)
+        {
+            var (mean, _) = ReturnCalculator.MeanAndStd(weights, unbiased: false);
+            for (int t = 0; t < weights.Length; t++)
+            {
+                weights[t] = (float)(weights[t] - mean);
+            }
+        }
+        switch (Options.Normalization)
+        {
+            case Normalization.PerEpisode:
+                for (int e = 0; e < batch.Episodes; e++)
+                {
+                    ReturnCalculator.Normalize(weights[batch.EpisodeRange(e)], Options.NormalizationEpsilon);
+                }
+                break;
+            case Normalization.PerBatch:
+                ReturnCalculator.Normalize(weights, Options.NormalizationEpsilon);
+                break;
+        }
+    }
+
+    private UpdateStatistics Statistics(int update, PolicyLoss loss)
+    {
+        ReadOnlySpan<double> returns = batch.EpisodeReturns.Span;
+        double sum = 0, min = double.PositiveInfinity, max = double.NegativeInfinity;
+        foreach (double r in returns)
+        {
+            sum += r;
+            min = Math.Min(min, r);
+            max = Math.Max(max, r);
+        }
+        double mean = sum / returns.Length, squares = 0;
+        foreach (double r in returns)
+        {
+            squares += (r - mean) * (r - mean);
+        }
+        Debug.Assert(returns.Length > 0);
+        return new UpdateStatistics(update, EpisodesCompleted, StepsCompleted, batch.Episodes, batch.Steps,
+            mean, Math.Sqrt(squares / returns.Length), min, max, (double)batch.Steps / batch.Episodes,
+            loss.Loss, loss.MeanEntropy, RunningReward, Solved, batch.EpisodeReturns, batch.EpisodeLengths);
+    }
+
+    private void EnsureOutputCapacity(int length)
+    {
+        if (outputs.Length < length)
+        {
+            outputs = new float[length];
+            outputGradients = new float[length];
+        }
+    }
+}

@@ -1,0 +1,54 @@
+namespace Reinforce.Training;
+
+/// <summary>What one update did and where the run stands after it.</summary>
+/// <param name="Update">The update's number, from 1.</param>
+/// <param name="TotalEpisodes">Episodes completed in the whole run so far.</param>
+/// <param name="TotalSteps">Environment steps in the whole run so far.</param>
+/// <param name="Episodes">Episodes in this update's batch.</param>
+/// <param name="Steps">Environment steps in this update's batch.</param>
+/// <param name="MeanReturn">Mean undiscounted episode return of the batch.</param>
+/// <param name="StdReturn">Population standard deviation of the batch's episode returns.</param>
+/// <param name="MinReturn">Smallest episode return of the batch.</param>
+/// <param name="MaxReturn">Largest episode return of the batch.</param>
+/// <param name="MeanLength">Mean episode length of the batch.</param>
+/// <param name="Loss">The loss L the update descended.</param>
+/// <param name="Entropy">Mean policy entropy over the batch's states (nats).</param>
+/// <param name="RunningReward">The running reward after this batch's episodes.</param>
+/// <param name="Solved">Whether the running reward exceeds the environment's reward threshold.</param>
+/// <param name="EpisodeReturns">The return of each episode of the batch, in order (a view of the trainer's buffer, valid until the next update: copy it to keep it).</param>
+/// <param name="EpisodeLengths">The length of each episode of the batch, in order (valid until the next update).</param>
+public readonly record struct UpdateStatistics(
+    int Update,
+    long TotalEpisodes,
+    long TotalSteps,
+    int Episodes,
+    int Steps,
+    double MeanReturn,
+    double StdReturn,
+    double MinReturn,
+    double MaxReturn,
+    double MeanLength,
+    double Loss,
+    double Entropy,
+    double RunningReward,
+    bool Solved,
+    ReadOnlyMemory<double> EpisodeReturns,
+    ReadOnlyMemory<int> EpisodeLengths);
+
+/// <summary>Raised when an update produces a non-finite loss or gradient. The weights are left as they were before the update.</summary>
+public sealed class TrainingDivergedException : ArithmeticException
+{
+    /// <summary>Creates the exception for update <paramref name="update"/> and the offending tensor.</summary>
+    public TrainingDivergedException(int update, string tensor)
+        : base($"Update {update} produced a non-finite {tensor}; the update was not applied and the weights are those after update {update - 1}.")
+    {
+        Update = update;
+        Tensor = tensor;
+    }
+
+    /// <summary>The update that diverged, from 1.</summary>
+    public int Update { get; }
+
+    /// <summary>"loss" or the gradient's tensor, e.g. "gradient of 0.weight".</summary>
+    public string Tensor { get; }
+}
