@@ -27,7 +27,7 @@ namespace Reinforce.Numerics;
 /// nothing is allocated. Matrices are row-major; <c>W</c> of a layer is [out, in] as in PyTorch's
 /// <c>nn.Linear</c>. See docs/simd.md.</para>
 /// </remarks>
-public static class SimdKernels
+public static partial class SimdKernels
 {
     /// <summary>Number of logical lanes of every reduction; a multiple of every hardware vector width.</summary>
     public const int ReductionLanes = 32;
@@ -217,10 +217,7 @@ public static class SimdKernels
         int inputs = Guard.BatchWidth(x.Length, batch, nameof(x));
         Guard.MatrixShape(w.Length, outputs, inputs, nameof(w));
         Guard.MatrixShape(y.Length, batch, outputs, nameof(y));
-        for (int t = 0; t < batch; t++)
-        {
-            MatVec(w, x.Slice(t * inputs, inputs), b, y.Slice(t * outputs, outputs));
-        }
+        MatMulTransposedBBlocked(x, w, b, batch, inputs, outputs, y);
     }
 
     /// <summary>
@@ -236,10 +233,7 @@ public static class SimdKernels
         int outputs = Guard.BatchWidth(dy.Length, batch, nameof(dy));
         int inputs = Guard.BatchWidth(dx.Length, batch, nameof(dx));
         Guard.MatrixShape(w.Length, outputs, inputs, nameof(w));
-        for (int t = 0; t < batch; t++)
-        {
-            MatTransposeVec(w, dy.Slice(t * outputs, outputs), dx.Slice(t * inputs, inputs));
-        }
+        MatMulBlocked(dy, w, batch, outputs, inputs, dx);
     }
 
     /// <summary>
@@ -256,12 +250,7 @@ public static class SimdKernels
         Guard.MatrixShape(dy.Length, batch, outputs, nameof(dy));
         int inputs = Guard.BatchWidth(x.Length, batch, nameof(x));
         Guard.MatrixShape(dw.Length, outputs, inputs, nameof(dw));
-        for (int t = 0; t < batch; t++)
-        {
-            ReadOnlySpan<float> dyRow = dy.Slice(t * outputs, outputs);
-            Rank1Update(dyRow, x.Slice(t * inputs, inputs), dw);
-            Add(dyRow, db);
-        }
+        AccumulateWeightGradientsBlocked(dy, x, batch, outputs, inputs, dw, db);
     }
 
     /// <summary>True when every element is finite (no NaN, no ±∞).</summary>
