@@ -308,6 +308,12 @@ public static partial class SimdKernels
         ref float pb = ref MemoryMarshal.GetReference(b);
         ref float pc = ref MemoryMarshal.GetReference(c);
         int width = Vector<float>.Count;
+        if (cols < width && aRowStride == 1 && rows >= width)
+        {
+            // Narrow C (dW of a layer with in = 4): vectors run down the rows instead, where A is contiguous.
+            ChainedProductDownRows(ref pa, aDepthStride, ref pb, ref pc, rows, depth, cols, accumulate);
+            return;
+        }
         int j = 0;
         for (; j <= cols - 2 * width; j += 2 * width)
         {
@@ -331,16 +337,92 @@ public static partial class SimdKernels
                     ref Unsafe.Add(ref pc, m * cols + j), depth, accumulate);
             }
         }
-        for (; j < cols; j++)
+        if (j < cols)
         {
+            // The last columns (fewer than a vector): per row, their chains advance side by side.
+            int tail = cols - j;
+            Span<float> sums = stackalloc float[tail];
             for (int m = 0; m < rows; m++)
             {
                 ref float am = ref Unsafe.Add(ref pa, m * aRowStride);
+                ref float cm = ref Unsafe.Add(ref pc, m * cols + j);
+                for (int jj = 0; jj < tail; jj++)
+                {
+                    sums[jj] = accumulate ? Unsafe.Add(ref cm, jj) : 0f;
+                }
+                for (int k = 0; k < depth; k++)
+                {
+                    float ak = Unsafe.Add(ref am, k * aDepthStride);
+                    ref float bk = ref Unsafe.Add(ref pb, k * cols + j);
+                    for (int jj = 0; jj < tail; jj++)
+                    {
+                        sums[jj] = MathF.FusedMultiplyAdd(ak, Unsafe.Add(ref bk, jj), sums[jj]);
+                    }
+                }
+                for (int jj = 0; jj < tail; jj++)
+                {
+                    Unsafe.Add(ref cm, jj) = sums[jj];
+                }
+            }
+        }
+    }
+
+    // C[m..m+4w, j] as four vectors down a column (C is gathered and scattered once per tile); A(m, k) is contiguous in m.
+    private static void ChainedProductDownRows(ref float pa, int aDepthStride, ref float pb, ref float pc, int rows, int depth, int cols,
+        bool accumulate)
+    {
+        int width = Vector<float>.Count;
+        Span<float> column = stackalloc float[4 * width];
+        ref float pcol = ref MemoryMarshal.GetReference(column);
+        nuint w1 = (nuint)width, w2 = 2 * w1, w3 = 3 * w1;
+        for (int j = 0; j < cols; j++)
+        {
+            int m = 0;
+            for (; m <= rows - width; m += width)
+            {
+                int vectors = Math.Min(4, (rows - m) / width);
+                for (int r = 0; r < vectors * width; r++)
+                {
+                    column[r] = accumulate ? Unsafe.Add(ref pc, (m + r) * cols + j) : 0f;
+                }
+                Vector<float> s0 = Vector.LoadUnsafe(ref pcol), s1 = Vector.LoadUnsafe(ref pcol, w1);
+                Vector<float> s2 = Vector.LoadUnsafe(ref pcol, w2), s3 = Vector.LoadUnsafe(ref pcol, w3);
+                ref float am = ref Unsafe.Add(ref pa, m);
+                if (vectors == 4)
+                {
+                    for (int k = 0; k < depth; k++)
+                    {
+                        ref float ak = ref Unsafe.Add(ref am, k * aDepthStride);
+                        var bv = new Vector<float>(Unsafe.Add(ref pb, k * cols + j));
+                        s0 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref ak), bv, s0);
+                        s1 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref ak, w1), bv, s1);
+                        s2 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref ak, w2), bv, s2);
+                        s3 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref ak, w3), bv, s3);
+                    }
+                }
+                else
+                {
+                    for (int k = 0; k < depth; k++)
+                    {
+                        s0 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref Unsafe.Add(ref am, k * aDepthStride)),
+                            new Vector<float>(Unsafe.Add(ref pb, k * cols + j)), s0);
+                    }
+                    vectors = 1;
+                }
+                s0.StoreUnsafe(ref pcol); s1.StoreUnsafe(ref pcol, w1); s2.StoreUnsafe(ref pcol, w2); s3.StoreUnsafe(ref pcol, w3);
+                for (int r = 0; r < vectors * width; r++)
+                {
+                    Unsafe.Add(ref pc, (m + r) * cols + j) = column[r];
+                }
+                m += (vectors - 1) * width;
+            }
+            for (; m < rows; m++)
+            {
                 ref float cmj = ref Unsafe.Add(ref pc, m * cols + j);
                 float sum = accumulate ? cmj : 0f;
                 for (int k = 0; k < depth; k++)
                 {
-                    sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref am, k * aDepthStride), Unsafe.Add(ref pb, k * cols + j), sum);
+                    sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref pa, m + k * aDepthStride), Unsafe.Add(ref pb, k * cols + j), sum);
                 }
                 cmj = sum;
             }
