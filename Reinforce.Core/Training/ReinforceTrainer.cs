@@ -28,12 +28,10 @@ namespace Reinforce.Training;
 /// </remarks>
 public sealed class ReinforceTrainer
 {
-    private readonly MlpWorkspace rolloutWorkspace;
     private readonly MlpWorkspace batchWorkspace;
-    private readonly Pcg64 episodeRng = new(0);
     private readonly EpisodeBatch batch;
-    private readonly float[] observation;
-    private readonly float[] rolloutOutput;
+    private readonly RolloutWorker sequentialWorker;
+    private readonly ParallelRollouts? parallelRollouts;
     private float[] outputs = [];
     private float[] outputGradients = [];
     private readonly int maxEpisodeSteps;
@@ -57,11 +55,24 @@ public sealed class ReinforceTrainer
         Policy = Policy.Create(Environment.ObservationSize, options.HiddenSizes, options.HiddenActivation, head,
             new Pcg64(options.Seed), options.Initialization);
         Optimizer = Optimizers.Optimizer.Create(options.Optimizer, Policy.Parameters.Length, options.LearningRate);
-        rolloutWorkspace = Policy.Network.CreateWorkspace(1);
         batchWorkspace = Policy.Network.CreateWorkspace(options.BatchSteps ?? maxEpisodeSteps * options.BatchEpisodes);
         batch = new EpisodeBatch(Environment.ObservationSize, options.BatchSteps ?? maxEpisodeSteps, options.BatchEpisodes);
-        observation = new float[Environment.ObservationSize];
-        rolloutOutput = new float[head.OutputSize];
+        sequentialWorker = new RolloutWorker(Environment, Policy.Network.CreateWorkspace(1), head.OutputSize, batch);
+        // Parallel collection only pays when a batch can hold several episodes.
+        if (options.Threads > 1 && (options.BatchSteps is not null || options.BatchEpisodes > 1))
+        {
+            var workers = new RolloutWorker[options.Threads];
+            for (int w = 0; w < workers.Length; w++)
+            {
+                IEnvironment environment = w == 0 ? Environment
+                    : environmentFactory is null
+                        ? CartPole.Create(options.EnvironmentId, options.Integrator, options.SuttonBartoReward, options.MaxEpisodeSteps)
+                        : environmentFactory();
+                workers[w] = new RolloutWorker(environment, Policy.Network.CreateWorkspace(1), head.OutputSize,
+                    new EpisodeBatch(Environment.ObservationSize, maxEpisodeSteps, 1));
+            }
+            parallelRollouts = new ParallelRollouts(workers, RunEpisode);
+        }
         RunningReward = options.RunningRewardStart;
     }
 
@@ -159,11 +170,12 @@ public sealed class ReinforceTrainer
             throw new TrainingDivergedException(update, "loss");
         }
         Policy.Network.Backward(logitGradients, batchWorkspace);
-        foreach (ParameterTensor tensor in parameters.Tensors)
+        IReadOnlyList<ParameterTensor> tensors = parameters.Tensors;
+        for (int i = 0; i < tensors.Count; i++) // an index loop: foreach over the interface would allocate an enumerator
         {
-            if (!SimdKernels.AllFinite(ParameterBuffer.View(parameters.Gradients, tensor)))
+            if (!SimdKernels.AllFinite(ParameterBuffer.View(parameters.Gradients, tensors[i])))
             {
-                throw new TrainingDivergedException(update, $"gradient of {tensor.Name}");
+                throw new TrainingDivergedException(update, $"gradient of {tensors[i].Name}");
             }
         }
         Optimizer.Step(parameters.Values, parameters.Gradients);
@@ -172,14 +184,23 @@ public sealed class ReinforceTrainer
         return Statistics(update, loss);
     }
 
-    // Episodes run one after the other; episode k uses stream k of the run seed.
-    private void CollectBatch()
+    // Episode k uses stream k of the run seed. Sequentially, episodes run one after the other while the batch
+    // has fewer than BatchEpisodes episodes (or BatchSteps steps); in parallel, ParallelRollouts keeps exactly
+    // the episodes that rule keeps.
+    internal void CollectBatch()
     {
-        batch.Clear();
-        int? stepTarget = Options.BatchSteps;
-        while (stepTarget is int target ? batch.Steps < target : batch.Episodes < Options.BatchEpisodes)
+        if (parallelRollouts is not null)
         {
-            RunEpisode(EpisodesCompleted + batch.Episodes);
+            parallelRollouts.Collect(EpisodesCompleted, Options.BatchEpisodes, Options.BatchSteps, batch);
+        }
+        else
+        {
+            batch.Clear();
+            int? stepTarget = Options.BatchSteps;
+            while (stepTarget is int target ? batch.Steps < target : batch.Episodes < Options.BatchEpisodes)
+            {
+                RunEpisode(sequentialWorker, batch, EpisodesCompleted + batch.Episodes);
+            }
         }
         foreach (double episodeReturn in batch.EpisodeReturns.Span)
         {
@@ -189,24 +210,28 @@ public sealed class ReinforceTrainer
         StepsCompleted += batch.Steps;
     }
 
-    private void RunEpisode(long episodeIndex)
+    // One episode into `episodes`, with the worker's environment, workspace and generator (reads the weights only,
+    // so workers can run episodes at the same time).
+    private void RunEpisode(RolloutWorker worker, EpisodeBatch episodes, long episodeIndex)
     {
-        episodeRng.Reseed(Options.Seed, (ulong)episodeIndex);
-        long resetSeed = (long)(episodeRng.NextUInt64() >> 1);
-        Environment.Reset(observation, resetSeed);
+        Pcg64 rng = worker.Rng;
+        float[] observation = worker.Observation, output = worker.Output;
+        rng.Reseed(Options.Seed, (ulong)episodeIndex);
+        long resetSeed = (long)(rng.NextUInt64() >> 1);
+        worker.Environment.Reset(observation, resetSeed);
         for (int t = 0; t < maxEpisodeSteps; t++)
         {
-            observation.CopyTo(batch.NextObservation());
-            Policy.Network.Forward(observation, 1, rolloutWorkspace, rolloutOutput);
-            int action = Policy.Head.Sample(rolloutOutput, episodeRng);
-            StepResult result = Environment.Step(action, observation);
-            batch.CommitStep(action, (float)result.Reward);
+            observation.CopyTo(episodes.NextObservation());
+            Policy.Network.Forward(observation, 1, worker.Workspace, output);
+            int action = Policy.Head.Sample(output, rng);
+            StepResult result = worker.Environment.Step(action, observation);
+            episodes.CommitStep(action, (float)result.Reward);
             if (result.IsDone)
             {
                 break;
             }
         }
-        batch.EndEpisode();
+        episodes.EndEpisode();
     }
 
     // wₜ: the chosen return of each episode, minus the batch mean (baseline), then standardised.
