@@ -4,18 +4,29 @@ using Reinforce.Environments;
 namespace Reinforce.Benchmarks;
 
 /// <summary>
-/// CartPole-v1: one step of the single environment (reset when an episode ends, as a rollout does), and
-/// one whole episode with the hand-written baseline policy (reset + about 40 steps).
+/// CartPole-v1: one step of the single environment (reset when an episode ends, as a rollout does), one whole
+/// episode with the hand-written baseline policy (reset + about 40 steps), and <see cref="VectorCartPole"/> with
+/// 256 environments, reported per environment-step (OperationsPerInvoke = 256) so it reads next to the single one.
 /// </summary>
 [MemoryDiagnoser]
 public class CartPoleBenchmarks
 {
     private readonly CartPole environment = new();
     private readonly float[] observation = new float[CartPole.ObservationLength];
+    private const int VectorCount = 256;
+    private readonly VectorCartPole vector = new(VectorCount);
+    private readonly float[] vectorObservations = new float[VectorCount * CartPole.ObservationLength];
+    private readonly int[] vectorActions = new int[VectorCount];
+    private readonly float[] vectorRewards = new float[VectorCount];
+    private readonly bool[] vectorTerminated = new bool[VectorCount], vectorTruncated = new bool[VectorCount];
     private long episode;
 
     [GlobalSetup]
-    public void Setup() => environment.Reset(observation, 0);
+    public void Setup()
+    {
+        environment.Reset(observation, 0);
+        vector.Reset(vectorObservations, Enumerable.Range(0, VectorCount).Select(i => (long)i).ToArray());
+    }
 
     /// <summary>One step with the baseline action; a reset (with its seeding) when the episode ends.</summary>
     [Benchmark]
@@ -43,5 +54,16 @@ public class CartPoleBenchmarks
                 return steps;
             }
         }
+    }
+
+    /// <summary>One step of each of 256 environments with the baseline action (autoreset included); time per environment-step.</summary>
+    [Benchmark(OperationsPerInvoke = VectorCount)]
+    public void VectorStepPerEnvironment()
+    {
+        for (int i = 0; i < VectorCount; i++)
+        {
+            vectorActions[i] = vectorObservations[i * CartPole.ObservationLength + 2] > 0f ? 1 : 0;
+        }
+        vector.Step(vectorActions, vectorObservations, vectorRewards, vectorTerminated, vectorTruncated);
     }
 }

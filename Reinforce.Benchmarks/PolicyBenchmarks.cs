@@ -39,6 +39,10 @@ public class PolicyBenchmarks
     [Benchmark]
     public void Forward() => policy.Network.Forward(observation, logits.AsSpan(0, 2));
 
+    /// <summary>The sample alone: log-softmax of 2 logits, one uniform draw, the inversion.</summary>
+    [Benchmark]
+    public int Sample() => policy.Head.Sample(logits.AsSpan(0, 2), rng);
+
     /// <summary>Log-softmax, entropy and ∂L/∂logits for 500 rows (categorical head, β = 0.01).</summary>
     [Benchmark]
     public double HeadLossAndGradient()

@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Reinforce.Numerics;
 
@@ -97,6 +98,13 @@ public static partial class SimdKernels
     // Folds one register's lanes with strides Count/2, …, 2, 1: lane j += lane j + stride.
     private static float FoldLanes(Vector<float> v)
     {
+        if (Vector<float>.Count == 8)
+        {
+            // The same three steps in registers: [l0+l4 … l3+l7], then [A0+A2, A1+A3], then their sum.
+            Vector128<float> a = v.AsVector256().GetLower() + v.AsVector256().GetUpper();
+            Vector128<float> b = a + Vector128.Shuffle(a, Vector128.Create(2, 3, 0, 1));
+            return b.ToScalar() + b.GetElement(1);
+        }
         Span<float> lanes = stackalloc float[Vector<float>.Count];
         v.CopyTo(lanes);
         for (int stride = lanes.Length / 2; stride >= 1; stride /= 2)
