@@ -16,7 +16,9 @@ public class PolicyBenchmarks
     public const int T = 500;
     private readonly float[] observation = [0.01f, -0.02f, 0.03f, 0.04f];
     private readonly Pcg64 rng = new(7);
+    private readonly float[] output = new float[2];
     private Policy policy = null!;
+    private MlpWorkspace workspace = null!;
     private float[] logits = [], gradients = [], weights = [];
     private int[] actions = [];
 
@@ -24,6 +26,7 @@ public class PolicyBenchmarks
     public void Setup()
     {
         policy = Policy.Create(4, [128], Activation.ReLU, new CategoricalHead(2), new Pcg64(543));
+        workspace = policy.Network.CreateWorkspace(1);
         var random = new Random(42);
         logits = Enumerable.Range(0, 2 * T).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
         gradients = new float[2 * T];
@@ -31,13 +34,24 @@ public class PolicyBenchmarks
         weights = Enumerable.Range(0, T).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
     }
 
-    /// <summary>4→128→2 forward on one state, then a sample from the softmax.</summary>
+    /// <summary>
+    /// The policy action of the rollout loop, as the trainer runs it: the 4→128→2 forward on one state with the
+    /// worker's workspace, then a sample from the softmax.
+    /// </summary>
     [Benchmark]
-    public int Act() => policy.Act(observation, rng);
+    public int Act()
+    {
+        policy.Network.Forward(observation, 1, workspace, output);
+        return policy.Head.Sample(output, rng);
+    }
+
+    /// <summary>The same through the convenience API <see cref="Policy.Act"/> (the network's own one-row workspace).</summary>
+    [Benchmark]
+    public int PolicyAct() => policy.Act(observation, rng);
 
     /// <summary>The forward alone (no sample).</summary>
     [Benchmark]
-    public void Forward() => policy.Network.Forward(observation, logits.AsSpan(0, 2));
+    public void Forward() => policy.Network.Forward(observation, 1, workspace, output);
 
     /// <summary>The sample alone: log-softmax of 2 logits, one uniform draw, the inversion.</summary>
     [Benchmark]

@@ -66,6 +66,7 @@ public static partial class SimdKernels
 
     // in = 4: y[t, o..o+7] = fma(W[·,3], x3, fma(W[·,2], x2, fma(W[·,1], x1, fma(W[·,0], x0, 0)))) + b, Dot's tail
     // chain for 8 outputs at once.
+    [MethodImpl(MethodImplOptions.NoInlining)] // keeps the callers (Mlp's layer loop) small
     private static void ForwardFourInputs(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, int batch, int outputs,
         Span<float> y)
     {
@@ -73,9 +74,14 @@ public static partial class SimdKernels
         ref float pw = ref MemoryMarshal.GetReference(w);
         ref float pb = ref MemoryMarshal.GetReference(b);
         ref float py = ref MemoryMarshal.GetReference(y);
+        int o = 0;
+        if (Avx512F.IsSupported)
+        {
+            o = ForwardFourInputsBy16(ref px, ref pw, ref pb, batch, outputs, ref py);
+        }
         int groups = outputs - outputs % 8;
         var interleave = Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7);
-        for (int o = 0; o < groups; o += 8)
+        for (; o < groups; o += 8)
         {
             // Rows W[o..o+7, 0..3] are 32 consecutive floats. Interleave each pair of rows, then a 4 × 4
             // transpose of float pairs: c_i = W[o..o+7, i].
@@ -104,7 +110,41 @@ public static partial class SimdKernels
         ForwardPairsByDot(x, w, b, 0, batch, groups, outputs, 4, outputs, y);
     }
 
+    // The same chain for 16 outputs at a time with AVX-512: two-source permutes make the transpose 8 shuffles per
+    // 16 outputs instead of 24. Returns the first output it did not compute.
+    private static int ForwardFourInputsBy16(ref float px, ref float pw, ref float pb, int batch, int outputs, ref float py)
+    {
+        int groups = outputs - outputs % 16;
+        // v0 = W[o..o+3, 0..3], v1 = W[o+4..o+7, 0..3]; index 16 + j is lane j of the second source.
+        Vector512<int> firstColumns = Vector512.Create(0, 4, 8, 12, 16, 20, 24, 28, 1, 5, 9, 13, 17, 21, 25, 29);
+        Vector512<int> lastColumns = Vector512.Create(2, 6, 10, 14, 18, 22, 26, 30, 3, 7, 11, 15, 19, 23, 27, 31);
+        for (int o = 0; o < groups; o += 16)
+        {
+            ref float rows = ref Unsafe.Add(ref pw, o * 4);
+            Vector512<float> v0 = Vector512.LoadUnsafe(ref rows), v1 = Vector512.LoadUnsafe(ref rows, 16);
+            Vector512<float> v2 = Vector512.LoadUnsafe(ref rows, 32), v3 = Vector512.LoadUnsafe(ref rows, 48);
+            // u0 = [W[o..o+7, 0], W[o..o+7, 1]], u1 = [W[o..o+7, 2], W[o..o+7, 3]]; u2, u3 the same for o+8..o+15.
+            Vector512<float> u0 = Avx512F.PermuteVar16x32x2(v0, firstColumns, v1), u1 = Avx512F.PermuteVar16x32x2(v0, lastColumns, v1);
+            Vector512<float> u2 = Avx512F.PermuteVar16x32x2(v2, firstColumns, v3), u3 = Avx512F.PermuteVar16x32x2(v2, lastColumns, v3);
+            // c_i = W[o..o+15, i]: the matching 256-bit halves of u0 and u2 (or u1 and u3).
+            Vector512<float> c0 = Avx512F.Shuffle4x128(u0, u2, 0x44), c1 = Avx512F.Shuffle4x128(u0, u2, 0xEE);
+            Vector512<float> c2 = Avx512F.Shuffle4x128(u1, u3, 0x44), c3 = Avx512F.Shuffle4x128(u1, u3, 0xEE);
+            Vector512<float> bias = Vector512.LoadUnsafe(ref pb, (nuint)o);
+            for (int t = 0; t < batch; t++)
+            {
+                ref float row = ref Unsafe.Add(ref px, t * 4);
+                Vector512<float> sum = Avx512F.FusedMultiplyAdd(c0, Vector512.Create(row), Vector512<float>.Zero);
+                sum = Avx512F.FusedMultiplyAdd(c1, Vector512.Create(Unsafe.Add(ref row, 1)), sum);
+                sum = Avx512F.FusedMultiplyAdd(c2, Vector512.Create(Unsafe.Add(ref row, 2)), sum);
+                sum = Avx512F.FusedMultiplyAdd(c3, Vector512.Create(Unsafe.Add(ref row, 3)), sum);
+                (sum + bias).StoreUnsafe(ref py, (nuint)(t * outputs + o));
+            }
+        }
+        return groups;
+    }
+
     // in ≥ 32: 4 × 4 tiles of (t, o) pairs inside panels of W rows; the edges pair by pair with Dot.
+    [MethodImpl(MethodImplOptions.NoInlining)] // keeps the callers (Mlp's layer loop) small
     private static void ForwardTiled(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, int batch, int inputs,
         int outputs, Span<float> y)
     {
@@ -113,6 +153,32 @@ public static partial class SimdKernels
         ref float pb = ref MemoryMarshal.GetReference(b);
         ref float py = ref MemoryMarshal.GetReference(y);
         int tiledRows = batch - batch % 4, tiledOutputs = outputs - outputs % 4;
+        if (tiledRows > 0 && tiledOutputs > 0)
+        {
+            ForwardTiles(ref px, ref pw, ref pb, inputs, outputs, tiledRows, tiledOutputs, ref py);
+        }
+        // The edges, one row of X against up to 4 rows of W at a time: the last batch % 4 rows, then the
+        // last outputs % 4 outputs of the tiled rows (all outputs when there were no tiles).
+        for (int t = tiledRows; t < batch; t++)
+        {
+            for (int o = 0; o < outputs; o += 4)
+            {
+                ForwardRowAgainstFour(ref px, ref pw, ref pb, inputs, outputs, t, o, Math.Min(4, outputs - o), ref py);
+            }
+        }
+        if (tiledOutputs < outputs)
+        {
+            for (int t = 0; t < tiledRows; t++)
+            {
+                ForwardRowAgainstFour(ref px, ref pw, ref pb, inputs, outputs, t, tiledOutputs, outputs - tiledOutputs, ref py);
+            }
+        }
+    }
+
+    // Its own method: the scratch is zeroed on entry (locals are initialised), which a single row must not pay for.
+    private static void ForwardTiles(ref float px, ref float pw, ref float pb, int inputs, int outputs, int tiledRows, int tiledOutputs,
+        ref float py)
+    {
         Span<Vector256<float>> partial = stackalloc Vector256<float>[32];
         Span<float> sums = stackalloc float[8];
         for (int panel = 0; panel < tiledOutputs; panel += ForwardPanelRows)
@@ -126,8 +192,48 @@ public static partial class SimdKernels
                 }
             }
         }
-        ForwardPairsByDot(x, w, b, tiledRows, batch, 0, tiledOutputs, inputs, outputs, y);
-        ForwardPairsByDot(x, w, b, 0, batch, tiledOutputs, outputs, inputs, outputs, y);
+    }
+
+    // y[t, o..o+count−1] for count ≤ 4: one row of X against up to four rows of W, each pair with its 32 lanes in
+    // four registers as in Dot (a missing W row repeats the last one; its result is not stored).
+    private static void ForwardRowAgainstFour(ref float px, ref float pw, ref float pb, int inputs, int outputs, int t, int o, int count,
+        ref float py)
+    {
+        int blocked = inputs - inputs % ReductionLanes;
+        ref float xr = ref Unsafe.Add(ref px, t * inputs);
+        ref float w0 = ref Unsafe.Add(ref pw, o * inputs);
+        ref float w1 = ref Unsafe.Add(ref pw, (o + Math.Min(1, count - 1)) * inputs);
+        ref float w2 = ref Unsafe.Add(ref pw, (o + Math.Min(2, count - 1)) * inputs);
+        ref float w3 = ref Unsafe.Add(ref pw, (o + Math.Min(3, count - 1)) * inputs);
+        Vector256<float> a0 = Vector256<float>.Zero, a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        Vector256<float> c0 = a0, c1 = a0, c2 = a0, c3 = a0, d0 = a0, d1 = a0, d2 = a0, d3 = a0;
+        for (nuint i = 0; i < (nuint)blocked; i += ReductionLanes)
+        {
+            Vector256<float> x0 = Vector256.LoadUnsafe(ref xr, i), x1 = Vector256.LoadUnsafe(ref xr, i + 8);
+            Vector256<float> x2 = Vector256.LoadUnsafe(ref xr, i + 16), x3 = Vector256.LoadUnsafe(ref xr, i + 24);
+            a0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref w0, i), x0, a0); a1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref w0, i + 8), x1, a1);
+            a2 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref w0, i + 16), x2, a2); a3 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref w0, i + 24), x3, a3);
+            b0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref w1, i), x0, b0); b1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref w1, i + 8), x1, b1);
+            b2 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref w1, i + 16), x2, b2); b3 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref w1, i + 24), x3, b3);
+            c0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref w2, i), x0, c0); c1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref w2, i + 8), x1, c1);
+            c2 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref w2, i + 16), x2, c2); c3 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref w2, i + 24), x3, c3);
+            d0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref w3, i), x0, d0); d1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref w3, i + 8), x1, d1);
+            d2 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref w3, i + 16), x2, d2); d3 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref w3, i + 24), x3, d3);
+        }
+        // Dot's fold: (c0 + c2) + (c1 + c3), then strides 4, 2, 1 — four pairs in one transpose (the other four
+        // inputs of FoldEight are copies whose results land in the upper half and are dropped).
+        Vector256<float> sa = (a0 + a2) + (a1 + a3), sb = (b0 + b2) + (b1 + b3), sc = (c0 + c2) + (c1 + c3), sd = (d0 + d2) + (d1 + d3);
+        Vector128<float> sums = FoldEight(sa, sb, sc, sd, sa, sb, sc, sd).GetLower();
+        for (int k = 0; k < count; k++)
+        {
+            ref float wk = ref Unsafe.Add(ref pw, (o + k) * inputs);
+            float sum = sums.GetElement(k);
+            for (int i = blocked; i < inputs; i++)
+            {
+                sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref wk, i), Unsafe.Add(ref xr, i), sum);
+            }
+            Unsafe.Add(ref py, t * outputs + o + k) = sum + Unsafe.Add(ref pb, o + k);
+        }
     }
 
     private static void ForwardPairsByDot(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, int rowStart, int rowEnd,
