@@ -15,6 +15,7 @@ namespace Reinforce.Benchmarks;
 /// dotnet run -c Release --project Reinforce.Benchmarks -- --filter '*' --job short   # a quick look (3 iterations)
 /// dotnet run -c Release --project Reinforce.Benchmarks -- --filter '*Kernel*'        # one class
 /// dotnet run -c Release --project Reinforce.Benchmarks -- --filter '*' --envVars DOTNET_EnableHWIntrinsic:0   # the JIT's scalar paths
+/// dotnet run -c Release --project Reinforce.Benchmarks -- compare --seeds 1 2 3 4 5  # the C# side of peers/reinforce_pytorch.py
 /// </code>
 /// The markdown tables land in BenchmarkDotNet.Artifacts/results and are copied to
 /// <c>benchmarks/&lt;cpu&gt;/</c> at the repository root.
@@ -23,6 +24,10 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "compare")
+        {
+            return Compare.Run(args);
+        }
         // Without --job, a job sized for this suite: enough iterations for a stable mean, one launch.
         IConfig config = DefaultConfig.Instance
             .AddDiagnoser(BenchmarkDotNet.Diagnosers.MemoryDiagnoser.Default)

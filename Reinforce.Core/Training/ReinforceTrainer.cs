@@ -290,8 +290,10 @@ public sealed class ReinforceTrainer
     {
         if (outputs.Length < length)
         {
-            outputs = new float[length];
-            outputGradients = new float[length];
+            // Grow geometrically, like the batch: a run whose batches slowly get longer reallocates only a few times.
+            int capacity = Math.Max(length, outputs.Length * 2);
+            outputs = new float[capacity];
+            outputGradients = new float[capacity];
         }
     }
 }
