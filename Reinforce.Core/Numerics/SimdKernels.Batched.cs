@@ -445,10 +445,50 @@ public static partial class SimdKernels
         }
         if (j < cols)
         {
-            // The last columns (fewer than a vector): per row, their chains advance side by side.
-            int tail = cols - j;
+            ChainedProductLastColumns(ref pa, aRowStride, aDepthStride, ref pb, ref pc, rows, depth, cols, j, accumulate);
+        }
+    }
+
+    // The last columns (fewer than a vector): eight rows of a column at a time, eight chains side by side in registers,
+    // then the remaining rows with the columns' chains side by side.
+    private static void ChainedProductLastColumns(ref float pa, int aRowStride, int aDepthStride, ref float pb, ref float pc,
+        int rows, int depth, int cols, int firstColumn, bool accumulate)
+    {
+        int tail = cols - firstColumn, m0 = 0;
+        for (; m0 <= rows - 8; m0 += 8)
+        {
+            for (int j = firstColumn; j < cols; j++)
+            {
+                ref float c0 = ref Unsafe.Add(ref pc, m0 * cols + j);
+                float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f, s4 = 0f, s5 = 0f, s6 = 0f, s7 = 0f;
+                if (accumulate)
+                {
+                    s0 = c0; s1 = Unsafe.Add(ref c0, cols); s2 = Unsafe.Add(ref c0, 2 * cols); s3 = Unsafe.Add(ref c0, 3 * cols);
+                    s4 = Unsafe.Add(ref c0, 4 * cols); s5 = Unsafe.Add(ref c0, 5 * cols); s6 = Unsafe.Add(ref c0, 6 * cols); s7 = Unsafe.Add(ref c0, 7 * cols);
+                }
+                ref float a0 = ref Unsafe.Add(ref pa, m0 * aRowStride);
+                for (int k = 0; k < depth; k++)
+                {
+                    float bk = Unsafe.Add(ref pb, k * cols + j);
+                    ref float ak = ref Unsafe.Add(ref a0, k * aDepthStride);
+                    s0 = MathF.FusedMultiplyAdd(ak, bk, s0);
+                    s1 = MathF.FusedMultiplyAdd(Unsafe.Add(ref ak, aRowStride), bk, s1);
+                    s2 = MathF.FusedMultiplyAdd(Unsafe.Add(ref ak, 2 * aRowStride), bk, s2);
+                    s3 = MathF.FusedMultiplyAdd(Unsafe.Add(ref ak, 3 * aRowStride), bk, s3);
+                    s4 = MathF.FusedMultiplyAdd(Unsafe.Add(ref ak, 4 * aRowStride), bk, s4);
+                    s5 = MathF.FusedMultiplyAdd(Unsafe.Add(ref ak, 5 * aRowStride), bk, s5);
+                    s6 = MathF.FusedMultiplyAdd(Unsafe.Add(ref ak, 6 * aRowStride), bk, s6);
+                    s7 = MathF.FusedMultiplyAdd(Unsafe.Add(ref ak, 7 * aRowStride), bk, s7);
+                }
+                c0 = s0; Unsafe.Add(ref c0, cols) = s1; Unsafe.Add(ref c0, 2 * cols) = s2; Unsafe.Add(ref c0, 3 * cols) = s3;
+                Unsafe.Add(ref c0, 4 * cols) = s4; Unsafe.Add(ref c0, 5 * cols) = s5; Unsafe.Add(ref c0, 6 * cols) = s6; Unsafe.Add(ref c0, 7 * cols) = s7;
+            }
+        }
+        if (m0 < rows)
+        {
+            int j = firstColumn;
             Span<float> sums = stackalloc float[tail];
-            for (int m = 0; m < rows; m++)
+            for (int m = m0; m < rows; m++)
             {
                 ref float am = ref Unsafe.Add(ref pa, m * aRowStride);
                 ref float cm = ref Unsafe.Add(ref pc, m * cols + j);
