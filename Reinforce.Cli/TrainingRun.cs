@@ -173,5 +173,5 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
             $"update {s.Update,5}  episodes {s.TotalEpisodes,6}  steps {s.TotalSteps,8}  return {s.MeanReturn,6:0.0} ± {s.StdReturn,5:0.0}  running {(s.Solved ? style.Green(running) : running)}  entropy {s.Entropy:0.000}  {stepsPerSecond,9:#,0} steps/s");
     }
 
-    private static string Fmt(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
+    private static string Fmt(double value) => value.ToString("0.00", CultureInfo.InvariantCulture);
 }
