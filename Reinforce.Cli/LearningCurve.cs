@@ -131,7 +131,8 @@ internal static class LearningCurve
 
         double thresholdY = plot.Y(data.Threshold);
         svg.Line($"<line x1=\"{SvgBuilder.N(plot.Left)}\" y1=\"{SvgBuilder.N(thresholdY)}\" x2=\"{SvgBuilder.N(plot.Left + plot.Width)}\" y2=\"{SvgBuilder.N(thresholdY)}\" stroke=\"#dc2626\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>");
-        svg.Text(plot.Left + 8, thresholdY - 6, $"solved: running reward > {SvgBuilder.Tick(data.Threshold)}", "fill=\"#dc2626\" font-size=\"12\"");
+        svg.Text(plot.Left + 8, thresholdY - 6, $"solved: running reward > {SvgBuilder.Tick(data.Threshold)}",
+            "fill=\"#dc2626\" font-size=\"12\" stroke=\"#ffffff\" stroke-width=\"3\" paint-order=\"stroke\"");
 
         if (data.Running.Count > 0)
         {
@@ -149,5 +150,5 @@ internal static class LearningCurve
         return svg.Finish();
     }
 
-    internal static string Number(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
+    internal static string Number(double value) => value.ToString("0.######", CultureInfo.InvariantCulture);
 }

@@ -36,7 +36,7 @@ public sealed class TrainCommandTests : CliTestBase
 
         CliResult result = Run("train", "--out", run);
 
-        // The default preset with seed 0 solves (measured: README, "Choosing the default"; 50/50 seeds).
+        // The default preset with seed 0 solves (measured: README, "Choosing the default"; 100/100 seeds).
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
         Assert.That(result.OutputLines, Has.Length.EqualTo(2));
         Assert.That(result.OutputLines[0], Does.Match(@"^Solved CartPole-v1 after \d+ episodes \(\d+ steps\) in \d+\.\d s"));
