@@ -201,9 +201,9 @@ public static class ScalarKernels
     }
 
     /// <summary>
-    /// One Adam step, the textbook loop: m ← m + w₁·(g − m); v ← β₂·v + w₂·g·g;
-    /// θ ← θ + (−step·m) / (√v / √(1 − β₂ᵗ) + ε). Differs from the SIMD kernel only in that the
-    /// first-moment update is not fused.
+    /// One Adam step, one element at a time, in exactly the operations of the SIMD kernel
+    /// (m ← fma(w₁, g − m, m); v ← fma(w₂·g, g, β₂·v); θ ← θ + (−step·m) / (√v / √(1 − β₂ᵗ) + ε)):
+    /// Adam is matched to PyTorch to the bit, so its twin is exact too.
     /// </summary>
     public static void AdamUpdate(ReadOnlySpan<float> g, Optimizers.AdamCoefficients c, Span<float> p, Span<float> m, Span<float> v)
     {
@@ -212,8 +212,8 @@ public static class ScalarKernels
         Guard.SameLength(g.Length, v.Length, nameof(v));
         for (int i = 0; i < g.Length; i++)
         {
-            m[i] = m[i] + c.Weight1 * (g[i] - m[i]);
-            v[i] = v[i] * c.Beta2 + c.Weight2 * g[i] * g[i];
+            m[i] = MathF.FusedMultiplyAdd(c.Weight1, g[i] - m[i], m[i]);
+            v[i] = MathF.FusedMultiplyAdd(c.Weight2 * g[i], g[i], v[i] * c.Beta2);
             float denominator = MathF.Sqrt(v[i]) / c.BiasCorrection2Sqrt + c.Epsilon;
             p[i] += c.NegativeStepSize * m[i] / denominator;
         }

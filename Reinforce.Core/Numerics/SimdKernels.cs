@@ -374,10 +374,12 @@ public static class SimdKernels
     }
 
     /// <summary>
-    /// One Adam step over flat buffers, as PyTorch's CPU kernels compute it (see
-    /// <see cref="Optimizers.Adam"/>): m ← m + w₁·(g − m) (a fused multiply-add, like PyTorch's
-    /// vectorised lerp); v ← β₂·v + (w₂·g)·g; θ ← θ + (−step·m) / (√v / √(1 − β₂ᵗ) + ε).
-    /// Every element takes the same operations in the vector body and the tail.
+    /// One Adam step over flat buffers, in the float operations of PyTorch's CPU kernels (see
+    /// <see cref="Optimizers.Adam"/>): m ← fma(w₁, g − m, m) (<c>lerp_</c>),
+    /// v ← fma(w₂·g, g, β₂·v) (<c>mul_</c> then <c>addcmul_</c>),
+    /// θ ← θ + (−step·m) / (√v / √(1 − β₂ᵗ) + ε) (<c>addcdiv_</c>).
+    /// Every element takes the same operations in the vector body and the tail, and the scalar
+    /// twin takes them too: the two agree bit for bit.
     /// </summary>
     public static void AdamUpdate(ReadOnlySpan<float> g, Optimizers.AdamCoefficients c, Span<float> p, Span<float> m, Span<float> v)
     {
@@ -401,7 +403,7 @@ public static class SimdKernels
             var mi = Vector.LoadUnsafe(ref pm, (nuint)i);
             var vi = Vector.LoadUnsafe(ref pv, (nuint)i);
             mi = Vector.FusedMultiplyAdd(w1, gi - mi, mi);
-            vi = vi * beta2 + w2 * gi * gi;
+            vi = Vector.FusedMultiplyAdd(w2 * gi, gi, vi * beta2);
             var denominator = Vector.SquareRoot(vi) / bc2 + eps;
             var pi = Vector.LoadUnsafe(ref pp, (nuint)i) + step * mi / denominator;
             mi.StoreUnsafe(ref pm, (nuint)i);
@@ -412,7 +414,7 @@ public static class SimdKernels
         {
             float gi = Unsafe.Add(ref pg, i);
             float mi = MathF.FusedMultiplyAdd(c.Weight1, gi - Unsafe.Add(ref pm, i), Unsafe.Add(ref pm, i));
-            float vi = Unsafe.Add(ref pv, i) * c.Beta2 + c.Weight2 * gi * gi;
+            float vi = MathF.FusedMultiplyAdd(c.Weight2 * gi, gi, Unsafe.Add(ref pv, i) * c.Beta2);
             float denominator = MathF.Sqrt(vi) / c.BiasCorrection2Sqrt + c.Epsilon;
             Unsafe.Add(ref pp, i) += c.NegativeStepSize * mi / denominator;
             Unsafe.Add(ref pm, i) = mi;
