@@ -164,7 +164,7 @@ public sealed class TrainCommandTests : CliTestBase
         Assert.That(checkpoint.Options.LearningRate, Is.EqualTo(0.003));
         Assert.That(checkpoint.Options.BatchSteps, Is.Null);
         Assert.That(checkpoint.Options.BatchEpisodes, Is.EqualTo(2));
-        Assert.That(checkpoint.Options.Returns, Is.EqualTo(Returns.ReturnKind.RewardToGo), "kept from the preset");
+        Assert.That(checkpoint.Options.Returns, Is.EqualTo(Reinforce.Returns.ReturnKind.RewardToGo), "kept from the preset");
         Assert.That(checkpoint.Parameters.Select(p => p.Name), Is.EqualTo(new[] { "0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias" }));
     }
 
