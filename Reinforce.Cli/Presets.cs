@@ -34,6 +34,7 @@ internal sealed record Preset(string Name, string Source, TrainerOptions Options
                 Normalization = Normalization.PerBatch,
                 BatchEpisodes = 4,
                 LossReduction = LossReduction.Mean,
+                MaxEpisodes = 5000,
                 Seed = 0,
             },
             null,
@@ -55,6 +56,7 @@ internal sealed record Preset(string Name, string Source, TrainerOptions Options
                 BatchEpisodes = 1,
                 RunningRewardWeight = 0.01,
                 RunningRewardStart = 10,
+                MaxEpisodes = 10_000,
                 Seed = 543,
             },
             null,
@@ -63,6 +65,7 @@ internal sealed record Preset(string Name, string Source, TrainerOptions Options
                 "The loss is summed over the episode's steps, as reinforce.py sums −log π·G (LossReduction.Sum).",
                 "Returns normalised per episode with the unbiased std + float32 eps, as torch's std() does.",
                 "The notebook's running reward averages t (length − 1); here it averages the episode return.",
+                "The notebook loops until solved; a run that stalls just under the threshold would never end, so this preset stops at 10,000 episodes.",
             ]),
 
         new("practical-rl",
