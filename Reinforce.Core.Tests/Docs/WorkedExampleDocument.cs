@@ -10,18 +10,8 @@ namespace Reinforce.Tests.Docs;
 /// </summary>
 internal static partial class WorkedExampleDocument
 {
-    /// <summary>The document's path: docs/worked-example.md next to Reinforce.sln, found by walking up from the test assembly.</summary>
-    public static string Locate()
-    {
-        for (var directory = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Reinforce.sln")))
-            {
-                return Path.Combine(directory.FullName, "docs", "worked-example.md");
-            }
-        }
-        throw new FileNotFoundException($"No folder above {TestContext.CurrentContext.TestDirectory} contains Reinforce.sln.");
-    }
+    /// <summary>The document's path: docs/worked-example.md of the repository.</summary>
+    public static string Locate() => Path.Combine(Repository.Root, "docs", "worked-example.md");
 
     /// <summary>Label → the numbers printed after it, as text (the text fixes the tolerance).</summary>
     public static Dictionary<string, string[]> Read(string path)
