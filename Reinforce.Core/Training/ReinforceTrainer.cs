@@ -57,9 +57,13 @@ public sealed class ReinforceTrainer
         Policy = Policy.Create(Environment.ObservationSize, options.HiddenSizes, options.HiddenActivation, head,
             new Pcg64(options.Seed), options.Initialization);
         Optimizer = Optimizers.Optimizer.Create(options.Optimizer, Policy.Parameters.Length, options.LearningRate);
+        // Buffers sized for the largest batch the options allow (a step batch may overshoot its
+        // target by one episode), so no update after the first ever allocates.
+        int maxBatchSteps = options.BatchSteps is int target ? target + maxEpisodeSteps : maxEpisodeSteps * options.BatchEpisodes;
         rolloutWorkspace = Policy.Network.CreateWorkspace(1);
-        batchWorkspace = Policy.Network.CreateWorkspace(options.BatchSteps ?? maxEpisodeSteps * options.BatchEpisodes);
-        batch = new EpisodeBatch(Environment.ObservationSize, options.BatchSteps ?? maxEpisodeSteps, options.BatchEpisodes);
+        batchWorkspace = Policy.Network.CreateWorkspace(maxBatchSteps);
+        batch = new EpisodeBatch(Environment.ObservationSize, maxBatchSteps, options.BatchSteps is int steps ? Math.Min(steps, 1024) : options.BatchEpisodes);
+        EnsureOutputCapacity(maxBatchSteps * head.OutputSize);
         observation = new float[Environment.ObservationSize];
         rolloutOutput = new float[head.OutputSize];
         RunningReward = options.RunningRewardStart;
@@ -159,8 +163,9 @@ public sealed class ReinforceTrainer
             throw new TrainingDivergedException(update, "loss");
         }
         Policy.Network.Backward(logitGradients, batchWorkspace);
-        foreach (ParameterTensor tensor in parameters.Tensors)
+        for (int k = 0; k < parameters.Tensors.Count; k++)
         {
+            ParameterTensor tensor = parameters.Tensors[k];
             if (!SimdKernels.AllFinite(ParameterBuffer.View(parameters.Gradients, tensor)))
             {
                 throw new TrainingDivergedException(update, $"gradient of {tensor.Name}");
