@@ -134,6 +134,8 @@ public sealed class WorkedExampleTests
             Assert.That(example.Actions[1], Is.EqualTo(0));
             Assert.That(w[1], Is.Positive);
             Assert.That(Row("p.new[1]")[0], Is.LessThan(Row("p[1]")[0]));
+            // "The loss of the batch went down."
+            Assert.That(Row("L.new")[0], Is.LessThan(Row("L")[0]));
         });
     }
 
@@ -371,7 +373,7 @@ public sealed class WorkedExampleTests
                 }
             }
 
-            // The policy after the update.
+            // The policy after the update, and the loss of the same batch under it.
             network.Forward(States, Steps, workspace, logits);
             for (int t = 0; t < Steps; t++)
             {
@@ -379,6 +381,8 @@ public sealed class WorkedExampleTests
                 CategoricalHead.Softmax(logits.AsSpan(t * 2, 2), p);
                 Put($"p.new[{t}]", p);
             }
+            PolicyLoss lossAfter = head.LossAndGradient(logits, Actions, weights, (float)Beta, LossReduction.Mean, new float[Steps * 2]);
+            results.Add("L.new", [lossAfter.Loss]);
             return results;
         }
     }

@@ -165,9 +165,14 @@ def compute(doc):
 
     # The policy after the update.
     with torch.no_grad():
-        p_new = torch.softmax(torch.tanh(states @ W1.T + b1) @ W2.T + b2, dim=1)
+        logits_new = torch.tanh(states @ W1.T + b1) @ W2.T + b2
+        logp_new = torch.log_softmax(logits_new, dim=1)
+        p_new = torch.softmax(logits_new, dim=1)
+        H_new = -(p_new * logp_new).sum(dim=1)
+        loss_new = -(weights * logp_new[torch.arange(T), actions]).mean() - beta * H_new.mean()
     for t in range(T):
         put(f"p.new[{t}]", p_new[t].tolist())
+    put("L.new", [loss_new.item()])
     return out
 
 
