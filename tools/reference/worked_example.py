@@ -6,12 +6,12 @@ the episode, gamma, beta, Adam's settings) from the document's ```text blocks, c
 printed quantity with PyTorch in float32 -- autograd for the gradients, torch.optim.Adam for the
 update, nothing copied from the C# library -- and then
 
-    /usr/bin/python3 tools/reference/worked_example.py           checks every number printed in
-                                                                 the document (default)
-    /usr/bin/python3 tools/reference/worked_example.py --print   prints the output blocks, to
-                                                                 paste into the document
+    python3 tools/reference/worked_example.py           checks every number printed in
+                                                        the document (default)
+    python3 tools/reference/worked_example.py --print   prints the output blocks, to
+                                                        paste into the document
 
-Run it from the repository root with a Python that has torch (Debian's python3-torch).
+Run it from the repository root with a Python that has torch (for example Debian's python3-torch).
 
 Tolerance: one unit in the last printed digit of each number (0.000001 for 0.123456, 1e-8 for
 1.2345e-04), the same rule as Reinforce.Core.Tests/Docs/WorkedExampleTests.cs, which checks the
