@@ -25,7 +25,7 @@ namespace Reinforce.Numerics;
 /// <para><b>Conventions</b> (as in Llm.cs): arguments are ordered inputs → scalars → outputs;
 /// loops run while <c>i &lt;= n - Vector&lt;float&gt;.Count</c>; constant vectors are hoisted;
 /// nothing is allocated. Matrices are row-major; <c>W</c> of a layer is [out, in] as in PyTorch's
-/// <c>nn.Linear</c>. See docs/simd.md.</para>
+/// <c>nn.Linear</c>. See docs/simd.md#reductions-the-fixed-32-lane-layout.</para>
 /// </remarks>
 public static class SimdKernels
 {
@@ -179,6 +179,7 @@ public static class SimdKernels
     /// <summary>
     /// Transposed matrix·vector: dx = Wᵀ·dy, W is [rows, cols], dy has rows entries, dx has cols.
     /// Computed as dx = Σ_r dy[r]·W[r,:] (one <see cref="Axpy"/> per row, in row order).
+    /// See docs/backprop.md#dense-layer.
     /// </summary>
     public static void MatTransposeVec(ReadOnlySpan<float> w, ReadOnlySpan<float> dy, Span<float> dx)
     {
@@ -191,7 +192,7 @@ public static class SimdKernels
         }
     }
 
-    /// <summary>Rank-1 accumulate: dW += dy·xᵀ, i.e. dW[r,:] += dy[r]·x for every row r.</summary>
+    /// <summary>Rank-1 accumulate: dW += dy·xᵀ, i.e. dW[r,:] += dy[r]·x for every row r. See docs/backprop.md#dense-layer.</summary>
     public static void Rank1Update(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, Span<float> dw)
     {
         int rows = dy.Length, cols = x.Length;
@@ -225,7 +226,7 @@ public static class SimdKernels
 
     /// <summary>
     /// Batched input gradient: dX = dY·W. dY is [T, out], W is [out, in], dX is [T, in]
-    /// (overwritten). Row t is <see cref="MatTransposeVec"/> of row t of dY.
+    /// (overwritten). Row t is <see cref="MatTransposeVec"/> of row t of dY. See docs/backprop.md#dense-layer.
     /// </summary>
     public static void MatMul(ReadOnlySpan<float> dy, ReadOnlySpan<float> w, int batch, Span<float> dx)
     {
@@ -245,6 +246,7 @@ public static class SimdKernels
     /// <summary>
     /// Batched weight and bias gradients: dW += dYᵀ·X and db += Σ_t dY[t,:]. dY is [T, out],
     /// X is [T, in], dW is [out, in], db is [out]. Accumulates in time order t = 0, 1, ….
+    /// See docs/backprop.md#dense-layer.
     /// </summary>
     public static void AccumulateWeightGradients(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, int batch, Span<float> dw, Span<float> db)
     {
@@ -310,7 +312,7 @@ public static class SimdKernels
         }
     }
 
-    /// <summary>ReLU backward: dx = dy·[x &gt; 0] (the derivative at 0 is 0, as in PyTorch).</summary>
+    /// <summary>ReLU backward: dx = dy·[x &gt; 0] (the derivative at 0 is 0, as in PyTorch). See docs/backprop.md#activations.</summary>
     public static void ReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
     {
         Guard.SameLength(x.Length, dy.Length, nameof(dy));
@@ -350,7 +352,7 @@ public static class SimdKernels
         }
     }
 
-    /// <summary>LeakyReLU backward: dx = dy for x &gt; 0, slope·dy otherwise (slope at 0, as in PyTorch).</summary>
+    /// <summary>LeakyReLU backward: dx = dy for x &gt; 0, slope·dy otherwise (slope at 0, as in PyTorch). See docs/backprop.md#activations.</summary>
     public static void LeakyReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, float slope, Span<float> dx)
     {
         Guard.SameLength(x.Length, dy.Length, nameof(dy));
@@ -379,7 +381,7 @@ public static class SimdKernels
     /// v ← fma(w₂·g, g, β₂·v) (<c>mul_</c> then <c>addcmul_</c>),
     /// θ ← θ + (−step·m) / (√v / √(1 − β₂ᵗ) + ε) (<c>addcdiv_</c>).
     /// Every element takes the same operations in the vector body and the tail, and the scalar
-    /// twin takes them too: the two agree bit for bit.
+    /// twin takes them too: the two agree bit for bit. See docs/backprop.md#adam.
     /// </summary>
     public static void AdamUpdate(ReadOnlySpan<float> g, Optimizers.AdamCoefficients c, Span<float> p, Span<float> m, Span<float> v)
     {

@@ -16,7 +16,7 @@ namespace Reinforce.Optimizers;
 /// One SIMD loop over the flat buffer (<see cref="SimdKernels.AdamUpdate"/>). PyTorch 1.x computed
 /// the first moment as <c>m·β₁ + (1 − β₁)·g</c> (fused as fma(g, 1 − β₁, β₁·m)); the two forms
 /// differ by a few ulps of m. The tests check the rest of the step bit for bit against PyTorch.
-/// See docs/backprop.md §adam.
+/// See docs/backprop.md#adam.
 /// </summary>
 public sealed class Adam : Optimizer
 {

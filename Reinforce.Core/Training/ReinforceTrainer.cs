@@ -15,7 +15,7 @@ namespace Reinforce.Training;
 /// <code>
 /// L(θ) = −(1/N)·Σₜ wₜ·log π_θ(aₜ|sₜ) − β·(1/N)·Σₜ H(π_θ(·|sₜ))
 /// </code>
-/// whose gradient is the REINFORCE estimate of −∇J(θ) (docs/policy-gradient.md).
+/// whose gradient is the REINFORCE estimate of −∇J(θ) (docs/policy-gradient.md#the-surrogate-loss).
 /// </summary>
 /// <remarks>
 /// <para><b>Determinism.</b> The initial weights come from <c>Pcg64(seed)</c>; episode k of the
@@ -140,7 +140,7 @@ public sealed class ReinforceTrainer
         return last;
     }
 
-    /// <summary>One update: collect a batch, compute the weights, forward, backward, one optimizer step.</summary>
+    /// <summary>One update: collect a batch, compute the weights, forward, backward, one optimizer step (docs/policy-gradient.md#one-update-line-by-line).</summary>
     /// <exception cref="TrainingDivergedException">The loss or a gradient is not finite; nothing was applied.</exception>
     public UpdateStatistics Update()
     {
@@ -215,6 +215,7 @@ public sealed class ReinforceTrainer
     }
 
     // wₜ: the chosen return of each episode, minus the batch mean (baseline), then standardised.
+    // See docs/policy-gradient.md#baselines and docs/policy-gradient.md#normalisation.
     private void ComputeWeights()
     {
         Span<float> rewards = batch.Rewards, weights = batch.Weights;
