@@ -51,7 +51,7 @@ internal static class EvaluateCommands
             throw new UsageException("which checkpoint? expected: reinforce eval CHECKPOINT|RUN_DIR");
         }
         string path = CheckpointPath(args.Positionals[0]);
-        TrainingCheckpoint checkpoint = TrainCommand.LoadCheckpoint(path, "eval:");
+        TrainingCheckpoint checkpoint = TrainCommand.LoadCheckpoint(path, "");
         bool sample = (args.Choice("--policy", ["greedy", "sample"]) ?? "greedy") == "sample";
         int episodes = (int)(args.Integer("--episodes", 1, 10_000_000) ?? 100);
         var setup = EpisodeSetup.From(checkpoint.Options, args, 0);

@@ -58,7 +58,7 @@ internal static class RenderCommand
         else
         {
             string path = EvaluateCommands.CheckpointPath(args.Positionals[0]);
-            TrainingCheckpoint checkpoint = TrainCommand.LoadCheckpoint(path, "render:");
+            TrainingCheckpoint checkpoint = TrainCommand.LoadCheckpoint(path, "");
             setup = EpisodeSetup.From(checkpoint.Options, args, 0);
             act = EvaluateCommands.PolicyActor(checkpoint.CreatePolicy(), sample);
             label = $"REINFORCE, {(sample ? "sampled" : "greedy")} ({TrainingCheckpoint.Architecture(checkpoint.Options)})";

@@ -342,24 +342,28 @@ internal static class TrainCommand
         return (folder, final + RunFolder.PartialSuffix, final);
     }
 
-    /// <summary>Loads a checkpoint; a missing, truncated or malformed file is bad input (exit 2).</summary>
+    /// <summary>
+    /// Loads a checkpoint; a missing, truncated or malformed file is bad input (exit 2). The error
+    /// names the flag and the path (<paramref name="flag"/> is empty for a positional argument).
+    /// </summary>
     public static TrainingCheckpoint LoadCheckpoint(string path, string flag)
     {
+        string what = flag.Length == 0 ? path : $"{flag} {path}";
         try
         {
             return TrainingCheckpoint.Load(path);
         }
         catch (FileNotFoundException)
         {
-            throw new UsageException($"{flag} {path}: no such file; expected a checkpoint.safetensors written by reinforce train");
+            throw new UsageException($"{what}: no such file; expected a checkpoint.safetensors written by reinforce train");
         }
         catch (DirectoryNotFoundException)
         {
-            throw new UsageException($"{flag} {path}: no such folder; expected a checkpoint.safetensors written by reinforce train");
+            throw new UsageException($"{what}: no such folder; expected a checkpoint.safetensors written by reinforce train");
         }
         catch (UnauthorizedAccessException e)
         {
-            throw new UsageException($"{flag} {path}: cannot read the file ({e.Message})");
+            throw new UsageException($"{what}: cannot read the file ({e.Message})");
         }
         catch (FormatException e)
         {

@@ -51,7 +51,7 @@ public sealed class BadInputTests : CliTestBase
     [TestCase("--lr", "'--lr' must follow a command")]
     [TestCase("presets|nope", "unknown preset 'nope'")]
     [TestCase("eval", "which checkpoint?")]
-    [TestCase("eval|missing.safetensors", "eval: missing.safetensors: no such file")]
+    [TestCase("eval|missing.safetensors", "error: missing.safetensors: no such file")]
     [TestCase("plot|missing-run", "missing-run: no such file or folder")]
     [TestCase("render", "what should play?")]
     [TestCase("baseline|--episodes|0", "--episodes 0 is out of range")]
