@@ -210,6 +210,7 @@ public sealed class CartPole : IEnvironment
     /// <param name="action">0 pushes left (force −10 N), 1 pushes right (+10 N).</param>
     /// <param name="integrator">The integration scheme.</param>
     /// <returns>The state after τ = 0.02 s.</returns>
+    /// <remarks>The equations and both integrators: docs/cartpole.md#equations-of-motion, docs/cartpole.md#integrators.</remarks>
     /// <exception cref="ArgumentOutOfRangeException">When <paramref name="action"/> is not 0 or 1, or the integrator is undefined.</exception>
     public static CartPoleState Advance(in CartPoleState state, int action, CartPoleIntegrator integrator)
     {
@@ -257,7 +258,7 @@ public sealed class CartPole : IEnvironment
 
     /// <summary>
     /// Gymnasium's termination test: <c>x &lt; −2.4 ∨ x &gt; 2.4 ∨ θ &lt; −θmax ∨ θ &gt; θmax</c> (strict: the thresholds
-    /// themselves are still alive).
+    /// themselves are still alive). See docs/cartpole.md#termination-and-truncation.
     /// </summary>
     /// <param name="state">The state to test (Gymnasium tests the state after the step).</param>
     /// <returns><see langword="true"/> when the pole has fallen or the cart has left the track.</returns>

@@ -20,7 +20,7 @@ public enum ActivationKind
 /// <summary>
 /// An activation function with its parameter (the negative slope of LeakyReLU, α of ELU) and
 /// its derivative written next to it. Semantics follow PyTorch's <c>torch.nn</c> modules,
-/// including the value of the derivative at x = 0 (see docs/backprop.md §activations).
+/// including the value of the derivative at x = 0 (see docs/backprop.md#activations).
 /// </summary>
 /// <remarks>
 /// Backward computes dx = dy ⊙ f′(x). It takes both the input x and the output y because some
@@ -111,7 +111,7 @@ public readonly record struct Activation
         }
     }
 
-    /// <summary>dx = dy ⊙ f′(x), element-wise. <paramref name="dx"/> may be <paramref name="dy"/>.</summary>
+    /// <summary>dx = dy ⊙ f′(x), element-wise. <paramref name="dx"/> may be <paramref name="dy"/>. See docs/backprop.md#activations.</summary>
     public void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
         Guard.SameLength(x.Length, y.Length, nameof(y));
@@ -136,7 +136,7 @@ public readonly record struct Activation
         }
     }
 
-    // d tanh(x)/dx = 1 − tanh²(x) = 1 − y², so dx = dy·(1 − y·y)   (PyTorch's tanh_backward)
+    // d tanh(x)/dx = 1 − tanh²(x) = 1 − y², so dx = dy·(1 − y·y)   (PyTorch's tanh_backward; docs/backprop.md#activations)
     private static void TanhBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
         for (int i = 0; i < y.Length; i++)
@@ -156,7 +156,7 @@ public readonly record struct Activation
     }
 
     // d ELU/dx = 1 for x > 0, α·eˣ for x ≤ 0, so dx = dy for x > 0 and dy·α·eˣ otherwise
-    // (PyTorch's elu_backward on the input; at x = 0 the derivative is α).
+    // (PyTorch's elu_backward on the input; at x = 0 the derivative is α). See docs/backprop.md#activations.
     private static void EluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, float alpha, Span<float> dx)
     {
         for (int i = 0; i < x.Length; i++)

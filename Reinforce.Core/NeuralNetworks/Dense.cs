@@ -5,7 +5,7 @@ namespace Reinforce.NeuralNetworks;
 /// <summary>
 /// A fully connected layer, <c>nn.Linear</c>: y = W·x + b, with W of shape [out, in] row-major
 /// and b of shape [out]. Forward and backward over a batch of T rows; shapes in the comments.
-/// See docs/backprop.md §dense.
+/// See docs/backprop.md#dense-layer.
 /// </summary>
 public static class Dense
 {
@@ -29,6 +29,7 @@ public static class Dense
     /// The chain rule for y[t,o] = Σ_i w[o,i]·x[t,i] + b[o]: ∂y[t,o]/∂x[t,i] = w[o,i],
     /// ∂y[t,o]/∂w[o,i] = x[t,i], ∂y[t,o]/∂b[o] = 1, and a parameter used at every t collects the
     /// sum over t. Gradients accumulate; the trainer zeroes them once per update.
+    /// See docs/backprop.md#dense-layer.
     /// </summary>
     public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> dy, int batch, Span<float> dw, Span<float> db, Span<float> dx)
     {

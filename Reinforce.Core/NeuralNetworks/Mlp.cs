@@ -18,7 +18,7 @@ namespace Reinforce.NeuralNetworks;
 /// backward:  dz_L = ∂L/∂logits
 ///            dW_l += dz_lᵀ·a_{l−1};  db_l += Σ_t dz_l;  da_{l−1} = dz_l·W_l;  dz_{l−1} = da_{l−1} ⊙ f′(z_{l−1})
 /// </code>
-/// See docs/backprop.md §mlp.
+/// See docs/backprop.md#the-mlp.
 /// </remarks>
 public sealed class Mlp
 {
@@ -144,7 +144,8 @@ public sealed class Mlp
     /// <summary>
     /// Backward for the batch of the last <see cref="Forward(ReadOnlySpan{float}, int, MlpWorkspace, Span{float})"/>
     /// with this workspace: <paramref name="outputGradients"/> is ∂L/∂logits, (T, out). Adds
-    /// ∂L/∂θ to <see cref="ParameterBuffer.Gradients"/> (zero them first for a fresh gradient).
+    /// ∂L/∂θ to <see cref="ParameterBuffer.Gradients"/> (zero them first for a fresh gradient):
+    /// dW_l += dz_lᵀ·a_{l−1}, db_l += Σ_t dz_l, dz_{l−1} = (dz_l·W_l) ⊙ f′(z_{l−1}). See docs/backprop.md#the-mlp.
     /// </summary>
     public void Backward(ReadOnlySpan<float> outputGradients, MlpWorkspace workspace)
     {

@@ -6,21 +6,11 @@ namespace Reinforce.NeuralNetworks;
 /// <param name="Shape">The shape; weights are [out, in] row-major, biases [out].</param>
 public sealed record ParameterTensor(string Name, int Offset, IReadOnlyList<int> Shape)
 {
-    /// <summary>Number of elements (the product of the shape), computed once: views are taken in the hot path.</summary>
-    public int Length { get; } = ProductOf(Shape);
+    /// <summary>Number of elements (the product of the shape; computed once, views are taken on the hot path).</summary>
+    public int Length { get; } = Shape.Aggregate(1, (a, b) => checked(a * b));
 
     /// <summary>The shape as text, e.g. <c>[128, 4]</c>.</summary>
     public string ShapeText => $"[{string.Join(", ", Shape)}]";
-
-    private static int ProductOf(IReadOnlyList<int> shape)
-    {
-        int product = 1;
-        for (int i = 0; i < shape.Count; i++)
-        {
-            product *= shape[i];
-        }
-        return product;
-    }
 }
 
 /// <summary>

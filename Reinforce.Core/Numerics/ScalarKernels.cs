@@ -67,7 +67,7 @@ public static class ScalarKernels
         }
     }
 
-    /// <summary>dx = Wᵀ·dy, W is [rows, cols].</summary>
+    /// <summary>dx = Wᵀ·dy, W is [rows, cols]. See docs/backprop.md#dense-layer.</summary>
     public static void MatTransposeVec(ReadOnlySpan<float> w, ReadOnlySpan<float> dy, Span<float> dx)
     {
         int rows = dy.Length, cols = dx.Length;
@@ -83,7 +83,7 @@ public static class ScalarKernels
         }
     }
 
-    /// <summary>dW += dy·xᵀ.</summary>
+    /// <summary>dW += dy·xᵀ. See docs/backprop.md#dense-layer.</summary>
     public static void Rank1Update(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, Span<float> dw)
     {
         int rows = dy.Length, cols = x.Length;
@@ -113,7 +113,7 @@ public static class ScalarKernels
         }
     }
 
-    /// <summary>dX = dY·W: dY [T, out], W [out, in], dX [T, in] (overwritten).</summary>
+    /// <summary>dX = dY·W: dY [T, out], W [out, in], dX [T, in] (overwritten). See docs/backprop.md#dense-layer.</summary>
     public static void MatMul(ReadOnlySpan<float> dy, ReadOnlySpan<float> w, int batch, Span<float> dx)
     {
         if (batch == 0)
@@ -128,7 +128,7 @@ public static class ScalarKernels
         }
     }
 
-    /// <summary>dW += dYᵀ·X and db += Σ_t dY[t,:].</summary>
+    /// <summary>dW += dYᵀ·X and db += Σ_t dY[t,:]. See docs/backprop.md#dense-layer.</summary>
     public static void AccumulateWeightGradients(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, int batch, Span<float> dw, Span<float> db)
     {
         if (batch == 0)
@@ -168,7 +168,7 @@ public static class ScalarKernels
         }
     }
 
-    /// <summary>ReLU backward: dx = dy·[x &gt; 0].</summary>
+    /// <summary>ReLU backward: dx = dy·[x &gt; 0]. See docs/backprop.md#activations.</summary>
     public static void ReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
     {
         Guard.SameLength(x.Length, dy.Length, nameof(dy));
@@ -189,7 +189,7 @@ public static class ScalarKernels
         }
     }
 
-    /// <summary>LeakyReLU backward: dx = dy for x &gt; 0, slope·dy otherwise.</summary>
+    /// <summary>LeakyReLU backward: dx = dy for x &gt; 0, slope·dy otherwise. See docs/backprop.md#activations.</summary>
     public static void LeakyReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, float slope, Span<float> dx)
     {
         Guard.SameLength(x.Length, dy.Length, nameof(dy));
@@ -201,9 +201,9 @@ public static class ScalarKernels
     }
 
     /// <summary>
-    /// One Adam step, the textbook loop: m ← m + w₁·(g − m); v ← β₂·v + w₂·g·g;
-    /// θ ← θ + (−step·m) / (√v / √(1 − β₂ᵗ) + ε). Differs from the SIMD kernel only in that the
-    /// first-moment update is not fused.
+    /// One Adam step, one element at a time, in exactly the operations of the SIMD kernel
+    /// (m ← fma(w₁, g − m, m); v ← fma(w₂·g, g, β₂·v); θ ← θ + (−step·m) / (√v / √(1 − β₂ᵗ) + ε)):
+    /// Adam is matched to PyTorch to the bit, so its twin is exact too. See docs/backprop.md#adam.
     /// </summary>
     public static void AdamUpdate(ReadOnlySpan<float> g, Optimizers.AdamCoefficients c, Span<float> p, Span<float> m, Span<float> v)
     {
@@ -212,8 +212,8 @@ public static class ScalarKernels
         Guard.SameLength(g.Length, v.Length, nameof(v));
         for (int i = 0; i < g.Length; i++)
         {
-            m[i] = m[i] + c.Weight1 * (g[i] - m[i]);
-            v[i] = v[i] * c.Beta2 + c.Weight2 * g[i] * g[i];
+            m[i] = MathF.FusedMultiplyAdd(c.Weight1, g[i] - m[i], m[i]);
+            v[i] = MathF.FusedMultiplyAdd(c.Weight2 * g[i], g[i], v[i] * c.Beta2);
             float denominator = MathF.Sqrt(v[i]) / c.BiasCorrection2Sqrt + c.Epsilon;
             p[i] += c.NegativeStepSize * m[i] / denominator;
         }

@@ -26,7 +26,7 @@ namespace Reinforce.Numerics;
 /// <para><b>Conventions</b> (as in Llm.cs): arguments are ordered inputs → scalars → outputs;
 /// loops run while <c>i &lt;= n - Vector&lt;float&gt;.Count</c>; constant vectors are hoisted;
 /// nothing is allocated. Matrices are row-major; <c>W</c> of a layer is [out, in] as in PyTorch's
-/// <c>nn.Linear</c>. See docs/simd.md.</para>
+/// <c>nn.Linear</c>. See docs/simd.md#reductions-the-fixed-32-lane-layout.</para>
 /// </remarks>
 public static partial class SimdKernels
 {
@@ -187,6 +187,7 @@ public static partial class SimdKernels
     /// <summary>
     /// Transposed matrix·vector: dx = Wᵀ·dy, W is [rows, cols], dy has rows entries, dx has cols.
     /// Computed as dx = Σ_r dy[r]·W[r,:] (one <see cref="Axpy"/> per row, in row order).
+    /// See docs/backprop.md#dense-layer.
     /// </summary>
     public static void MatTransposeVec(ReadOnlySpan<float> w, ReadOnlySpan<float> dy, Span<float> dx)
     {
@@ -199,7 +200,7 @@ public static partial class SimdKernels
         }
     }
 
-    /// <summary>Rank-1 accumulate: dW += dy·xᵀ, i.e. dW[r,:] += dy[r]·x for every row r.</summary>
+    /// <summary>Rank-1 accumulate: dW += dy·xᵀ, i.e. dW[r,:] += dy[r]·x for every row r. See docs/backprop.md#dense-layer.</summary>
     public static void Rank1Update(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, Span<float> dw)
     {
         int rows = dy.Length, cols = x.Length;
@@ -230,7 +231,7 @@ public static partial class SimdKernels
 
     /// <summary>
     /// Batched input gradient: dX = dY·W. dY is [T, out], W is [out, in], dX is [T, in]
-    /// (overwritten). Row t is <see cref="MatTransposeVec"/> of row t of dY.
+    /// (overwritten). Row t is <see cref="MatTransposeVec"/> of row t of dY. See docs/backprop.md#dense-layer.
     /// </summary>
     public static void MatMul(ReadOnlySpan<float> dy, ReadOnlySpan<float> w, int batch, Span<float> dx)
     {
@@ -247,6 +248,7 @@ public static partial class SimdKernels
     /// <summary>
     /// Batched weight and bias gradients: dW += dYᵀ·X and db += Σ_t dY[t,:]. dY is [T, out],
     /// X is [T, in], dW is [out, in], db is [out]. Accumulates in time order t = 0, 1, ….
+    /// See docs/backprop.md#dense-layer.
     /// </summary>
     public static void AccumulateWeightGradients(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, int batch, Span<float> dw, Span<float> db)
     {
@@ -307,7 +309,7 @@ public static partial class SimdKernels
         }
     }
 
-    /// <summary>ReLU backward: dx = dy·[x &gt; 0] (the derivative at 0 is 0, as in PyTorch).</summary>
+    /// <summary>ReLU backward: dx = dy·[x &gt; 0] (the derivative at 0 is 0, as in PyTorch). See docs/backprop.md#activations.</summary>
     public static void ReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
     {
         Guard.SameLength(x.Length, dy.Length, nameof(dy));
@@ -347,7 +349,7 @@ public static partial class SimdKernels
         }
     }
 
-    /// <summary>LeakyReLU backward: dx = dy for x &gt; 0, slope·dy otherwise (slope at 0, as in PyTorch).</summary>
+    /// <summary>LeakyReLU backward: dx = dy for x &gt; 0, slope·dy otherwise (slope at 0, as in PyTorch). See docs/backprop.md#activations.</summary>
     public static void LeakyReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, float slope, Span<float> dx)
     {
         Guard.SameLength(x.Length, dy.Length, nameof(dy));
@@ -371,10 +373,12 @@ public static partial class SimdKernels
     }
 
     /// <summary>
-    /// One Adam step over flat buffers, as PyTorch's CPU kernels compute it (see
-    /// <see cref="Optimizers.Adam"/>): m ← m + w₁·(g − m) (a fused multiply-add, like PyTorch's
-    /// vectorised lerp); v ← β₂·v + (w₂·g)·g; θ ← θ + (−step·m) / (√v / √(1 − β₂ᵗ) + ε).
-    /// Every element takes the same operations in the vector body and the tail.
+    /// One Adam step over flat buffers, in the float operations of PyTorch's CPU kernels (see
+    /// <see cref="Optimizers.Adam"/>): m ← fma(w₁, g − m, m) (<c>lerp_</c>),
+    /// v ← fma(w₂·g, g, β₂·v) (<c>mul_</c> then <c>addcmul_</c>),
+    /// θ ← θ + (−step·m) / (√v / √(1 − β₂ᵗ) + ε) (<c>addcdiv_</c>).
+    /// Every element takes the same operations in the vector body and the tail, and the scalar
+    /// twin takes them too: the two agree bit for bit. See docs/backprop.md#adam.
     /// </summary>
     public static void AdamUpdate(ReadOnlySpan<float> g, Optimizers.AdamCoefficients c, Span<float> p, Span<float> m, Span<float> v)
     {
@@ -398,7 +402,7 @@ public static partial class SimdKernels
             var mi = Vector.LoadUnsafe(ref pm, (nuint)i);
             var vi = Vector.LoadUnsafe(ref pv, (nuint)i);
             mi = Vector.FusedMultiplyAdd(w1, gi - mi, mi);
-            vi = vi * beta2 + w2 * gi * gi;
+            vi = Vector.FusedMultiplyAdd(w2 * gi, gi, vi * beta2);
             var denominator = Vector.SquareRoot(vi) / bc2 + eps;
             var pi = Vector.LoadUnsafe(ref pp, (nuint)i) + step * mi / denominator;
             mi.StoreUnsafe(ref pm, (nuint)i);
@@ -409,7 +413,7 @@ public static partial class SimdKernels
         {
             float gi = Unsafe.Add(ref pg, i);
             float mi = MathF.FusedMultiplyAdd(c.Weight1, gi - Unsafe.Add(ref pm, i), Unsafe.Add(ref pm, i));
-            float vi = Unsafe.Add(ref pv, i) * c.Beta2 + c.Weight2 * gi * gi;
+            float vi = MathF.FusedMultiplyAdd(c.Weight2 * gi, gi, Unsafe.Add(ref pv, i) * c.Beta2);
             float denominator = MathF.Sqrt(vi) / c.BiasCorrection2Sqrt + c.Epsilon;
             Unsafe.Add(ref pp, i) += c.NegativeStepSize * mi / denominator;
             Unsafe.Add(ref pm, i) = mi;

@@ -3,17 +3,20 @@ using Reinforce.Numerics;
 namespace Reinforce.Optimizers;
 
 /// <summary>
-/// Adam with the semantics of <c>torch.optim.Adam</c> (its single-tensor CPU implementation, no
-/// weight decay, not amsgrad), step for step and in the same float operations:
+/// Adam with the semantics of <c>torch.optim.Adam</c> (PyTorch ≥ 2.0, its single-tensor CPU
+/// implementation, no weight decay, not amsgrad), step for step and in the same float operations:
 /// <code>
 /// t  ← t + 1
-/// m  ← lerp(m, g, 1 − β₁)  = m + (1 − β₁)·(g − m)
-/// v  ← β₂·v + (1 − β₂)·g·g
+/// m  ← lerp(m, g, 1 − β₁)  = fma(1 − β₁, g − m, m)
+/// v  ← β₂·v + (1 − β₂)·g·g = fma((1 − β₂)·g, g, β₂·v)
 /// m̂ scale:  step_size = lr / (1 − β₁ᵗ)                     (double, then float)
 /// denom = √v / √(1 − β₂ᵗ) + ε                               (ε added after the square root)
 /// θ  ← θ − step_size·m / denom
 /// </code>
-/// One SIMD loop over the flat buffer (<see cref="SimdKernels.AdamUpdate"/>). See docs/backprop.md §adam.
+/// One SIMD loop over the flat buffer (<see cref="SimdKernels.AdamUpdate"/>). PyTorch 1.x computed
+/// the first moment as <c>m·β₁ + (1 − β₁)·g</c> (fused as fma(g, 1 − β₁, β₁·m)); the two forms
+/// differ by a few ulps of m. The tests check the rest of the step bit for bit against PyTorch.
+/// See docs/backprop.md#adam.
 /// </summary>
 public sealed class Adam : Optimizer
 {

@@ -24,7 +24,7 @@ public sealed class Sgd : Optimizer
     /// <inheritdoc/>
     public override IReadOnlyList<(string Name, float[] Buffer)> StateBuffers => [];
 
-    /// <summary>θ ← θ + (−lr)·g (PyTorch's <c>param.add_(grad, alpha=-lr)</c>).</summary>
+    /// <summary>θ ← θ + (−lr)·g (PyTorch's <c>param.add_(grad, alpha=-lr)</c>). See docs/backprop.md#sgd.</summary>
     public override void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
     {
         CheckLengths(parameters, gradients);

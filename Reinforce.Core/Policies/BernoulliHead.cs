@@ -13,7 +13,7 @@ namespace Reinforce.Policies;
 /// log π(0) = log(1 − σ(z)) = −softplus(z)
 /// </code>
 /// so they stay finite and accurate for any z. Computed in double, returned in float.
-/// See docs/backprop.md §bernoulli.
+/// See docs/backprop.md#bernoulli-head.
 /// </summary>
 public sealed class BernoulliHead : PolicyHead
 {
@@ -63,7 +63,7 @@ public sealed class BernoulliHead : PolicyHead
     }
 
     /// <summary>
-    /// With p = σ(z) (docs/backprop.md §bernoulli):
+    /// With p = σ(z) (docs/backprop.md#bernoulli-head):
     /// <code>
     /// ∂(−w·log π(a))/∂z = w·(p − a)          (the binary cross-entropy gradient)
     /// ∂(−β·H)/∂z        = β·z·p·(1 − p)      since ∂H/∂z = −z·p·(1 − p)

@@ -5,7 +5,7 @@ namespace Reinforce.Policies;
 /// <summary>
 /// A categorical distribution over K actions from K logits z: π(a|s) = softmax(z)ₐ. Everything is
 /// computed from the numerically stable log-softmax; probabilities come from it, never the other
-/// way round. See docs/backprop.md §categorical.
+/// way round. See docs/backprop.md#categorical-head.
 /// </summary>
 public sealed class CategoricalHead : PolicyHead
 {
@@ -34,7 +34,7 @@ public sealed class CategoricalHead : PolicyHead
     /// <summary>
     /// log softmax(z)ⱼ = (zⱼ − m) − log Σₖ exp(zₖ − m) with m = maxₖ zₖ. Subtracting the max keeps
     /// every exponent ≤ 0, so nothing overflows and the sum is at least 1 (its log is finite).
-    /// <paramref name="logProbabilities"/> may be <paramref name="logits"/>.
+    /// <paramref name="logProbabilities"/> may be <paramref name="logits"/>. See docs/backprop.md#log-softmax.
     /// </summary>
     public static void LogSoftmax(ReadOnlySpan<float> logits, Span<float> logProbabilities)
     {
@@ -147,7 +147,8 @@ public sealed class CategoricalHead : PolicyHead
     }
 
     /// <summary>
-    /// With p = softmax(z), the two gradients (docs/backprop.md §categorical):
+    /// With p = softmax(z), the two gradients (docs/backprop.md#gradient-of-the-policy-term,
+    /// docs/backprop.md#entropy-gradient, docs/backprop.md#at-the-logits):
     /// <code>
     /// ∂(−w·log pₐ)/∂zⱼ = w·(pⱼ − [j = a])
     /// ∂(−β·H)/∂zⱼ     = β·pⱼ·(log pⱼ + H)          since ∂H/∂zⱼ = −pⱼ·(log pⱼ + H)

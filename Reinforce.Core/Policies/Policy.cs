@@ -95,6 +95,7 @@ public sealed class Policy
     /// L = −(1/N)·Σ wᵢ·log π(aᵢ|sᵢ) − β·(1/N)·Σ H(π(·|sᵢ)). Adds ∂L/∂θ to the gradients (like
     /// PyTorch's <c>loss.backward()</c>, gradients accumulate: call
     /// <see cref="ParameterBuffer.ZeroGradients"/> first for a fresh gradient) and returns L.
+    /// See docs/policy-gradient.md#the-surrogate-loss and docs/backprop.md.
     /// </summary>
     public PolicyLoss AccumulateGradients(ReadOnlySpan<float> states, ReadOnlySpan<int> actions, ReadOnlySpan<float> weights,
         float entropyCoefficient, LossReduction reduction = LossReduction.Mean)

@@ -21,7 +21,8 @@ public readonly record struct PolicyLoss(double Loss, double PolicyTerm, double 
 /// <summary>
 /// The distribution a policy network's outputs define over actions, with everything REINFORCE
 /// needs of it: sampling, the greedy action, log π(a|s), the entropy, and the gradient of the
-/// loss with respect to the network's outputs. See docs/backprop.md §heads.
+/// loss with respect to the network's outputs. See docs/backprop.md#categorical-head and
+/// docs/backprop.md#bernoulli-head.
 /// </summary>
 public abstract class PolicyHead
 {
@@ -67,7 +68,8 @@ public abstract class PolicyHead
     /// <paramref name="outputs"/> is (T, <see cref="OutputSize"/>), <paramref name="actions"/>
     /// and <paramref name="weights"/> have T entries, N is T for <see cref="LossReduction.Mean"/>
     /// and 1 for <see cref="LossReduction.Sum"/>. ∂L/∂outputs is written (not added) to
-    /// <paramref name="outputGradients"/>.
+    /// <paramref name="outputGradients"/>; the 1/N enters here, once (docs/backprop.md#batch-mean).
+    /// The loss is the surrogate of docs/policy-gradient.md#the-surrogate-loss.
     /// </summary>
     public PolicyLoss LossAndGradient(ReadOnlySpan<float> outputs, ReadOnlySpan<int> actions, ReadOnlySpan<float> weights,
         float entropyCoefficient, LossReduction reduction, Span<float> outputGradients)

@@ -28,7 +28,8 @@ public enum Normalization
 
 /// <summary>
 /// The return computations of REINFORCE. Sums run in double (as the notebooks' Python floats do)
-/// and are stored as float. See docs/policy-gradient.md §returns.
+/// and are stored as float. See docs/policy-gradient.md#causality-and-reward-to-go through
+/// docs/policy-gradient.md#normalisation.
 /// </summary>
 public static class ReturnCalculator
 {
@@ -66,7 +67,8 @@ public static class ReturnCalculator
     public static string Name(this Normalization normalization) => NormalizationNames[(int)normalization];
 
     /// <summary>
-    /// Discounted returns, backwards from the end: G_{T−1} = r_{T−1}, G_t = r_t + γ·G_{t+1}.
+    /// Discounted returns, backwards from the end: G_{T−1} = r_{T−1}, G_t = r_t + γ·G_{t+1}
+    /// (docs/policy-gradient.md#discounting).
     /// <paramref name="returns"/> may be <paramref name="rewards"/>.
     /// </summary>
     public static void Discounted(ReadOnlySpan<float> rewards, double gamma, Span<float> returns)
@@ -81,10 +83,10 @@ public static class ReturnCalculator
         }
     }
 
-    /// <summary>Reward-to-go: the discounted return with γ = 1.</summary>
+    /// <summary>Reward-to-go: the discounted return with γ = 1 (docs/policy-gradient.md#causality-and-reward-to-go).</summary>
     public static void RewardToGo(ReadOnlySpan<float> rewards, Span<float> returns) => Discounted(rewards, 1.0, returns);
 
-    /// <summary>The whole episode's return R(τ) = Σ_t r_t on every step.</summary>
+    /// <summary>The whole episode's return R(τ) = Σ_t r_t on every step (docs/policy-gradient.md#the-reinforce-estimator).</summary>
     public static void EpisodeReturn(ReadOnlySpan<float> rewards, Span<float> returns)
     {
         CheckLengths(rewards, returns);
@@ -113,7 +115,7 @@ public static class ReturnCalculator
     /// <paramref name="unbiased"/> the std divides by n − 1 (<c>torch.std</c>'s default, which
     /// <c>reinforce.py</c> uses), otherwise by n (<c>np.std</c>). The result is always finite:
     /// one element (where n − 1 = 0 would give NaN in PyTorch) or constant values have std 0
-    /// and map to 0, because x − mean is then exactly 0.
+    /// and map to 0, because x − mean is then exactly 0. Not unbiased: see docs/policy-gradient.md#normalisation.
     /// </summary>
     public static void Normalize(Span<float> values, double epsilon = DefaultEpsilon, bool unbiased = true)
     {

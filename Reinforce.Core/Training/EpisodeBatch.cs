@@ -30,6 +30,8 @@ public sealed class EpisodeBatch
         episodeLengths = new int[episodeCapacity];
     }
 
+    internal int EpisodeCapacity => episodeReturns.Length;
+
     /// <summary>Steps in the batch.</summary>
     public int Steps { get; private set; }
 

@@ -15,7 +15,7 @@ namespace Reinforce.Training;
 /// <code>
 /// L(θ) = −(1/N)·Σₜ wₜ·log π_θ(aₜ|sₜ) − β·(1/N)·Σₜ H(π_θ(·|sₜ))
 /// </code>
-/// whose gradient is the REINFORCE estimate of −∇J(θ) (docs/policy-gradient.md).
+/// whose gradient is the REINFORCE estimate of −∇J(θ) (docs/policy-gradient.md#the-surrogate-loss).
 /// </summary>
 /// <remarks>
 /// <para><b>Determinism.</b> The initial weights come from <c>Pcg64(seed)</c>; episode k of the
@@ -55,8 +55,12 @@ public sealed class ReinforceTrainer
         Policy = Policy.Create(Environment.ObservationSize, options.HiddenSizes, options.HiddenActivation, head,
             new Pcg64(options.Seed), options.Initialization);
         Optimizer = Optimizers.Optimizer.Create(options.Optimizer, Policy.Parameters.Length, options.LearningRate);
-        batchWorkspace = Policy.Network.CreateWorkspace(options.BatchSteps ?? maxEpisodeSteps * options.BatchEpisodes);
-        batch = new EpisodeBatch(Environment.ObservationSize, options.BatchSteps ?? maxEpisodeSteps, options.BatchEpisodes);
+        // Buffers sized for the largest batch the options allow (a step batch may overshoot its
+        // target by one episode), so no update after the first ever allocates.
+        int maxBatchSteps = options.BatchSteps is int target ? target + maxEpisodeSteps : maxEpisodeSteps * options.BatchEpisodes;
+        batchWorkspace = Policy.Network.CreateWorkspace(maxBatchSteps);
+        batch = new EpisodeBatch(Environment.ObservationSize, maxBatchSteps, options.BatchSteps is int steps ? Math.Min(steps, 1024) : options.BatchEpisodes);
+        EnsureOutputCapacity(maxBatchSteps * head.OutputSize);
         sequentialWorker = new RolloutWorker(Environment, Policy.Network.CreateWorkspace(1), head.OutputSize, batch);
         // Parallel collection only pays when a batch can hold several episodes.
         if (options.Threads > 1 && (options.BatchSteps is not null || options.BatchEpisodes > 1))
@@ -68,8 +72,9 @@ public sealed class ReinforceTrainer
                     : environmentFactory is null
                         ? CartPole.Create(options.EnvironmentId, options.Integrator, options.SuttonBartoReward, options.MaxEpisodeSteps)
                         : environmentFactory();
+                // A worker may run any share of the batch, up to all of it.
                 workers[w] = new RolloutWorker(environment, Policy.Network.CreateWorkspace(1), head.OutputSize,
-                    new EpisodeBatch(Environment.ObservationSize, maxEpisodeSteps, 1));
+                    new EpisodeBatch(Environment.ObservationSize, maxBatchSteps, batch.EpisodeCapacity));
             }
             parallelRollouts = new ParallelRollouts(workers, RunEpisode);
         }
@@ -147,7 +152,7 @@ public sealed class ReinforceTrainer
         return last;
     }
 
-    /// <summary>One update: collect a batch, compute the weights, forward, backward, one optimizer step.</summary>
+    /// <summary>One update: collect a batch, compute the weights, forward, backward, one optimizer step (docs/policy-gradient.md#one-update-line-by-line).</summary>
     /// <exception cref="TrainingDivergedException">The loss or a gradient is not finite; nothing was applied.</exception>
     public UpdateStatistics Update()
     {
@@ -235,6 +240,7 @@ public sealed class ReinforceTrainer
     }
 
     // wₜ: the chosen return of each episode, minus the batch mean (baseline), then standardised.
+    // See docs/policy-gradient.md#baselines and docs/policy-gradient.md#normalisation.
     private void ComputeWeights()
     {
         Span<float> rewards = batch.Rewards, weights = batch.Weights;

@@ -1,0 +1,166 @@
+using System.Reflection;
+using System.Text;
+using Reinforce.Training;
+
+namespace Reinforce.Cli;
+
+/// <summary>Where a command writes and what stops it.</summary>
+/// <param name="Output">Results only (pipeable).</param>
+/// <param name="Error">Progress, hints and errors.</param>
+/// <param name="Cancellation">Ctrl-C: a running command finishes its step, saves and exits with 130.</param>
+/// <param name="OutputStyle">Colour for <paramref name="Output"/>.</param>
+/// <param name="ErrorStyle">Colour for <paramref name="Error"/>.</param>
+internal sealed record CliContext(TextWriter Output, TextWriter Error, CancellationToken Cancellation, Style OutputStyle, Style ErrorStyle)
+{
+    /// <summary>Whether frames may be animated in place (the output is an interactive terminal).</summary>
+    public bool InteractiveOutput => OutputStyle.Enabled;
+}
+
+/// <summary>
+/// The <c>reinforce</c> command line. <see cref="Run(string[], TextWriter, TextWriter, CancellationToken)"/>
+/// is the whole program, callable in-process: it never throws and never calls Environment.Exit.
+/// Exit codes: 0 success, 1 runtime failure (a diverging run), 2 bad input, 130 interrupted.
+/// </summary>
+public static class Cli
+{
+    public const int ExitSuccess = 0;
+    public const int ExitFailure = 1;
+    public const int ExitUsage = 2;
+    public const int ExitInterrupted = 130;
+
+    /// <summary>The tool's version (the assembly's informational version without build metadata).</summary>
+    public static string Version { get; } =
+        (typeof(Cli).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0").Split('+')[0];
+
+    private sealed record Command(string Name, string Summary, string Usage, IReadOnlyList<Flag> Flags, int MaxPositionals, string PositionalName,
+        Func<ParsedArguments, CliContext, int> Run);
+
+    private static readonly IReadOnlyList<Command> Commands =
+    [
+        new("train", TrainCommand.Description, "reinforce train [--preset NAME | --config FILE | --resume DIR] [flags]", TrainCommand.Flags, 0, "", TrainCommand.Run),
+        new("eval", EvaluateCommands.EvalDescription, "reinforce eval CHECKPOINT|RUN_DIR [flags]", EvaluateCommands.EvalFlags, 1, "checkpoint", EvaluateCommands.Eval),
+        new("baseline", EvaluateCommands.BaselineDescription, "reinforce baseline [flags]", EvaluateCommands.BaselineFlags, 0, "", EvaluateCommands.Baseline),
+        new("render", RenderCommand.Description, "reinforce render [CHECKPOINT|RUN_DIR | --baseline] [flags]", RenderCommand.Flags, 1, "checkpoint", RenderCommand.Run),
+        new("plot", PlotCommand.Description, "reinforce plot RUN_DIR|metrics.csv [--out FILE]", PlotCommand.Flags, 1, "run folder", PlotCommand.Run),
+        new("presets", PresetsCommand.Description, "reinforce presets [NAME]", PresetsCommand.Flags, 1, "preset name", PresetsCommand.Run),
+    ];
+
+    /// <summary>Runs the command line with the given writers; returns the exit code.</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+        var context = new CliContext(stdout, stderr, cancellationToken, Style.For(stdout, isStandardError: false), Style.For(stderr, isStandardError: true));
+        return Run(args, context);
+    }
+
+    internal static int Run(string[] args, CliContext context)
+    {
+        string commandName = args.Length > 0 ? args[0] : "";
+        try
+        {
+            switch (commandName)
+            {
+                case "":
+                    context.Error.Write(ToolHelp());
+                    return ExitUsage;
+                case "-h" or "--help" or "help" when args.Length < 2:
+                    context.Output.Write(ToolHelp());
+                    return ExitSuccess;
+                case "help":
+                    return Run([args[1], "--help"], context);
+                case "--version" or "-V" or "version":
+                    context.Output.WriteLine($"reinforce {Version}");
+                    return ExitSuccess;
+            }
+            Command command = Commands.FirstOrDefault(c => c.Name == commandName)
+                ?? throw new UsageException(commandName.StartsWith('-')
+                    ? $"'{commandName}' must follow a command; commands: {string.Join(", ", Commands.Select(c => c.Name))}"
+                    : $"unknown command '{commandName}'; commands: {string.Join(", ", Commands.Select(c => c.Name))}{Suggest(commandName)}");
+            commandName = command.Name;
+            var parsed = ParsedArguments.Parse(command.Name, args[1..], command.Flags, command.MaxPositionals, command.PositionalName);
+            if (parsed.HelpRequested)
+            {
+                context.Output.Write(CommandHelp(command));
+                return ExitSuccess;
+            }
+            return command.Run(parsed, context);
+        }
+        catch (UsageException e)
+        {
+            string prefix = Commands.Any(c => c.Name == commandName) ? $"reinforce {commandName}" : "reinforce";
+            context.Error.WriteLine($"{prefix}: {context.ErrorStyle.Red("error:")} {e.Message}");
+            return ExitUsage;
+        }
+        catch (OperationCanceledException)
+        {
+            context.Error.WriteLine("reinforce: interrupted");
+            return ExitInterrupted;
+        }
+        catch (TrainingDivergedException e)
+        {
+            context.Error.WriteLine($"reinforce {commandName}: training diverged: {e.Message}");
+            return ExitFailure;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            context.Error.WriteLine($"reinforce {commandName}: {e.Message}");
+            return ExitFailure;
+        }
+    }
+
+    private static string Suggest(string name)
+    {
+        string? best = Commands.Select(c => c.Name).OrderBy(c => ParsedArguments.Distance(name, c)).First();
+        return ParsedArguments.Distance(name, best) <= 2 ? $"; did you mean '{best}'?" : "";
+    }
+
+    private static string ToolHelp()
+    {
+        var text = new StringBuilder();
+        text.AppendLine($"reinforce {Version} — REINFORCE policy gradients on CartPole, from scratch in C#");
+        text.AppendLine();
+        text.AppendLine("Usage: reinforce COMMAND [flags]      reinforce COMMAND --help for its flags");
+        text.AppendLine();
+        text.AppendLine("Commands:");
+        foreach (Command command in Commands)
+        {
+            text.AppendLine($"  {command.Name,-10} {command.Summary}");
+        }
+        text.AppendLine();
+        text.AppendLine("  --help     this help        --version  the version");
+        text.AppendLine();
+        text.AppendLine("Examples:");
+        text.AppendLine("  reinforce train                                  train CartPole-v1 with the default (seconds)");
+        text.AppendLine("  reinforce train --preset spinningup-rtg --seed 3 a reference notebook's configuration");
+        text.AppendLine("  reinforce eval runs/default-*/                   100 greedy episodes of the trained policy");
+        text.AppendLine("  reinforce render runs/default-*/ --out run.svg   an animated SVG of one episode");
+        text.AppendLine();
+        text.AppendLine("Exit codes: 0 success, 1 runtime failure (diverged), 2 bad input, 130 interrupted (Ctrl-C).");
+        text.AppendLine("Results go to stdout, progress and errors to stderr; NO_COLOR turns colour off.");
+        return text.ToString();
+    }
+
+    private static string CommandHelp(Command command)
+    {
+        var text = new StringBuilder();
+        text.AppendLine($"reinforce {command.Name} — {command.Summary}");
+        text.AppendLine();
+        text.AppendLine($"Usage: {command.Usage}");
+        foreach (var group in command.Flags.GroupBy(f => f.Group))
+        {
+            text.AppendLine();
+            text.AppendLine($"{group.Key}:");
+            foreach (Flag flag in group)
+            {
+                string name = flag.IsSwitch ? $"{flag.Name}" : $"{flag.Name} {flag.Value}";
+                string help = flag.Default is null ? flag.Help : $"{flag.Help} [default: {flag.Default}]";
+                text.AppendLine(name.Length <= 24 ? $"  {name,-24} {help}" : $"  {name}\n  {"",-24} {help}");
+            }
+        }
+        text.AppendLine();
+        text.AppendLine($"  {"-h, --help",-24} this help");
+        return text.ToString();
+    }
+}

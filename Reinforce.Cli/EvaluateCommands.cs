@@ -1,0 +1,190 @@
+using System.Globalization;
+using System.Text;
+using Reinforce.Checkpoints;
+using Reinforce.Environments;
+using Reinforce.Policies;
+using Reinforce.Randomness;
+using Reinforce.Training;
+
+namespace Reinforce.Cli;
+
+/// <summary>The environment an evaluation plays in and how it is seeded.</summary>
+internal sealed record EpisodeSetup(string EnvironmentId, CartPoleIntegrator Integrator, bool SuttonBartoReward, int? MaxEpisodeSteps, ulong Seed)
+{
+    public CartPole CreateEnvironment() => CartPole.Create(EnvironmentId, Integrator, SuttonBartoReward, MaxEpisodeSteps);
+
+    public static EpisodeSetup From(TrainerOptions options, ParsedArguments args, ulong defaultSeed) => new(
+        args.Choice("--env", [CartPole.V1Id, CartPole.V0Id]) ?? options.EnvironmentId,
+        options.Integrator,
+        options.SuttonBartoReward,
+        args.Integer("--max-steps", 1) is long steps ? (int)steps : options.MaxEpisodeSteps,
+        args.UnsignedInteger("--seed") ?? defaultSeed);
+}
+
+/// <summary>How one episode went.</summary>
+internal readonly record struct EpisodeOutcome(double Return, int Length, bool Truncated);
+
+/// <summary><c>reinforce eval</c> and <c>reinforce baseline</c>: play N episodes and report returns and lengths.</summary>
+internal static class EvaluateCommands
+{
+    public const string EvalDescription = "Play N episodes with a trained policy; report returns and a histogram of lengths.";
+    public const string BaselineDescription = "The same report for the hand-written policy: push toward the side the pole leans to (θ > 0).";
+
+    private static readonly Flag[] Common =
+    [
+        new("--episodes", "N", "episodes to play", "100"),
+        new("--seed", "N", "episode i starts from the state drawn by stream Pcg64.Derive(seed, i)", "0"),
+        new("--env", "ID", "CartPole-v1 or CartPole-v0", "the checkpoint's (baseline: CartPole-v1)"),
+        new("--max-steps", "N", "time limit of an episode in steps", "the environment's"),
+        new("--svg", "FILE", "also write the histogram of episode lengths as an SVG"),
+    ];
+
+    public static IReadOnlyList<Flag> EvalFlags { get; } =
+        [.. Common, new Flag("--policy", "MODE", "greedy (most probable action) or sample (draw from π)", "greedy")];
+
+    public static IReadOnlyList<Flag> BaselineFlags { get; } = Common;
+
+    public static int Eval(ParsedArguments args, CliContext context)
+    {
+        if (args.Positionals.Count == 0)
+        {
+            throw new UsageException("which checkpoint? expected: reinforce eval CHECKPOINT|RUN_DIR");
+        }
+        string path = CheckpointPath(args.Positionals[0]);
+        TrainingCheckpoint checkpoint = TrainCommand.LoadCheckpoint(path, "");
+        bool sample = (args.Choice("--policy", ["greedy", "sample"]) ?? "greedy") == "sample";
+        int episodes = (int)(args.Integer("--episodes", 1, 10_000_000) ?? 100);
+        var setup = EpisodeSetup.From(checkpoint.Options, args, 0);
+        string? svg = args.String("--svg");
+        Policy policy = checkpoint.CreatePolicy();
+        var outcomes = Play(setup, episodes, PolicyActor(policy, sample), context.Cancellation);
+        string label = $"{(sample ? "sampled" : "greedy")} policy from {path}";
+        return Report(setup, label, outcomes, svg, context);
+    }
+
+    public static int Baseline(ParsedArguments args, CliContext context)
+    {
+        int episodes = (int)(args.Integer("--episodes", 1, 10_000_000) ?? 100);
+        var setup = EpisodeSetup.From(new TrainerOptions(), args, 0);
+        string? svg = args.String("--svg");
+        var outcomes = Play(setup, episodes, (observation, _) => BaselinePolicy.Act(observation), context.Cancellation);
+        return Report(setup, "baseline policy (push toward the lean, θ > 0)", outcomes, svg, context);
+    }
+
+    /// <summary>A checkpoint file, or the checkpoint inside a run folder.</summary>
+    public static string CheckpointPath(string path) =>
+        Directory.Exists(path) ? Path.Combine(path, RunFolder.CheckpointFile) : path;
+
+    public static Func<float[], Pcg64, int> PolicyActor(Policy policy, bool sample) =>
+        sample ? (observation, rng) => policy.Act(observation, rng) : (observation, _) => policy.ActGreedy(observation);
+
+    /// <summary>Plays episodes 0..count−1; episode i uses stream <c>Pcg64.Derive(seed, i)</c> for its reset seed and its actions (as training does).</summary>
+    public static List<EpisodeOutcome> Play(EpisodeSetup setup, int count, Func<float[], Pcg64, int> act, CancellationToken cancellation)
+    {
+        CartPole environment = setup.CreateEnvironment();
+        var observation = new float[CartPole.ObservationLength];
+        var rng = new Pcg64(0);
+        var outcomes = new List<EpisodeOutcome>(count);
+        for (int i = 0; i < count; i++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            rng.Reseed(setup.Seed, (ulong)i);
+            environment.Reset(observation, (long)(rng.NextUInt64() >> 1));
+            double total = 0;
+            int length = 0;
+            StepResult step;
+            do
+            {
+                step = environment.Step(act(observation, rng), observation);
+                total += step.Reward;
+                length++;
+            }
+            while (!step.IsDone);
+            outcomes.Add(new EpisodeOutcome(total, length, step.Truncated && !step.Terminated));
+        }
+        return outcomes;
+    }
+
+    private static int Report(EpisodeSetup setup, string label, List<EpisodeOutcome> outcomes, string? svgPath, CliContext context)
+    {
+        int limit = setup.CreateEnvironment().MaxEpisodeSteps ?? outcomes.Max(o => o.Length);
+        double mean = outcomes.Average(o => o.Return);
+        double std = Math.Sqrt(outcomes.Average(o => (o.Return - mean) * (o.Return - mean)));
+        int truncated = outcomes.Count(o => o.Truncated);
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"{setup.EnvironmentId} (time limit {limit}) · {label} · {outcomes.Count} episodes, seed {setup.Seed}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"return  mean {mean:0.00}  std {std:0.00}  min {outcomes.Min(o => o.Return):0.##}  max {outcomes.Max(o => o.Return):0.##}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"reached the time limit: {truncated}/{outcomes.Count}");
+        text.AppendLine("episode length:");
+        var bins = Bins(outcomes.Select(o => o.Length));
+        int widest = Math.Max(1, bins.Max(b => b.Count));
+        int labelWidth = bins.Max(b => b.Label.Length);
+        foreach (var (binLabel, count) in bins)
+        {
+            int bar = (int)Math.Round(40.0 * count / widest);
+            text.AppendLine(CultureInfo.InvariantCulture, $"  {binLabel.PadLeft(labelWidth)} │{new string('█', bar)}{new string(' ', 40 - bar)} {count}");
+        }
+        context.Output.Write(text.ToString());
+        if (svgPath is not null)
+        {
+            AtomicFile.WriteAllText(svgPath, HistogramSvg(bins, $"{setup.EnvironmentId} · {label} · {outcomes.Count} episodes · mean return {mean:0.0}"));
+            context.Output.WriteLine($"Histogram: {svgPath}");
+        }
+        return Cli.ExitSuccess;
+    }
+
+    /// <summary>
+    /// About ten bins of a round width (1, 2, 5 × 10ᵏ, or 25 × 10ᵏ) covering the lengths seen, so the
+    /// hand-written policy's 25–60 and a trained policy's 500 are both drawn at a useful resolution.
+    /// </summary>
+    public static List<(string Label, int Count)> Bins(IEnumerable<int> lengths)
+    {
+        var values = lengths.ToList();
+        int min = values.Min(), max = values.Max();
+        int span = max - min + 1;
+        int width = new[] { 1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000, 100000, 1000000 }
+            .FirstOrDefault(w => (long)w * 10 >= span, int.MaxValue / 20);
+        int start = min - 1 - (min - 1) % width + 1; // bins are [k·width + 1, (k + 1)·width]
+        int count = (max - start) / width + 1;
+        var counts = new int[count];
+        foreach (int length in values)
+        {
+            counts[(length - start) / width]++;
+        }
+        var bins = new List<(string, int)>();
+        for (int b = 0; b < count; b++)
+        {
+            long low = start + (long)b * width, high = low + width - 1;
+            bins.Add((low == high ? $"{low}" : $"{low}–{high}", counts[b]));
+        }
+        return bins;
+    }
+
+    private static string HistogramSvg(List<(string Label, int Count)> bins, string title)
+    {
+        const double width = 720, height = 360;
+        var svg = new SvgBuilder(width, height, title);
+        svg.Text(64, 26, title, "font-size=\"14\" font-weight=\"600\" fill=\"#111827\"");
+        var y = SvgBuilder.NiceScale(0, Math.Max(1, bins.Max(b => b.Count)));
+        var plot = new PlotArea(svg, 64, 48, width - 64 - 20, height - 48 - 64, (0, bins.Count, 1), y);
+        for (double v = y.Min; v <= y.Max + y.Step / 2; v += y.Step)
+        {
+            svg.Line($"<line x1=\"64\" y1=\"{SvgBuilder.N(plot.Y(v))}\" x2=\"{SvgBuilder.N(width - 20)}\" y2=\"{SvgBuilder.N(plot.Y(v))}\" stroke=\"#e5e7eb\"/>");
+            svg.Text(56, plot.Y(v) + 4, SvgBuilder.Tick(v), "text-anchor=\"end\" fill=\"#4b5563\"");
+        }
+        for (int b = 0; b < bins.Count; b++)
+        {
+            double x0 = plot.X(b) + 3, x1 = plot.X(b + 1) - 3, top = plot.Y(bins[b].Count);
+            svg.Line($"<rect x=\"{SvgBuilder.N(x0)}\" y=\"{SvgBuilder.N(top)}\" width=\"{SvgBuilder.N(x1 - x0)}\" height=\"{SvgBuilder.N(plot.Y(0) - top)}\" fill=\"#3b82f6\"/>");
+            svg.Text((x0 + x1) / 2, plot.Y(0) + 18, bins[b].Label, "text-anchor=\"middle\" fill=\"#4b5563\" font-size=\"11\"");
+            if (bins[b].Count > 0)
+            {
+                svg.Text((x0 + x1) / 2, top - 4, bins[b].Count.ToString(CultureInfo.InvariantCulture), "text-anchor=\"middle\" fill=\"#111827\" font-size=\"11\"");
+            }
+        }
+        svg.Line($"<line x1=\"64\" y1=\"{SvgBuilder.N(plot.Y(0))}\" x2=\"{SvgBuilder.N(width - 20)}\" y2=\"{SvgBuilder.N(plot.Y(0))}\" stroke=\"#374151\"/>");
+        svg.Text(plot.Left + plot.Width / 2, height - 18, "episode length (steps)", "text-anchor=\"middle\" fill=\"#111827\"");
+        svg.Text(18, plot.Top + plot.Height / 2, "episodes", $"text-anchor=\"middle\" fill=\"#111827\" transform=\"rotate(-90 18 {SvgBuilder.N(plot.Top + plot.Height / 2)})\"");
+        return svg.Finish();
+    }
+}

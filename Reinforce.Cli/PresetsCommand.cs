@@ -1,0 +1,104 @@
+using System.Globalization;
+using System.Text;
+using Reinforce.Checkpoints;
+using Reinforce.NeuralNetworks;
+using Reinforce.Returns;
+using Reinforce.Training;
+
+namespace Reinforce.Cli;
+
+/// <summary><c>reinforce presets</c>: the presets, their settings and where they come from.</summary>
+internal static class PresetsCommand
+{
+    public const string Description = "List the presets (the reference notebooks' configurations) or show one in full.";
+
+    public static IReadOnlyList<Flag> Flags { get; } = [];
+
+    public static int Run(ParsedArguments args, CliContext context)
+    {
+        if (args.Positionals.Count == 1)
+        {
+            Preset preset = Preset.Find(args.Positionals[0])
+                ?? throw new UsageException($"unknown preset '{args.Positionals[0]}'; presets: {string.Join(", ", Preset.Names)}");
+            context.Output.Write(Detail(preset));
+            return Cli.ExitSuccess;
+        }
+        var rows = Preset.All.Select(p => new[] { p.Name, Environment(p), TrainingCheckpoint.Architecture(p.Options), Optimizer(p.Options), Weights(p.Options), Batch(p.Options), Length(p.Options) }).ToList();
+        string[] header = ["preset", "environment", "network", "optimizer", "weights", "batch", "length"];
+        var widths = header.Select((h, i) => Math.Max(h.Length, rows.Max(r => r[i].Length))).ToArray();
+        var text = new StringBuilder();
+        text.AppendLine(string.Join("  ", header.Select((h, i) => h.PadRight(widths[i]))).TrimEnd());
+        foreach (string[] row in rows)
+        {
+            text.AppendLine(string.Join("  ", row.Select((c, i) => c.PadRight(widths[i]))).TrimEnd());
+        }
+        text.AppendLine();
+        foreach (Preset p in Preset.All)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"{p.Name,-18} {p.Source}");
+        }
+        text.AppendLine();
+        text.AppendLine("reinforce presets NAME shows one in full; reinforce train --preset NAME [flags] trains it, flags override.");
+        context.Output.Write(text.ToString());
+        return Cli.ExitSuccess;
+    }
+
+    private static string Detail(Preset p)
+    {
+        TrainerOptions o = p.Options;
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"{p.Name}: {p.Source}");
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"  environment   {Environment(p)}, solved at running reward > {LearningCurve.Number(RunFolder.Threshold(o, p.RewardThreshold))}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  network       {TrainingCheckpoint.Architecture(o)}, {o.Initialization.Name()} init");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  optimizer     {Optimizer(o)}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  weights       {Weights(o)}{(o.Baseline ? ", baseline" : "")}, γ {LearningCurve.Number(o.Gamma)}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  loss          {o.LossReduction.Name()} over steps, entropy coefficient {LearningCurve.Number(o.EntropyCoefficient)}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  batch         {Batch(o)} per update; {Length(o)}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  running       r ← {LearningCurve.Number(1 - o.RunningRewardWeight)}·r + {LearningCurve.Number(o.RunningRewardWeight)}·return, from {LearningCurve.Number(o.RunningRewardStart)}; seed {o.Seed}");
+        text.AppendLine();
+        foreach (string note in p.Notes)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"  • {note}");
+        }
+        text.AppendLine();
+        text.AppendLine("Equivalent command:");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  {TrainCommand.CommandLine(o, p.RewardThreshold)}");
+        return text.ToString();
+    }
+
+    private static string Environment(Preset p) => p.Options.MaxEpisodeSteps is int steps
+        ? $"{p.Options.EnvironmentId}, {steps} steps"
+        : p.Options.EnvironmentId;
+
+    private static string Optimizer(TrainerOptions o) => $"{o.Optimizer} {LearningCurve.Number(o.LearningRate)}";
+
+    private static string Weights(TrainerOptions o)
+    {
+        string returns = o.Returns switch
+        {
+            ReturnKind.Discounted => $"discounted γ {LearningCurve.Number(o.Gamma)}",
+            ReturnKind.RewardToGo => "reward-to-go",
+            _ => "episode return",
+        };
+        string normalization = o.Normalization switch
+        {
+            Normalization.PerEpisode => ", norm/episode",
+            Normalization.PerBatch => ", norm/batch",
+            _ => "",
+        };
+        string entropy = o.EntropyCoefficient > 0 ? $", entropy {LearningCurve.Number(o.EntropyCoefficient)}" : "";
+        return $"{returns}{normalization}{entropy}, {o.LossReduction.Name()}";
+    }
+
+    private static string Batch(TrainerOptions o) => o.BatchSteps is int steps ? $"≥{steps} steps" : $"{o.BatchEpisodes} episode{(o.BatchEpisodes == 1 ? "" : "s")}";
+
+    private static string Length(TrainerOptions o) => (o.MaxUpdates, o.MaxEpisodes, o.StopWhenSolved) switch
+    {
+        (int u, _, true) => $"≤{u} updates or solved",
+        (int u, _, false) => $"{u} updates",
+        (null, long e, true) => $"≤{e} episodes or solved",
+        (null, long e, false) => $"{e} episodes",
+        _ => "until solved",
+    };
+}

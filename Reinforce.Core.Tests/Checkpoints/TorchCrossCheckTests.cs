@@ -1,0 +1,33 @@
+using Reinforce.Checkpoints;
+using Reinforce.Tests.Cli;
+
+namespace Reinforce.Tests.Checkpoints;
+
+/// <summary>PyTorch reads our checkpoint as we mean it: same network, same layout, same outputs.</summary>
+[TestFixture]
+public sealed class TorchCrossCheckTests : CliTestBase
+{
+    [Test]
+    public void PyTorchForwardOfTheCheckpoint_MatchesOurForward()
+    {
+        // Expected logits: tools/reference/safetensors_check.py (torch 1.13, CPU) on the checkpoint of exactly this
+        // command; the script loads it with load_state_dict(strict=True) and Adam's load_state_dict first.
+        // Tolerance: 1e-6 absolute on logits of size ~0.1 — tanh and the sums are computed by different code
+        // (ours: Vector<float> kernels, a fixed 32-lane reduction; torch: MKL/ATen), so the last bits may differ.
+        string run = InFolder("run");
+        CliResult result = Run("train", "--hidden", "16", "--activation", "tanh", "--batch-episodes", "2", "--max-updates", "2", "--seed", "3",
+            "--out", run, "--quiet");
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        var policy = TrainingCheckpoint.Load(Path.Combine(run, "checkpoint.safetensors")).CreatePolicy();
+
+        float[][] observations = [[0.01f, -0.02f, 0.03f, -0.04f], [0.5f, 1.0f, -0.1f, -1.5f]];
+        uint[][] torchBits = [[0xBDD93B8A, 0xBDE83D4A], [0x3C247290, 0xBD84FEB2]];
+        for (int i = 0; i < observations.Length; i++)
+        {
+            var logits = new float[2];
+            policy.Network.Forward(observations[i], logits);
+            float[] expected = torchBits[i].Select(b => BitConverter.UInt32BitsToSingle(b)).ToArray();
+            Assert.That(logits, Is.EqualTo(expected).Within(1e-6), $"observation {i}");
+        }
+    }
+}

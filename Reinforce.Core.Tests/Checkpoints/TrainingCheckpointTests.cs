@@ -1,0 +1,171 @@
+using Reinforce.Checkpoints;
+using Reinforce.NeuralNetworks;
+using Reinforce.Returns;
+using Reinforce.Training;
+
+namespace Reinforce.Tests.Checkpoints;
+
+/// <summary>Training checkpoints: what they hold, that they restore exactly, and that resuming changes nothing.</summary>
+[TestFixture]
+public sealed class TrainingCheckpointTests
+{
+    private string folder = "";
+
+    // Small and quick: 4-16-2 tanh, 2 episodes per update, Adam (so moments and the step count matter).
+    private static readonly TrainerOptions Options = new()
+    {
+        HiddenSizes = [16],
+        HiddenActivation = Activation.Tanh,
+        BatchEpisodes = 2,
+        Normalization = Normalization.PerBatch,
+        LearningRate = 1e-2,
+        Seed = 7,
+    };
+
+    [SetUp]
+    public void CreateFolder() => folder = Directory.CreateTempSubdirectory("reinforce-checkpoint-").FullName;
+
+    [TearDown]
+    public void DeleteFolder() => Directory.Delete(folder, recursive: true);
+
+    [Test]
+    public void SaveThenLoad_RestoresWeightsMomentsStepCountAndProgress_BitForBit()
+    {
+        var trainer = new ReinforceTrainer(Options);
+        for (int i = 0; i < 3; i++)
+        {
+            trainer.Update();
+        }
+        string path = Path.Combine(folder, "checkpoint.safetensors");
+        TrainingCheckpoint.Capture(trainer, new Dictionary<string, string> { ["app.key"] = "value" }).Save(path);
+
+        TrainingCheckpoint loaded = TrainingCheckpoint.Load(path);
+        ReinforceTrainer restored = loaded.CreateTrainer();
+
+        // Tolerance: exact (bits of every float; counters equal).
+        Assert.That(Bits(restored.Policy.Parameters.Values), Is.EqualTo(Bits(trainer.Policy.Parameters.Values)));
+        for (int b = 0; b < trainer.Optimizer.StateBuffers.Count; b++)
+        {
+            Assert.That(Bits(restored.Optimizer.StateBuffers[b].Buffer), Is.EqualTo(Bits(trainer.Optimizer.StateBuffers[b].Buffer)));
+        }
+        Assert.That(restored.Optimizer.StepCount, Is.EqualTo(3));
+        Assert.That(restored.UpdatesCompleted, Is.EqualTo(trainer.UpdatesCompleted));
+        Assert.That(restored.EpisodesCompleted, Is.EqualTo(trainer.EpisodesCompleted));
+        Assert.That(restored.StepsCompleted, Is.EqualTo(trainer.StepsCompleted));
+        Assert.That(BitConverter.DoubleToInt64Bits(restored.RunningReward), Is.EqualTo(BitConverter.DoubleToInt64Bits(trainer.RunningReward)));
+        Assert.That(loaded.Extra["app.key"], Is.EqualTo("value"));
+        Assert.That(TrainerOptionsJson.Serialize(loaded.Options), Is.EqualTo(TrainerOptionsJson.Serialize(Options)));
+    }
+
+    [Test]
+    public void File_UsesPyTorchSequentialNames_AndPyTorchAdamStateNames()
+    {
+        var trainer = new ReinforceTrainer(Options);
+        trainer.Update();
+
+        SafeTensorsFile file = TrainingCheckpoint.Capture(trainer).ToSafeTensors();
+
+        // nn.Sequential(Linear(4, 16), Tanh(), Linear(16, 2)): indices 0 and 2; weights [out, in].
+        Assert.That(file.Tensors.Select(t => $"{t.Name}{t.ShapeText}"), Is.EqualTo(new[]
+        {
+            "0.weight[16, 4]", "0.bias[16]", "2.weight[2, 16]", "2.bias[2]",
+            "optimizer.exp_avg.0.weight[16, 4]", "optimizer.exp_avg.0.bias[16]", "optimizer.exp_avg.2.weight[2, 16]", "optimizer.exp_avg.2.bias[2]",
+            "optimizer.exp_avg_sq.0.weight[16, 4]", "optimizer.exp_avg_sq.0.bias[16]", "optimizer.exp_avg_sq.2.weight[2, 16]", "optimizer.exp_avg_sq.2.bias[2]",
+        }));
+        Assert.That(file.Metadata["optimizer.step"], Is.EqualTo("1"));
+        Assert.That(file.Metadata["progress.episodes"], Is.EqualTo("2"));
+        Assert.That(file.Metadata["format"], Is.EqualTo(TrainingCheckpoint.Format));
+    }
+
+    [Test]
+    public void ResumingFromACheckpoint_GivesTheSameWeightsAsAnUninterruptedRun()
+    {
+        // Expected: the uninterrupted run's own weights after 6 updates. Tolerance: bit-exact, because
+        // episode k draws from Pcg64.Derive(seed, k) and the checkpoint restores every other piece of state.
+        var uninterrupted = new ReinforceTrainer(Options);
+        for (int i = 0; i < 6; i++)
+        {
+            uninterrupted.Update();
+        }
+
+        var first = new ReinforceTrainer(Options);
+        for (int i = 0; i < 3; i++)
+        {
+            first.Update();
+        }
+        string path = Path.Combine(folder, "checkpoint.safetensors");
+        TrainingCheckpoint.Capture(first).Save(path);
+        ReinforceTrainer resumed = TrainingCheckpoint.Load(path).CreateTrainer();
+        for (int i = 0; i < 3; i++)
+        {
+            resumed.Update();
+        }
+
+        Assert.That(Bits(resumed.Policy.Parameters.Values), Is.EqualTo(Bits(uninterrupted.Policy.Parameters.Values)));
+        Assert.That(Bits(resumed.Optimizer.StateBuffers[1].Buffer), Is.EqualTo(Bits(uninterrupted.Optimizer.StateBuffers[1].Buffer)));
+        Assert.That(resumed.EpisodesCompleted, Is.EqualTo(uninterrupted.EpisodesCompleted));
+        Assert.That(resumed.RunningReward, Is.EqualTo(uninterrupted.RunningReward));
+    }
+
+    [Test]
+    public void Load_Rejects_TensorShapesThatDoNotFitTheConfiguredNetwork()
+    {
+        var trainer = new ReinforceTrainer(Options);
+        SafeTensorsFile file = TrainingCheckpoint.Capture(trainer).ToSafeTensors();
+        var metadata = file.Metadata.ToDictionary();
+        metadata["trainer_options"] = TrainerOptionsJson.Serialize(Options with { HiddenSizes = [8] }, indented: false);
+        string path = Path.Combine(folder, "wrong.safetensors");
+        SafeTensors.Save(new SafeTensorsFile(file.Tensors, metadata), path);
+
+        Assert.That(() => TrainingCheckpoint.Load(path), Throws.TypeOf<SafeTensorsFormatException>()
+            .With.Message.Contains(path).And.Message.Contains("tensor '0.weight' has shape [16, 4]").And.Message.Contains("needs [8, 4]"));
+    }
+
+    [Test]
+    public void Load_Rejects_AnUnexpectedTensor_AndAMissingOne()
+    {
+        var trainer = new ReinforceTrainer(Options);
+        SafeTensorsFile file = TrainingCheckpoint.Capture(trainer).ToSafeTensors();
+        string extra = Path.Combine(folder, "extra.safetensors");
+        SafeTensors.Save(new SafeTensorsFile([.. file.Tensors, new SafeTensor("4.weight", [1], [0f])], file.Metadata), extra);
+        string missing = Path.Combine(folder, "missing.safetensors");
+        SafeTensors.Save(new SafeTensorsFile(file.Tensors.Where(t => t.Name != "2.bias"), file.Metadata), missing);
+
+        Assert.That(() => TrainingCheckpoint.Load(extra), Throws.TypeOf<SafeTensorsFormatException>().With.Message.Contains("'4.weight'"));
+        Assert.That(() => TrainingCheckpoint.Load(missing), Throws.TypeOf<SafeTensorsFormatException>().With.Message.Contains("no tensor '2.bias'"));
+    }
+
+    [Test]
+    public void Load_Rejects_ASafetensorsFileThatIsNotACheckpoint()
+    {
+        string path = Path.Combine(folder, "plain.safetensors");
+        SafeTensors.Save(new SafeTensorsFile([new SafeTensor("0.weight", [1], [1f])]), path);
+
+        Assert.That(() => TrainingCheckpoint.Load(path), Throws.TypeOf<SafeTensorsFormatException>().With.Message.Contains("no 'format' metadata"));
+    }
+
+    [Test]
+    public void TrainerOptionsJson_RoundTripsEveryOption()
+    {
+        // Every option away from its default, so a key that is not read back shows up as a difference.
+        var options = new TrainerOptions
+        {
+            EnvironmentId = "CartPole-v0", Integrator = Reinforce.Environments.CartPoleIntegrator.SemiImplicitEuler, SuttonBartoReward = true,
+            MaxEpisodeSteps = 321, HiddenSizes = [5, 6], HiddenActivation = Activation.LeakyReLU(0.2f), Head = "bernoulli",
+            Initialization = WeightInitialization.Glorot, Optimizer = "sgd", LearningRate = 0.1234567890123, Gamma = 0.5,
+            Returns = ReturnKind.EpisodeReturn, Normalization = Normalization.None, NormalizationEpsilon = 1e-5, Baseline = true,
+            EntropyCoefficient = 0.25, LossReduction = Reinforce.Policies.LossReduction.Sum, BatchEpisodes = 3, BatchSteps = 99, MaxEpisodes = 1234,
+            MaxUpdates = 56, StopWhenSolved = false, RunningRewardWeight = 0.3, RunningRewardStart = -4, Seed = ulong.MaxValue, Threads = 2,
+        };
+
+        string json = TrainerOptionsJson.Serialize(options);
+        TrainerOptions read = TrainerOptionsJson.Deserialize(json, requireAll: true);
+
+        Assert.That(TrainerOptionsJson.Serialize(read), Is.EqualTo(json));
+        Assert.That(read.HiddenActivation, Is.EqualTo(Activation.LeakyReLU(0.2f)));
+        Assert.That(read.LearningRate, Is.EqualTo(0.1234567890123));
+        Assert.That(read.Seed, Is.EqualTo(ulong.MaxValue));
+    }
+
+    private static int[] Bits(float[] values) => values.Select(BitConverter.SingleToInt32Bits).ToArray();
+}

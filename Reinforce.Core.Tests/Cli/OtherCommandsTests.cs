@@ -1,0 +1,151 @@
+using System.Xml.Linq;
+
+namespace Reinforce.Tests.Cli;
+
+/// <summary>help, version, presets, eval, baseline, render and plot, driven in-process.</summary>
+[TestFixture]
+public sealed class OtherCommandsTests : CliTestBase
+{
+    [Test]
+    public void TrainHelp_ListsEveryFlagOfTheIssue_WithDefaults()
+    {
+        CliResult result = Run("train", "--help");
+
+        Assert.That(result.ExitCode, Is.Zero);
+        // The flags issue #3 names for train, plus the ones this CLI adds for checkpoints and presets.
+        string[] flags =
+        [
+            "--env", "--hidden", "--activation", "--head", "--init", "--optimizer", "--lr", "--gamma", "--returns", "--normalize",
+            "--baseline", "--entropy-coef", "--batch-episodes", "--batch-steps", "--max-episodes", "--max-updates", "--stop-when-solved",
+            "--seed", "--threads", "--out", "--log-interval", "--quiet", "--preset", "--resume", "--checkpoint-interval",
+        ];
+        Assert.That(flags, Has.All.Matches<string>(flag => result.Output.Contains($"  {flag} ", StringComparison.Ordinal) || result.Output.Contains($"  {flag}\n", StringComparison.Ordinal)));
+        Assert.That(result.Output, Does.Contain("[default: 0.99]"));
+    }
+
+    [TestCase("eval")]
+    [TestCase("baseline")]
+    [TestCase("render")]
+    [TestCase("plot")]
+    [TestCase("presets")]
+    public void EveryCommand_HasHelp(string command)
+    {
+        CliResult result = Run(command, "--help");
+
+        Assert.That(result.ExitCode, Is.Zero);
+        Assert.That(result.Output, Does.StartWith($"reinforce {command} — ").And.Contain("Usage: reinforce " + command));
+    }
+
+    [Test]
+    public void ToolHelp_AndVersion()
+    {
+        CliResult help = Run("--help");
+        CliResult version = Run("--version");
+
+        Assert.That(help.ExitCode, Is.Zero);
+        Assert.That(help.Output, Does.Contain("train").And.Contain("eval").And.Contain("baseline").And.Contain("render").And.Contain("plot").And.Contain("presets"));
+        Assert.That(version.Output, Does.Match(@"^reinforce \d+\.\d+\.\d+\n$"));
+    }
+
+    [Test]
+    public void Presets_ListsEveryPreset_WithItsSource_AndOneInFull()
+    {
+        CliResult list = Run("presets");
+        CliResult one = Run("presets", "handson-keras");
+
+        Assert.That(list.ExitCode, Is.Zero);
+        Assert.That(new[] { "pytorch-example", "practical-rl", "gymnasium-torch", "handson-keras", "spinningup-simple", "spinningup-rtg" },
+            Has.All.Matches<string>(name => list.Output.Contains(name, StringComparison.Ordinal)));
+        Assert.That(list.Output, Does.Contain("notebook 001"));
+        Assert.That(one.Output, Does.Contain("4-16-1 elu, bernoulli").And.Contain("glorot").And.Contain("γ 0.95")
+            .And.Contain("reinforce train --env CartPole-v1 --max-steps 200 --reward-threshold 195"));
+    }
+
+    [Test]
+    public void PresetCommandLine_TrainsTheSameRunAsThePreset()
+    {
+        // `reinforce presets NAME` prints an equivalent command; running it must give the preset's weights (bit-exact).
+        string viaPreset = InFolder("preset"), viaFlags = InFolder("flags");
+        string command = Run("presets", "pytorch-example").OutputLines.Last().Trim();
+        string[] flags = command.Split(' ')[2..];
+
+        Assert.That(Run("train", "--preset", "pytorch-example", "--max-updates", "3", "--out", viaPreset, "--quiet").ExitCode, Is.Zero);
+        Assert.That(Run(["train", .. flags, "--max-updates", "3", "--out", viaFlags, "--quiet"]).ExitCode, Is.Zero);
+
+        Assert.That(File.ReadAllBytes(Path.Combine(viaFlags, "episodes.csv")), Is.EqualTo(File.ReadAllBytes(Path.Combine(viaPreset, "episodes.csv"))));
+    }
+
+    [Test]
+    public void Eval_ReportsReturns_AndAHistogram_AndWritesAWellFormedSvg()
+    {
+        string run = InFolder("run");
+        Assert.That(Run("train", "--out", run, "--quiet").ExitCode, Is.Zero);
+        string svg = InFolder("hist.svg");
+
+        CliResult result = Run("eval", run, "--episodes", "20", "--svg", svg);
+
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        Assert.That(result.OutputLines[0], Does.StartWith("CartPole-v1 (time limit 500) · greedy policy from"));
+        Assert.That(result.OutputLines[1], Does.Match(@"^return  mean \d+\.\d\d  std \d+\.\d\d  min \d+  max \d+$"));
+        Assert.That(result.Output, Does.Contain("│"));
+        Assert.That(() => XDocument.Parse(File.ReadAllText(svg)), Throws.Nothing);
+    }
+
+    [Test]
+    public void Baseline_LastsAboutFortySteps()
+    {
+        CliResult result = Run("baseline", "--episodes", "100");
+
+        // The θ > 0 policy averages ≈ 41 steps (41.04 over Gymnasium seeds 0–99, BaselinePolicyTests; ≈ 42 in the
+        // Hands-on ML text). These episodes use other seeds, so the tolerance is wide: mean in [35, 50], max < 100.
+        Assert.That(result.ExitCode, Is.Zero);
+        var match = System.Text.RegularExpressions.Regex.Match(result.Output, @"mean (\d+\.\d+)  std [\d.]+  min (\d+)  max (\d+)");
+        Assert.That(match.Success, Is.True, result.Output);
+        Assert.That(double.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), Is.InRange(35.0, 50.0));
+        Assert.That(int.Parse(match.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture), Is.LessThan(100));
+        Assert.That(result.Output, Does.Contain("reached the time limit: 0/100"));
+    }
+
+    [Test]
+    public void Render_WritesAWellFormedAnimatedSvg_WithOneFramePerStep()
+    {
+        string svg = InFolder("baseline.svg");
+
+        CliResult result = Run("render", "--baseline", "--out", svg);
+
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        XDocument document = XDocument.Parse(File.ReadAllText(svg));
+        XNamespace ns = "http://www.w3.org/2000/svg";
+        var animations = document.Descendants(ns + "animateTransform").ToList();
+        int steps = int.Parse(System.Text.RegularExpressions.Regex.Match(result.Output, @"(\d+) steps").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        // Cart, pole and one digit strip per decimal place; each has the states 0..steps plus 50 held frames.
+        Assert.That(animations, Has.Count.EqualTo(2 + steps.ToString(System.Globalization.CultureInfo.InvariantCulture).Length));
+        Assert.That(animations, Has.All.Matches<XElement>(a => a.Attribute("values")!.Value.Split(';').Length == steps + 1 + 50));
+        Assert.That(animations[0].Attribute("repeatCount")!.Value, Is.EqualTo("indefinite"));
+    }
+
+    [Test]
+    public void RenderAscii_PrintsFrames_AndHowTheEpisodeEnded()
+    {
+        CliResult result = Run("render", "--baseline", "--ascii", "--every", "10");
+
+        Assert.That(result.ExitCode, Is.Zero);
+        Assert.That(result.Output, Does.Contain("step   0/500").And.Contain("═════").And.Contain("["));
+        Assert.That(result.OutputLines.Last(), Does.Match(@"^The pole fell after \d+ steps\.$"));
+    }
+
+    [Test]
+    public void Plot_RedrawsTheLearningCurve_AsWellFormedSvg_WithTheThreshold()
+    {
+        string run = InFolder("run");
+        Assert.That(Run("train", "--preset", "handson-keras", "--max-updates", "5", "--out", run, "--quiet").ExitCode, Is.Zero);
+        string svg = InFolder("curve.svg");
+
+        CliResult result = Run("plot", run, "--out", svg);
+
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        Assert.That(result.Output, Does.Contain("25 episodes, 5 updates"));
+        XDocument document = XDocument.Parse(File.ReadAllText(svg));
+        Assert.That(document.Root!.Value, Does.Contain("solved: running reward > 195").And.Contain("episode").And.Contain("return"));
+    }
+}

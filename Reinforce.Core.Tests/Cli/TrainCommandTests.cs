@@ -1,0 +1,181 @@
+using System.Xml.Linq;
+using Reinforce.Checkpoints;
+
+namespace Reinforce.Tests.Cli;
+
+/// <summary><c>reinforce train</c>: presets, the run folder, resume, Ctrl-C and divergence, driven in-process.</summary>
+[TestFixture]
+public sealed class TrainCommandTests : CliTestBase
+{
+    private static readonly string[] Presets =
+        ["default", "pytorch-example", "practical-rl", "gymnasium-torch", "handson-keras", "spinningup-simple", "spinningup-rtg"];
+
+    [TestCaseSource(nameof(Presets))]
+    public void EachPreset_TrainsAFewUpdates_AndWritesACompleteRunFolder(string preset)
+    {
+        string run = InFolder("run");
+
+        CliResult result = Run("train", "--preset", preset, "--max-updates", "2", "--out", run, "--quiet");
+
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        Assert.That(Directory.GetFiles(run).Select(Path.GetFileName).Order(),
+            Is.EqualTo(new[] { "checkpoint.safetensors", "config.json", "episodes.csv", "learning-curve.svg", "metrics.csv" }));
+        Assert.That(Directory.Exists(run + ".partial"), Is.False);
+        // Header + one row per update.
+        Assert.That(File.ReadAllLines(Path.Combine(run, "metrics.csv")), Has.Length.EqualTo(3));
+        TrainingCheckpoint checkpoint = TrainingCheckpoint.Load(Path.Combine(run, "checkpoint.safetensors"));
+        Assert.That(checkpoint.Progress.UpdatesCompleted, Is.EqualTo(2));
+        Assert.That(checkpoint.Extra["cli.preset"], Is.EqualTo(preset));
+        Assert.That(() => XDocument.Parse(File.ReadAllText(Path.Combine(run, "learning-curve.svg"))), Throws.Nothing);
+    }
+
+    [Test]
+    public void Default_SolvesCartPoleV1_AndPrintsOnlyResultsOnStdout()
+    {
+        string run = InFolder("run");
+
+        CliResult result = Run("train", "--out", run);
+
+        // The default preset with seed 0 solves (measured: README, "Choosing the default"; 100/100 seeds).
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        Assert.That(result.OutputLines, Has.Length.EqualTo(2));
+        Assert.That(result.OutputLines[0], Does.Match(@"^Solved CartPole-v1 after \d+ episodes \(\d+ steps\) in \d+\.\d s"));
+        Assert.That(result.OutputLines[1], Is.EqualTo($"Run folder: {run}"));
+        Assert.That(result.ErrorLines.Skip(1), Has.All.Match(@"^update +\d+ +episodes"), "stderr: a header line, then progress lines");
+        Assert.That(result.Error, Does.Not.Contain("\u001b["), "no colour when the writer is not a terminal");
+    }
+
+    [Test]
+    public void ConfigJson_HoldsEnoughToRerun_AndRerunningGivesTheSameWeights()
+    {
+        string first = InFolder("first"), second = InFolder("second");
+        Assert.That(Run("train", "--preset", "handson-keras", "--max-updates", "3", "--seed", "5", "--out", first, "--quiet").ExitCode, Is.Zero);
+
+        CliResult rerun = Run("train", "--config", Path.Combine(first, "config.json"), "--out", second, "--quiet");
+
+        // Tolerance: bit-exact — same configuration and seed.
+        Assert.That(rerun.ExitCode, Is.Zero, rerun.ToString());
+        Assert.That(Weights(second), Is.EqualTo(Weights(first)));
+    }
+
+    [Test]
+    public void Resume_AfterAFinishedRun_EqualsAnUninterruptedRun()
+    {
+        string whole = InFolder("whole"), split = InFolder("split");
+        Assert.That(Run("train", "--max-updates", "8", "--out", whole, "--quiet").ExitCode, Is.Zero);
+        Assert.That(Run("train", "--max-updates", "3", "--out", split, "--quiet").ExitCode, Is.Zero);
+
+        CliResult resumed = Run("train", "--resume", split, "--max-updates", "8", "--quiet");
+
+        // Expected: the uninterrupted run's weights, Adam moments and counters. Tolerance: bit-exact.
+        Assert.That(resumed.ExitCode, Is.Zero, resumed.ToString());
+        Assert.That(Weights(split), Is.EqualTo(Weights(whole)));
+        Assert.That(MetricsWithoutWallTime(split), Is.EqualTo(MetricsWithoutWallTime(whole)));
+        Assert.That(File.ReadAllText(Path.Combine(split, "episodes.csv")), Is.EqualTo(File.ReadAllText(Path.Combine(whole, "episodes.csv"))));
+    }
+
+    [Test]
+    public void CtrlC_FinishesTheUpdate_WritesTheCheckpoint_Exits130_AndResumeEqualsAnUninterruptedRun()
+    {
+        string whole = InFolder("whole"), split = InFolder("split");
+        Assert.That(Run("train", "--max-updates", "9", "--out", whole, "--quiet").ExitCode, Is.Zero);
+        using var interrupt = new CancellationTokenSource();
+
+        // "Ctrl-C" arrives while the 4th progress line is written (log interval 1).
+        int lines = 0;
+        CliResult interrupted = Run(interrupt.Token, line =>
+        {
+            if (line.StartsWith("update", StringComparison.Ordinal) && ++lines == 4)
+            {
+                interrupt.Cancel();
+            }
+        }, "train", "--max-updates", "9", "--out", split, "--log-interval", "1");
+
+        Assert.That(interrupted.ExitCode, Is.EqualTo(130), interrupted.ToString());
+        Assert.That(interrupted.OutputLines[0], Does.StartWith("Interrupted after 16 episodes"));
+        Assert.That(interrupted.Error, Does.Contain($"reinforce train --resume {split}"));
+        Assert.That(TrainingCheckpoint.Load(Path.Combine(split, "checkpoint.safetensors")).Progress.UpdatesCompleted, Is.EqualTo(4));
+
+        CliResult resumed = Run("train", "--resume", split, "--quiet");
+
+        Assert.That(resumed.ExitCode, Is.Zero, resumed.ToString());
+        Assert.That(Weights(split), Is.EqualTo(Weights(whole)));
+    }
+
+    [Test]
+    public void Resume_OfAKilledRun_ContinuesFromTheLastCheckpoint_AndDropsLaterRows()
+    {
+        // A run killed after update 5 with a checkpoint at update 4: metrics has 5 rows and a torn 6th line.
+        string whole = InFolder("whole"), run = InFolder("killed");
+        Assert.That(Run("train", "--max-updates", "7", "--out", whole, "--quiet").ExitCode, Is.Zero);
+        Assert.That(Run("train", "--max-updates", "4", "--out", run, "--quiet").ExitCode, Is.Zero);
+        string partial = run + ".partial";
+        Directory.Move(run, partial);
+        File.AppendAllText(Path.Combine(partial, "metrics.csv"), File.ReadAllLines(Path.Combine(whole, "metrics.csv"))[5] + "\n6,24,99");
+
+        CliResult resumed = Run("train", "--resume", run, "--max-updates", "7", "--quiet");
+
+        Assert.That(resumed.ExitCode, Is.Zero, resumed.ToString());
+        Assert.That(Directory.Exists(partial), Is.False);
+        Assert.That(Weights(run), Is.EqualTo(Weights(whole)));
+        Assert.That(MetricsWithoutWallTime(run), Is.EqualTo(MetricsWithoutWallTime(whole)));
+    }
+
+    [Test]
+    public void Divergence_ExitsWith1_NamesTheReason_AndKeepsTheLastGoodCheckpoint()
+    {
+        // SGD with lr 1e30 overflows the logits in update 2 (found by trying; any finite lr this large does).
+        string run = InFolder("run");
+
+        CliResult result = Run("train", "--optimizer", "sgd", "--lr", "1e30", "--normalize", "none", "--out", run, "--quiet");
+
+        Assert.That(result.ExitCode, Is.EqualTo(1), result.ToString());
+        Assert.That(result.ErrorLines, Has.Length.EqualTo(1));
+        Assert.That(result.Error, Does.Contain("diverged").And.Contain("non-finite"));
+        TrainingCheckpoint checkpoint = TrainingCheckpoint.Load(Path.Combine(run, "checkpoint.safetensors"));
+        Assert.That(checkpoint.Progress.UpdatesCompleted, Is.EqualTo(1));
+        Assert.That(checkpoint.Extra["cli.status"], Is.EqualTo("diverged"));
+    }
+
+    [Test]
+    public void ExistingOutFolder_IsBadInput_UnlessForced()
+    {
+        string run = InFolder("run");
+        Assert.That(Run("train", "--max-updates", "1", "--out", run, "--quiet").ExitCode, Is.Zero);
+
+        CliResult again = Run("train", "--max-updates", "1", "--out", run, "--quiet");
+        CliResult forced = Run("train", "--max-updates", "2", "--out", run, "--quiet", "--force");
+
+        Assert.That(again.ExitCode, Is.EqualTo(2));
+        Assert.That(again.Error, Does.Contain("--out").And.Contain("--force"));
+        Assert.That(forced.ExitCode, Is.Zero, forced.ToString());
+        Assert.That(File.ReadAllLines(Path.Combine(run, "metrics.csv")), Has.Length.EqualTo(3));
+    }
+
+    [Test]
+    public void Flags_OverrideThePreset()
+    {
+        string run = InFolder("run");
+
+        Assert.That(Run("train", "--preset", "spinningup-rtg", "--hidden", "8,8", "--lr", "0.003", "--batch-episodes", "2", "--max-updates", "1", "--out", run, "--quiet").ExitCode, Is.Zero);
+
+        TrainingCheckpoint checkpoint = TrainingCheckpoint.Load(Path.Combine(run, "checkpoint.safetensors"));
+        Assert.That(checkpoint.Options.HiddenSizes, Is.EqualTo(new[] { 8, 8 }));
+        Assert.That(checkpoint.Options.LearningRate, Is.EqualTo(0.003));
+        Assert.That(checkpoint.Options.BatchSteps, Is.Null);
+        Assert.That(checkpoint.Options.BatchEpisodes, Is.EqualTo(2));
+        Assert.That(checkpoint.Options.Returns, Is.EqualTo(Reinforce.Returns.ReturnKind.RewardToGo), "kept from the preset");
+        Assert.That(checkpoint.Parameters.Select(p => p.Name), Is.EqualTo(new[] { "0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias" }));
+    }
+
+    private static int[] Weights(string run)
+    {
+        TrainingCheckpoint checkpoint = TrainingCheckpoint.Load(Path.Combine(run, "checkpoint.safetensors"));
+        return checkpoint.Parameters.Concat(checkpoint.OptimizerState).SelectMany(t => t.Values).Select(BitConverter.SingleToInt32Bits)
+            .Append((int)checkpoint.OptimizerSteps).Append((int)checkpoint.Progress.EpisodesCompleted).ToArray();
+    }
+
+    // Every column but wall_seconds (the 4th).
+    private static string[] MetricsWithoutWallTime(string run) => File.ReadAllLines(Path.Combine(run, "metrics.csv"))
+        .Select(line => string.Join(',', line.Split(',').Where((_, i) => i != 3))).ToArray();
+}
