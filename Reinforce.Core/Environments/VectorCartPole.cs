@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Reinforce.Randomness;
 
@@ -156,6 +157,10 @@ public sealed class VectorCartPole
         CheckLength(truncated.Length, nameof(truncated));
 
         // Per environment: the force and the platform's sin and cos (as CartPole.Advance calls them).
+        ref double theta = ref MemoryMarshal.GetArrayDataReference(_theta);
+        ref double force = ref MemoryMarshal.GetArrayDataReference(_force);
+        ref double sin = ref MemoryMarshal.GetArrayDataReference(_sin);
+        ref double cos = ref MemoryMarshal.GetArrayDataReference(_cos);
         for (int i = 0; i < Count; i++)
         {
             int action = actions[i];
@@ -163,13 +168,19 @@ public sealed class VectorCartPole
             {
                 throw new ArgumentOutOfRangeException(nameof(actions), action, $"actions[{i}] is {action}; CartPole accepts 0 or 1.");
             }
-            _force[i] = action == 1 ? CartPole.ForceMag : -CartPole.ForceMag;
-            _cos[i] = Math.Cos(_theta[i]);
-            _sin[i] = Math.Sin(_theta[i]);
+            double angle = Unsafe.Add(ref theta, i);
+            Unsafe.Add(ref force, i) = action == 1 ? CartPole.ForceMag : -CartPole.ForceMag;
+            Unsafe.Add(ref cos, i) = Math.Cos(angle);
+            Unsafe.Add(ref sin, i) = Math.Sin(angle);
         }
 
         AdvanceAll();
 
+        ref double x = ref MemoryMarshal.GetArrayDataReference(_x);
+        ref double xDot = ref MemoryMarshal.GetArrayDataReference(_xDot);
+        ref double thetaDot = ref MemoryMarshal.GetArrayDataReference(_thetaDot);
+        ref float observation = ref MemoryMarshal.GetReference(observations);
+        float terminalReward = SuttonBartoReward ? -1f : 1f, aliveReward = SuttonBartoReward ? 0f : 1f;
         for (int i = 0; i < Count; i++)
         {
             if (_endedLastStep[i])
@@ -183,15 +194,22 @@ public sealed class VectorCartPole
             }
             else
             {
-                _elapsed[i]++;
-                bool isTerminal = _x[i] < -CartPole.XThreshold || _x[i] > CartPole.XThreshold
-                    || _theta[i] < -CartPole.ThetaThresholdRadians || _theta[i] > CartPole.ThetaThresholdRadians;
+                int elapsed = ++_elapsed[i];
+                double xi = Unsafe.Add(ref x, i), thetai = Unsafe.Add(ref theta, i);
+                // Non-short-circuit ors: the four tests are cheap, a mispredicted branch is not.
+                bool isTerminal = (xi < -CartPole.XThreshold) | (xi > CartPole.XThreshold)
+                    | (thetai < -CartPole.ThetaThresholdRadians) | (thetai > CartPole.ThetaThresholdRadians);
+                bool isTruncated = elapsed >= _maxEpisodeSteps;
                 terminated[i] = isTerminal;
-                truncated[i] = _elapsed[i] >= _maxEpisodeSteps;
-                rewards[i] = SuttonBartoReward ? (isTerminal ? -1f : 0f) : 1f;
-                _endedLastStep[i] = terminated[i] || truncated[i];
+                truncated[i] = isTruncated;
+                rewards[i] = isTerminal ? terminalReward : aliveReward;
+                _endedLastStep[i] = isTerminal | isTruncated;
             }
-            WriteObservation(i, observations);
+            ref float row = ref Unsafe.Add(ref observation, i * CartPole.ObservationLength);
+            row = (float)Unsafe.Add(ref x, i);
+            Unsafe.Add(ref row, 1) = (float)Unsafe.Add(ref xDot, i);
+            Unsafe.Add(ref row, 2) = (float)Unsafe.Add(ref theta, i);
+            Unsafe.Add(ref row, 3) = (float)Unsafe.Add(ref thetaDot, i);
         }
     }
 
