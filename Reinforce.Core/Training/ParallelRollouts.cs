@@ -44,16 +44,26 @@ internal sealed class RolloutWorker
 /// weights, as the first episodes of the next batch — as they would sequentially).
 /// </summary>
 /// <remarks>
-/// Worker 0 is the calling thread; workers 1 … N − 1 run as thread-pool work items. The work item is this
-/// object, queued again for every batch, so dispatching allocates nothing. A work item that starts after the
-/// batch is over (or one left over from an earlier batch) finds no free worker slot or no episode to claim and
-/// returns. Allocation happens only when a batch needs more episode records than any before.
+/// Worker 0 is the calling thread; workers 1 … N − 1 are helper threads of this object that wait on a semaphore
+/// between batches (spinning briefly first, so back-to-back updates wake them in microseconds; the thread pool
+/// took up to 2 ms to start a queued item here, by which time the caller had run most of the batch). A helper
+/// that has had no batch for <see cref="IdleMilliseconds"/> ends, so an abandoned trainer leaves no thread
+/// behind; the next batch starts it again. A helper that wakes after the batch is over (or with a count left
+/// from an earlier batch) finds no free worker slot or no episode to claim and goes back to waiting. In steady
+/// state nothing is allocated; a batch that needs more episode records than any before, or a helper restarted
+/// after an idle pause, allocates.
 /// </remarks>
-internal sealed class ParallelRollouts : IThreadPoolWorkItem
+internal sealed class ParallelRollouts
 {
+    /// <summary>How long a helper thread waits for a batch before it ends.</summary>
+    public const int IdleMilliseconds = 2000;
+
     private readonly RolloutWorker[] workers;
     private readonly Action<RolloutWorker, EpisodeBatch, long> runEpisode;
     private readonly object gate = new();
+    private readonly SemaphoreSlim batchReady = new(0);
+    private readonly ThreadStart helperLoop;
+    private int liveHelpers;
 
     // The batch in progress (guarded by gate).
     private long firstEpisode;
@@ -74,6 +84,7 @@ internal sealed class ParallelRollouts : IThreadPoolWorkItem
     {
         this.workers = workers;
         this.runEpisode = runEpisode;
+        helperLoop = HelperLoop;
     }
 
     public int WorkerCount => workers.Length;
@@ -108,10 +119,13 @@ internal sealed class ParallelRollouts : IThreadPoolWorkItem
             nextSlot = 1;
             active = 1;
             closed = false;
-        }
-        for (int i = 1; i < workers.Length; i++)
-        {
-            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            // Under the gate, so that a helper deciding to end (also under the gate) sees this batch's count.
+            while (liveHelpers < workers.Length - 1)
+            {
+                new Thread(helperLoop) { IsBackground = true, Name = "Reinforce rollout worker" }.Start();
+                liveHelpers++;
+            }
+            batchReady.Release(workers.Length - 1);
         }
         RunWorker(0);
         lock (gate)
@@ -132,7 +146,27 @@ internal sealed class ParallelRollouts : IThreadPoolWorkItem
         }
     }
 
-    void IThreadPoolWorkItem.Execute()
+    private void HelperLoop()
+    {
+        while (true)
+        {
+            if (!batchReady.Wait(IdleMilliseconds))
+            {
+                lock (gate)
+                {
+                    if (batchReady.CurrentCount == 0)
+                    {
+                        liveHelpers--;
+                        return;
+                    }
+                }
+                continue;
+            }
+            JoinBatch();
+        }
+    }
+
+    private void JoinBatch()
     {
         int slot;
         lock (gate)

@@ -32,6 +32,8 @@ public sealed class ReinforceTrainer
     private readonly EpisodeBatch batch;
     private readonly RolloutWorker sequentialWorker;
     private readonly ParallelRollouts? parallelRollouts;
+    private const int WorkerPaddingBytes = 128;
+    private readonly byte[][] workerPadding = [];
     private float[] outputs = [];
     private float[] outputGradients = [];
     private readonly int maxEpisodeSteps;
@@ -66,6 +68,12 @@ public sealed class ReinforceTrainer
         if (options.Threads > 1 && (options.BatchSteps is not null || options.BatchEpisodes > 1))
         {
             var workers = new RolloutWorker[options.Threads];
+            // Each worker writes its observation, logits, generator and environment state on every step. Objects
+            // allocated one after the other sit side by side, so two workers' could share a 64-byte cache line and
+            // stall each other (false sharing); a live 128-byte block between consecutive workers' objects keeps
+            // them apart, also after a compacting GC, which preserves the order.
+            workerPadding = new byte[options.Threads + 1][];
+            workerPadding[0] = new byte[WorkerPaddingBytes];
             for (int w = 0; w < workers.Length; w++)
             {
                 IEnvironment environment = w == 0 ? Environment
@@ -75,6 +83,7 @@ public sealed class ReinforceTrainer
                 // A worker may run any share of the batch, up to all of it.
                 workers[w] = new RolloutWorker(environment, Policy.Network.CreateWorkspace(1), head.OutputSize,
                     new EpisodeBatch(Environment.ObservationSize, maxBatchSteps, batch.EpisodeCapacity));
+                workerPadding[w + 1] = new byte[WorkerPaddingBytes];
             }
             parallelRollouts = new ParallelRollouts(workers, RunEpisode);
         }
