@@ -10,7 +10,8 @@ r <- 0.05 * R + 0.95 * r starting at 10, stop when r > 475 (CartPole-v1's thresh
 CartPole is written here from Gymnasium's equations (Euler integration, float64 state, float32
 observation), so no Gymnasium is needed. Resets draw Uniform(-0.05, 0.05) from numpy's default_rng.
 
-Run with Debian's PyTorch:  /usr/bin/python3 peers/reinforce_pytorch.py --seeds 1 2 3 4 5
+Run with any Python that has torch and numpy (measured with Debian's python3-torch):
+    python3 peers/reinforce_pytorch.py --seeds 1 2 3 4 5
 Prints one line per seed (episodes, env steps, wall seconds, steps/s) and a median line.
 """
 import argparse
