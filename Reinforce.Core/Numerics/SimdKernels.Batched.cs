@@ -199,6 +199,11 @@ public static partial class SimdKernels
     private static void ForwardRowAgainstFour(ref float px, ref float pw, ref float pb, int inputs, int outputs, int t, int o, int count,
         ref float py)
     {
+        if (count <= 2)
+        {
+            ForwardRowAgainstTwo(ref px, ref pw, ref pb, inputs, outputs, t, o, count, ref py);
+            return;
+        }
         int blocked = inputs - inputs % ReductionLanes;
         ref float xr = ref Unsafe.Add(ref px, t * inputs);
         ref float w0 = ref Unsafe.Add(ref pw, o * inputs);
@@ -334,6 +339,45 @@ public static partial class SimdKernels
                 Unsafe.Add(ref py, r * outputs + oo) = sum + Unsafe.Add(ref pb, oo);
             }
         }
+    }
+
+    // The same for count ≤ 2 (the logits layer of a two-action policy): two pairs, folded one register at a time.
+    private static void ForwardRowAgainstTwo(ref float px, ref float pw, ref float pb, int inputs, int outputs, int t, int o, int count,
+        ref float py)
+    {
+        int blocked = inputs - inputs % ReductionLanes;
+        ref float xr = ref Unsafe.Add(ref px, t * inputs);
+        ref float w0 = ref Unsafe.Add(ref pw, o * inputs);
+        ref float w1 = ref Unsafe.Add(ref pw, (o + count - 1) * inputs);
+        Vector256<float> a0 = Vector256<float>.Zero, a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        for (nuint i = 0; i < (nuint)blocked; i += ReductionLanes)
+        {
+            Vector256<float> x0 = Vector256.LoadUnsafe(ref xr, i), x1 = Vector256.LoadUnsafe(ref xr, i + 8);
+            Vector256<float> x2 = Vector256.LoadUnsafe(ref xr, i + 16), x3 = Vector256.LoadUnsafe(ref xr, i + 24);
+            a0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref w0, i), x0, a0); a1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref w0, i + 8), x1, a1);
+            a2 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref w0, i + 16), x2, a2); a3 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref w0, i + 24), x3, a3);
+            b0 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref w1, i), x0, b0); b1 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref w1, i + 8), x1, b1);
+            b2 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref w1, i + 16), x2, b2); b3 = Fma.MultiplyAdd(Vector256.LoadUnsafe(ref w1, i + 24), x3, b3);
+        }
+        float sum0 = FoldEightLanes((a0 + a2) + (a1 + a3)), sum1 = FoldEightLanes((b0 + b2) + (b1 + b3));
+        for (int k = 0; k < count; k++)
+        {
+            ref float wk = ref Unsafe.Add(ref pw, (o + k) * inputs);
+            float sum = k == 0 ? sum0 : sum1;
+            for (int i = blocked; i < inputs; i++)
+            {
+                sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref wk, i), Unsafe.Add(ref xr, i), sum);
+            }
+            Unsafe.Add(ref py, t * outputs + o + k) = sum + Unsafe.Add(ref pb, o + k);
+        }
+    }
+
+    // FoldLanes of one 8-lane register: [l0+l4 … l3+l7], then [A0+A2, A1+A3], then their sum.
+    private static float FoldEightLanes(Vector256<float> v)
+    {
+        Vector128<float> a = v.GetLower() + v.GetUpper();
+        Vector128<float> b = a + Vector128.Shuffle(a, Vector128.Create(2, 3, 0, 1));
+        return b.ToScalar() + b.GetElement(1);
     }
 
     // Folds 8 registers of 8 lanes each as FoldLanes does (lane j += lane j + 4, then + 2, then + 1) and returns the
