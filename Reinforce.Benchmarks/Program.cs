@@ -59,12 +59,16 @@ public static class Program
         string folder = Regex.Replace(cpu.Trim(), "[^A-Za-z0-9]+", "-").Trim('-');
         string target = Path.Combine(root, "benchmarks", folder);
         Directory.CreateDirectory(target);
-        foreach (string report in Directory.GetFiles(summary.ResultsDirectoryPath, "*-report-github.md"))
+        // Only this run's classes: the results folder keeps the reports of earlier runs too.
+        foreach (Type type in summary.BenchmarksCases.Select(c => c.Descriptor.Type).Distinct())
         {
-            string name = Path.GetFileName(report).Replace("-report-github", "", StringComparison.Ordinal);
-            name = name.Replace("Reinforce.Benchmarks.", "", StringComparison.Ordinal);
-            File.Copy(report, Path.Combine(target, name), overwrite: true);
-            Console.WriteLine($"// copied {name} to benchmarks/{folder}/");
+            string report = Path.Combine(summary.ResultsDirectoryPath, $"{type.FullName}-report-github.md");
+            if (File.Exists(report))
+            {
+                string name = $"{type.Name}.md";
+                File.Copy(report, Path.Combine(target, name), overwrite: true);
+                Console.WriteLine($"// copied {name} to benchmarks/{folder}/");
+            }
         }
     }
 
