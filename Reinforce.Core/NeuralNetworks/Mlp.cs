@@ -23,6 +23,7 @@ namespace Reinforce.NeuralNetworks;
 public sealed class Mlp
 {
     private readonly int[] sizes;
+    private readonly ParameterTensor[] tensors;
     private readonly MlpWorkspace singleState;
 
     /// <summary>
@@ -52,6 +53,7 @@ public sealed class Mlp
             tensors.Add((BiasName(l), [sizes[l + 1]]));
         }
         Parameters = new ParameterBuffer(tensors);
+        this.tensors = [.. Parameters.Tensors];
         singleState = new MlpWorkspace(this, 1);
     }
 
@@ -79,9 +81,12 @@ public sealed class Mlp
     /// <summary>The <c>nn.Sequential</c> name of dense layer <paramref name="layer"/>'s bias: <c>{2·layer}.bias</c>.</summary>
     public static string BiasName(int layer) => $"{2 * layer}.bias";
 
-    internal ParameterTensor WeightTensor(int layer) => Parameters.Tensors[2 * layer];
+    // Straight from an array: Tensors is an IReadOnlyList, and interface calls cost more than a layer of a 1-row forward.
+    internal ParameterTensor WeightTensor(int layer) => tensors[2 * layer];
 
-    internal ParameterTensor BiasTensor(int layer) => Parameters.Tensors[2 * layer + 1];
+    internal ParameterTensor BiasTensor(int layer) => tensors[2 * layer + 1];
+
+    internal int LayerSize(int layer) => sizes[layer];
 
     /// <summary>Draws fresh parameters, layer by layer (weight then bias), from <paramref name="rng"/>.</summary>
     public void Initialize(WeightInitialization initialization, Pcg64 rng)
@@ -233,9 +238,9 @@ public sealed class MlpWorkspace
         Capacity = capacity;
     }
 
-    internal Span<float> PreActivation(int layer, int batch) => preActivations[layer].AsSpan(0, owner.LayerSizes[layer] * batch);
+    internal Span<float> PreActivation(int layer, int batch) => preActivations[layer].AsSpan(0, owner.LayerSize(layer) * batch);
 
-    internal Span<float> Activation(int layer, int batch) => activations[layer].AsSpan(0, owner.LayerSizes[layer] * batch);
+    internal Span<float> Activation(int layer, int batch) => activations[layer].AsSpan(0, owner.LayerSize(layer) * batch);
 
     internal Span<float> GradientA(int length) => gradientA.AsSpan(0, length);
 

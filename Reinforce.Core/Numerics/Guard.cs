@@ -22,6 +22,10 @@ internal static class Guard
     /// <summary>Returns the row width of a [batch, width] buffer, checking that it divides evenly.</summary>
     public static int BatchWidth(int length, int batch, string name)
     {
+        if (batch == 1)
+        {
+            return length; // the rollout's one-row case, without two integer divisions
+        }
         if (batch <= 0)
         {
             if (batch == 0 && length == 0)

@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Reinforce.Numerics;
 
@@ -27,7 +28,7 @@ namespace Reinforce.Numerics;
 /// nothing is allocated. Matrices are row-major; <c>W</c> of a layer is [out, in] as in PyTorch's
 /// <c>nn.Linear</c>. See docs/simd.md#reductions-the-fixed-32-lane-layout.</para>
 /// </remarks>
-public static class SimdKernels
+public static partial class SimdKernels
 {
     /// <summary>Number of logical lanes of every reduction; a multiple of every hardware vector width.</summary>
     public const int ReductionLanes = 32;
@@ -97,6 +98,13 @@ public static class SimdKernels
     // Folds one register's lanes with strides Count/2, …, 2, 1: lane j += lane j + stride.
     private static float FoldLanes(Vector<float> v)
     {
+        if (Vector<float>.Count == 8)
+        {
+            // The same three steps in registers: [l0+l4 … l3+l7], then [A0+A2, A1+A3], then their sum.
+            Vector128<float> a = v.AsVector256().GetLower() + v.AsVector256().GetUpper();
+            Vector128<float> b = a + Vector128.Shuffle(a, Vector128.Create(2, 3, 0, 1));
+            return b.ToScalar() + b.GetElement(1);
+        }
         Span<float> lanes = stackalloc float[Vector<float>.Count];
         v.CopyTo(lanes);
         for (int stride = lanes.Length / 2; stride >= 1; stride /= 2)
@@ -218,10 +226,7 @@ public static class SimdKernels
         int inputs = Guard.BatchWidth(x.Length, batch, nameof(x));
         Guard.MatrixShape(w.Length, outputs, inputs, nameof(w));
         Guard.MatrixShape(y.Length, batch, outputs, nameof(y));
-        for (int t = 0; t < batch; t++)
-        {
-            MatVec(w, x.Slice(t * inputs, inputs), b, y.Slice(t * outputs, outputs));
-        }
+        MatMulTransposedBBlocked(x, w, b, batch, inputs, outputs, y);
     }
 
     /// <summary>
@@ -237,10 +242,7 @@ public static class SimdKernels
         int outputs = Guard.BatchWidth(dy.Length, batch, nameof(dy));
         int inputs = Guard.BatchWidth(dx.Length, batch, nameof(dx));
         Guard.MatrixShape(w.Length, outputs, inputs, nameof(w));
-        for (int t = 0; t < batch; t++)
-        {
-            MatTransposeVec(w, dy.Slice(t * outputs, outputs), dx.Slice(t * inputs, inputs));
-        }
+        MatMulBlocked(dy, w, batch, outputs, inputs, dx);
     }
 
     /// <summary>
@@ -258,12 +260,7 @@ public static class SimdKernels
         Guard.MatrixShape(dy.Length, batch, outputs, nameof(dy));
         int inputs = Guard.BatchWidth(x.Length, batch, nameof(x));
         Guard.MatrixShape(dw.Length, outputs, inputs, nameof(dw));
-        for (int t = 0; t < batch; t++)
-        {
-            ReadOnlySpan<float> dyRow = dy.Slice(t * outputs, outputs);
-            Rank1Update(dyRow, x.Slice(t * inputs, inputs), dw);
-            Add(dyRow, db);
-        }
+        AccumulateWeightGradientsBlocked(dy, x, batch, outputs, inputs, dw, db);
     }
 
     /// <summary>True when every element is finite (no NaN, no ±∞).</summary>

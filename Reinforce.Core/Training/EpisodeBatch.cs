@@ -30,6 +30,8 @@ public sealed class EpisodeBatch
         episodeLengths = new int[episodeCapacity];
     }
 
+    internal int EpisodeCapacity => episodeReturns.Length;
+
     /// <summary>Steps in the batch.</summary>
     public int Steps { get; private set; }
 
@@ -83,6 +85,32 @@ public sealed class EpisodeBatch
         actions[Steps] = action;
         rewards[Steps] = reward;
         Steps++;
+    }
+
+    /// <summary>Appends episode <paramref name="episode"/> of <paramref name="source"/> (another worker's batch) as the next episode.</summary>
+    internal void AppendEpisode(EpisodeBatch source, int episode)
+    {
+        Range range = source.EpisodeRange(episode);
+        int start = range.Start.Value, length = range.End.Value - start;
+        EnsureStepCapacity(Steps + length);
+        source.observations.AsSpan(start * observationSize, length * observationSize)
+            .CopyTo(observations.AsSpan(Steps * observationSize));
+        source.actions.AsSpan(start, length).CopyTo(actions.AsSpan(Steps));
+        source.rewards.AsSpan(start, length).CopyTo(rewards.AsSpan(Steps));
+        Steps += length;
+        EndEpisode();
+    }
+
+    private void EnsureStepCapacity(int steps)
+    {
+        if (steps > actions.Length)
+        {
+            int capacity = Math.Max(steps, actions.Length * 2);
+            Array.Resize(ref observations, capacity * observationSize);
+            Array.Resize(ref actions, capacity);
+            Array.Resize(ref rewards, capacity);
+            Array.Resize(ref weights, capacity);
+        }
     }
 
     internal void EndEpisode()

@@ -28,12 +28,12 @@ namespace Reinforce.Training;
 /// </remarks>
 public sealed class ReinforceTrainer
 {
-    private readonly MlpWorkspace rolloutWorkspace;
     private readonly MlpWorkspace batchWorkspace;
-    private readonly Pcg64 episodeRng = new(0);
     private readonly EpisodeBatch batch;
-    private readonly float[] observation;
-    private readonly float[] rolloutOutput;
+    private readonly RolloutWorker sequentialWorker;
+    private readonly ParallelRollouts? parallelRollouts;
+    private const int WorkerPaddingBytes = 128;
+    private readonly byte[][] workerPadding = [];
     private float[] outputs = [];
     private float[] outputGradients = [];
     private readonly int maxEpisodeSteps;
@@ -60,12 +60,33 @@ public sealed class ReinforceTrainer
         // Buffers sized for the largest batch the options allow (a step batch may overshoot its
         // target by one episode), so no update after the first ever allocates.
         int maxBatchSteps = options.BatchSteps is int target ? target + maxEpisodeSteps : maxEpisodeSteps * options.BatchEpisodes;
-        rolloutWorkspace = Policy.Network.CreateWorkspace(1);
         batchWorkspace = Policy.Network.CreateWorkspace(maxBatchSteps);
         batch = new EpisodeBatch(Environment.ObservationSize, maxBatchSteps, options.BatchSteps is int steps ? Math.Min(steps, 1024) : options.BatchEpisodes);
         EnsureOutputCapacity(maxBatchSteps * head.OutputSize);
-        observation = new float[Environment.ObservationSize];
-        rolloutOutput = new float[head.OutputSize];
+        sequentialWorker = new RolloutWorker(Environment, Policy.Network.CreateWorkspace(1), head.OutputSize, batch);
+        // Parallel collection only pays when a batch can hold several episodes.
+        if (options.Threads > 1 && (options.BatchSteps is not null || options.BatchEpisodes > 1))
+        {
+            var workers = new RolloutWorker[options.Threads];
+            // Each worker writes its observation, logits, generator and environment state on every step. Objects
+            // allocated one after the other sit side by side, so two workers' could share a 64-byte cache line and
+            // stall each other (false sharing); a live 128-byte block between consecutive workers' objects keeps
+            // them apart, also after a compacting GC, which preserves the order.
+            workerPadding = new byte[options.Threads + 1][];
+            workerPadding[0] = new byte[WorkerPaddingBytes];
+            for (int w = 0; w < workers.Length; w++)
+            {
+                IEnvironment environment = w == 0 ? Environment
+                    : environmentFactory is null
+                        ? CartPole.Create(options.EnvironmentId, options.Integrator, options.SuttonBartoReward, options.MaxEpisodeSteps)
+                        : environmentFactory();
+                // A worker may run any share of the batch, up to all of it.
+                workers[w] = new RolloutWorker(environment, Policy.Network.CreateWorkspace(1), head.OutputSize,
+                    new EpisodeBatch(Environment.ObservationSize, maxBatchSteps, batch.EpisodeCapacity));
+                workerPadding[w + 1] = new byte[WorkerPaddingBytes];
+            }
+            parallelRollouts = new ParallelRollouts(workers, RunEpisode);
+        }
         RunningReward = options.RunningRewardStart;
     }
 
@@ -163,12 +184,12 @@ public sealed class ReinforceTrainer
             throw new TrainingDivergedException(update, "loss");
         }
         Policy.Network.Backward(logitGradients, batchWorkspace);
-        for (int k = 0; k < parameters.Tensors.Count; k++)
+        IReadOnlyList<ParameterTensor> tensors = parameters.Tensors;
+        for (int i = 0; i < tensors.Count; i++) // an index loop: foreach over the interface would allocate an enumerator
         {
-            ParameterTensor tensor = parameters.Tensors[k];
-            if (!SimdKernels.AllFinite(ParameterBuffer.View(parameters.Gradients, tensor)))
+            if (!SimdKernels.AllFinite(ParameterBuffer.View(parameters.Gradients, tensors[i])))
             {
-                throw new TrainingDivergedException(update, $"gradient of {tensor.Name}");
+                throw new TrainingDivergedException(update, $"gradient of {tensors[i].Name}");
             }
         }
         Optimizer.Step(parameters.Values, parameters.Gradients);
@@ -177,14 +198,23 @@ public sealed class ReinforceTrainer
         return Statistics(update, loss);
     }
 
-    // Episodes run one after the other; episode k uses stream k of the run seed.
-    private void CollectBatch()
+    // Episode k uses stream k of the run seed. Sequentially, episodes run one after the other while the batch
+    // has fewer than BatchEpisodes episodes (or BatchSteps steps); in parallel, ParallelRollouts keeps exactly
+    // the episodes that rule keeps.
+    internal void CollectBatch()
     {
-        batch.Clear();
-        int? stepTarget = Options.BatchSteps;
-        while (stepTarget is int target ? batch.Steps < target : batch.Episodes < Options.BatchEpisodes)
+        if (parallelRollouts is not null)
         {
-            RunEpisode(EpisodesCompleted + batch.Episodes);
+            parallelRollouts.Collect(EpisodesCompleted, Options.BatchEpisodes, Options.BatchSteps, batch);
+        }
+        else
+        {
+            batch.Clear();
+            int? stepTarget = Options.BatchSteps;
+            while (stepTarget is int target ? batch.Steps < target : batch.Episodes < Options.BatchEpisodes)
+            {
+                RunEpisode(sequentialWorker, batch, EpisodesCompleted + batch.Episodes);
+            }
         }
         foreach (double episodeReturn in batch.EpisodeReturns.Span)
         {
@@ -194,24 +224,28 @@ public sealed class ReinforceTrainer
         StepsCompleted += batch.Steps;
     }
 
-    private void RunEpisode(long episodeIndex)
+    // One episode into `episodes`, with the worker's environment, workspace and generator (reads the weights only,
+    // so workers can run episodes at the same time).
+    private void RunEpisode(RolloutWorker worker, EpisodeBatch episodes, long episodeIndex)
     {
-        episodeRng.Reseed(Options.Seed, (ulong)episodeIndex);
-        long resetSeed = (long)(episodeRng.NextUInt64() >> 1);
-        Environment.Reset(observation, resetSeed);
+        Pcg64 rng = worker.Rng;
+        float[] observation = worker.Observation, output = worker.Output;
+        rng.Reseed(Options.Seed, (ulong)episodeIndex);
+        long resetSeed = (long)(rng.NextUInt64() >> 1);
+        worker.Environment.Reset(observation, resetSeed);
         for (int t = 0; t < maxEpisodeSteps; t++)
         {
-            observation.CopyTo(batch.NextObservation());
-            Policy.Network.Forward(observation, 1, rolloutWorkspace, rolloutOutput);
-            int action = Policy.Head.Sample(rolloutOutput, episodeRng);
-            StepResult result = Environment.Step(action, observation);
-            batch.CommitStep(action, (float)result.Reward);
+            observation.CopyTo(episodes.NextObservation());
+            Policy.Network.Forward(observation, 1, worker.Workspace, output);
+            int action = Policy.Head.Sample(output, rng);
+            StepResult result = worker.Environment.Step(action, observation);
+            episodes.CommitStep(action, (float)result.Reward);
             if (result.IsDone)
             {
                 break;
             }
         }
-        batch.EndEpisode();
+        episodes.EndEpisode();
     }
 
     // wₜ: the chosen return of each episode, minus the batch mean (baseline), then standardised.
@@ -271,8 +305,10 @@ public sealed class ReinforceTrainer
     {
         if (outputs.Length < length)
         {
-            outputs = new float[length];
-            outputGradients = new float[length];
+            // Grow geometrically, like the batch: a run whose batches slowly get longer reallocates only a few times.
+            int capacity = Math.Max(length, outputs.Length * 2);
+            outputs = new float[capacity];
+            outputGradients = new float[capacity];
         }
     }
 }

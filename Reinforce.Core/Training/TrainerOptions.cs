@@ -88,7 +88,11 @@ public sealed record TrainerOptions
     /// <summary>The run seed: initial weights and every episode's stream derive from it.</summary>
     public ulong Seed { get; init; } = 543;
 
-    /// <summary>Workers that collect a batch's episodes (the result does not depend on it).</summary>
+    /// <summary>
+    /// Workers that collect a batch's episodes, each with its own environment, workspace and generator (the
+    /// result does not depend on it: episode k always uses stream k of the seed). A batch of one episode is
+    /// collected on the calling thread whatever this is.
+    /// </summary>
     public int Threads { get; init; } = 1;
 
     /// <summary>

@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Globalization;
+using Reinforce.Policies;
+using Reinforce.Training;
+
+namespace Reinforce.Benchmarks;
+
+/// <summary>
+/// The C# half of the PyTorch comparison (peers/reinforce_pytorch.py): trains CartPole-v1 to solved for several
+/// seeds and prints episodes, environment steps, wall seconds and steps per second, one line per seed, then the
+/// medians. <c>--config pytorch</c> (the default) is the peer script's configuration; <c>--config default</c> is
+/// the command line's default preset.
+/// <code>
+/// dotnet run -c Release --project Reinforce.Benchmarks -- compare --seeds 1 2 3 4 5 [--config pytorch|default] [--threads N]
+/// </code>
+/// </summary>
+public static class Compare
+{
+    /// <summary>
+    /// PyTorch's reinforce.py today, as the peer script runs it: the <c>pytorch-example</c> preset's network,
+    /// optimizer, returns and summed loss (4→128 ReLU→2, Adam 1e-2, γ 0.99, one episode per update, returns
+    /// normalised per episode) on CartPole-v1 with the running reward r ← 0.95·r + 0.05·R from 10, solved above
+    /// 475. (The preset itself follows the older notebook: CartPole-v0 and a weight of 0.01.) These are the
+    /// library's defaults except the loss reduction.
+    /// </summary>
+    public static TrainerOptions PyTorchExample(ulong seed) => new()
+    {
+        Seed = seed,
+        LossReduction = LossReduction.Sum,
+        MaxEpisodes = 10_000,
+    };
+
+    /// <summary>
+    /// The command line's <c>default</c> preset (Reinforce.Cli/Presets.cs): 4→128 ReLU→2, Adam 1e-2, four episodes
+    /// per update, reward-to-go normalised over the batch, mean loss, at most 5000 episodes.
+    /// </summary>
+    public static TrainerOptions CliDefault(ulong seed) => new()
+    {
+        Seed = seed,
+        Returns = Reinforce.Returns.ReturnKind.RewardToGo,
+        Normalization = Reinforce.Returns.Normalization.PerBatch,
+        BatchEpisodes = 4,
+        LossReduction = LossReduction.Mean,
+        MaxEpisodes = 5000,
+    };
+
+    public static int Run(string[] args)
+    {
+        var seeds = new List<ulong>();
+        int threads = 1;
+        Func<ulong, TrainerOptions> configuration = PyTorchExample;
+        string name = "pytorch";
+        for (int i = 1; i < args.Length; i++)
+        {
+            if (args[i] == "--config" && i + 1 < args.Length)
+            {
+                name = args[++i];
+                configuration = name == "default" ? CliDefault : PyTorchExample;
+            }
+            else if (args[i] == "--threads" && i + 1 < args.Length)
+            {
+                threads = int.Parse(args[++i], CultureInfo.InvariantCulture);
+            }
+            else if (args[i] == "--seeds")
+            {
+                while (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                {
+                    seeds.Add(ulong.Parse(args[++i], CultureInfo.InvariantCulture));
+                }
+            }
+        }
+        if (seeds.Count == 0)
+        {
+            seeds.AddRange([1, 2, 3, 4, 5]);
+        }
+
+        // Untimed runs first so the JIT's tiered compilation has settled before anything is timed.
+        for (ulong warmup = 1000; warmup < 1003; warmup++)
+        {
+            new ReinforceTrainer(configuration(warmup) with { MaxEpisodes = 1000, Threads = threads }).Train();
+        }
+
+        Console.WriteLine($"# Reinforce (C#), .NET {Environment.Version}, {threads} thread(s), configuration '{name}'");
+        Console.WriteLine($"{"seed",5} {"episodes",9} {"steps",9} {"seconds",9} {"steps/s",10} solved");
+        var seconds = new List<double>(); // of the runs that solved
+        var rates = new List<double>();
+        foreach (ulong seed in seeds)
+        {
+            var trainer = new ReinforceTrainer(configuration(seed) with { Threads = threads });
+            var stopwatch = Stopwatch.StartNew();
+            trainer.Train();
+            double elapsed = stopwatch.Elapsed.TotalSeconds;
+            if (trainer.Solved)
+            {
+                seconds.Add(elapsed);
+            }
+            rates.Add(trainer.StepsCompleted / elapsed);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{seed,5} {trainer.EpisodesCompleted,9} {trainer.StepsCompleted,9} {elapsed,9:F3} {trainer.StepsCompleted / elapsed,10:F0} {trainer.Solved}"));
+        }
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"solved {seconds.Count}/{seeds.Count}; median: {(seconds.Count > 0 ? Median(seconds) : double.NaN):F3} s to solve (solved runs), {Median(rates):F0} steps/s (all runs)"));
+        return 0;
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        int n = sorted.Count;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+}

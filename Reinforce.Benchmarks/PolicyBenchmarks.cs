@@ -1,0 +1,64 @@
+using BenchmarkDotNet.Attributes;
+using Reinforce.NeuralNetworks;
+using Reinforce.Policies;
+using Reinforce.Randomness;
+
+namespace Reinforce.Benchmarks;
+
+/// <summary>
+/// The policy of the default configuration (4→128 ReLU→2, categorical): one action on one state (the
+/// rollout's inner loop), and the head's loss and gradient (log-softmax, entropy, ∂L/∂logits) over a
+/// 500-step batch.
+/// </summary>
+[MemoryDiagnoser]
+public class PolicyBenchmarks
+{
+    public const int T = 500;
+    private readonly float[] observation = [0.01f, -0.02f, 0.03f, 0.04f];
+    private readonly Pcg64 rng = new(7);
+    private readonly float[] output = new float[2];
+    private Policy policy = null!;
+    private MlpWorkspace workspace = null!;
+    private float[] logits = [], gradients = [], weights = [];
+    private int[] actions = [];
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        policy = Policy.Create(4, [128], Activation.ReLU, new CategoricalHead(2), new Pcg64(543));
+        workspace = policy.Network.CreateWorkspace(1);
+        var random = new Random(42);
+        logits = Enumerable.Range(0, 2 * T).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
+        gradients = new float[2 * T];
+        actions = Enumerable.Range(0, T).Select(_ => random.Next(2)).ToArray();
+        weights = Enumerable.Range(0, T).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+    }
+
+    /// <summary>
+    /// The policy action of the rollout loop, as the trainer runs it: the 4→128→2 forward on one state with the
+    /// worker's workspace, then a sample from the softmax.
+    /// </summary>
+    [Benchmark]
+    public int Act()
+    {
+        policy.Network.Forward(observation, 1, workspace, output);
+        return policy.Head.Sample(output, rng);
+    }
+
+    /// <summary>The same through the convenience API <see cref="Policy.Act"/> (the network's own one-row workspace).</summary>
+    [Benchmark]
+    public int PolicyAct() => policy.Act(observation, rng);
+
+    /// <summary>The forward alone (no sample).</summary>
+    [Benchmark]
+    public void Forward() => policy.Network.Forward(observation, 1, workspace, output);
+
+    /// <summary>The sample alone: log-softmax of 2 logits, one uniform draw, the inversion.</summary>
+    [Benchmark]
+    public int Sample() => policy.Head.Sample(logits.AsSpan(0, 2), rng);
+
+    /// <summary>Log-softmax, entropy and ∂L/∂logits for 500 rows (categorical head, β = 0.01).</summary>
+    [Benchmark]
+    public double HeadLossAndGradient()
+        => policy.Head.LossAndGradient(logits, actions, weights, 0.01f, LossReduction.Mean, gradients).Loss;
+}

@@ -1,0 +1,33 @@
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Engines;
+using Reinforce.Training;
+
+namespace Reinforce.Benchmarks;
+
+/// <summary>
+/// End to end: CartPole-v1 trained until the running reward exceeds 475, one training run per iteration (the
+/// Allocated column includes building the trainer). <c>LibraryDefaults</c> is <c>new TrainerOptions()</c>
+/// (PyTorch's reinforce.py settings with a mean loss, seed 543); <c>CliDefault</c> is what <c>reinforce train</c>
+/// runs with no flags (<see cref="Compare.CliDefault"/>, seed 0).
+/// </summary>
+[MemoryDiagnoser]
+[MedianColumn, MinColumn, MaxColumn]
+[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 2, iterationCount: 15)]
+public class TrainingBenchmarks
+{
+    [Benchmark]
+    public long LibraryDefaults()
+    {
+        var trainer = new ReinforceTrainer(new TrainerOptions());
+        trainer.Train();
+        return trainer.StepsCompleted;
+    }
+
+    [Benchmark]
+    public long CliDefault()
+    {
+        var trainer = new ReinforceTrainer(Compare.CliDefault(0));
+        trainer.Train();
+        return trainer.StepsCompleted;
+    }
+}

@@ -1,0 +1,118 @@
+using Reinforce.Numerics;
+
+namespace Reinforce.Tests.Numerics;
+
+/// <summary>
+/// The register-blocked batched kernels against their row-by-row definitions, bit for bit (tolerance: none; the
+/// float bit patterns must be equal): y[t,o] = Dot(W[o,:], X[t,:]) + b[o]; dX row t = MatTransposeVec(W, dY row t);
+/// dW, db = Rank1Update and Add for t = 0, 1, …. The shapes cover every tile edge: batch and outputs around the
+/// 4 × 4 forward tile and the 6-row backward tile, inputs around the 32-lane block (all tail, exact blocks, blocks
+/// plus tail) and the vector width, and the network's own layers at T = 500.
+/// </summary>
+[TestFixture]
+public sealed class BatchedKernelBitExactnessTests
+{
+    private static readonly int[] Batches = [1, 2, 3, 4, 5, 7, 9, 17];
+    private static readonly int[] Inputs = [1, 3, 4, 5, 8, 9, 31, 32, 33, 40, 64, 100, 129];
+    private static readonly int[] Outputs = [1, 2, 3, 4, 5, 7, 8, 9, 12, 16, 17, 33];
+
+    private static IEnumerable<(int Batch, int Inputs, int Outputs)> Shapes()
+    {
+        foreach (int batch in Batches)
+        {
+            foreach (int inputs in Inputs)
+            {
+                foreach (int outputs in Outputs)
+                {
+                    yield return (batch, inputs, outputs);
+                }
+            }
+        }
+        // The layers of the default network and of the benchmarks, over one CartPole-v1 episode.
+        yield return (500, 4, 128);
+        yield return (500, 128, 2);
+        yield return (500, 128, 128);
+        yield return (37, 256, 256);
+        yield return (31, 257, 21);
+    }
+
+    [Test]
+    public void MatMulTransposedB_EqualsDotPerRowAndOutput_BitForBit()
+    {
+        var random = new Random(20260421);
+        foreach (var (batch, inputs, outputs) in Shapes())
+        {
+            float[] x = Values(random, batch * inputs), w = Values(random, outputs * inputs), b = Values(random, outputs);
+            var expected = new float[batch * outputs];
+            var actual = new float[batch * outputs];
+            SimdKernels.MatMulTransposedBRowByRow(x, w, b, batch, inputs, outputs, expected);
+            SimdKernels.MatMulTransposedB(x, w, b, batch, actual);
+            AssertBitsEqual(actual, expected, $"forward T={batch} {inputs}→{outputs}");
+        }
+    }
+
+    [Test]
+    public void MatMul_EqualsMatTransposeVecPerRow_BitForBit()
+    {
+        var random = new Random(20260422);
+        foreach (var (batch, inputs, outputs) in Shapes())
+        {
+            float[] dy = Values(random, batch * outputs), w = Values(random, outputs * inputs);
+            float[] expected = Values(random, batch * inputs); // both overwrite whatever is there
+            float[] actual = (float[])expected.Clone();
+            SimdKernels.MatMulRowByRow(dy, w, batch, outputs, inputs, expected);
+            SimdKernels.MatMul(dy, w, batch, actual);
+            AssertBitsEqual(actual, expected, $"dX T={batch} {inputs}→{outputs}");
+        }
+    }
+
+    [Test]
+    public void AccumulateWeightGradients_EqualsRank1UpdatesInTimeOrder_BitForBit()
+    {
+        var random = new Random(20260423);
+        foreach (var (batch, inputs, outputs) in Shapes().Append((300, 9, 10)).Append((600, 128, 2)))
+        {
+            float[] dy = Values(random, batch * outputs), x = Values(random, batch * inputs);
+            // Gradients accumulate: start from non-zero dW and db.
+            float[] expectedW = Values(random, outputs * inputs), expectedB = Values(random, outputs);
+            float[] actualW = (float[])expectedW.Clone(), actualB = (float[])expectedB.Clone();
+            SimdKernels.AccumulateWeightGradientsRowByRow(dy, x, batch, outputs, inputs, expectedW, expectedB);
+            SimdKernels.AccumulateWeightGradients(dy, x, batch, actualW, actualB);
+            AssertBitsEqual(actualW, expectedW, $"dW T={batch} {inputs}→{outputs}");
+            AssertBitsEqual(actualB, expectedB, $"db T={batch} {inputs}→{outputs}");
+        }
+    }
+
+    [Test]
+    public void MatMulTransposedB_KeepsTheSignOfZero_LikeTheDefinition()
+    {
+        // All-zero products: Dot's chain starts at +0, so −0·x sums to +0; the bias −0 then gives +0 + −0 = +0.
+        const int batch = 5, inputs = 4, outputs = 9;
+        float[] x = Enumerable.Repeat(-0f, batch * inputs).ToArray();
+        float[] w = Enumerable.Repeat(1f, outputs * inputs).ToArray();
+        float[] b = Enumerable.Repeat(-0f, outputs).ToArray();
+        var expected = new float[batch * outputs];
+        var actual = new float[batch * outputs];
+        SimdKernels.MatMulTransposedBRowByRow(x, w, b, batch, inputs, outputs, expected);
+        SimdKernels.MatMulTransposedB(x, w, b, batch, actual);
+        AssertBitsEqual(actual, expected, "signed zeros");
+    }
+
+    // Values spread over several binades with a few exact zeros, so that rounding differences would show.
+    private static float[] Values(Random random, int length)
+    {
+        var values = new float[length];
+        for (int i = 0; i < length; i++)
+        {
+            values[i] = random.Next(50) == 0 ? 0f : (float)((random.NextDouble() * 2 - 1) * Math.Pow(2, random.Next(-6, 6)));
+        }
+        return values;
+    }
+
+    private static void AssertBitsEqual(float[] actual, float[] expected, string what)
+    {
+        int[] actualBits = actual.Select(BitConverter.SingleToInt32Bits).ToArray();
+        int[] expectedBits = expected.Select(BitConverter.SingleToInt32Bits).ToArray();
+        Assert.That(actualBits, Is.EqualTo(expectedBits).AsCollection, what);
+    }
+}

@@ -1,0 +1,254 @@
+using System.Runtime.ExceptionServices;
+using Reinforce.Environments;
+using Reinforce.NeuralNetworks;
+using Reinforce.Randomness;
+
+namespace Reinforce.Training;
+
+/// <summary>
+/// What one rollout worker owns: its environment, its forward workspace, its generator (re-seeded per episode to
+/// that episode's stream), its observation and output rows, and the steps of the episodes it ran in this batch.
+/// </summary>
+internal sealed class RolloutWorker
+{
+    public RolloutWorker(IEnvironment environment, MlpWorkspace workspace, int headOutputSize, EpisodeBatch episodes)
+    {
+        Environment = environment;
+        Workspace = workspace;
+        Observation = new float[environment.ObservationSize];
+        Output = new float[headOutputSize];
+        Episodes = episodes;
+    }
+
+    public IEnvironment Environment { get; }
+
+    public MlpWorkspace Workspace { get; }
+
+    public Pcg64 Rng { get; } = new(0);
+
+    public float[] Observation { get; }
+
+    public float[] Output { get; }
+
+    /// <summary>The episodes this worker ran in the current batch, in the order it ran them.</summary>
+    public EpisodeBatch Episodes { get; }
+}
+
+/// <summary>
+/// Collects one batch's episodes on several workers so that the batch is exactly the one the sequential loop
+/// would collect: episode k of the run always uses stream k, whoever runs it, and the episodes are put back in
+/// index order. By episodes: indices first … first + N − 1. By steps: the sequential loop starts an episode
+/// while the batch has fewer than S steps, so it keeps the shortest prefix of episodes with ≥ S steps; workers
+/// start episode k only while the episodes before it (counting those still running as 1 step, their least)
+/// may hold fewer than S steps, and the episodes past the prefix are dropped (they run again, with the next
+/// weights, as the first episodes of the next batch — as they would sequentially).
+/// </summary>
+/// <remarks>
+/// Worker 0 is the calling thread; workers 1 … N − 1 are helper threads of this object that wait on a semaphore
+/// between batches (spinning briefly first, so back-to-back updates wake them in microseconds; the thread pool
+/// took up to 2 ms to start a queued item here, by which time the caller had run most of the batch). A helper
+/// that has had no batch for <see cref="IdleMilliseconds"/> ends, so an abandoned trainer leaves no thread
+/// behind; the next batch starts it again. A helper that wakes after the batch is over (or with a count left
+/// from an earlier batch) finds no free worker slot or no episode to claim and goes back to waiting. In steady
+/// state nothing is allocated; a batch that needs more episode records than any before, or a helper restarted
+/// after an idle pause, allocates.
+/// </remarks>
+internal sealed class ParallelRollouts
+{
+    /// <summary>How long a helper thread waits for a batch before it ends.</summary>
+    public const int IdleMilliseconds = 2000;
+
+    private readonly RolloutWorker[] workers;
+    private readonly Action<RolloutWorker, EpisodeBatch, long> runEpisode;
+    private readonly object gate = new();
+    private readonly SemaphoreSlim batchReady = new(0);
+    private readonly ThreadStart helperLoop;
+    private int liveHelpers;
+
+    // The batch in progress (guarded by gate).
+    private long firstEpisode;
+    private int episodeTarget;
+    private int stepTarget;
+    private bool byEpisodes;
+    private int claimed;
+    private int nextSlot;
+    private int active;
+    private bool closed;
+    private long stepsAtLeast;
+    private int[] owner = [];
+    private int[] ownerEpisode = [];
+    private int[] lengths = [];
+    private ExceptionDispatchInfo? failure;
+
+    public ParallelRollouts(RolloutWorker[] workers, Action<RolloutWorker, EpisodeBatch, long> runEpisode)
+    {
+        this.workers = workers;
+        this.runEpisode = runEpisode;
+        helperLoop = HelperLoop;
+    }
+
+    public int WorkerCount => workers.Length;
+
+    /// <summary>
+    /// Runs the batch starting at episode <paramref name="first"/> — <paramref name="episodes"/> episodes, or when
+    /// <paramref name="steps"/> is set the shortest prefix with at least that many steps — into <paramref name="batch"/>.
+    /// </summary>
+    public void Collect(long first, int episodes, int? steps, EpisodeBatch batch)
+    {
+        // At most one episode per step of the target (every episode has ≥ 1 step) plus one per worker.
+        int records = steps is int s ? s + workers.Length : episodes;
+        if (owner.Length < records)
+        {
+            owner = new int[records];
+            ownerEpisode = new int[records];
+            lengths = new int[records];
+        }
+        foreach (RolloutWorker worker in workers)
+        {
+            worker.Episodes.Clear();
+        }
+        lock (gate)
+        {
+            firstEpisode = first;
+            byEpisodes = steps is null;
+            episodeTarget = episodes;
+            stepTarget = steps ?? 0;
+            claimed = 0;
+            stepsAtLeast = 0;
+            failure = null;
+            nextSlot = 1;
+            active = 1;
+            closed = false;
+            // Under the gate, so that a helper deciding to end (also under the gate) sees this batch's count.
+            while (liveHelpers < workers.Length - 1)
+            {
+                new Thread(helperLoop) { IsBackground = true, Name = "Reinforce rollout worker" }.Start();
+                liveHelpers++;
+            }
+            batchReady.Release(workers.Length - 1);
+        }
+        RunWorker(0);
+        lock (gate)
+        {
+            closed = true;
+            while (active > 0)
+            {
+                Monitor.Wait(gate);
+            }
+        }
+        failure?.Throw();
+
+        int kept = byEpisodes ? episodeTarget : StepPrefix();
+        batch.Clear();
+        for (int k = 0; k < kept; k++)
+        {
+            batch.AppendEpisode(workers[owner[k]].Episodes, ownerEpisode[k]);
+        }
+    }
+
+    private void HelperLoop()
+    {
+        while (true)
+        {
+            if (!batchReady.Wait(IdleMilliseconds))
+            {
+                lock (gate)
+                {
+                    if (batchReady.CurrentCount == 0)
+                    {
+                        liveHelpers--;
+                        return;
+                    }
+                }
+                continue;
+            }
+            JoinBatch();
+        }
+    }
+
+    private void JoinBatch()
+    {
+        int slot;
+        lock (gate)
+        {
+            if (closed || nextSlot >= workers.Length)
+            {
+                return;
+            }
+            slot = nextSlot++;
+            active++;
+        }
+        RunWorker(slot);
+    }
+
+    private void RunWorker(int slot)
+    {
+        RolloutWorker worker = workers[slot];
+        try
+        {
+            while (TryClaim(out int k))
+            {
+                runEpisode(worker, worker.Episodes, firstEpisode + k);
+                int local = worker.Episodes.Episodes - 1;
+                int length = worker.Episodes.EpisodeLengths.Span[local];
+                lock (gate)
+                {
+                    owner[k] = slot;
+                    ownerEpisode[k] = local;
+                    lengths[k] = length;
+                    stepsAtLeast += length - 1;
+                }
+            }
+        }
+        catch (Exception exception)
+        {
+            lock (gate)
+            {
+                failure ??= ExceptionDispatchInfo.Capture(exception);
+            }
+        }
+        finally
+        {
+            lock (gate)
+            {
+                active--;
+                if (active == 0)
+                {
+                    Monitor.PulseAll(gate);
+                }
+            }
+        }
+    }
+
+    // Episode indices are claimed in order. By steps, index k is needed only if episodes 0 … k − 1 may still hold
+    // fewer than S steps: stepsAtLeast counts a finished episode's length and a running one as 1 step, its least.
+    private bool TryClaim(out int k)
+    {
+        lock (gate)
+        {
+            k = claimed;
+            bool needed = failure is null && (byEpisodes ? k < episodeTarget : stepsAtLeast < stepTarget);
+            if (needed)
+            {
+                claimed++;
+                stepsAtLeast++;
+            }
+            return needed;
+        }
+    }
+
+    // The sequential rule by steps: the shortest prefix of episodes with at least S steps.
+    private int StepPrefix()
+    {
+        long steps = 0;
+        for (int k = 0; k < claimed; k++)
+        {
+            steps += lengths[k];
+            if (steps >= stepTarget)
+            {
+                return k + 1;
+            }
+        }
+        throw new InvalidOperationException("The claimed episodes hold fewer steps than the batch needs."); // unreachable
+    }
+}
