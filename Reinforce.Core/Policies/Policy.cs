@@ -54,6 +54,17 @@ public sealed class Policy
     /// <summary>Parameters and gradients by PyTorch name (<c>0.weight</c>, <c>0.bias</c>, <c>2.weight</c>, …).</summary>
     public ParameterBuffer Parameters => Network.Parameters;
 
+    /// <summary>
+    /// Sizes the batch buffers for batches of up to <paramref name="batch"/> states now, so that
+    /// later calls with such batches allocate nothing.
+    /// </summary>
+    public void Reserve(int batch)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(batch);
+        workspace.EnsureCapacity(batch);
+        Outputs(batch);
+    }
+
     /// <summary>Samples a ~ π(·|s) for one observation.</summary>
     public int Act(ReadOnlySpan<float> observation, Pcg64 rng)
     {

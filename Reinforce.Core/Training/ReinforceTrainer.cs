@@ -28,14 +28,11 @@ namespace Reinforce.Training;
 /// </remarks>
 public sealed class ReinforceTrainer
 {
-    private readonly MlpWorkspace batchWorkspace;
     private readonly EpisodeBatch batch;
     private readonly RolloutWorker sequentialWorker;
     private readonly ParallelRollouts? parallelRollouts;
     private const int WorkerPaddingBytes = 128;
     private readonly byte[][] workerPadding = [];
-    private float[] outputs = [];
-    private float[] outputGradients = [];
     private readonly int maxEpisodeSteps;
 
     /// <summary>
@@ -60,9 +57,8 @@ public sealed class ReinforceTrainer
         // Buffers sized for the largest batch the options allow (a step batch may overshoot its
         // target by one episode), so no update after the first ever allocates.
         int maxBatchSteps = options.BatchSteps is int target ? target + maxEpisodeSteps : maxEpisodeSteps * options.BatchEpisodes;
-        batchWorkspace = Policy.Network.CreateWorkspace(maxBatchSteps);
+        Policy.Reserve(maxBatchSteps);
         batch = new EpisodeBatch(Environment.ObservationSize, maxBatchSteps, options.BatchSteps is int steps ? Math.Min(steps, 1024) : options.BatchEpisodes);
-        EnsureOutputCapacity(maxBatchSteps * head.OutputSize);
         sequentialWorker = new RolloutWorker(Environment, Policy.Network.CreateWorkspace(1), head.OutputSize, batch);
         // Parallel collection only pays when a batch can hold several episodes.
         if (options.Threads > 1 && (options.BatchSteps is not null || options.BatchEpisodes > 1))
@@ -169,21 +165,16 @@ public sealed class ReinforceTrainer
         CollectBatch();
         ComputeWeights();
 
-        // Forward the whole batch, the loss and its gradient at the logits, then backward.
+        // Forward the whole batch, the loss and its gradient at the logits, then backward. Nothing
+        // touches the weights before both checks below have passed.
         ParameterBuffer parameters = Policy.Parameters;
         parameters.ZeroGradients();
-        int width = Policy.Head.OutputSize;
-        EnsureOutputCapacity(batch.Steps * width);
-        Span<float> logits = outputs.AsSpan(0, batch.Steps * width);
-        Span<float> logitGradients = outputGradients.AsSpan(0, batch.Steps * width);
-        Policy.Network.Forward(batch.Observations, batch.Steps, batchWorkspace, logits);
-        PolicyLoss loss = Policy.Head.LossAndGradient(logits, batch.Actions, batch.Weights,
-            (float)Options.EntropyCoefficient, Options.LossReduction, logitGradients);
+        PolicyLoss loss = Policy.AccumulateGradients(batch.Observations, batch.Actions, batch.Weights,
+            (float)Options.EntropyCoefficient, Options.LossReduction);
         if (!double.IsFinite(loss.Loss))
         {
             throw new TrainingDivergedException(update, "loss");
         }
-        Policy.Network.Backward(logitGradients, batchWorkspace);
         IReadOnlyList<ParameterTensor> tensors = parameters.Tensors;
         for (int i = 0; i < tensors.Count; i++) // an index loop: foreach over the interface would allocate an enumerator
         {
@@ -299,16 +290,5 @@ public sealed class ReinforceTrainer
         return new UpdateStatistics(update, EpisodesCompleted, StepsCompleted, batch.Episodes, batch.Steps,
             mean, Math.Sqrt(squares / returns.Length), min, max, (double)batch.Steps / batch.Episodes,
             loss.Loss, loss.MeanEntropy, RunningReward, Solved, batch.EpisodeReturns, batch.EpisodeLengths);
-    }
-
-    private void EnsureOutputCapacity(int length)
-    {
-        if (outputs.Length < length)
-        {
-            // Grow geometrically, like the batch: a run whose batches slowly get longer reallocates only a few times.
-            int capacity = Math.Max(length, outputs.Length * 2);
-            outputs = new float[capacity];
-            outputGradients = new float[capacity];
-        }
     }
 }
