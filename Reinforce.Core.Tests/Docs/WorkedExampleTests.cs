@@ -4,6 +4,8 @@ using Reinforce.Optimizers;
 using Reinforce.Policies;
 using Reinforce.Returns;
 
+using Reinforce.Tests.TestSupport;
+
 namespace Reinforce.Tests.Docs;
 
 /// <summary>
@@ -150,9 +152,9 @@ public sealed class WorkedExampleTests
         double[] theta = example.InitialParameters.Select(v => (double)v).ToArray();
         double[] weights = DoubleModel.NormalisedReturns(example.Rewards, example.Gamma, example.NormalisationEpsilon);
         double[] logits = DoubleModel.Logits(theta, example.States);
-        double[] parameterDifferences = DoubleModel.CentralDifferences(theta,
+        double[] parameterDifferences = ReferenceModel.FiniteDifferences(theta,
             probe => DoubleModel.Loss(DoubleModel.Logits(probe, example.States), example.Actions, weights, example.Beta));
-        double[] logitDifferences = DoubleModel.CentralDifferences(logits,
+        double[] logitDifferences = ReferenceModel.FiniteDifferences(logits,
             probe => DoubleModel.Loss(probe, example.Actions, weights, example.Beta));
 
         Assert.Multiple(() =>
@@ -450,22 +452,6 @@ public sealed class WorkedExampleTests
             double mean = g.Average();
             double std = Math.Sqrt(g.Sum(x => (x - mean) * (x - mean)) / (n - 1));
             return g.Select(x => (x - mean) / (std + epsilon)).ToArray();
-        }
-
-        /// <summary>(f(x + h·eₖ) − f(x − h·eₖ)) / 2h for every k.</summary>
-        public static double[] CentralDifferences(double[] x, Func<double[], double> f, double h = 1e-6)
-        {
-            double[] probe = (double[])x.Clone(), result = new double[x.Length];
-            for (int k = 0; k < x.Length; k++)
-            {
-                probe[k] = x[k] + h;
-                double plus = f(probe);
-                probe[k] = x[k] - h;
-                double minus = f(probe);
-                probe[k] = x[k];
-                result[k] = (plus - minus) / (2 * h);
-            }
-            return result;
         }
     }
 }
