@@ -11,8 +11,9 @@ namespace Reinforce.Numerics;
 /// benchmarks use the scalar twin as their baseline.
 /// </summary>
 /// <remarks>
-/// <para><b>Same result on every machine.</b> <see cref="Vector{T}.Count"/> is 4, 8 or 16 floats
-/// depending on the CPU (and 4 when the JIT's hardware intrinsics are switched off). A reduction
+/// <para><b>Same result on every machine.</b> <see cref="Vector{T}.Count"/> is 4 floats on ARM
+/// and with the JIT's hardware intrinsics off, 8 on x64 with AVX2 (AVX-512 machines included, by
+/// default), and 16 with <c>DOTNET_MaxVectorTBitWidth=512</c> on AVX-512. A reduction
 /// that kept one accumulator per hardware lane would round differently on each, and a policy
 /// gradient run amplifies a one-ulp difference into a different run. So reductions
 /// (<see cref="Dot"/>) use a fixed <em>logical</em> layout of <see cref="ReductionLanes"/> = 32
