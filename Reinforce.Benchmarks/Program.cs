@@ -17,8 +17,9 @@ namespace Reinforce.Benchmarks;
 /// dotnet run -c Release --project Reinforce.Benchmarks -- --filter '*' --envVars DOTNET_EnableHWIntrinsic:0   # the JIT's scalar paths
 /// dotnet run -c Release --project Reinforce.Benchmarks -- compare --seeds 1 2 3 4 5  # the C# side of peers/reinforce_pytorch.py
 /// </code>
-/// The markdown tables land in BenchmarkDotNet.Artifacts/results and are copied to
-/// <c>benchmarks/&lt;cpu&gt;/</c> at the repository root.
+/// The markdown tables land in BenchmarkDotNet.Artifacts/results only. The committed tables in
+/// <c>benchmarks/&lt;cpu&gt;/</c> change only when asked: <c>--publish</c> copies this run's reports there
+/// (use it for a full run of a class, not a filtered one).
 /// </summary>
 public static class Program
 {
@@ -28,6 +29,8 @@ public static class Program
         {
             return Compare.Run(args);
         }
+        bool publish = args.Contains("--publish");
+        args = [.. args.Where(a => a != "--publish")];
         // Without --job, a job sized for this suite: enough iterations for a stable mean, one launch.
         IConfig config = DefaultConfig.Instance
             .AddDiagnoser(BenchmarkDotNet.Diagnosers.MemoryDiagnoser.Default)
@@ -42,7 +45,14 @@ public static class Program
         IEnumerable<Summary> summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
         foreach (Summary summary in summaries)
         {
-            CopyReports(summary);
+            if (publish)
+            {
+                CopyReports(summary);
+            }
+            else
+            {
+                Console.WriteLine($"// reports in {summary.ResultsDirectoryPath}; --publish copies them to benchmarks/<cpu>/");
+            }
         }
         return 0;
     }
@@ -55,7 +65,7 @@ public static class Program
         {
             return;
         }
-        string cpu = summary.HostEnvironmentInfo.CpuInfo.Value?.ProcessorName ?? "unknown-cpu";
+        string cpu = summary.HostEnvironmentInfo.Cpu.Value?.ProcessorName ?? "unknown-cpu";
         string folder = Regex.Replace(cpu.Trim(), "[^A-Za-z0-9]+", "-").Trim('-');
         string target = Path.Combine(root, "benchmarks", folder);
         Directory.CreateDirectory(target);
