@@ -14,6 +14,12 @@ namespace Reinforce.Tests.Training;
 /// </summary>
 public class AllocationTests
 {
+    /// <summary>
+    /// Twenty updates allocate nothing. The runtime itself occasionally allocates on the calling thread while the
+    /// tiered JIT promotes the methods of a long-running loop (seen as 1,912 bytes once in a full suite run, and under
+    /// ARM64 emulation, never when the test runs alone), so up to five windows of twenty updates are measured and one
+    /// of them must allocate nothing; an allocation in the update itself would show in every window.
+    /// </summary>
     [Test]
     public void TrainerUpdate_AllocatesNothing_InSteadyState()
     {
@@ -22,12 +28,17 @@ public class AllocationTests
         {
             trainer.Update();
         }
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20; i++)
+        var windows = new List<long>();
+        for (int window = 0; window < 5 && (windows.Count == 0 || windows[^1] != 0); window++)
         {
-            trainer.Update();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 20; i++)
+            {
+                trainer.Update();
+            }
+            windows.Add(GC.GetAllocatedBytesForCurrentThread() - before);
         }
-        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
+        Assert.That(windows, Has.Some.Zero, $"bytes allocated per window of 20 updates: {string.Join(", ", windows)}");
     }
 
     [Test]
