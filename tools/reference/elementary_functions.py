@@ -8,6 +8,10 @@ underflow. Inputs: edge values (0, subnormals, the overflow and underflow thresh
 random ones, uniform in value over each function's useful range and uniform in bit pattern over all binades.
 
     python3 tools/reference/elementary_functions.py > Reinforce.Core.Tests/Reference/elementary_functions.txt
+    cat /tmp/reinforce-boundary-cases-*.txt | python3 tools/reference/elementary_functions.py --check
+
+(the second form checks the inputs that ElementaryFunctionsTests.AllFloatInputs_MeasuredOnce found too close to a
+rounding boundary for its double reference to decide).
 
 Each line: function (powN: x to the integer power N), input bits, correctly rounded result bits (hex), delta = (exact - result) / q, and log2 q,
 where q is the spacing of the format at the exact value (the unit in the last place of that binade), so that an
@@ -15,6 +19,7 @@ implementation's error in ulps is |(its result - result) / q - delta|.
 """
 import random
 import struct
+import sys
 from decimal import Decimal, getcontext, ROUND_HALF_EVEN, ROUND_FLOOR
 
 getcontext().prec = 120
@@ -155,5 +160,23 @@ def main():
         print(f"pow{n} double {to_bits(beta, 'double'):016X} {to_bits(value, 'double'):016X} {delta:.6f} {qexp}")
 
 
+def check():
+    """Reads lines 'function float input_bits result_bits' (the exhaustive test's boundary cases) from stdin and
+    prints each with the correctly rounded result and whether the given result is it."""
+    exact = {"exp": exp_exact, "expm1": expm1_exact, "tanh": tanh_exact, "log": log_exact}
+    wrong = 0
+    for line in sys.stdin:
+        name, fmt, x_bits, y_bits = line.split()[:4]
+        x = from_bits(int(x_bits, 16), fmt)
+        value, delta, _ = round_to(exact[name](x), fmt)
+        ok = to_bits(value, fmt) == int(y_bits, 16)
+        wrong += 0 if ok else 1
+        print(f"{name} {fmt} {x_bits} {y_bits} {to_bits(value, fmt):08X} {delta:+.9f} {'ok' if ok else 'MISROUNDED'}")
+    print(f"# {wrong} misrounded", file=sys.stderr)
+
+
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) > 1 and sys.argv[1] == "--check":
+        check()
+    else:
+        main()
