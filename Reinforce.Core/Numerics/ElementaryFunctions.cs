@@ -470,29 +470,37 @@ public static class ElementaryFunctions
 
     private readonly struct ExpOperator : IUnaryOperator
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public float Invoke(float x) => Exp(x);
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector<float> Invoke(Vector<float> x) => Exp(x);
     }
 
     private readonly struct ExpM1Operator : IUnaryOperator
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public float Invoke(float x) => ExpM1(x);
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector<float> Invoke(Vector<float> x) => ExpM1(x);
     }
 
     private readonly struct TanhOperator : IUnaryOperator
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public float Invoke(float x) => Tanh(x);
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector<float> Invoke(Vector<float> x) => Tanh(x);
     }
 
     private readonly struct LogOperator : IUnaryOperator
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public float Invoke(float x) => Log(x);
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector<float> Invoke(Vector<float> x) => Log(x);
     }
 }

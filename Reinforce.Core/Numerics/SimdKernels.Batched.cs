@@ -14,13 +14,15 @@ namespace Reinforce.Numerics;
 /// changes. Tests compare the two bit for bit over many shapes.
 /// </summary>
 /// <remarks>
-/// <para><b>Forward</b>, y[t,o] = Dot(W[o,:], X[t,:]) + b[o]. Dot's 32 logical lanes are four 8-float chunks
-/// c = 0..3 of every 32-float block; lane accumulators only ever meet in the final fold
-/// ((c0 + c2) + (c1 + c3), then strides 4, 2, 1 inside 8 lanes). So a tile of 4 rows of X × 4 rows of W runs one
-/// chunk position at a time with one register per (t, o) pair — 16 accumulators fed by 8 loads per 16 FMAs —
-/// keeps c0 + c2 and c1 + c3 aside, and folds 8 pairs at once with a transpose of the partial sums. With
-/// in = 4 (CartPole's observation: the whole dot is Dot's scalar tail, an FMA chain from 0) the 8 rows
-/// W[o..o+7,:] are transposed in registers into 4 column vectors and 8 outputs advance together.</para>
+/// <para><b>Forward</b>, y[t,o] = Dot(W[o,:], X[t,:]) + b[o]. Dot's 32 logical lanes are 32 / Count register-wide
+/// chunks of every 32-float block; lane accumulators only ever meet in the final fold (stride 16 joins the second
+/// half's chunks to the first half's, then the remaining register strides, then strides 4, 2, 1 inside a register).
+/// So a tile of 4 rows of X × 4 rows of W runs one chunk position at a time with one register per (t, o) pair — 16
+/// accumulators fed by 8 loads per 16 FMAs — keeps each chunk's partial sums aside, and folds four (or, with 8-lane
+/// registers, eight) pairs at once in-register. All of it is written with the cross-platform API (Vector&lt;T&gt;,
+/// Vector128/256/512), so ARM64 runs it too. With in = 4 (CartPole's observation: the whole dot is Dot's scalar tail,
+/// an FMA chain from 0) W's columns are gathered into Vector128s and four outputs advance together; x64 with AVX2
+/// keeps its own transpose in registers, measured 3.4–4.6× faster.</para>
 /// <para><b>Backward</b>, dX = dY·W and dW += dYᵀ·X: every output element is one FMA chain (over o for dX, over
 /// t for dW, in that order), independent of its neighbours, so a 6 × 2-vector tile of outputs shares one
 /// broadcast per row and one load per column vector per step of the chain.</para>

@@ -161,13 +161,22 @@ public sealed class CategoricalHead : PolicyHead
         float entropyCoefficient, float inverseN, Span<float> outputGradient)
     {
         Span<float> logP = stackalloc float[ActionCount];
+        Span<float> p = stackalloc float[ActionCount];
         LogSoftmax(output, logP);
-        float entropy = EntropyFromLogProbabilities(logP);
+        // p = exp(log p) once, for the entropy and the gradient (EntropyFromLogProbabilities's terms, in its order).
+        float entropy = 0f;
         for (int j = 0; j < ActionCount; j++)
         {
-            float p = ElementaryFunctions.Exp(logP[j]);
-            float policy = weight * (j == action ? p - 1f : p);
-            float entropyTerm = p > 0f ? entropyCoefficient * p * (logP[j] + entropy) : 0f;
+            p[j] = ElementaryFunctions.Exp(logP[j]);
+            if (p[j] > 0f)
+            {
+                entropy -= p[j] * logP[j];
+            }
+        }
+        for (int j = 0; j < ActionCount; j++)
+        {
+            float policy = weight * (j == action ? p[j] - 1f : p[j]);
+            float entropyTerm = p[j] > 0f ? entropyCoefficient * p[j] * (logP[j] + entropy) : 0f;
             outputGradient[j] = (policy + entropyTerm) * inverseN;
         }
         return (logP[action], entropy);
