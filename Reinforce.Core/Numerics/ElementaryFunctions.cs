@@ -157,6 +157,7 @@ public static class ElementaryFunctions
     }
 
     /// <summary>y[i] = eˣ⁽ⁱ⁾, bit for bit <see cref="Exp(float)"/>. <paramref name="y"/> may be <paramref name="x"/>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // Map and the operator inline here (see ElementWise)
     public static void Exp(ReadOnlySpan<float> x, Span<float> y) => ElementWise.Map(x, new ExpOperator(), y);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -196,6 +197,7 @@ public static class ElementaryFunctions
     }
 
     /// <summary>y[i] = eˣ⁽ⁱ⁾ − 1, bit for bit <see cref="ExpM1(float)"/>. <paramref name="y"/> may be <paramref name="x"/>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // Map and the operator inline here (see ElementWise)
     public static void ExpM1(ReadOnlySpan<float> x, Span<float> y) => ElementWise.Map(x, new ExpM1Operator(), y);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -239,6 +241,7 @@ public static class ElementaryFunctions
     }
 
     /// <summary>y[i] = tanh x[i], bit for bit <see cref="Tanh(float)"/>. <paramref name="y"/> may be <paramref name="x"/>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // Map and the operator inline here (see ElementWise)
     public static void Tanh(ReadOnlySpan<float> x, Span<float> y) => ElementWise.Map(x, new TanhOperator(), y);
 
     // tanh |x| (the sign is applied in float).
@@ -310,6 +313,7 @@ public static class ElementaryFunctions
     }
 
     /// <summary>y[i] = log x[i], bit for bit <see cref="Log(float)"/>. <paramref name="y"/> may be <paramref name="x"/>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // Map and the operator inline here (see ElementWise)
     public static void Log(ReadOnlySpan<float> x, Span<float> y) => ElementWise.Map(x, new LogOperator(), y);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
