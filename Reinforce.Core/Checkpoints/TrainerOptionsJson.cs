@@ -4,6 +4,7 @@ using Reinforce.Environments;
 using Reinforce.NeuralNetworks;
 using Reinforce.Policies;
 using Reinforce.Returns;
+using Reinforce.Text;
 using Reinforce.Training;
 
 namespace Reinforce.Checkpoints;
@@ -36,7 +37,7 @@ public static class TrainerOptionsJson
     {
         "euler" => CartPoleIntegrator.Euler,
         "semi-implicit-euler" or "semi-implicit" => CartPoleIntegrator.SemiImplicitEuler,
-        _ => throw new ArgumentException($"Unknown integrator '{name}'; accepted: {string.Join(", ", IntegratorNames)}.", nameof(name)),
+        _ => throw new ArgumentException($"Unknown integrator {Display.Quote(name)}; accepted: {string.Join(", ", IntegratorNames)}.", nameof(name)),
     };
 
     /// <summary>The canonical name of a loss reduction: "mean" or "sum".</summary>
@@ -47,7 +48,7 @@ public static class TrainerOptionsJson
     {
         "mean" => LossReduction.Mean,
         "sum" => LossReduction.Sum,
-        _ => throw new ArgumentException($"Unknown loss reduction '{name}'; accepted: mean, sum.", nameof(name)),
+        _ => throw new ArgumentException($"Unknown loss reduction {Display.Quote(name)}; accepted: mean, sum.", nameof(name)),
     };
 
     /// <summary>The options as a JSON object.</summary>
@@ -139,7 +140,10 @@ public static class TrainerOptionsJson
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (JsonProperty p in element.EnumerateObject())
         {
-            seen.Add(p.Name);
+            if (!seen.Add(p.Name))
+            {
+                throw new FormatException($"key {Display.Quote(p.Name)} appears twice");
+            }
             try
             {
                 o = p.Name switch
@@ -171,7 +175,7 @@ public static class TrainerOptionsJson
                     "runningRewardStart" => o with { RunningRewardStart = Number(p) },
                     "seed" => o with { Seed = p.Value.ValueKind == JsonValueKind.Number && p.Value.TryGetUInt64(out ulong seed) ? seed : throw Type(p, "an integer in [0, 2⁶⁴)") },
                     "threads" => o with { Threads = Int(p) },
-                    _ => throw new FormatException($"unknown key '{p.Name}'; the keys are: {string.Join(", ", Keys)}"),
+                    _ => throw new FormatException($"unknown key {Display.Quote(p.Name)}; the keys are: {string.Join(", ", Keys)}"),
                 };
                 if (p.Name == "hiddenActivationParameter")
                 {
@@ -189,12 +193,19 @@ public static class TrainerOptionsJson
         }
         if (activationParameter is float parameter)
         {
-            o = o.HiddenActivation.Kind switch
+            try
             {
-                ActivationKind.LeakyReLU => o with { HiddenActivation = Activation.LeakyReLU(parameter) },
-                ActivationKind.ELU => o with { HiddenActivation = Activation.Elu(parameter) },
-                _ => o,
-            };
+                o = o.HiddenActivation.Kind switch
+                {
+                    ActivationKind.LeakyReLU => o with { HiddenActivation = Activation.LeakyReLU(parameter) },
+                    ActivationKind.ELU => o with { HiddenActivation = Activation.Elu(parameter) },
+                    _ => o,
+                };
+            }
+            catch (ArgumentException e)
+            {
+                throw new FormatException($"key 'hiddenActivationParameter': {e.Message}", e);
+            }
         }
         try
         {
@@ -227,7 +238,8 @@ public static class TrainerOptionsJson
         _ => throw Type(p, "true or false"),
     };
 
-    private static double Number(JsonProperty p) => p.Value.ValueKind == JsonValueKind.Number ? p.Value.GetDouble() : throw Type(p, "a number");
+    private static double Number(JsonProperty p) =>
+        p.Value.ValueKind == JsonValueKind.Number && p.Value.TryGetDouble(out double value) && double.IsFinite(value) ? value : throw Type(p, "a finite number");
 
     private static int Int(JsonProperty p) => p.Value.ValueKind == JsonValueKind.Number && p.Value.TryGetInt32(out int value) ? value : throw Type(p, "an integer");
 
@@ -246,5 +258,5 @@ public static class TrainerOptionsJson
             .ToArray();
     }
 
-    private static FormatException Type(JsonProperty p, string expected) => new($"key '{p.Name}' must be {expected}, not {p.Value.GetRawText()}");
+    private static FormatException Type(JsonProperty p, string expected) => new($"key '{p.Name}' must be {expected}, not {Display.Quote(p.Value.GetRawText(), 40)}");
 }

@@ -3,6 +3,7 @@ using Reinforce.Environments;
 using Reinforce.NeuralNetworks;
 using Reinforce.Policies;
 using Reinforce.Randomness;
+using Reinforce.Text;
 using Reinforce.Training;
 
 namespace Reinforce.Checkpoints;
@@ -125,7 +126,7 @@ public sealed class TrainingCheckpoint
     public static TrainingCheckpoint Load(string path)
     {
         SafeTensorsFile file = SafeTensors.Load(path);
-        return FromSafeTensors(file, path);
+        return FromSafeTensors(file, Display.Quote(path));
     }
 
     /// <summary>Checks and converts a parsed file; <paramref name="source"/> names it in errors.</summary>
@@ -137,11 +138,11 @@ public sealed class TrainingCheckpoint
             : throw Error(source, $"has no '{key}' metadata entry (not a Reinforce training checkpoint?)");
         if (Meta("format") != Format)
         {
-            throw Error(source, $"has format '{Meta("format")}', expected '{Format}'");
+            throw Error(source, $"has format {Display.Quote(Meta("format"))}, expected '{Format}'");
         }
         if (Meta("format_version") != FormatVersion.ToString(CultureInfo.InvariantCulture))
         {
-            throw Error(source, $"has format_version {Meta("format_version")}; this build reads version {FormatVersion}");
+            throw Error(source, $"has format_version {Display.Quote(Meta("format_version"))}; this build reads version {FormatVersion}");
         }
         TrainerOptions options;
         try
@@ -160,6 +161,7 @@ public sealed class TrainingCheckpoint
                 ? running
                 : throw Error(source, "has a progress.running_reward that is not a finite number"));
         long steps = Integer(source, "optimizer.step", Meta("optimizer.step"), long.MaxValue);
+        CheckConsistency(source, options, progress, steps, Integer(source, "rng.next_episode_stream", Meta("rng.next_episode_stream"), long.MaxValue));
 
         // The tensors must be exactly those of the network and optimizer the options build.
         ParameterBuffer layout = CreatePolicy(options).Parameters;
@@ -183,7 +185,7 @@ public sealed class TrainingCheckpoint
         }
         if (file.Tensors.FirstOrDefault(t => !expected.Contains(t.Name)) is SafeTensor unexpected)
         {
-            throw Error(source, $"holds tensor '{unexpected.Name}', which the configured network ({Architecture(options)}, {options.Optimizer}) does not have");
+            throw Error(source, $"holds tensor {Display.Quote(unexpected.Name)}, which the configured network ({Architecture(options)}, {options.Optimizer}) does not have");
         }
         var extra = file.Metadata
             .Where(kv => !IsOwnKey(kv.Key))
@@ -278,7 +280,39 @@ public sealed class TrainingCheckpoint
         {
             throw Error(source, $"tensor '{name}' holds a value that is not finite");
         }
+        // Adam's second moment is an average of squares: a negative entry would make √v̂ NaN on the next step.
+        if (name.StartsWith($"{OptimizerPrefix}exp_avg_sq.", StringComparison.Ordinal) && tensor.Values.Any(v => v < 0))
+        {
+            throw Error(source, $"tensor '{name}' holds a negative value; Adam's second moment is an average of squares (≥ 0)");
+        }
         return tensor;
+    }
+
+    // The counters must describe a run these options could have produced: every update takes one optimizer
+    // step and at least one episode, every episode at least one step and at most the time limit, and the next
+    // episode's random stream is the number of episodes so far.
+    private static void CheckConsistency(string source, TrainerOptions options, TrainingProgress progress, long optimizerSteps, long nextStream)
+    {
+        if (optimizerSteps != progress.UpdatesCompleted)
+        {
+            throw Error(source, $"has optimizer.step {optimizerSteps} but progress.updates {progress.UpdatesCompleted}; every update takes one step");
+        }
+        if (nextStream != progress.EpisodesCompleted)
+        {
+            throw Error(source, $"has rng.next_episode_stream {nextStream} but progress.episodes {progress.EpisodesCompleted}; episode k draws from stream k");
+        }
+        if (options.BatchSteps is null
+            ? progress.EpisodesCompleted != (long)progress.UpdatesCompleted * options.BatchEpisodes
+            : progress.EpisodesCompleted < progress.UpdatesCompleted)
+        {
+            throw Error(source, $"has {progress.EpisodesCompleted} episodes after {progress.UpdatesCompleted} updates, which its batch rule ({(options.BatchSteps is int s ? $"≥ {s} steps" : $"{options.BatchEpisodes} episodes")} per update) cannot give");
+        }
+        int limit = options.MaxEpisodeSteps ?? CartPole.Create(options.EnvironmentId).MaxEpisodeSteps ?? int.MaxValue;
+        if (progress.StepsCompleted < progress.EpisodesCompleted || progress.StepsCompleted > (Int128)progress.EpisodesCompleted * limit
+            || (options.BatchSteps is int target && progress.StepsCompleted < (long)progress.UpdatesCompleted * target))
+        {
+            throw Error(source, $"has {progress.StepsCompleted} steps in {progress.EpisodesCompleted} episodes and {progress.UpdatesCompleted} updates, which episodes of 1 to {limit} steps cannot give");
+        }
     }
 
     private static bool IsOwnKey(string key) => key is "format" or "format_version" or "trainer_options" or "architecture" or "optimizer"

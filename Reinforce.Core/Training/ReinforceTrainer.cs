@@ -34,6 +34,9 @@ public sealed class ReinforceTrainer
     private const int WorkerPaddingBytes = 128;
     private readonly byte[][] workerPadding = [];
     private readonly int maxEpisodeSteps;
+    // The weights and the optimizer's state before the step, to put back when the step overflows one of them.
+    private readonly float[] parametersBeforeStep;
+    private readonly float[][] optimizerStateBeforeStep;
 
     /// <summary>
     /// Builds the environment, the policy (initialised from the seed) and the optimizer.
@@ -51,6 +54,10 @@ public sealed class ReinforceTrainer
         maxEpisodeSteps = options.MaxEpisodeSteps ?? Environment.MaxEpisodeSteps
             ?? throw new ArgumentException($"Environment {Environment.Id} has no time limit; set {nameof(TrainerOptions.MaxEpisodeSteps)}.", nameof(options));
         var head = PolicyHead.Create(options.Head, Environment.ActionCount);
+        if (options.BufferBytes(Environment.ObservationSize, head.OutputSize, maxEpisodeSteps) > TrainerOptions.MaxBufferBytes)
+        {
+            throw new ArgumentException($"These options need more than {TrainerOptions.MaxBufferBytes >> 20} MiB of buffers in {Environment.Id}; use smaller batches, episodes or layers.", nameof(options));
+        }
         Policy = Policy.Create(Environment.ObservationSize, options.HiddenSizes, options.HiddenActivation, head,
             new Pcg64(options.Seed), options.Initialization);
         Optimizer = Optimizers.Optimizer.Create(options.Optimizer, Policy.Parameters.Length, options.LearningRate);
@@ -84,6 +91,8 @@ public sealed class ReinforceTrainer
             parallelRollouts = new ParallelRollouts(workers, RunEpisode);
         }
         RunningReward = options.RunningRewardStart;
+        parametersBeforeStep = new float[Policy.Parameters.Length];
+        optimizerStateBeforeStep = Optimizer.StateBuffers.Select(b => new float[b.Buffer.Length]).ToArray();
     }
 
     /// <summary>The run's configuration.</summary>
@@ -158,10 +167,16 @@ public sealed class ReinforceTrainer
     }
 
     /// <summary>One update: collect a batch, compute the weights, forward, backward, one optimizer step (docs/policy-gradient.md#one-update-line-by-line).</summary>
-    /// <exception cref="TrainingDivergedException">The loss or a gradient is not finite; nothing was applied.</exception>
+    /// <exception cref="TrainingDivergedException">
+    /// The loss or a gradient is not finite, or the step made a weight or the optimizer's state non-finite (a finite
+    /// gradient times a huge learning rate can overflow). Nothing was applied: the trainer is left exactly as it was
+    /// before the call — weights, optimizer state and step count, episode and step counters, running reward — so a
+    /// checkpoint captured then holds the last good update.
+    /// </exception>
     public UpdateStatistics Update()
     {
         int update = UpdatesCompleted + 1;
+        var countersBefore = (EpisodesCompleted, StepsCompleted, RunningReward);
         CollectBatch();
         ComputeWeights();
 
@@ -173,20 +188,60 @@ public sealed class ReinforceTrainer
             (float)Options.EntropyCoefficient, Options.LossReduction);
         if (!double.IsFinite(loss.Loss))
         {
+            (EpisodesCompleted, StepsCompleted, RunningReward) = countersBefore;
             throw new TrainingDivergedException(update, "loss");
         }
-        IReadOnlyList<ParameterTensor> tensors = parameters.Tensors;
-        for (int i = 0; i < tensors.Count; i++) // an index loop: foreach over the interface would allocate an enumerator
+        if (FirstNonFinite(parameters.Gradients) is ParameterTensor badGradient)
         {
-            if (!SimdKernels.AllFinite(ParameterBuffer.View(parameters.Gradients, tensors[i])))
+            (EpisodesCompleted, StepsCompleted, RunningReward) = countersBefore;
+            throw new TrainingDivergedException(update, $"gradient of {badGradient.Name}");
+        }
+
+        // The step itself can overflow: keep what it changes, and check it after.
+        IReadOnlyList<(string Name, float[] Buffer)> state = Optimizer.StateBuffers;
+        parameters.Values.CopyTo(parametersBeforeStep, 0);
+        for (int b = 0; b < state.Count; b++)
+        {
+            state[b].Buffer.CopyTo(optimizerStateBeforeStep[b], 0);
+        }
+        long optimizerStepsBefore = Optimizer.StepCount;
+        Optimizer.Step(parameters.Values, parameters.Gradients);
+        string? overflowed = FirstNonFinite(parameters.Values)?.Name;
+        for (int b = 0; overflowed is null && b < state.Count; b++)
+        {
+            if (FirstNonFinite(state[b].Buffer) is ParameterTensor badState)
             {
-                throw new TrainingDivergedException(update, $"gradient of {tensors[i].Name}");
+                overflowed = $"optimizer.{state[b].Name}.{badState.Name}";
             }
         }
-        Optimizer.Step(parameters.Values, parameters.Gradients);
+        if (overflowed is not null)
+        {
+            parametersBeforeStep.CopyTo(parameters.Values, 0);
+            for (int b = 0; b < state.Count; b++)
+            {
+                optimizerStateBeforeStep[b].CopyTo(state[b].Buffer, 0);
+            }
+            Optimizer.StepCount = optimizerStepsBefore;
+            (EpisodesCompleted, StepsCompleted, RunningReward) = countersBefore;
+            throw new TrainingDivergedException(update, $"{overflowed} after the step");
+        }
 
         UpdatesCompleted = update;
         return Statistics(update, loss);
+    }
+
+    // The first tensor of the parameter layout whose slice of `values` holds a NaN or an infinity, or null.
+    private ParameterTensor? FirstNonFinite(float[] values)
+    {
+        IReadOnlyList<ParameterTensor> tensors = Policy.Parameters.Tensors;
+        for (int i = 0; i < tensors.Count; i++) // an index loop: foreach over the interface would allocate an enumerator
+        {
+            if (!SimdKernels.AllFinite(ParameterBuffer.View(values, tensors[i])))
+            {
+                return tensors[i];
+            }
+        }
+        return null;
     }
 
     // Episode k uses stream k of the run seed. Sequentially, episodes run one after the other while the batch

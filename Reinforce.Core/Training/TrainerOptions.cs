@@ -1,7 +1,9 @@
+using System.Globalization;
 using Reinforce.Environments;
 using Reinforce.NeuralNetworks;
 using Reinforce.Policies;
 using Reinforce.Returns;
+using Reinforce.Text;
 
 namespace Reinforce.Training;
 
@@ -95,35 +97,54 @@ public sealed record TrainerOptions
     /// </summary>
     public int Threads { get; init; } = 1;
 
+    /// <summary>The most workers <see cref="Threads"/> accepts.</summary>
+    public const int MaxThreads = 1024;
+
+    /// <summary>The widest hidden layer <see cref="HiddenSizes"/> accepts.</summary>
+    public const int MaxHiddenSize = 65536;
+
+    /// <summary>The most hidden layers <see cref="HiddenSizes"/> accepts.</summary>
+    public const int MaxHiddenLayers = 64;
+
     /// <summary>
-    /// Checks every option; throws <see cref="ArgumentException"/> naming the option, its value
-    /// and what is accepted.
+    /// The most memory a trainer may reserve for its parameters and batch buffers (4 GiB): options that
+    /// would need more are refused by <see cref="Validate"/> instead of failing with an out-of-memory error
+    /// later (or, for a resumed checkpoint, spinning while the machine swaps).
+    /// </summary>
+    public const long MaxBufferBytes = 4L << 30;
+
+    /// <summary>
+    /// Checks every option, each in the type it is used in (the learning rate and the entropy coefficient
+    /// are float32 in the update, so they must be finite and, where required, nonzero as float32), and
+    /// that the buffers the options imply fit in <see cref="MaxBufferBytes"/>. Throws
+    /// <see cref="ArgumentException"/> naming the option, its value and what is accepted.
     /// </summary>
     public void Validate()
     {
         if (EnvironmentId is not ("CartPole-v1" or "CartPole-v0"))
         {
-            Fail(nameof(EnvironmentId), EnvironmentId, "CartPole-v1 or CartPole-v0");
+            Fail(nameof(EnvironmentId), EnvironmentId is null ? null : Display.Quote(EnvironmentId), "CartPole-v1 or CartPole-v0");
         }
         if (MaxEpisodeSteps is <= 0)
         {
             Fail(nameof(MaxEpisodeSteps), MaxEpisodeSteps, "an integer ≥ 1, or null for the environment's limit");
         }
-        if (HiddenSizes is null || HiddenSizes.Any(size => size <= 0))
+        if (HiddenSizes is null || HiddenSizes.Count > MaxHiddenLayers || HiddenSizes.Any(size => size is <= 0 or > MaxHiddenSize))
         {
-            Fail(nameof(HiddenSizes), HiddenSizes is null ? "null" : string.Join(",", HiddenSizes), "sizes ≥ 1 (an empty list is a linear policy)");
+            Fail(nameof(HiddenSizes), HiddenSizes is null ? "null" : Display.Quote(string.Join(",", HiddenSizes)),
+                $"at most {MaxHiddenLayers} sizes in [1, {MaxHiddenSize}] (an empty list is a linear policy)");
         }
-        if (!PolicyHead.Names.Contains(Head.ToLowerInvariant()))
+        if (Head is null || !PolicyHead.Names.Contains(Head.ToLowerInvariant()))
         {
-            Fail(nameof(Head), Head, string.Join(" or ", PolicyHead.Names));
+            Fail(nameof(Head), Head is null ? null : Display.Quote(Head), string.Join(" or ", PolicyHead.Names));
         }
-        if (!Optimizers.Optimizer.Names.Contains(Optimizer.ToLowerInvariant()))
+        if (Optimizer is null || !Optimizers.Optimizer.Names.Contains(Optimizer.ToLowerInvariant()))
         {
-            Fail(nameof(Optimizer), Optimizer, string.Join(" or ", Optimizers.Optimizer.Names));
+            Fail(nameof(Optimizer), Optimizer is null ? null : Display.Quote(Optimizer), string.Join(" or ", Optimizers.Optimizer.Names));
         }
-        if (!(double.IsFinite(LearningRate) && LearningRate > 0))
+        if (!IsPositiveSingle(LearningRate))
         {
-            Fail(nameof(LearningRate), LearningRate, "a finite number > 0");
+            Fail(nameof(LearningRate), LearningRate, PositiveSingle);
         }
         if (!(Gamma >= 0 && Gamma <= 1))
         {
@@ -133,9 +154,9 @@ public sealed record TrainerOptions
         {
             Fail(nameof(NormalizationEpsilon), NormalizationEpsilon, "a finite number > 0");
         }
-        if (!(double.IsFinite(EntropyCoefficient) && EntropyCoefficient >= 0))
+        if (!(EntropyCoefficient >= 0 && float.IsFinite((float)EntropyCoefficient)))
         {
-            Fail(nameof(EntropyCoefficient), EntropyCoefficient, "a finite number ≥ 0");
+            Fail(nameof(EntropyCoefficient), EntropyCoefficient, "a number ≥ 0 that is finite as a float32 (at most 3.4028235e38)");
         }
         if (BatchEpisodes < 1)
         {
@@ -161,11 +182,45 @@ public sealed record TrainerOptions
         {
             Fail(nameof(RunningRewardStart), RunningRewardStart, "a finite number");
         }
-        if (Threads < 1)
+        if (Threads is < 1 or > MaxThreads)
         {
-            Fail(nameof(Threads), Threads, "an integer ≥ 1");
+            Fail(nameof(Threads), Threads, $"an integer in [1, {MaxThreads}]");
+        }
+        long bytes = BufferBytes(CartPole.ObservationLength, Head!.Equals("bernoulli", StringComparison.OrdinalIgnoreCase) ? 1 : CartPole.ActionLength,
+            MaxEpisodeSteps ?? (EnvironmentId == CartPole.V0Id ? CartPole.V0MaxEpisodeSteps : CartPole.V1MaxEpisodeSteps));
+        if (bytes > MaxBufferBytes)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"The batch size ({(BatchSteps is int s ? $"BatchSteps = {s}" : $"BatchEpisodes = {BatchEpisodes}")}, episodes of up to {MaxEpisodeSteps?.ToString(CultureInfo.InvariantCulture) ?? "the environment's"} steps), the network ({string.Join("-", HiddenSizes!)}) and {Threads} worker(s) need {bytes / (1 << 20)} MiB of buffers; at most {MaxBufferBytes >> 20} MiB are allowed."),
+                nameof(BatchEpisodes));
         }
     }
+
+    /// <summary>
+    /// The bytes a trainer reserves for these options: parameters, gradients and the optimizer's moments,
+    /// and, per row of the largest batch, the observation, action, reward and weight, every layer's
+    /// activations and gradients, and one more batch per worker. An estimate from above, in 64-bit arithmetic.
+    /// </summary>
+    public long BufferBytes(int observationSize, int outputSize, int maxEpisodeSteps)
+    {
+        var widths = new List<long> { observationSize };
+        widths.AddRange(HiddenSizes.Select(size => (long)size));
+        widths.Add(outputSize);
+        long parameters = 0;
+        for (int l = 1; l < widths.Count; l++)
+        {
+            parameters += widths[l] * (widths[l - 1] + 1);
+        }
+        long rows = BatchSteps is int target ? (long)target + maxEpisodeSteps : (long)maxEpisodeSteps * BatchEpisodes;
+        long perRow = (observationSize + 3L) * (Threads + 1) + 2 * widths.Sum() + 2 * widths.Max() + 2L * outputSize;
+        // Saturate instead of overflowing: anything above the limit is refused anyway.
+        double total = 4.0 * (4.0 * parameters + (double)rows * perRow);
+        return total >= long.MaxValue ? long.MaxValue : (long)total;
+    }
+
+    private const string PositiveSingle = "a number > 0 that is finite and nonzero as a float32 (from 1.4e-45 to 3.4028235e38)";
+
+    private static bool IsPositiveSingle(double value) => value > 0 && float.IsFinite((float)value) && (float)value > 0;
 
     private static void Fail(string option, object? value, string accepted)
         => throw new ArgumentException($"{option} = {value ?? "null"} is not accepted; expected {accepted}.", option);

@@ -40,7 +40,7 @@ public sealed class TrainingDivergedException : ArithmeticException
 {
     /// <summary>Creates the exception for update <paramref name="update"/> and the offending tensor.</summary>
     public TrainingDivergedException(int update, string tensor)
-        : base($"Update {update} produced a non-finite {tensor}; the update was not applied and the weights are those after update {update - 1}.")
+        : base($"Update {update} produced a non-finite {tensor}; the update was not applied: the weights, the optimizer's state and the counters are those after update {update - 1}.")
     {
         Update = update;
         Tensor = tensor;
@@ -49,6 +49,6 @@ public sealed class TrainingDivergedException : ArithmeticException
     /// <summary>The update that diverged, from 1.</summary>
     public int Update { get; }
 
-    /// <summary>"loss" or the gradient's tensor, e.g. "gradient of 0.weight".</summary>
+    /// <summary>"loss", the gradient's tensor (e.g. "gradient of 0.weight") or the parameter or optimizer state the step overflowed (e.g. "0.weight after the step").</summary>
     public string Tensor { get; }
 }
