@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text;
+using Reinforce.Text;
 using Reinforce.Training;
 
 namespace Reinforce.Cli;
@@ -19,7 +20,8 @@ internal sealed record CliContext(TextWriter Output, TextWriter Error, Cancellat
 /// <summary>
 /// The <c>reinforce</c> command line. <see cref="Run(string[], TextWriter, TextWriter, CancellationToken)"/>
 /// is the whole program, callable in-process: it never throws and never calls Environment.Exit.
-/// Exit codes: 0 success, 1 runtime failure (a diverging run), 2 bad input, 130 interrupted.
+/// Exit codes: 0 success, 1 runtime failure (a diverging run, a full disk), 2 bad input, 130 interrupted
+/// (143 when the interruption was SIGTERM: the program maps it).
 /// </summary>
 public static class Cli
 {
@@ -45,7 +47,10 @@ public static class Cli
         new("presets", PresetsCommand.Description, "reinforce presets [NAME]", PresetsCommand.Flags, 1, "preset name", PresetsCommand.Run),
     ];
 
-    /// <summary>Runs the command line with the given writers; returns the exit code.</summary>
+    /// <summary>
+    /// Runs the command line with the given writers; returns the exit code. <paramref name="cancellationToken"/> is
+    /// the interruption (Ctrl-C or SIGTERM): a running command finishes its step, saves and returns <see cref="ExitInterrupted"/>.
+    /// </summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(args);
@@ -76,8 +81,8 @@ public static class Cli
             }
             Command command = Commands.FirstOrDefault(c => c.Name == commandName)
                 ?? throw new UsageException(commandName.StartsWith('-')
-                    ? $"'{commandName}' must follow a command; commands: {string.Join(", ", Commands.Select(c => c.Name))}"
-                    : $"unknown command '{commandName}'; commands: {string.Join(", ", Commands.Select(c => c.Name))}{Suggest(commandName)}");
+                    ? $"{Display.Quote(commandName)} must follow a command; commands: {string.Join(", ", Commands.Select(c => c.Name))}"
+                    : $"unknown command {Display.Quote(commandName)}; commands: {string.Join(", ", Commands.Select(c => c.Name))}{Suggest(commandName)}");
             commandName = command.Name;
             var parsed = ParsedArguments.Parse(command.Name, args[1..], command.Flags, command.MaxPositionals, command.PositionalName);
             if (parsed.HelpRequested)
@@ -103,9 +108,14 @@ public static class Cli
             context.Error.WriteLine($"reinforce {commandName}: training diverged: {e.Message}");
             return ExitFailure;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (OutputException e)
         {
             context.Error.WriteLine($"reinforce {commandName}: {e.Message}");
+            return ExitFailure;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            context.Error.WriteLine($"reinforce {commandName}: {Display.Escape(PathArguments.Reason(e), 300)}");
             return ExitFailure;
         }
     }
@@ -137,7 +147,7 @@ public static class Cli
         text.AppendLine("  reinforce eval runs/default-*/                   100 greedy episodes of the trained policy");
         text.AppendLine("  reinforce render runs/default-*/ --out run.svg   an animated SVG of one episode");
         text.AppendLine();
-        text.AppendLine("Exit codes: 0 success, 1 runtime failure (diverged), 2 bad input, 130 interrupted (Ctrl-C).");
+        text.AppendLine("Exit codes: 0 success, 1 runtime failure (diverged, disk full), 2 bad input, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).");
         text.AppendLine("Results go to stdout, progress and errors to stderr; NO_COLOR turns colour off.");
         return text.ToString();
     }

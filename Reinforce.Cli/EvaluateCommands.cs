@@ -13,12 +13,21 @@ internal sealed record EpisodeSetup(string EnvironmentId, CartPoleIntegrator Int
 {
     public CartPole CreateEnvironment() => CartPole.Create(EnvironmentId, Integrator, SuttonBartoReward, MaxEpisodeSteps);
 
-    public static EpisodeSetup From(TrainerOptions options, ParsedArguments args, ulong defaultSeed) => new(
-        args.Choice("--env", [CartPole.V1Id, CartPole.V0Id]) ?? options.EnvironmentId,
-        options.Integrator,
-        options.SuttonBartoReward,
-        args.Integer("--max-steps", 1) is long steps ? (int)steps : options.MaxEpisodeSteps,
-        args.UnsignedInteger("--seed") ?? defaultSeed);
+    public static EpisodeSetup From(TrainerOptions options, ParsedArguments args, ulong defaultSeed, int maxSteps = int.MaxValue)
+    {
+        var setup = new EpisodeSetup(
+            args.Choice("--env", [CartPole.V1Id, CartPole.V0Id]) ?? options.EnvironmentId,
+            options.Integrator,
+            options.SuttonBartoReward,
+            args.Integer("--max-steps", 1, maxSteps) is long steps ? (int)steps : options.MaxEpisodeSteps,
+            args.UnsignedInteger("--seed") ?? defaultSeed);
+        // A checkpoint trained with a longer limit than this command draws: say so instead of running out of memory.
+        if (setup.CreateEnvironment().MaxEpisodeSteps > maxSteps)
+        {
+            throw new UsageException($"the episode limit {setup.CreateEnvironment().MaxEpisodeSteps} is more than {maxSteps} steps; give --max-steps {maxSteps} or less");
+        }
+        return setup;
+    }
 }
 
 /// <summary>How one episode went.</summary>
@@ -50,12 +59,12 @@ internal static class EvaluateCommands
         {
             throw new UsageException("which checkpoint? expected: reinforce eval CHECKPOINT|RUN_DIR");
         }
-        string path = CheckpointPath(args.Positionals[0]);
-        TrainingCheckpoint checkpoint = TrainCommand.LoadCheckpoint(path, "");
+        string path = CheckpointPath(args.Positionals[0], "eval");
         bool sample = (args.Choice("--policy", ["greedy", "sample"]) ?? "greedy") == "sample";
         int episodes = (int)(args.Integer("--episodes", 1, 10_000_000) ?? 100);
+        string? svg = args.String("--svg") is string svgPath ? PathArguments.OutputFile("--svg", svgPath) : null;
+        TrainingCheckpoint checkpoint = TrainCommand.LoadCheckpoint(path, "");
         var setup = EpisodeSetup.From(checkpoint.Options, args, 0);
-        string? svg = args.String("--svg");
         Policy policy = checkpoint.CreatePolicy();
         var outcomes = Play(setup, episodes, PolicyActor(policy, sample), context.Cancellation);
         string label = $"{(sample ? "sampled" : "greedy")} policy from {path}";
@@ -65,15 +74,23 @@ internal static class EvaluateCommands
     public static int Baseline(ParsedArguments args, CliContext context)
     {
         int episodes = (int)(args.Integer("--episodes", 1, 10_000_000) ?? 100);
+        string? svg = args.String("--svg") is string svgPath ? PathArguments.OutputFile("--svg", svgPath) : null;
         var setup = EpisodeSetup.From(new TrainerOptions(), args, 0);
-        string? svg = args.String("--svg");
         var outcomes = Play(setup, episodes, (observation, _) => BaselinePolicy.Act(observation), context.Cancellation);
         return Report(setup, "baseline policy (push toward the lean, θ > 0)", outcomes, svg, context);
     }
 
-    /// <summary>A checkpoint file, or the checkpoint inside a run folder.</summary>
-    public static string CheckpointPath(string path) =>
-        Directory.Exists(path) ? Path.Combine(path, RunFolder.CheckpointFile) : path;
+    /// <summary>A checkpoint file, or the checkpoint inside a run folder (or inside DIR.partial when only that exists).</summary>
+    public static string CheckpointPath(string path, string command)
+    {
+        PathArguments.NonEmpty("", path, $"a checkpoint or run folder: reinforce {command} CHECKPOINT|RUN_DIR");
+        if (FileKind.Of(path, followLinks: true) != PathKind.Directory && FileKind.Of(path) == PathKind.Missing
+            && FileKind.Of(path.TrimEnd('/', '\\') + RunFolder.PartialSuffix) == PathKind.Directory)
+        {
+            path = path.TrimEnd('/', '\\') + RunFolder.PartialSuffix;
+        }
+        return FileKind.Of(path, followLinks: true) == PathKind.Directory ? Path.Combine(path, RunFolder.CheckpointFile) : path;
+    }
 
     public static Func<float[], Pcg64, int> PolicyActor(Policy policy, bool sample) =>
         sample ? (observation, rng) => policy.Act(observation, rng) : (observation, _) => policy.ActGreedy(observation);
@@ -127,7 +144,7 @@ internal static class EvaluateCommands
         context.Output.Write(text.ToString());
         if (svgPath is not null)
         {
-            AtomicFile.WriteAllText(svgPath, HistogramSvg(bins, $"{setup.EnvironmentId} · {label} · {outcomes.Count} episodes · mean return {mean:0.0}"));
+            PathArguments.Write("--svg", svgPath, HistogramSvg(bins, $"{setup.EnvironmentId} · {label} · {outcomes.Count} episodes · mean return {mean:0.0}"));
             context.Output.WriteLine($"Histogram: {svgPath}");
         }
         return Cli.ExitSuccess;

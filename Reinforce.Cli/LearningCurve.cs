@@ -1,5 +1,6 @@
 using System.Globalization;
 using Reinforce.Checkpoints;
+using Reinforce.Text;
 
 namespace Reinforce.Cli;
 
@@ -13,17 +14,20 @@ internal sealed record CurveData(
 /// <summary>The learning curve of a run folder as SVG: episode returns, running reward, reward threshold.</summary>
 internal static class LearningCurve
 {
-    /// <summary>Reads metrics.csv (required), episodes.csv and config.json (if there) of a run folder.</summary>
-    public static CurveData Load(string folder, string metricsFile)
+    /// <summary>
+    /// Reads metrics.csv (required), episodes.csv and config.json (if there) of a run folder. With
+    /// <paramref name="allowEmpty"/> (a run that ended before its first update) a header-only metrics.csv is accepted.
+    /// </summary>
+    public static CurveData Load(string folder, string metricsFile, bool allowEmpty = false)
     {
         string metricsPath = Path.Combine(folder, metricsFile);
-        var table = ReadCsv(metricsPath, ["update", "episodes", "mean_return", "running_reward"]);
+        var table = ReadCsv(metricsPath, ["update", "episodes", "mean_return", "running_reward"], allowEmpty);
         var running = table.Select(r => (r["episodes"], r["running_reward"])).ToList();
         var episodes = new List<(double, double)>();
         string episodesPath = Path.Combine(folder, RunFolder.EpisodesFile);
-        if (File.Exists(episodesPath))
+        if (FileKind.Of(episodesPath) != PathKind.Missing)
         {
-            episodes.AddRange(ReadCsv(episodesPath, ["episode", "return"]).Select(r => (r["episode"], r["return"])));
+            episodes.AddRange(ReadCsv(episodesPath, ["episode", "return"], allowEmpty: true).Select(r => (r["episode"], r["return"])));
         }
         else
         {
@@ -34,63 +38,65 @@ internal static class LearningCurve
         string title = "REINFORCE";
         double threshold = 475;
         string configPath = Path.Combine(folder, RunFolder.ConfigFile);
-        if (File.Exists(configPath))
+        if (FileKind.Of(configPath) != PathKind.Missing)
         {
-            var (options, rewardThreshold, preset) = RunFolder.ReadConfig(configPath, new Training.TrainerOptions(), "plot:");
+            var (options, rewardThreshold, preset) = RunFolder.ReadConfig(configPath, new Training.TrainerOptions(), "");
             threshold = RunFolder.Threshold(options, rewardThreshold);
             title = $"REINFORCE on {options.EnvironmentId} · {preset ?? "custom"} · {TrainingCheckpoint.Architecture(options)} · seed {options.Seed}";
         }
         return new CurveData(title, threshold, episodes, running);
     }
 
-    /// <summary>Reads a CSV with a header; every row must have the named numeric columns. A torn last line is ignored.</summary>
-    public static List<Dictionary<string, double>> ReadCsv(string path, IReadOnlyList<string> required)
+    /// <summary>
+    /// Reads a CSV file written by <c>reinforce train</c> as strictly as a flag: a header with the named columns,
+    /// then whole rows (every line ends with a newline: a torn last line means the file is incomplete) with as
+    /// many cells as the header and a finite number in every named column; at least one row unless
+    /// <paramref name="allowEmpty"/>.
+    /// </summary>
+    public static List<Dictionary<string, double>> ReadCsv(string path, IReadOnlyList<string> required, bool allowEmpty = false)
     {
-        string text;
-        try
+        string expected = $"a CSV file written by reinforce train, with the columns {string.Join(", ", required)}";
+        string text = PathArguments.ReadText("", path, PathArguments.MaxCsvBytes, expected);
+        string quoted = Display.Quote(path);
+        if (text.Length == 0)
         {
-            text = File.ReadAllText(path);
+            throw new UsageException($"{quoted} is empty; expected {expected}");
         }
-        catch (FileNotFoundException)
+        if (!text.EndsWith('\n'))
         {
-            throw new UsageException($"{path}: no such file; expected a run folder written by reinforce train");
+            int torn = text.Count(c => c == '\n') + 1;
+            throw new UsageException($"{quoted}:{torn}: the last line is cut off (no newline at its end), so the file is incomplete; expected {expected}");
         }
-        catch (DirectoryNotFoundException)
-        {
-            throw new UsageException($"{path}: no such folder; expected a run folder written by reinforce train");
-        }
-        string[] lines = text.Split('\n');
-        if (lines.Length < 1 || lines[0].Trim().Length == 0)
-        {
-            throw new UsageException($"{path}: empty file; expected a CSV header with {string.Join(", ", required)}");
-        }
-        string[] header = lines[0].Trim().Split(',');
+        string[] lines = text[..^1].Split('\n');
+        string[] header = lines[0].TrimEnd('\r').Split(',');
         var index = new Dictionary<string, int>();
         foreach (string column in required)
         {
             int i = Array.IndexOf(header, column);
-            index[column] = i >= 0 ? i : throw new UsageException($"{path}: the header has no '{column}' column; expected {string.Join(", ", required)}");
+            index[column] = i >= 0 ? i : throw new UsageException($"{quoted}: the header has no '{column}' column; expected {expected}");
         }
-        var rows = new List<Dictionary<string, double>>();
-        // The last element is "" after a final newline, or a torn line without one: skip it.
-        for (int n = 1; n < lines.Length - 1; n++)
+        var rows = new List<Dictionary<string, double>>(lines.Length - 1);
+        for (int n = 1; n < lines.Length; n++)
         {
-            string line = lines[n].Trim();
-            if (line.Length == 0)
+            string[] cells = lines[n].TrimEnd('\r').Split(',');
+            if (cells.Length != header.Length)
             {
-                continue;
+                throw new UsageException($"{quoted}:{n + 1}: {cells.Length} cells where the header has {header.Length}; expected {expected}");
             }
-            string[] cells = line.Split(',');
             var row = new Dictionary<string, double>();
             foreach (var (column, i) in index)
             {
-                if (i >= cells.Length || !double.TryParse(cells[i], NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value))
+                if (!double.TryParse(cells[i], NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value))
                 {
-                    throw new UsageException($"{path}:{n + 1}: column '{column}' is not a finite number");
+                    throw new UsageException($"{quoted}:{n + 1}: column '{column}' holds {Display.Quote(cells[i], 30)}, not a finite number");
                 }
                 row[column] = value;
             }
             rows.Add(row);
+        }
+        if (rows.Count == 0 && !allowEmpty)
+        {
+            throw new UsageException($"{quoted} has a header but no rows: the run ended before its first update; nothing to plot");
         }
         return rows;
     }

@@ -25,11 +25,14 @@ internal static class RenderCommand
         new("--seed", "N", "the episode starts from the state drawn by stream Pcg64.Derive(seed, 0)", "0"),
         new("--policy", "MODE", "greedy or sample", "greedy"),
         new("--env", "ID", "CartPole-v1 or CartPole-v0", "the checkpoint's (baseline: CartPole-v1)"),
-        new("--max-steps", "N", "time limit of the episode in steps", "the environment's"),
+        new("--max-steps", "N", $"time limit of the episode in steps, at most {MaxRenderSteps}", "the environment's"),
         new("--ascii", null, "print text frames to stdout instead of writing an SVG"),
         new("--every", "N", "with --ascii: print every Nth frame", "1"),
         new("--fps", "N", "with --ascii at a terminal: frames per second (50 is real time)", "50"),
     ];
+
+    /// <summary>The longest episode drawn: every step is a frame held in memory and written to the SVG.</summary>
+    public const int MaxRenderSteps = 100_000;
 
     public static int Run(ParsedArguments args, CliContext context)
     {
@@ -45,21 +48,29 @@ internal static class RenderCommand
         int fps = (int)(args.Integer("--fps", 1, 1000) ?? 50);
         bool ascii = args.Switch("--ascii") ?? false;
         string outPath = args.String("--out") ?? "cartpole.svg";
+        if (!ascii)
+        {
+            PathArguments.OutputFile("--out", outPath);
+        }
+        else if (args.Has("--out"))
+        {
+            context.Error.WriteLine("reinforce render: warning: --out has no effect with --ascii (frames go to stdout)");
+        }
 
         EpisodeSetup setup;
         Func<float[], Pcg64, int> act;
         string label;
         if (baseline)
         {
-            setup = EpisodeSetup.From(new TrainerOptions(), args, 0);
+            setup = EpisodeSetup.From(new TrainerOptions(), args, 0, MaxRenderSteps);
             act = (observation, _) => BaselinePolicy.Act(observation);
             label = "baseline policy (θ > 0)";
         }
         else
         {
-            string path = EvaluateCommands.CheckpointPath(args.Positionals[0]);
+            string path = EvaluateCommands.CheckpointPath(args.Positionals[0], "render");
             TrainingCheckpoint checkpoint = TrainCommand.LoadCheckpoint(path, "");
-            setup = EpisodeSetup.From(checkpoint.Options, args, 0);
+            setup = EpisodeSetup.From(checkpoint.Options, args, 0, MaxRenderSteps);
             act = EvaluateCommands.PolicyActor(checkpoint.CreatePolicy(), sample);
             label = $"REINFORCE, {(sample ? "sampled" : "greedy")} ({TrainingCheckpoint.Architecture(checkpoint.Options)})";
         }
@@ -69,7 +80,7 @@ internal static class RenderCommand
             AsciiFrames(recording, every, fps, context);
             return Cli.ExitSuccess;
         }
-        AtomicFile.WriteAllText(outPath, CartPoleSvg.Render(recording));
+        PathArguments.Write("--out", outPath, CartPoleSvg.Render(recording));
         context.Output.WriteLine($"{outPath}: {recording.EnvironmentId}, {recording.Steps} steps, {(recording.Terminated ? "the pole fell" : "time limit reached")}");
         return Cli.ExitSuccess;
     }

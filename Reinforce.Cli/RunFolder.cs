@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Reinforce.Checkpoints;
 using Reinforce.Environments;
+using Reinforce.Text;
 using Reinforce.Training;
 
 namespace Reinforce.Cli;
@@ -64,15 +65,8 @@ internal static class RunFolder
     /// </summary>
     public static (TrainerOptions Options, double? RewardThreshold, string? Preset) ReadConfig(string path, TrainerOptions defaults, string flag)
     {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UsageException($"{flag} {path}: cannot read the file ({e.Message})");
-        }
+        string text = PathArguments.ReadText(flag, path, PathArguments.MaxConfigBytes, "a run's config.json");
+        string label = PathArguments.Label(flag, path);
         try
         {
             using var document = JsonDocument.Parse(text);
@@ -88,20 +82,20 @@ internal static class RunFolder
             double? threshold = null;
             if (root.TryGetProperty("rewardThreshold", out JsonElement t) && t.ValueKind != JsonValueKind.Null)
             {
-                threshold = t.ValueKind == JsonValueKind.Number && double.IsFinite(t.GetDouble())
-                    ? t.GetDouble()
-                    : throw new FormatException("key 'rewardThreshold' must be a number or null");
+                threshold = t.ValueKind == JsonValueKind.Number && t.TryGetDouble(out double value) && double.IsFinite(value)
+                    ? value
+                    : throw new FormatException("key 'rewardThreshold' must be a finite number or null");
             }
             string? preset = root.TryGetProperty("preset", out JsonElement p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
             return (TrainerOptionsJson.Read(trainer, defaults, requireAll: false), threshold, preset);
         }
         catch (JsonException e)
         {
-            throw new UsageException($"{flag} {path}: not valid JSON ({e.Message})");
+            throw new UsageException($"{label}: not valid JSON ({Display.Escape(e.Message, 120)})");
         }
         catch (FormatException e)
         {
-            throw new UsageException($"{flag} {path}: {e.Message}");
+            throw new UsageException($"{label}: {e.Message}");
         }
     }
 
@@ -115,11 +109,11 @@ internal static class RunFolder
     /// </summary>
     public static void TruncateRows(string path, long lastKept)
     {
-        if (!File.Exists(path))
+        if (FileKind.Of(path) == PathKind.Missing)
         {
             return;
         }
-        string text = File.ReadAllText(path);
+        string text = PathArguments.ReadText("", path, PathArguments.MaxCsvBytes, "a CSV file written by reinforce train");
         var kept = new StringBuilder();
         int start = 0;
         bool header = true;

@@ -5,6 +5,7 @@ using Reinforce.Environments;
 using Reinforce.NeuralNetworks;
 using Reinforce.Policies;
 using Reinforce.Returns;
+using Reinforce.Text;
 using Reinforce.Training;
 
 namespace Reinforce.Cli;
@@ -74,43 +75,76 @@ internal static class TrainCommand
 
     /// <summary>Flags that may change when resuming: they do not change what the run computes.</summary>
     private static readonly HashSet<string> ResumeFlags = ["--resume", "--max-episodes", "--max-updates", "--stop-when-solved", "--threads",
-        "--checkpoint-interval", "--log-interval", "--quiet"];
+        "--checkpoint-interval", "--log-interval", "--quiet", "--force"];
+
+    /// <summary>The statuses a checkpoint of this tool records in <c>cli.status</c>.</summary>
+    private static readonly string[] Statuses = ["running", "solved", "finished", "interrupted", "diverged"];
 
     public static int Run(ParsedArguments args, CliContext context)
     {
         bool quiet = args.Switch("--quiet") ?? false;
+        bool force = args.Switch("--force") ?? false;
         int logInterval = (int)(args.Integer("--log-interval", 1) ?? DefaultLogInterval);
         int checkpointInterval = (int)(args.Integer("--checkpoint-interval", 1) ?? DefaultCheckpointInterval);
 
-        RunSettings settings;
-        TrainingCheckpoint? checkpoint = null;
-        string finalFolder, workFolder;
-        double wallOffset = 0;
         if (args.String("--resume") is string resume)
         {
             if (args.Given.FirstOrDefault(f => !ResumeFlags.Contains(f)) is string fixedFlag)
             {
                 throw new UsageException($"{fixedFlag} cannot change when resuming: the run continues its saved configuration (allowed with --resume: {string.Join(", ", ResumeFlags.Where(f => f != "--resume").Order())})");
             }
-            (string found, workFolder, finalFolder) = ResumeFolders(resume);
-            checkpoint = LoadCheckpoint(Path.Combine(found, RunFolder.CheckpointFile), "--resume");
-            double? threshold = checkpoint.Extra.TryGetValue("cli.reward_threshold", out string? t) && t.Length > 0
-                ? double.Parse(t, CultureInfo.InvariantCulture)
-                : null;
-            wallOffset = checkpoint.Extra.TryGetValue("cli.wall_seconds", out string? w) && double.TryParse(w, CultureInfo.InvariantCulture, out double seconds) ? seconds : 0;
-            string preset = checkpoint.Extra.GetValueOrDefault("cli.preset") ?? "custom";
-            var options = ApplyRunLength(args, checkpoint.Options);
-            settings = new RunSettings(Validated(options), preset, threshold, logInterval, checkpointInterval);
-        }
-        else
-        {
-            settings = Resolve(args) with { LogInterval = logInterval, CheckpointInterval = checkpointInterval };
-            finalFolder = args.String("--out") ?? DefaultOutFolder(settings.PresetName);
-            workFolder = finalFolder + RunFolder.PartialSuffix;
-            PrepareNewFolder(finalFolder, workFolder, args.Switch("--force") ?? false);
+            // Everything is read and checked before the folder is taken; then read again under its lock.
+            RunFolderWriter.ResumeTarget target = RunFolderWriter.CheckResume(resume, force);
+            ResumeSettings(args, LoadCheckpoint(target.CheckpointPath, "--resume"), logInterval, checkpointInterval);
+            using RunFolderWriter resumed = RunFolderWriter.StartResume(target, force, path => LoadCheckpoint(path, "--resume"), out TrainingCheckpoint checkpoint);
+            var (settings, wallOffset) = ResumeSettings(args, checkpoint, logInterval, checkpointInterval);
+            if (resumed.TakenOverFrom is string previous && !quiet)
+            {
+                context.Error.WriteLine(context.ErrorStyle.Dim($"Taking over {resumed.WorkFolder}, last written by {previous} (no longer running)."));
+            }
+            return new TrainingRun(settings, checkpoint, resumed, wallOffset, quiet, context).Execute();
         }
 
-        return new TrainingRun(settings, checkpoint, finalFolder, workFolder, wallOffset, quiet, context).Execute();
+        RunSettings fresh = Resolve(args) with { LogInterval = logInterval, CheckpointInterval = checkpointInterval };
+        string final = RunFolderWriter.CheckNewRun(args.String("--out") ?? DefaultOutFolder(fresh.PresetName), force);
+        using RunFolderWriter writer = RunFolderWriter.StartNew(final, force);
+        return new TrainingRun(fresh, null, writer, 0, quiet, context).Execute();
+    }
+
+    /// <summary>
+    /// The settings of a resumed run: the checkpoint's options (through the same validation as flags) with the
+    /// run-length flags applied, and the CLI's metadata read as strictly as a flag.
+    /// </summary>
+    private static (RunSettings Settings, double WallOffset) ResumeSettings(ParsedArguments args, TrainingCheckpoint checkpoint, int logInterval, int checkpointInterval)
+    {
+        string Meta(string key) => checkpoint.Extra.GetValueOrDefault(key) ?? "";
+        UsageException Bad(string key, string expected) =>
+            new($"--resume: the checkpoint's {key} metadata {Display.Quote(Meta(key), 40)} is not accepted; expected {expected}");
+        double? threshold = null;
+        if (Meta("cli.reward_threshold").Length > 0)
+        {
+            threshold = double.TryParse(Meta("cli.reward_threshold"), NumberStyles.Float, CultureInfo.InvariantCulture, out double t) && double.IsFinite(t)
+                ? t
+                : throw Bad("cli.reward_threshold", "a finite number, or empty for the environment's");
+        }
+        double wallOffset = 0;
+        if (Meta("cli.wall_seconds").Length > 0)
+        {
+            wallOffset = double.TryParse(Meta("cli.wall_seconds"), NumberStyles.Float, CultureInfo.InvariantCulture, out double w) && double.IsFinite(w) && w >= 0
+                ? w
+                : throw Bad("cli.wall_seconds", "a finite number ≥ 0");
+        }
+        string preset = checkpoint.Extra.GetValueOrDefault("cli.preset") ?? "custom";
+        if (preset != "custom" && Preset.Find(preset)?.Name != preset)
+        {
+            throw Bad("cli.preset", $"a preset name ({string.Join(", ", Preset.Names)}) or custom");
+        }
+        if (checkpoint.Extra.TryGetValue("cli.status", out string? status) && !Statuses.Contains(status))
+        {
+            throw Bad("cli.status", string.Join(", ", Statuses));
+        }
+        var options = ApplyRunLength(args, checkpoint.Options);
+        return (new RunSettings(Validated(options), preset, threshold, logInterval, checkpointInterval), wallOffset);
     }
 
     /// <summary>Defaults ← preset or config file ← flags; every value checked, errors name the flag.</summary>
@@ -126,12 +160,8 @@ internal static class TrainCommand
         double? threshold = preset.RewardThreshold;
         if (args.String("--config") is string configPath)
         {
-            if (!File.Exists(configPath))
-            {
-                throw new UsageException($"--config {configPath}: no such file; expected a run's config.json");
-            }
             (options, threshold, string? configPreset) = RunFolder.ReadConfig(configPath, Preset.Default.Options, "--config");
-            presetName = configPreset ?? "custom";
+            presetName = configPreset is not null && Preset.Find(configPreset)?.Name == configPreset ? configPreset : "custom";
         }
 
         if (args.Choice("--env", [CartPole.V1Id, CartPole.V0Id]) is string env)
@@ -174,7 +204,7 @@ internal static class TrainCommand
         {
             options = options with { Optimizer = optimizer };
         }
-        if (args.Number("--lr", 0, double.MaxValue, minExclusive: true) is double lr)
+        if (args.Number("--lr", 0, double.MaxValue, minExclusive: true, single: true) is double lr)
         {
             options = options with { LearningRate = lr };
         }
@@ -198,7 +228,7 @@ internal static class TrainCommand
         {
             options = options with { Baseline = baseline };
         }
-        if (args.Number("--entropy-coef", 0, double.MaxValue) is double entropy)
+        if (args.Number("--entropy-coef", 0, double.MaxValue, single: true) is double entropy)
         {
             options = options with { EntropyCoefficient = entropy };
         }
@@ -253,7 +283,7 @@ internal static class TrainCommand
         {
             options = options with
             {
-                Threads = threads == "auto" ? Environment.ProcessorCount : (int)args.Integer("--threads", 1, 1024)!.Value,
+                Threads = threads == "auto" ? Math.Min(Environment.ProcessorCount, TrainerOptions.MaxThreads) : (int)args.Integer("--threads", 1, TrainerOptions.MaxThreads)!.Value,
             };
         }
         return options;
@@ -261,18 +291,27 @@ internal static class TrainCommand
 
     private static IReadOnlyList<int> ParseHidden(string text)
     {
-        if (text.Trim() is "none" or "")
+        const string accepted = "expected sizes in [1, 65536], comma-separated (e.g. 128 or 64,64), or none for a linear policy";
+        if (text.Trim() == "none")
         {
             return [];
+        }
+        if (text.Trim().Length == 0)
+        {
+            throw new UsageException($"--hidden {Display.Quote(text)} is empty; {accepted}");
         }
         var sizes = new List<int>();
         foreach (string part in text.Split(','))
         {
-            if (!int.TryParse(part.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int size) || size < 1 || size > 65536)
+            if (!int.TryParse(part.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int size) || size < 1 || size > TrainerOptions.MaxHiddenSize)
             {
-                throw new UsageException($"--hidden '{text}' is not accepted: '{part.Trim()}' is not a layer size; expected sizes in [1, 65536], comma-separated (e.g. 128 or 64,64), or none");
+                throw new UsageException($"--hidden {Display.Quote(text)} is not accepted: {Display.Quote(part.Trim(), 20)} is not a layer size; {accepted}");
             }
             sizes.Add(size);
+        }
+        if (sizes.Count > TrainerOptions.MaxHiddenLayers)
+        {
+            throw new UsageException($"--hidden {Display.Quote(text)} has {sizes.Count} layers; at most {TrainerOptions.MaxHiddenLayers} are accepted");
         }
         return sizes;
     }
@@ -287,7 +326,7 @@ internal static class TrainCommand
         }
         catch (ArgumentException e)
         {
-            throw new UsageException(e.Message);
+            throw new UsageException(Display.MessageOf(e));
         }
     }
 
@@ -302,72 +341,35 @@ internal static class TrainCommand
         return folder;
     }
 
-    private static void PrepareNewFolder(string finalFolder, string workFolder, bool force)
-    {
-        if (File.Exists(finalFolder))
-        {
-            throw new UsageException($"--out {finalFolder}: a file of that name exists; expected a folder path");
-        }
-        if (Directory.Exists(finalFolder) && Directory.EnumerateFileSystemEntries(finalFolder).Any() && !force)
-        {
-            throw new UsageException($"--out {finalFolder}: the folder exists and is not empty; pass --force to replace it, or --resume {finalFolder} to continue it");
-        }
-        if (Directory.Exists(workFolder))
-        {
-            if (!force)
-            {
-                throw new UsageException($"--out {finalFolder}: {workFolder} holds an unfinished run; --resume {workFolder} continues it, --force starts over");
-            }
-            Directory.Delete(workFolder, recursive: true);
-        }
-    }
-
-    private static (string Found, string Work, string Final) ResumeFolders(string path)
-    {
-        string folder = path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) ? Path.GetDirectoryName(Path.GetFullPath(path))! : path;
-        folder = folder.TrimEnd('/', '\\');
-        if (folder.Length == 0)
-        {
-            throw new UsageException($"--resume '{path}': expected a run folder");
-        }
-        if (!Directory.Exists(folder) && Directory.Exists(folder + RunFolder.PartialSuffix))
-        {
-            folder += RunFolder.PartialSuffix;
-        }
-        if (!File.Exists(Path.Combine(folder, RunFolder.CheckpointFile)))
-        {
-            throw new UsageException($"--resume {path}: no {RunFolder.CheckpointFile} there; expected a run folder written by reinforce train");
-        }
-        string final = folder.EndsWith(RunFolder.PartialSuffix, StringComparison.Ordinal) ? folder[..^RunFolder.PartialSuffix.Length] : folder;
-        return (folder, final + RunFolder.PartialSuffix, final);
-    }
-
     /// <summary>
     /// Loads a checkpoint; a missing, truncated or malformed file is bad input (exit 2). The error
     /// names the flag and the path (<paramref name="flag"/> is empty for a positional argument).
     /// </summary>
     public static TrainingCheckpoint LoadCheckpoint(string path, string flag)
     {
-        string what = flag.Length == 0 ? path : $"{flag} {path}";
+        const string expected = "expected a checkpoint.safetensors written by reinforce train";
+        PathArguments.NonEmpty(flag, path, expected);
+        string what = PathArguments.Label(flag, path);
         try
         {
             return TrainingCheckpoint.Load(path);
         }
         catch (FileNotFoundException)
         {
-            throw new UsageException($"{what}: no such file; expected a checkpoint.safetensors written by reinforce train");
+            throw new UsageException($"{what}: no such file; {expected}");
         }
         catch (DirectoryNotFoundException)
         {
-            throw new UsageException($"{what}: no such folder; expected a checkpoint.safetensors written by reinforce train");
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            throw new UsageException($"{what}: cannot read the file ({e.Message})");
+            throw new UsageException($"{what}: no such folder; {expected}");
         }
         catch (FormatException e)
         {
-            throw new UsageException($"{flag} {e.Message} Expected a checkpoint.safetensors written by reinforce train");
+            // The message starts with the quoted path: "'x.safetensors': has a header that …".
+            throw new UsageException($"{(flag.Length == 0 ? "" : flag + " ")}{e.Message} Expected a checkpoint.safetensors written by reinforce train");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"{what}: cannot read the file ({PathArguments.Reason(e)}); {expected}");
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Reinforce.Checkpoints;
+using Reinforce.Text;
 using Reinforce.Training;
 
 namespace Reinforce.Cli;
@@ -9,11 +10,12 @@ namespace Reinforce.Cli;
 /// One execution of <c>reinforce train</c> after its input was checked: the update loop, the run
 /// folder's files, progress lines, checkpoints, and the ending (solved, stopped, interrupted, diverged).
 /// </summary>
-internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resumeFrom, string finalFolder, string workFolder,
+internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resumeFrom, RunFolderWriter folder,
     double wallOffset, bool quiet, CliContext context)
 {
+    private readonly string finalFolder = folder.FinalFolder;
+    private readonly string workFolder = folder.WorkFolder;
     private ReinforceTrainer trainer = null!;
-    private TrainingProgress lastGood;
 
     public int Execute()
     {
@@ -21,16 +23,9 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
         trainer = resumeFrom is null
             ? new ReinforceTrainer(options, settings.EnvironmentFactory)
             : resumeFrom.CreateTrainer(options, settings.EnvironmentFactory);
-        lastGood = new TrainingProgress(trainer.UpdatesCompleted, trainer.EpisodesCompleted, trainer.StepsCompleted, trainer.RunningReward);
         string command = TrainCommand.CommandLine(options, settings.RewardThreshold);
 
-        // The run is written in DIR.partial and renamed to DIR when it ends, so a folder without
-        // the suffix always holds a finished (or cleanly interrupted) run.
-        if (resumeFrom is not null && Directory.Exists(finalFolder) && !Directory.Exists(workFolder))
-        {
-            Directory.Move(finalFolder, workFolder);
-        }
-        Directory.CreateDirectory(workFolder);
+        // The folder is DIR.partial, held by this writer; it is renamed to DIR when the run ends.
         string metricsPath = Path.Combine(workFolder, RunFolder.MetricsFile);
         string episodesPath = Path.Combine(workFolder, RunFolder.EpisodesFile);
         string checkpointPath = Path.Combine(workFolder, RunFolder.CheckpointFile);
@@ -63,7 +58,6 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
                 {
                     UpdateStatistics s = trainer.Update();
                     double wall = wallOffset + clock.Elapsed.TotalSeconds;
-                    lastGood = new TrainingProgress(s.Update, s.TotalEpisodes, s.TotalSteps, s.RunningReward);
                     metrics.Append(RunFolder.MetricsRow(s, wall));
                     long first = s.TotalEpisodes - s.Episodes + 1;
                     ReadOnlySpan<double> returns = s.EpisodeReturns.Span;
@@ -81,7 +75,7 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
                     }
                     if (s.Update % settings.CheckpointInterval == 0)
                     {
-                        SaveCheckpoint(checkpointPath, "running", wall, lastGood);
+                        SaveCheckpoint(checkpointPath, "running", wall);
                     }
                 }
                 status = trainer.Solved && settings.Options.StopWhenSolved ? "solved"
@@ -95,30 +89,40 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
             }
         }
 
+        // A diverged update was rolled back by the trainer: the checkpoint holds the last good update.
         double seconds = wallOffset + clock.Elapsed.TotalSeconds;
-        SaveCheckpoint(checkpointPath, status, seconds, lastGood);
-        LearningCurve.Write(Path.Combine(workFolder, RunFolder.CurveFile), LearningCurve.Load(workFolder, RunFolder.MetricsFile));
-        Publish();
+        SaveCheckpoint(checkpointPath, status, seconds);
+        LearningCurve.Write(Path.Combine(workFolder, RunFolder.CurveFile), LearningCurve.Load(workFolder, RunFolder.MetricsFile, allowEmpty: true));
+        try
+        {
+            folder.Publish();
+        }
+        catch (OutputException e)
+        {
+            Report(status, divergence, seconds);
+            context.Error.WriteLine($"reinforce train: {e.Message}");
+            return Cli.ExitFailure;
+        }
         return Report(status, divergence, seconds);
     }
 
     private int Report(string status, string? divergence, double seconds)
     {
         TrainerOptions o = settings.Options;
-        string where = $"{lastGood.EpisodesCompleted} episodes ({lastGood.StepsCompleted} steps) in {seconds.ToString("0.0", CultureInfo.InvariantCulture)} s";
+        string where = $"{trainer.EpisodesCompleted} episodes ({trainer.StepsCompleted} steps) in {seconds.ToString("0.0", CultureInfo.InvariantCulture)} s";
         Style style = context.OutputStyle;
         switch (status)
         {
             case "solved":
                 context.Output.WriteLine(style.Green($"Solved {o.EnvironmentId} after {where}") +
-                    $" (running reward {Fmt(lastGood.RunningReward)} > {Fmt(settings.Threshold)})");
+                    $" (running reward {Fmt(trainer.RunningReward)} > {Fmt(settings.Threshold)})");
                 break;
             case "finished":
                 context.Output.WriteLine((trainer.Solved ? style.Green($"Solved {o.EnvironmentId}") : style.Yellow($"Not solved {o.EnvironmentId}")) +
-                    $" after {where}: running reward {Fmt(lastGood.RunningReward)}, threshold {Fmt(settings.Threshold)}");
+                    $" after {where}: running reward {Fmt(trainer.RunningReward)}, threshold {Fmt(settings.Threshold)}");
                 break;
             case "interrupted":
-                context.Output.WriteLine(style.Yellow("Interrupted") + $" after {where}: running reward {Fmt(lastGood.RunningReward)}, threshold {Fmt(settings.Threshold)}");
+                context.Output.WriteLine(style.Yellow("Interrupted") + $" after {where}: running reward {Fmt(trainer.RunningReward)}, threshold {Fmt(settings.Threshold)}");
                 break;
             default:
                 context.Output.WriteLine(style.Red("Diverged") + $" after {where}");
@@ -132,13 +136,13 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
         }
         if (divergence is not null)
         {
-            context.Error.WriteLine($"reinforce train: training diverged: {divergence} The last good checkpoint (update {lastGood.UpdatesCompleted}) is in {finalFolder}.");
+            context.Error.WriteLine($"reinforce train: training diverged: {divergence} The last good checkpoint (update {trainer.UpdatesCompleted}) is in {finalFolder}.");
             return Cli.ExitFailure;
         }
         return Cli.ExitSuccess;
     }
 
-    private void SaveCheckpoint(string path, string status, double wallSeconds, TrainingProgress progress)
+    private void SaveCheckpoint(string path, string status, double wallSeconds)
     {
         var extra = new Dictionary<string, string>
         {
@@ -148,22 +152,14 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
             ["cli.status"] = status,
             ["cli.wall_seconds"] = wallSeconds.ToString("R", CultureInfo.InvariantCulture),
         };
-        TrainingCheckpoint.Capture(trainer, extra, progress).Save(path);
-    }
-
-    // DIR.partial → DIR (replacing an older DIR when --force was given).
-    private void Publish()
-    {
-        if (Directory.Exists(finalFolder))
+        try
         {
-            Directory.Delete(finalFolder, recursive: true);
+            TrainingCheckpoint.Capture(trainer, extra).Save(path);
         }
-        string? parent = Path.GetDirectoryName(Path.GetFullPath(finalFolder));
-        if (parent is not null)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            Directory.CreateDirectory(parent);
+            throw new OutputException($"cannot write the checkpoint in {Display.Quote(workFolder)}: {PathArguments.Reason(e)} (the last one written is still there)");
         }
-        Directory.Move(workFolder, finalFolder);
     }
 
     private string ProgressLine(in UpdateStatistics s, double stepsPerSecond, Style style)

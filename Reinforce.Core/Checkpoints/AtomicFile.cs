@@ -68,10 +68,19 @@ public static partial class AtomicFile
     /// Whether <paramref name="fileName"/> is the name of a temporary file this class creates
     /// (<c>.NAME.PID.GUID.tmp</c>): one left behind by a killed writer may be removed by whoever owns the folder.
     /// </summary>
-    public static bool IsTemporaryFileName(string fileName) => TemporaryPattern().IsMatch(fileName);
+    public static bool IsTemporaryFileName(string fileName) => IsTemporaryFileName(fileName, out _);
+
+    /// <summary>Whether <paramref name="fileName"/> is a temporary file of this class, and the name of the file it was to replace.</summary>
+    public static bool IsTemporaryFileName(string fileName, out string target)
+    {
+        ArgumentNullException.ThrowIfNull(fileName);
+        Match match = TemporaryPattern().Match(fileName);
+        target = match.Success ? match.Groups["target"].Value : "";
+        return match.Success;
+    }
 
     private static string TemporaryName(string fileName) => $".{fileName}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
 
-    [GeneratedRegex(@"^\..+\.[0-9]+\.[0-9a-f]{32}\.tmp$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^\.(?<target>.+)\.[0-9]+\.[0-9a-f]{32}\.tmp$", RegexOptions.CultureInvariant)]
     private static partial Regex TemporaryPattern();
 }

@@ -81,6 +81,81 @@ public static class FileKind
         return Managed(path, followLinks);
     }
 
+    /// <summary>
+    /// Whether two paths name the same file or folder (the same device and inode, links followed), e.g.
+    /// a path and the current folder reached through a symbolic link. Where the identity cannot be read
+    /// (not Linux), the full paths are compared as text.
+    /// </summary>
+    public static bool SameEntry(string first, string second)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        ArgumentNullException.ThrowIfNull(second);
+        if (Identity(AtFdCwd, first, 0) is { } a && Identity(AtFdCwd, second, 0) is { } b)
+        {
+            return a == b && a.Inode != 0; // inode 0: missing
+        }
+        return string.Equals(Normalized(first), Normalized(second), OperatingSystem.IsWindows() || OperatingSystem.IsMacOS()
+            ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Whether the open file <paramref name="handle"/> is still the file at <paramref name="path"/> (it may have been
+    /// renamed or deleted since it was opened). True where the identity cannot be read (not Linux).
+    /// </summary>
+    public static bool IsSameFile(SafeHandle handle, string path)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        ArgumentNullException.ThrowIfNull(path);
+        if (statxUnavailable)
+        {
+            return true;
+        }
+        bool added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            var open = Identity((int)handle.DangerousGetHandle(), "", AtEmptyPath);
+            return open is null || (open == Identity(AtFdCwd, path, AtSymlinkNoFollow) && open.Value.Inode != 0);
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    private const int AtEmptyPath = 0x1000;
+    private const uint StatxIno = 0x100;
+    private const int StatxInoOffset = 32, StatxDevMajorOffset = 136, StatxDevMinorOffset = 140;
+
+    // (device, inode) from statx, (0, 0, 0) for a missing path, or null where statx is not available.
+    private static (uint Major, uint Minor, ulong Inode)? Identity(int directory, string path, int flags)
+    {
+        if (statxUnavailable)
+        {
+            return null;
+        }
+        try
+        {
+            var buffer = new byte[256];
+            if (Native.statx(directory, path, flags, StatxIno, buffer) != 0)
+            {
+                return Marshal.GetLastPInvokeError() is ErrorNoEntry or ErrorNotDirectory ? (0, 0, 0) : null;
+            }
+            return (BitConverter.ToUInt32(buffer, StatxDevMajorOffset), BitConverter.ToUInt32(buffer, StatxDevMinorOffset),
+                BitConverter.ToUInt64(buffer, StatxInoOffset));
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            statxUnavailable = true;
+            return null;
+        }
+    }
+
+    private static string Normalized(string path) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
+
     private static PathKind Managed(string path, bool followLinks)
     {
         var info = new FileInfo(path);

@@ -375,5 +375,5 @@ public static class SafeTensors
         }
     }
 
-    private static SafeTensorsFormatException Error(string source, string what) => new($"{source}: {what}.");
+    private static SafeTensorsFormatException Error(string source, string what) => new($"{source}: {what.TrimEnd('.')}.");
 }

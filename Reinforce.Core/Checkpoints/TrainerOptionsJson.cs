@@ -184,7 +184,7 @@ public static class TrainerOptionsJson
             }
             catch (ArgumentException e)
             {
-                throw new FormatException($"key '{p.Name}': {e.Message}", e);
+                throw new FormatException($"key '{p.Name}': {Display.MessageOf(e)}", e);
             }
         }
         if (requireAll && Keys.FirstOrDefault(k => !seen.Contains(k)) is string missing)
@@ -204,7 +204,7 @@ public static class TrainerOptionsJson
             }
             catch (ArgumentException e)
             {
-                throw new FormatException($"key 'hiddenActivationParameter': {e.Message}", e);
+                throw new FormatException($"key 'hiddenActivationParameter': {Display.MessageOf(e)}", e);
             }
         }
         try
@@ -213,7 +213,7 @@ public static class TrainerOptionsJson
         }
         catch (ArgumentException e)
         {
-            throw new FormatException(e.Message, e);
+            throw new FormatException(Display.MessageOf(e), e);
         }
         return o;
     }

@@ -325,7 +325,7 @@ public sealed class TrainingCheckpoint
 
     private static string Text(long value) => value.ToString(CultureInfo.InvariantCulture);
 
-    private static SafeTensorsFormatException Error(string source, string what) => new($"{source}: {what}.");
+    private static SafeTensorsFormatException Error(string source, string what) => new($"{source}: {what.TrimEnd('.')}.");
 }
 
 /// <summary>Where a training run stands: the counters <see cref="ReinforceTrainer.RestoreProgress"/> takes.</summary>

@@ -25,9 +25,21 @@ public static class Display
         {
             return "(none)";
         }
-        var text = new StringBuilder(Math.Min(value.Length, maxLength) + 8).Append('\'');
+        string escaped = Escape(value, maxLength, out bool cut);
+        return cut
+            ? string.Create(CultureInfo.InvariantCulture, $"'{escaped}…' ({value.Length} characters)")
+            : $"'{escaped}'";
+    }
+
+    /// <summary>Like <see cref="Quote"/> without the quotes: for text that is already a sentence, such as a system error message.</summary>
+    public static string Escape(string? value, int maxLength = DefaultMaxLength) =>
+        value is null ? "" : Escape(value, maxLength, out bool cut) + (cut ? "…" : "");
+
+    private static string Escape(string value, int maxLength, out bool cut)
+    {
+        var text = new StringBuilder(Math.Min(value.Length, maxLength) + 8);
         int written = 0;
-        bool cut = false;
+        cut = false;
         for (int i = 0; i < value.Length; i++)
         {
             string piece;
@@ -60,12 +72,20 @@ public static class Display
             written += piece.Length;
             i += width - 1;
         }
-        text.Append(cut ? "…'" : "'");
-        if (cut)
-        {
-            text.Append(CultureInfo.InvariantCulture, $" ({value.Length} characters)");
-        }
         return text.ToString();
+    }
+
+    /// <summary>
+    /// An exception's message for a one-line error: an <see cref="ArgumentException"/>'s without the
+    /// " (Parameter 'name')" the runtime appends, and without a final period (the caller ends the sentence).
+    /// </summary>
+    public static string MessageOf(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        string message = exception is ArgumentException { ParamName: string name }
+            ? exception.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal)
+            : exception.Message;
+        return message.TrimEnd('.');
     }
 
     private static bool NeedsEscape(char c) => char.IsControl(c) || CharUnicodeInfo.GetUnicodeCategory(c)
