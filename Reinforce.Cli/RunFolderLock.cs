@@ -77,6 +77,32 @@ internal sealed class RunFolderLock : IDisposable
         return null;
     }
 
+    /// <summary>
+    /// Who holds the lock of <paramref name="folder"/> now, or null if nobody does (or it has no lock file). Looks
+    /// without changing anything: the lock is taken for an instant only if it is free, and no file is created.
+    /// </summary>
+    public static string? Holder(string folder)
+    {
+        string path = Path.Combine(folder, LockFile);
+        if (FileKind.Of(path) != PathKind.RegularFile)
+        {
+            return null;
+        }
+        try
+        {
+            using var probe = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+            return null;
+        }
+        catch (IOException e) when (IsSharingViolation(e))
+        {
+            return ReadMarker(folder) ?? "another process";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The writer named in the marker (pid and start), or null.</summary>
     public static string? ReadMarker(string folder)
     {

@@ -72,6 +72,10 @@ internal sealed class RunFolderWriter : IDisposable
             case PathKind.Missing:
                 break;
             case PathKind.Directory:
+                if (RunFolderLock.Holder(work) is string holder)
+                {
+                    throw new UsageException(BeingWritten("--out", path, work, holder));
+                }
                 if (RunFolderLock.WhyNotOwn(work) is string why)
                 {
                     throw new UsageException($"{label}: {Display.Quote(work)} is in the way: {why}; nothing was changed");
@@ -163,6 +167,10 @@ internal sealed class RunFolderWriter : IDisposable
         if (FileKind.Of(source) != PathKind.Directory)
         {
             throw new UsageException($"{label}: no such run folder; expected a run folder written by reinforce train");
+        }
+        if (RunFolderLock.Holder(source) is string holder)
+        {
+            throw new UsageException(BeingWritten("--resume", path, source, holder));
         }
         if (RunFolderLock.WhyNotOwn(source) is string why)
         {
@@ -272,8 +280,10 @@ internal sealed class RunFolderWriter : IDisposable
     public void Dispose() => folderLock.Dispose();
 
     private static RunFolderLock Acquire(string flag, string named, string folder) =>
-        RunFolderLock.TryAcquire(folder, out string holder)
-            ?? throw new UsageException($"{flag} {Display.Quote(named)}: {Display.Quote(folder)} is being written by {holder}; one writer per run folder (wait for it, or stop it)");
+        RunFolderLock.TryAcquire(folder, out string holder) ?? throw new UsageException(BeingWritten(flag, named, folder, holder));
+
+    private static string BeingWritten(string flag, string named, string folder, string holder) =>
+        $"{flag} {Display.Quote(named)}: {Display.Quote(folder)} is being written by {holder}; one writer per run folder (wait for it, or stop it)";
 
     // Never the current folder or one of its ancestors (the run would delete the folder it stands in), never a
     // symbolic link (replacing it would act on its target), never inside a file.

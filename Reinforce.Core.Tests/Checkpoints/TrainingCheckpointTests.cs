@@ -144,6 +144,56 @@ public sealed class TrainingCheckpointTests
         Assert.That(() => TrainingCheckpoint.Load(path), Throws.TypeOf<SafeTensorsFormatException>().With.Message.Contains("no 'format' metadata"));
     }
 
+    private static IEnumerable<TestCaseData> InconsistentMetadata()
+    {
+        // After 3 updates of 2 episodes: updates 3, episodes 6, optimizer.step 3, rng.next_episode_stream 6.
+        yield return new TestCaseData("optimizer.step", "4", "optimizer.step 4 but progress.updates 3");
+        yield return new TestCaseData("rng.next_episode_stream", "7", "rng.next_episode_stream 7 but progress.episodes 6");
+        yield return new TestCaseData("progress.episodes", "5", "rng.next_episode_stream 6 but progress.episodes 5");
+        yield return new TestCaseData("progress.steps", "5", "steps in 6 episodes");
+        yield return new TestCaseData("progress.steps", "3001", "steps in 6 episodes"); // > 6 × 500
+        yield return new TestCaseData("progress.running_reward", "NaN", "running_reward that is not a finite number");
+        yield return new TestCaseData("progress.updates", "-1", "progress.updates that is not an integer");
+    }
+
+    [TestCaseSource(nameof(InconsistentMetadata))]
+    public void Load_Rejects_CountersThatNoRunCouldHaveLeft(string key, string value, string expected)
+    {
+        var trainer = new ReinforceTrainer(Options);
+        for (int i = 0; i < 3; i++)
+        {
+            trainer.Update();
+        }
+        SafeTensorsFile file = TrainingCheckpoint.Capture(trainer).ToSafeTensors();
+        var metadata = file.Metadata.ToDictionary();
+        metadata[key] = value;
+        if (key == "progress.episodes")
+        {
+            metadata["progress.updates"] = "3"; // only the episode count is off: 5 is not 3 × 2
+        }
+
+        var ex = Assert.Throws<SafeTensorsFormatException>(() => TrainingCheckpoint.FromSafeTensors(new SafeTensorsFile(file.Tensors, metadata), "test"));
+
+        Assert.That(ex!.Message, Does.Contain(expected));
+    }
+
+    [Test]
+    public void Load_Rejects_ANegativeSecondMoment_AndANonFiniteMoment()
+    {
+        var trainer = new ReinforceTrainer(Options);
+        trainer.Update();
+        SafeTensorsFile file = TrainingCheckpoint.Capture(trainer).ToSafeTensors();
+        SafeTensorsFile With(string name, float value) => new(file.Tensors.Select(t =>
+            t.Name == name ? t with { Values = [value, .. t.Values[1..]] } : t), file.Metadata);
+
+        Assert.That(() => TrainingCheckpoint.FromSafeTensors(With("optimizer.exp_avg_sq.0.weight", -1e-12f), "test"),
+            Throws.TypeOf<SafeTensorsFormatException>().With.Message.Contains("negative value"));
+        Assert.That(() => TrainingCheckpoint.FromSafeTensors(With("optimizer.exp_avg.2.bias", float.PositiveInfinity), "test"),
+            Throws.TypeOf<SafeTensorsFormatException>().With.Message.Contains("not finite"));
+        Assert.That(() => TrainingCheckpoint.FromSafeTensors(With("0.bias", float.NaN), "test"),
+            Throws.TypeOf<SafeTensorsFormatException>().With.Message.Contains("not finite"));
+    }
+
     [Test]
     public void TrainerOptionsJson_RoundTripsEveryOption()
     {

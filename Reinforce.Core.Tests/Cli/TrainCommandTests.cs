@@ -167,15 +167,4 @@ public sealed class TrainCommandTests : CliTestBase
         Assert.That(checkpoint.Options.Returns, Is.EqualTo(Reinforce.Returns.ReturnKind.RewardToGo), "kept from the preset");
         Assert.That(checkpoint.Parameters.Select(p => p.Name), Is.EqualTo(new[] { "0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias" }));
     }
-
-    private static int[] Weights(string run)
-    {
-        TrainingCheckpoint checkpoint = TrainingCheckpoint.Load(Path.Combine(run, "checkpoint.safetensors"));
-        return checkpoint.Parameters.Concat(checkpoint.OptimizerState).SelectMany(t => t.Values).Select(BitConverter.SingleToInt32Bits)
-            .Append((int)checkpoint.OptimizerSteps).Append((int)checkpoint.Progress.EpisodesCompleted).ToArray();
-    }
-
-    // Every column but wall_seconds (the 4th).
-    private static string[] MetricsWithoutWallTime(string run) => File.ReadAllLines(Path.Combine(run, "metrics.csv"))
-        .Select(line => string.Join(',', line.Split(',').Where((_, i) => i != 3))).ToArray();
 }

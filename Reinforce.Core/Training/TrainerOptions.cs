@@ -191,7 +191,7 @@ public sealed record TrainerOptions
         if (bytes > MaxBufferBytes)
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                $"The batch size ({(BatchSteps is int s ? $"BatchSteps = {s}" : $"BatchEpisodes = {BatchEpisodes}")}, episodes of up to {MaxEpisodeSteps?.ToString(CultureInfo.InvariantCulture) ?? "the environment's"} steps), the network ({string.Join("-", HiddenSizes!)}) and {Threads} worker(s) need {bytes / (1 << 20)} MiB of buffers; at most {MaxBufferBytes >> 20} MiB are allowed."),
+                $"The batch size ({(BatchSteps is int s ? $"BatchSteps = {s}" : $"BatchEpisodes = {BatchEpisodes}")}, episodes of up to {MaxEpisodeSteps?.ToString(CultureInfo.InvariantCulture) ?? "the environment's"} steps), the network ({string.Join("-", HiddenSizes!)}) and {Threads} worker(s) need {bytes / (1 << 20)} MiB of buffers; expected at most {MaxBufferBytes >> 20} MiB (smaller batches, shorter episodes, narrower layers or fewer workers)."),
                 nameof(BatchEpisodes));
         }
     }
