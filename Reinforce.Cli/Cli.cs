@@ -21,7 +21,7 @@ internal sealed record CliContext(TextWriter Output, TextWriter Error, Cancellat
 /// The <c>reinforce</c> command line. <see cref="Run(string[], TextWriter, TextWriter, CancellationToken)"/>
 /// is the whole program, callable in-process: it never throws and never calls Environment.Exit.
 /// Exit codes: 0 success, 1 runtime failure (a diverging run, a full disk), 2 bad input, 130 interrupted
-/// (143 when the interruption was SIGTERM: the program maps it).
+/// (143 when the interruption was SIGTERM: the program maps it), 70 an internal error (a defect to report).
 /// </summary>
 public static class Cli
 {
@@ -29,6 +29,9 @@ public static class Cli
     public const int ExitFailure = 1;
     public const int ExitUsage = 2;
     public const int ExitInterrupted = 130;
+
+    /// <summary>A defect of the program itself (BSD's EX_SOFTWARE): reported in one line, never as a stack trace.</summary>
+    public const int ExitInternalError = 70;
 
     /// <summary>The tool's version (the assembly's informational version without build metadata).</summary>
     public static string Version { get; } =
@@ -95,7 +98,8 @@ public static class Cli
         catch (UsageException e)
         {
             string prefix = Commands.Any(c => c.Name == commandName) ? $"reinforce {commandName}" : "reinforce";
-            context.Error.WriteLine($"{prefix}: {context.ErrorStyle.Red("error:")} {e.Message}");
+            // Every value in a message is quoted already; escaping the whole keeps it one line whatever a message holds.
+            context.Error.WriteLine($"{prefix}: {context.ErrorStyle.Red("error:")} {Display.Escape(e.Message, 4000)}");
             return ExitUsage;
         }
         catch (OperationCanceledException)
@@ -105,18 +109,24 @@ public static class Cli
         }
         catch (TrainingDivergedException e)
         {
-            context.Error.WriteLine($"reinforce {commandName}: training diverged: {e.Message}");
+            context.Error.WriteLine($"reinforce {commandName}: training diverged: {Display.Escape(e.Message, 1000)}");
             return ExitFailure;
         }
         catch (OutputException e)
         {
-            context.Error.WriteLine($"reinforce {commandName}: {e.Message}");
+            context.Error.WriteLine($"reinforce {commandName}: {Display.Escape(e.Message, 1000)}");
             return ExitFailure;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             context.Error.WriteLine($"reinforce {commandName}: {Display.Escape(PathArguments.Reason(e), 300)}");
             return ExitFailure;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A defect of this program, not of the input: one line, no stack trace, and a code of its own.
+            context.Error.WriteLine($"reinforce {Display.Escape(commandName, 20)}: internal error ({e.GetType().Name}: {Display.Escape(e.Message, 200)}); please report it with the command line");
+            return ExitInternalError;
         }
     }
 

@@ -19,7 +19,7 @@ internal static class PresetsCommand
         if (args.Positionals.Count == 1)
         {
             Preset preset = Preset.Find(args.Positionals[0])
-                ?? throw new UsageException($"unknown preset '{args.Positionals[0]}'; presets: {string.Join(", ", Preset.Names)}");
+                ?? throw new UsageException($"unknown preset {Reinforce.Text.Display.Quote(args.Positionals[0])}; presets: {string.Join(", ", Preset.Names)}");
             context.Output.Write(Detail(preset));
             return Cli.ExitSuccess;
         }

@@ -100,7 +100,7 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
         catch (OutputException e)
         {
             Report(status, divergence, seconds);
-            context.Error.WriteLine($"reinforce train: {e.Message}");
+            context.Error.WriteLine($"reinforce train: {Display.Escape(e.Message, 1000)}");
             return Cli.ExitFailure;
         }
         return Report(status, divergence, seconds);

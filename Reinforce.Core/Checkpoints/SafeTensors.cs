@@ -196,7 +196,7 @@ public static class SafeTensors
         }
         catch (JsonException e)
         {
-            throw Error(source, $"has a header that is not valid JSON ({e.Message})");
+            throw Error(source, $"has a header that is not valid JSON ({Display.Escape(e.Message, 200)})");
         }
         using (document)
         {

@@ -119,7 +119,7 @@ public static class TrainerOptionsJson
         }
         catch (JsonException e)
         {
-            throw new FormatException($"not valid JSON ({e.Message})", e);
+            throw new FormatException($"not valid JSON ({Display.Escape(e.Message, 200)})", e);
         }
         using (document)
         {

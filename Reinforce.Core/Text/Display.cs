@@ -77,7 +77,7 @@ public static class Display
 
     /// <summary>
     /// An exception's message for a one-line error: an <see cref="ArgumentException"/>'s without the
-    /// " (Parameter 'name')" the runtime appends, and without a final period (the caller ends the sentence).
+    /// " (Parameter 'name')" the runtime appends, its lines joined, without a final period (the caller ends the sentence).
     /// </summary>
     public static string MessageOf(Exception exception)
     {
@@ -85,7 +85,8 @@ public static class Display
         string message = exception is ArgumentException { ParamName: string name }
             ? exception.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal)
             : exception.Message;
-        return message.TrimEnd('.');
+        // ArgumentOutOfRangeException puts "Actual value was …" on a line of its own.
+        return string.Join(' ', message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).TrimEnd('.');
     }
 
     private static bool NeedsEscape(char c) => char.IsControl(c) || CharUnicodeInfo.GetUnicodeCategory(c)
