@@ -67,7 +67,7 @@ internal static class TrainCommand
         new("--threads", "N", "workers collecting a batch's episodes (the result does not depend on it); auto = one per core", "1", "Run length"),
 
         new("--out", "DIR", "run folder (written as DIR.partial, renamed when the run ends)", "runs/<preset>-<time>", "Output"),
-        new("--force", null, "replace an existing run folder", "off", "Output"),
+        new("--force", null, "replace an existing run folder (only a run folder, and only when the new run ends)", "off", "Output"),
         new("--checkpoint-interval", "N", "write checkpoint.safetensors every N updates (and at the end, and on Ctrl-C)", "100", "Output"),
         new("--log-interval", "N", "print a progress line to stderr every N updates", "10", "Output"),
         new("--quiet", null, "no progress lines", "off", "Output"),
