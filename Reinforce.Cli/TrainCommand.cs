@@ -244,7 +244,7 @@ internal static class TrainCommand
         {
             options = options with { BatchEpisodes = (int)batchEpisodes, BatchSteps = null };
         }
-        if (args.Integer("--batch-steps", 1, 10_000_000) is long batchSteps)
+        if (args.Integer("--batch-steps", 1, TrainerOptions.MaxBatchSteps) is long batchSteps)
         {
             options = options with { BatchSteps = (int)batchSteps };
         }

@@ -97,6 +97,9 @@ public sealed record TrainerOptions
     /// </summary>
     public int Threads { get; init; } = 1;
 
+    /// <summary>The largest <see cref="BatchSteps"/> (as the <c>--batch-steps</c> flag).</summary>
+    public const int MaxBatchSteps = 10_000_000;
+
     /// <summary>The most workers <see cref="Threads"/> accepts.</summary>
     public const int MaxThreads = 1024;
 
@@ -162,9 +165,9 @@ public sealed record TrainerOptions
         {
             Fail(nameof(BatchEpisodes), BatchEpisodes, "an integer ≥ 1");
         }
-        if (BatchSteps is < 1)
+        if (BatchSteps is < 1 or > MaxBatchSteps)
         {
-            Fail(nameof(BatchSteps), BatchSteps, "an integer ≥ 1, or null to batch by episodes");
+            Fail(nameof(BatchSteps), BatchSteps, $"an integer in [1, {MaxBatchSteps}], or null to batch by episodes");
         }
         if (MaxEpisodes is < 1)
         {
