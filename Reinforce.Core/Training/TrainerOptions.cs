@@ -31,6 +31,14 @@ public sealed record TrainerOptions
     /// <summary>The hidden activation.</summary>
     public Activation HiddenActivation { get; init; } = Activation.ReLU;
 
+    /// <summary>
+    /// Dropout probability p ∈ [0, 1) after every hidden dense layer, before its activation, as in
+    /// PyTorch's <c>reinforce.py</c> (<c>Linear → Dropout(0.6) → ReLU → Linear</c>): active in the
+    /// rollouts and the update, the identity in evaluation. 0 (the default) means no dropout layer, no
+    /// random draws for it, and the parameter names of a network without it.
+    /// </summary>
+    public double Dropout { get; init; }
+
     /// <summary>"categorical" or "bernoulli".</summary>
     public string Head { get; init; } = "categorical";
 
@@ -112,6 +120,10 @@ public sealed record TrainerOptions
         if (HiddenSizes is null || HiddenSizes.Any(size => size <= 0))
         {
             Fail(nameof(HiddenSizes), HiddenSizes is null ? "null" : string.Join(",", HiddenSizes), "sizes ≥ 1 (an empty list is a linear policy)");
+        }
+        if (!(Dropout >= 0 && Dropout < 1))
+        {
+            Fail(nameof(Dropout), Dropout, "a number in [0, 1)");
         }
         if (!PolicyHead.Names.Contains(Head.ToLowerInvariant()))
         {
