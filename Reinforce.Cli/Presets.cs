@@ -69,7 +69,7 @@ internal sealed record Preset(string Name, string Source, TrainerOptions Options
             },
             null,
             [
-                "CartPole-v0 as the notebook makes it (today's reinforce.py uses v1 and a running-reward weight of 0.05).",
+                "CartPole-v0 as the notebook makes it (today's reinforce.py uses v1, a running-reward weight of 0.05 and Dropout(0.6): the pytorch-reinforce preset).",
                 "The loss is summed over the episode's steps, as reinforce.py sums −log π·G (LossReduction.Sum).",
                 "Returns normalised per episode with the unbiased std + float32 eps, as torch's std() does.",
                 "The notebook's running reward averages t (length − 1); here it averages the episode return.",

@@ -9,7 +9,8 @@ namespace Reinforce.Training;
 /// Everything that defines a REINFORCE run. The defaults are the configuration of PyTorch's
 /// <c>reinforce.py</c> example on CartPole-v1 (4→128 ReLU→2, Adam 1e-2, γ 0.99, one episode per
 /// update, returns normalised per episode, running reward weight 0.05, seed 543) except for
-/// the loss reduction, which is the mean of the formula the library documents.
+/// the loss reduction, which is the mean of the formula the library documents, and for the
+/// script's dropout, which is off (<see cref="Dropout"/> = 0.6 turns it on).
 /// </summary>
 public sealed record TrainerOptions
 {
