@@ -1,3 +1,4 @@
+using System.Globalization;
 using Reinforce.NeuralNetworks;
 using Reinforce.Policies;
 using Reinforce.Returns;
@@ -7,11 +8,18 @@ namespace Reinforce.Cli;
 
 /// <summary>
 /// A named configuration: the trainer options, an optional reward threshold that replaces the
-/// environment's, where it comes from and what differs from the source.
+/// environment's, where it comes from and what differs from the source. <paramref name="EpisodeLog"/>,
+/// when set, replaces the progress line: every --log-interval episodes, the reference script's own line
+/// for (episode number from 1, its return, the running reward after it).
 /// </summary>
-internal sealed record Preset(string Name, string Source, TrainerOptions Options, double? RewardThreshold, IReadOnlyList<string> Notes)
+internal sealed record Preset(string Name, string Source, TrainerOptions Options, double? RewardThreshold, IReadOnlyList<string> Notes,
+    Func<long, double, double, string>? EpisodeLog = null)
 {
     public const string DefaultName = "default";
+
+    /// <summary>reinforce.py's line: <c>f'Episode {i_episode}\tLast reward: {ep_reward:.2f}\tAverage reward: {running_reward:.2f}'</c>.</summary>
+    public static string ReinforcePyLine(long episode, double lastReturn, double runningReward) => string.Create(CultureInfo.InvariantCulture,
+        $"Episode {episode}\tLast reward: {lastReturn:0.00}\tAverage reward: {runningReward:0.00}");
 
     /// <summary>
     /// The presets. <c>default</c> is what <c>reinforce train</c> runs with no flags: chosen by
@@ -61,12 +69,43 @@ internal sealed record Preset(string Name, string Source, TrainerOptions Options
             },
             null,
             [
-                "CartPole-v0 as the notebook makes it (today's reinforce.py uses v1 and a running-reward weight of 0.05).",
+                "CartPole-v0 as the notebook makes it (today's reinforce.py uses v1, a running-reward weight of 0.05 and Dropout(0.6): the pytorch-reinforce preset).",
                 "The loss is summed over the episode's steps, as reinforce.py sums −log π·G (LossReduction.Sum).",
                 "Returns normalised per episode with the unbiased std + float32 eps, as torch's std() does.",
                 "The notebook's running reward averages t (length − 1); here it averages the episode return.",
                 "The notebook loops until solved; a run that stalls just under the threshold would never end, so this preset stops at 10,000 episodes.",
             ]),
+
+        new("pytorch-reinforce",
+            "PyTorch's examples/reinforcement_learning/reinforce.py as it is today (Gymnasium, CartPole-v1, dropout)",
+            new TrainerOptions
+            {
+                EnvironmentId = "CartPole-v1",
+                HiddenSizes = [128],
+                HiddenActivation = Activation.ReLU,
+                Dropout = 0.6,
+                Optimizer = "adam",
+                LearningRate = 1e-2,
+                Gamma = 0.99,
+                Returns = ReturnKind.Discounted,
+                Normalization = Normalization.PerEpisode,
+                LossReduction = LossReduction.Sum,
+                BatchEpisodes = 1,
+                RunningRewardWeight = 0.05,
+                RunningRewardStart = 10,
+                MaxEpisodes = 10_000,
+                Seed = 543,
+            },
+            null,
+            [
+                "Linear(4, 128) → Dropout(0.6) → ReLU → Linear(128, 2) → softmax; dropout is active in the rollouts (the script never calls eval()) and the update uses the rollout's masks. eval, render and greedy play run without it.",
+                "Adam 1e-2, one episode per update, discounted returns (γ 0.99) normalised per episode with the unbiased std + float32 eps, the loss summed over the steps.",
+                "An episode ends on termination or truncation (500 steps); running reward 0.05·R + 0.95·r from 10, solved above CartPole-v1's threshold of 475.",
+                "Progress: the script's own line every --log-interval (10) episodes, on stderr: Episode N, Last reward, Average reward.",
+                "Seed 543 as the script's, but the streams are this library's (PCG64), not torch's and Gymnasium's: the runs are not the script's runs.",
+                "The script loops until solved; this preset stops at 10,000 episodes.",
+            ],
+            ReinforcePyLine),
 
         new("practical-rl",
             "notebook 000: Practical RL course, REINFORCE in PyTorch",

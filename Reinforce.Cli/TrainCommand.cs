@@ -43,13 +43,14 @@ internal static class TrainCommand
 
         new("--hidden", "SIZES", "hidden layer sizes, comma-separated (e.g. 64,64); none for a linear policy", "128", "Policy"),
         new("--activation", "NAME", "relu, tanh, leaky-relu or elu", "relu", "Policy"),
+        new("--dropout", "P", "dropout probability in [0, 1) after each hidden layer, before its activation, in training only (reinforce.py: 0.6)", "0", "Policy"),
         new("--head", "NAME", "categorical (softmax over 2 logits) or bernoulli (one sigmoid output)", "categorical", "Policy"),
         new("--init", "NAME", "pytorch (nn.Linear default) or glorot (Keras default)", "pytorch", "Policy"),
 
         new("--optimizer", "NAME", "adam or sgd", "adam", "Optimization"),
         new("--lr", "RATE", "learning rate, a finite number > 0", "0.01", "Optimization"),
-        new("--gamma", "G", "discount factor in [0, 1]", "0.99", "Optimization"),
-        new("--returns", "KIND", "discounted, reward-to-go or episode (whole-episode return)", "reward-to-go", "Optimization"),
+        new("--gamma", "G", "discount factor in [0, 1] of --returns discounted (reward-to-go and episode are undiscounted: γ unused)", "0.99", "Optimization"),
+        new("--returns", "KIND", "discounted (Σ γᵏ·r from t on), reward-to-go (Σ r from t on) or episode (whole-episode return)", "reward-to-go", "Optimization"),
         new("--normalize", "HOW", "none, episode or batch: standardise the weights (w − mean)/(std + ε)", "batch", "Optimization"),
         new("--normalize-eps", "EPS", "ε of the normalisation", "1.1920929e-07", "Optimization"),
         new("--baseline", null, "subtract the batch's mean return before normalising", "off", "Optimization"),
@@ -191,6 +192,14 @@ internal static class TrainCommand
         if (args.Choice("--activation", ["relu", "tanh", "leaky-relu", "elu"]) is string activation)
         {
             options = options with { HiddenActivation = Activation.Parse(activation) };
+        }
+        if (args.Number("--dropout", 0, 1, accepted: "a number in [0, 1)") is double dropout)
+        {
+            if (dropout >= 1)
+            {
+                throw new UsageException($"--dropout {Display.Quote(args.Raw("--dropout"))} is out of range; expected a number in [0, 1)");
+            }
+            options = options with { Dropout = dropout };
         }
         if (args.Choice("--head", PolicyHead.Names) is string head)
         {
@@ -393,8 +402,12 @@ internal static class TrainCommand
         {
             parts.AddRange(["--reward-threshold", D(t)]);
         }
-        parts.AddRange(["--hidden", o.HiddenSizes.Count == 0 ? "none" : string.Join(",", o.HiddenSizes), "--activation", o.HiddenActivation.Name,
-            "--head", o.Head, "--init", o.Initialization.Name(), "--optimizer", o.Optimizer, "--lr", D(o.LearningRate), "--gamma", D(o.Gamma),
+        parts.AddRange(["--hidden", o.HiddenSizes.Count == 0 ? "none" : string.Join(",", o.HiddenSizes), "--activation", o.HiddenActivation.Name]);
+        if (o.Dropout > 0)
+        {
+            parts.AddRange(["--dropout", D(o.Dropout)]);
+        }
+        parts.AddRange(["--head", o.Head, "--init", o.Initialization.Name(), "--optimizer", o.Optimizer, "--lr", D(o.LearningRate), "--gamma", D(o.Gamma),
             "--returns", o.Returns.Name(), "--normalize", o.Normalization.Name()]);
         if (o.NormalizationEpsilon != ReturnCalculator.DefaultEpsilon)
         {

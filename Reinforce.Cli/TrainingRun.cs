@@ -56,6 +56,7 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
             {
                 while (!trainer.IsFinished && !context.Cancellation.IsCancellationRequested)
                 {
+                    double runningBefore = trainer.RunningReward;
                     UpdateStatistics s = trainer.Update();
                     double wall = wallOffset + clock.Elapsed.TotalSeconds;
                     metrics.Append(RunFolder.MetricsRow(s, wall));
@@ -66,7 +67,19 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
                     {
                         episodes.Append(string.Create(CultureInfo.InvariantCulture, $"{first + i},{s.Update},{returns[i]},{lengths[i]}"));
                     }
-                    if (!quiet && (s.Update % settings.LogInterval == 0 || trainer.IsFinished))
+                    if (!quiet && Preset.Find(settings.PresetName)?.EpisodeLog is { } episodeLog)
+                    {
+                        // The preset's script logs every N episodes, with the running reward after that episode.
+                        for (int i = 0; i < returns.Length; i++)
+                        {
+                            runningBefore = (1 - options.RunningRewardWeight) * runningBefore + options.RunningRewardWeight * returns[i];
+                            if ((first + i) % settings.LogInterval == 0)
+                            {
+                                context.Error.WriteLine(episodeLog(first + i, returns[i], runningBefore));
+                            }
+                        }
+                    }
+                    else if (!quiet && (s.Update % settings.LogInterval == 0 || trainer.IsFinished))
                     {
                         double now = clock.Elapsed.TotalSeconds;
                         double rate = (s.TotalSteps - stepsAtLastLog) / Math.Max(now - secondsAtLastLog, 1e-9);

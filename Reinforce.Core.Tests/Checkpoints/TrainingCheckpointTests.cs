@@ -201,7 +201,7 @@ public sealed class TrainingCheckpointTests
         var options = new TrainerOptions
         {
             EnvironmentId = "CartPole-v0", Integrator = Reinforce.Environments.CartPoleIntegrator.SemiImplicitEuler, SuttonBartoReward = true,
-            MaxEpisodeSteps = 321, HiddenSizes = [5, 6], HiddenActivation = Activation.LeakyReLU(0.2f), Head = "bernoulli",
+            MaxEpisodeSteps = 321, HiddenSizes = [5, 6], HiddenActivation = Activation.LeakyReLU(0.2f), Dropout = 0.375, Head = "bernoulli",
             Initialization = WeightInitialization.Glorot, Optimizer = "sgd", LearningRate = 0.1234567890123, Gamma = 0.5,
             Returns = ReturnKind.EpisodeReturn, Normalization = Normalization.None, NormalizationEpsilon = 1e-5, Baseline = true,
             EntropyCoefficient = 0.25, LossReduction = Reinforce.Policies.LossReduction.Sum, BatchEpisodes = 3, BatchSteps = 99, MaxEpisodes = 1234,
@@ -215,6 +215,54 @@ public sealed class TrainingCheckpointTests
         Assert.That(read.HiddenActivation, Is.EqualTo(Activation.LeakyReLU(0.2f)));
         Assert.That(read.LearningRate, Is.EqualTo(0.1234567890123));
         Assert.That(read.Seed, Is.EqualTo(ulong.MaxValue));
+    }
+
+    /// <summary>
+    /// A checkpoint written before the dropout option existed has no "dropout" key in its trainer_options: it
+    /// still loads (every other key is required) and reads as no dropout, whatever the defaults say.
+    /// </summary>
+    [Test]
+    public void TrainerOptionsWithoutTheDropoutKey_ReadAsNoDropout()
+    {
+        string json = TrainerOptionsJson.Serialize(Options, indented: false).Replace("\"dropout\":0,", "", StringComparison.Ordinal);
+        Assert.That(json, Does.Not.Contain("dropout"));
+        Assert.That(TrainerOptionsJson.Deserialize(json, new TrainerOptions { Dropout = 0.5 }, requireAll: true).Dropout, Is.Zero);
+        Assert.That(TrainerOptionsJson.Deserialize(json, new TrainerOptions { Dropout = 0.5 }).Dropout, Is.EqualTo(0.5), "a config file keeps the defaults it starts from");
+        Assert.That(() => TrainerOptionsJson.Deserialize(json.Replace("\"gamma\":0.99,", "", StringComparison.Ordinal), requireAll: true),
+            Throws.TypeOf<FormatException>().With.Message.Contains("missing key 'gamma'"));
+    }
+
+    /// <summary>
+    /// A network with dropout is saved under the names of nn.Sequential(Linear, Dropout, act, Linear) — 0.* and 3.* —
+    /// with its dropout in the options, and resuming from it gives the uninterrupted run bit for bit (the masks are
+    /// drawn from the episode streams, so the seed and the episode counter are still the whole generator state).
+    /// </summary>
+    [Test]
+    public void DropoutNetwork_IsSavedUnderSequentialNamesWithItsDropoutModule_AndResumesBitForBit()
+    {
+        TrainerOptions options = Options with { Dropout = 0.6 };
+        var uninterrupted = new ReinforceTrainer(options);
+        var first = new ReinforceTrainer(options);
+        for (int i = 0; i < 4; i++)
+        {
+            uninterrupted.Update();
+        }
+        first.Update();
+        first.Update();
+        string path = Path.Combine(folder, "checkpoint.safetensors");
+        TrainingCheckpoint.Capture(first).Save(path);
+        TrainingCheckpoint loaded = TrainingCheckpoint.Load(path);
+        ReinforceTrainer resumed = loaded.CreateTrainer();
+        resumed.Update();
+        resumed.Update();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(loaded.Parameters.Select(t => $"{t.Name}{t.ShapeText}"), Is.EqualTo(new[] { "0.weight[16, 4]", "0.bias[16]", "3.weight[2, 16]", "3.bias[2]" }));
+            Assert.That(loaded.Options.Dropout, Is.EqualTo(0.6));
+            Assert.That(TrainingCheckpoint.Architecture(loaded.Options), Is.EqualTo("4-16-2 tanh, dropout 0.6, categorical"));
+            Assert.That(Bits(resumed.Policy.Parameters.Values), Is.EqualTo(Bits(uninterrupted.Policy.Parameters.Values)));
+        });
     }
 
     private static int[] Bits(float[] values) => values.Select(BitConverter.SingleToInt32Bits).ToArray();

@@ -18,6 +18,10 @@ public sealed class BadInputTests : CliTestBase
     [TestCase("--gamma|1.5", "--gamma '1.5' is out of range; expected a number in [0, 1]")]
     [TestCase("--gamma|-0.1", "--gamma '-0.1' is out of range")]
     [TestCase("--entropy-coef|-1", "--entropy-coef '-1' is out of range")]
+    [TestCase("--dropout|1", "--dropout '1' is out of range; expected a number in [0, 1)")]
+    [TestCase("--dropout|-0.1", "--dropout '-0.1' is out of range; expected a number in [0, 1)")]
+    [TestCase("--dropout|abc", "--dropout 'abc' is not a number; expected a number in [0, 1)")]
+    [TestCase("--dropout|NaN", "--dropout 'NaN' is not finite")]
     [TestCase("--hidden|0", "--hidden '0' is not accepted")]
     [TestCase("--hidden|64,,64", "--hidden '64,,64' is not accepted")]
     [TestCase("--hidden|-5", "--hidden '-5' is not accepted")]
@@ -47,7 +51,7 @@ public sealed class BadInputTests : CliTestBase
         Assert.That(Directory.Exists(run) || Directory.Exists(run + ".partial"), Is.False, "no run folder for bad input");
     }
 
-    [TestCase("trian", "unknown command 'trian'; commands: train, eval, baseline, render, plot, presets; did you mean 'train'?")]
+    [TestCase("trian", "unknown command 'trian'; commands: train, eval, baseline, render, plot, presets, explain; did you mean 'train'?")]
     [TestCase("--lr", "'--lr' must follow a command")]
     [TestCase("presets|nope", "unknown preset 'nope'")]
     [TestCase("eval", "which checkpoint?")]

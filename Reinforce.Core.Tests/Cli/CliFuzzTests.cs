@@ -40,6 +40,7 @@ public sealed class CliFuzzTests : CliTestBase
             ["--reward-threshold"] = NotNumbers,
             ["--hidden"] = ["", "0", "-1", "1,,2", "65537", "a", ",", "none,1", "\t", Huge, string.Join(',', Enumerable.Repeat("1", 65))],
             ["--activation"] = [.. NotChoices, "sigmoid"],
+            ["--dropout"] = [.. NotNumbers, "1", "-0.1", "1.5", "0.99999999999"],
             ["--head"] = [.. NotChoices, "gaussian"],
             ["--init"] = [.. NotChoices, "he"],
             ["--optimizer"] = [.. NotChoices, "rmsprop"],
@@ -108,6 +109,14 @@ public sealed class CliFuzzTests : CliTestBase
         },
     };
 
+    static CliFuzzTests()
+    {
+        // explain takes train's configuration flags (the same hostile values) and --inputs.
+        var explain = ExplainCommand.Flags.Where(f => f.Name != "--inputs").ToDictionary(f => f.Name, f => Hostile["train"][f.Name]);
+        explain["--inputs"] = ["", "FOLDER", "/dev/zero", "FIFO", "missing.txt", "TEXT", "BADCHECKPOINT", "RUN/metrics.csv"];
+        Hostile["explain"] = explain;
+    }
+
     /// <summary>Valid flags mixed in (they must not let a run start: the hostile value stops it first).</summary>
     private static readonly Dictionary<string, string[][]> Valid = new()
     {
@@ -117,6 +126,7 @@ public sealed class CliFuzzTests : CliTestBase
         ["render"] = [["--seed", "1"], ["--policy", "greedy"], ["--max-steps", "20"]],
         ["plot"] = [],
         ["presets"] = [],
+        ["explain"] = [["--seed", "3"], ["--hidden", "2"], ["--returns", "discounted"]],
     };
 
     [Test]
@@ -125,7 +135,7 @@ public sealed class CliFuzzTests : CliTestBase
         var commands = new Dictionary<string, IReadOnlyList<Flag>>
         {
             ["train"] = TrainCommand.Flags, ["eval"] = EvaluateCommands.EvalFlags, ["baseline"] = EvaluateCommands.BaselineFlags,
-            ["render"] = RenderCommand.Flags, ["plot"] = PlotCommand.Flags, ["presets"] = PresetsCommand.Flags,
+            ["render"] = RenderCommand.Flags, ["plot"] = PlotCommand.Flags, ["presets"] = PresetsCommand.Flags, ["explain"] = ExplainCommand.Flags,
         };
         foreach (var (command, flags) in commands)
         {
@@ -212,7 +222,7 @@ public sealed class CliFuzzTests : CliTestBase
 
     private static string[] Generate(Pcg64 rng, Dictionary<string, string> fixtures)
     {
-        string[] commands = ["train", "train", "train", "eval", "baseline", "render", "plot", "presets"];
+        string[] commands = ["train", "train", "train", "eval", "baseline", "render", "plot", "presets", "explain"];
         string command = commands[Pick(rng, commands.Length)];
         var flags = Hostile[command];
         var parts = new List<string[]>();
@@ -264,7 +274,13 @@ public sealed class CliFuzzTests : CliTestBase
 
     private static bool IsSwitch(string command, string flag)
     {
-        IReadOnlyList<Flag> flags = command == "train" ? TrainCommand.Flags : command == "render" ? RenderCommand.Flags : [];
+        IReadOnlyList<Flag> flags = command switch
+        {
+            "train" => TrainCommand.Flags,
+            "explain" => ExplainCommand.Flags,
+            "render" => RenderCommand.Flags,
+            _ => [],
+        };
         return flags.Any(f => f.Name == flag && f.IsSwitch);
     }
 

@@ -28,6 +28,7 @@ public sealed class OtherCommandsTests : CliTestBase
     [TestCase("render")]
     [TestCase("plot")]
     [TestCase("presets")]
+    [TestCase("explain")]
     public void EveryCommand_HasHelp(string command)
     {
         CliResult result = Run(command, "--help");

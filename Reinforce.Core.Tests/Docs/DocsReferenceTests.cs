@@ -70,6 +70,7 @@ public sealed partial class DocsReferenceTests
     [TestCase("NeuralNetworks/Activation.cs", "TanhBackward", "docs/backprop.md#activations")]
     [TestCase("NeuralNetworks/Activation.cs", "EluBackward", "docs/backprop.md#activations")]
     [TestCase("NeuralNetworks/Mlp.cs", "Backward", "docs/backprop.md#the-mlp")]
+    [TestCase("NeuralNetworks/Dropout.cs", "Backward", "docs/backprop.md#dropout")]
     [TestCase("Numerics/SimdKernels.cs", "MatTransposeVec", "docs/backprop.md#dense-layer")]
     [TestCase("Numerics/SimdKernels.cs", "Rank1Update", "docs/backprop.md#dense-layer")]
     [TestCase("Numerics/SimdKernels.cs", "MatMul", "docs/backprop.md#dense-layer")]

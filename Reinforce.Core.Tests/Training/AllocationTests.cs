@@ -30,6 +30,23 @@ public class AllocationTests
         Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
     }
 
+    /// <summary>With dropout the rollout also draws and stores masks, and the update applies them: still 0 bytes.</summary>
+    [Test]
+    public void TrainerUpdate_WithDropout_AllocatesNothing_InSteadyState()
+    {
+        var trainer = new ReinforceTrainer(new TrainerOptions { Seed = 3, BatchEpisodes = 2, Dropout = 0.6 });
+        for (int i = 0; i < 5; i++)
+        {
+            trainer.Update();
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20; i++)
+        {
+            trainer.Update();
+        }
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
+    }
+
     [Test]
     public void PolicyActAndEnvironmentStep_AllocateNothing()
     {

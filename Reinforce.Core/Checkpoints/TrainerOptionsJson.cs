@@ -12,7 +12,9 @@ namespace Reinforce.Checkpoints;
 /// <summary>
 /// <see cref="TrainerOptions"/> as a JSON object with one key per option (camelCase property
 /// names; enums by their command-line names, e.g. <c>"normalization": "episode"</c>). Every key is
-/// always written, so a file saved today means the same run after the defaults change.
+/// always written, so a file saved today means the same run after the defaults change. Keys added
+/// after the first checkpoints were written (<see cref="OptionalKeys"/>: <c>dropout</c>) read as
+/// their "off" value when a file lacks them, so those files keep meaning the run they recorded.
 /// </summary>
 public static class TrainerOptionsJson
 {
@@ -20,11 +22,14 @@ public static class TrainerOptionsJson
     public static IReadOnlyList<string> Keys { get; } =
     [
         "environmentId", "integrator", "suttonBartoReward", "maxEpisodeSteps", "hiddenSizes", "hiddenActivation",
-        "hiddenActivationParameter", "head", "initialization", "optimizer", "learningRate", "gamma", "returns",
+        "hiddenActivationParameter", "dropout", "head", "initialization", "optimizer", "learningRate", "gamma", "returns",
         "normalization", "normalizationEpsilon", "baseline", "entropyCoefficient", "lossReduction", "batchEpisodes",
         "batchSteps", "maxEpisodes", "maxUpdates", "stopWhenSolved", "runningRewardWeight", "runningRewardStart", "seed",
         "threads",
     ];
+
+    /// <summary>Keys a file may lack even where every key is required (checkpoints): they read as 0 / off.</summary>
+    public static IReadOnlySet<string> OptionalKeys { get; } = new HashSet<string>(StringComparer.Ordinal) { "dropout" };
 
     /// <summary>Names of <see cref="CartPoleIntegrator"/> values: "euler", "semi-implicit-euler".</summary>
     public static IReadOnlyList<string> IntegratorNames { get; } = ["euler", "semi-implicit-euler"];
@@ -80,6 +85,7 @@ public static class TrainerOptionsJson
         json.WriteEndArray();
         json.WriteString("hiddenActivation", options.HiddenActivation.Name);
         json.WriteNumber("hiddenActivationParameter", options.HiddenActivation.Parameter);
+        json.WriteNumber("dropout", options.Dropout);
         json.WriteString("head", options.Head.ToLowerInvariant());
         json.WriteString("initialization", options.Initialization.Name());
         json.WriteString("optimizer", options.Optimizer.ToLowerInvariant());
@@ -106,7 +112,8 @@ public static class TrainerOptionsJson
     /// <summary>
     /// Reads options from a JSON object. Keys missing from it keep their value in
     /// <paramref name="defaults"/>, unless <paramref name="requireAll"/> is set (checkpoints: every
-    /// key must be there). Unknown keys, wrong types and invalid values throw
+    /// key must be there, except the <see cref="OptionalKeys"/>, which then read as 0). Unknown keys,
+    /// wrong types and invalid values throw
     /// <see cref="FormatException"/> naming the key; the result is validated.
     /// </summary>
     public static TrainerOptions Deserialize(string json, TrainerOptions? defaults = null, bool requireAll = false)
@@ -135,7 +142,9 @@ public static class TrainerOptionsJson
         {
             throw new FormatException("the trainer options must be a JSON object");
         }
-        var o = defaults;
+        // A file written before a key existed recorded a run without that feature: with every key
+        // required (a checkpoint), a missing optional key means off, whatever the defaults say.
+        var o = requireAll ? defaults with { Dropout = 0 } : defaults;
         float? activationParameter = null;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (JsonProperty p in element.EnumerateObject())
@@ -155,6 +164,7 @@ public static class TrainerOptionsJson
                     "hiddenSizes" => o with { HiddenSizes = IntArray(p) },
                     "hiddenActivation" => o with { HiddenActivation = Activation.Parse(String(p)) },
                     "hiddenActivationParameter" => o,
+                    "dropout" => o with { Dropout = Number(p) },
                     "head" => o with { Head = String(p) },
                     "initialization" => o with { Initialization = WeightInitializationExtensions.Parse(String(p)) },
                     "optimizer" => o with { Optimizer = String(p) },
@@ -187,7 +197,7 @@ public static class TrainerOptionsJson
                 throw new FormatException($"key '{p.Name}': {Display.MessageOf(e)}", e);
             }
         }
-        if (requireAll && Keys.FirstOrDefault(k => !seen.Contains(k)) is string missing)
+        if (requireAll && Keys.FirstOrDefault(k => !seen.Contains(k) && !OptionalKeys.Contains(k)) is string missing)
         {
             throw new FormatException($"missing key '{missing}'");
         }

@@ -12,7 +12,8 @@ namespace Reinforce.Checkpoints;
 /// Everything needed to continue a training run bit for bit, as one safetensors file:
 /// <list type="bullet">
 /// <item><description>the policy's parameters under their PyTorch <c>nn.Sequential</c> names
-/// (<c>0.weight</c> [out, in], <c>0.bias</c>, <c>2.weight</c>, …), so
+/// (<c>0.weight</c> [out, in], <c>0.bias</c>, <c>2.weight</c>, …; with dropout the Sequential is
+/// <c>Linear, Dropout, act, …, Linear</c>, so <c>0.weight</c>, <c>3.weight</c>, …), so
 /// <c>model.load_state_dict(state, strict=False)</c> loads them unchanged;</description></item>
 /// <item><description>the optimizer's per-parameter state as <c>optimizer.{buffer}.{name}</c>
 /// (Adam: <c>optimizer.exp_avg.0.weight</c>, <c>optimizer.exp_avg_sq.0.weight</c>, …, PyTorch's
@@ -229,15 +230,18 @@ public sealed class TrainingCheckpoint
         return policy;
     }
 
-    /// <summary>"4-128-2 relu, categorical" style description of the network the options build.</summary>
+    /// <summary>"4-128-2 relu, categorical" style description of the network the options build ("4-128-2 relu, dropout 0.6, categorical" with dropout).</summary>
     public static string Architecture(TrainerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         int outputs = PolicyHead.Create(options.Head, CartPole.ActionLength).OutputSize;
         string sizes = string.Join("-", new[] { CartPole.ObservationLength }.Concat(options.HiddenSizes).Append(outputs));
+        string dropout = options.Dropout > 0 && options.HiddenSizes.Count > 0
+            ? $", dropout {options.Dropout.ToString("R", CultureInfo.InvariantCulture)}"
+            : "";
         return options.HiddenSizes.Count == 0
             ? $"{sizes} linear, {options.Head.ToLowerInvariant()}"
-            : $"{sizes} {options.HiddenActivation.Name}, {options.Head.ToLowerInvariant()}";
+            : $"{sizes} {options.HiddenActivation.Name}{dropout}, {options.Head.ToLowerInvariant()}";
     }
 
     private void CopyParameters(Policy policy)
@@ -265,7 +269,7 @@ public sealed class TrainingCheckpoint
     {
         var head = PolicyHead.Create(options.Head, CartPole.ActionLength);
         return Policy.Create(CartPole.ObservationLength, options.HiddenSizes, options.HiddenActivation, head, new Pcg64(options.Seed),
-            options.Initialization);
+            options.Initialization, options.Dropout);
     }
 
     private static SafeTensor Expect(SafeTensorsFile file, string source, string name, IReadOnlyList<int> shape, TrainerOptions options)

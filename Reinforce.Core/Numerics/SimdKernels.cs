@@ -154,6 +154,25 @@ public static partial class SimdKernels
         }
     }
 
+    /// <summary>z = x ⊙ y, element by element (one IEEE multiplication each). <paramref name="z"/> may be <paramref name="x"/> or <paramref name="y"/>.</summary>
+    public static void Multiply(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> z)
+    {
+        Guard.SameLength(x.Length, y.Length, nameof(y));
+        Guard.SameLength(x.Length, z.Length, nameof(z));
+        ref float px = ref MemoryMarshal.GetReference(x);
+        ref float py = ref MemoryMarshal.GetReference(y);
+        ref float pz = ref MemoryMarshal.GetReference(z);
+        int n = x.Length, i = 0;
+        for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
+        {
+            (Vector.LoadUnsafe(ref px, (nuint)i) * Vector.LoadUnsafe(ref py, (nuint)i)).StoreUnsafe(ref pz, (nuint)i);
+        }
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref pz, i) = Unsafe.Add(ref px, i) * Unsafe.Add(ref py, i);
+        }
+    }
+
     /// <summary>x ← a·x.</summary>
     public static void Scale(float a, Span<float> x)
     {

@@ -20,9 +20,15 @@ namespace Reinforce.Training;
 /// <remarks>
 /// <para><b>Determinism.</b> The initial weights come from <c>Pcg64(seed)</c>; episode k of the
 /// run (counting from 0) uses its own stream <c>Pcg64.Derive(seed, k)</c>: its first draw seeds
-/// the environment's reset, the rest sample the actions. An episode therefore depends only on
+/// the environment's reset, then every step t draws, in this order, the dropout masks of step t
+/// (one <c>NextDouble</c> per hidden unit, first hidden layer first; nothing when
+/// <see cref="TrainerOptions.Dropout"/> is 0) and the action a_t. An episode therefore depends only on
 /// the seed, its index and the weights, never on which worker ran it or when — the same seed
 /// gives the same run bit for bit, whatever <see cref="TrainerOptions.Threads"/> is.</para>
+/// <para><b>Dropout.</b> The rollout stores each step's masks in the batch
+/// (<see cref="EpisodeBatch.DropoutMasks"/>), and the update's forward and backward over the batch use
+/// exactly them, so the gradient is that of the log-probabilities the actions were sampled from, as
+/// when PyTorch keeps the rollout's graph.</para>
 /// <para><b>Allocation.</b> Rollout, forward, backward and the optimizer step reuse buffers; in
 /// steady state an update allocates nothing.</para>
 /// </remarks>
@@ -59,13 +65,15 @@ public sealed class ReinforceTrainer
             throw new ArgumentException($"These options need more than {TrainerOptions.MaxBufferBytes >> 20} MiB of buffers in {Environment.Id}; use smaller batches, episodes or layers.", nameof(options));
         }
         Policy = Policy.Create(Environment.ObservationSize, options.HiddenSizes, options.HiddenActivation, head,
-            new Pcg64(options.Seed), options.Initialization);
+            new Pcg64(options.Seed), options.Initialization, options.Dropout);
+        int maskWidth = Policy.Network.DropoutMaskWidth;
         Optimizer = Optimizers.Optimizer.Create(options.Optimizer, Policy.Parameters.Length, options.LearningRate);
         // Buffers sized for the largest batch the options allow (a step batch may overshoot its
         // target by one episode), so no update after the first ever allocates.
         int maxBatchSteps = options.BatchSteps is int target ? target + maxEpisodeSteps : maxEpisodeSteps * options.BatchEpisodes;
         Policy.Reserve(maxBatchSteps);
-        batch = new EpisodeBatch(Environment.ObservationSize, maxBatchSteps, options.BatchSteps is int steps ? Math.Min(steps, 1024) : options.BatchEpisodes);
+        batch = new EpisodeBatch(Environment.ObservationSize, maxBatchSteps, options.BatchSteps is int steps ? Math.Min(steps, 1024) : options.BatchEpisodes,
+            maskWidth);
         sequentialWorker = new RolloutWorker(Environment, Policy.Network.CreateWorkspace(1), head.OutputSize, batch);
         // Parallel collection only pays when a batch can hold several episodes.
         if (options.Threads > 1 && (options.BatchSteps is not null || options.BatchEpisodes > 1))
@@ -85,7 +93,7 @@ public sealed class ReinforceTrainer
                         : environmentFactory();
                 // A worker may run any share of the batch, up to all of it.
                 workers[w] = new RolloutWorker(environment, Policy.Network.CreateWorkspace(1), head.OutputSize,
-                    new EpisodeBatch(Environment.ObservationSize, maxBatchSteps, batch.EpisodeCapacity));
+                    new EpisodeBatch(Environment.ObservationSize, maxBatchSteps, batch.EpisodeCapacity, maskWidth));
                 workerPadding[w + 1] = new byte[WorkerPaddingBytes];
             }
             parallelRollouts = new ParallelRollouts(workers, RunEpisode);
@@ -185,7 +193,7 @@ public sealed class ReinforceTrainer
         ParameterBuffer parameters = Policy.Parameters;
         parameters.ZeroGradients();
         PolicyLoss loss = Policy.AccumulateGradients(batch.Observations, batch.Actions, batch.Weights,
-            (float)Options.EntropyCoefficient, Options.LossReduction);
+            (float)Options.EntropyCoefficient, Options.LossReduction, batch.DropoutMasks);
         if (!double.IsFinite(loss.Loss))
         {
             (EpisodesCompleted, StepsCompleted, RunningReward) = countersBefore;
@@ -271,7 +279,8 @@ public sealed class ReinforceTrainer
     }
 
     // One episode into `episodes`, with the worker's environment, workspace and generator (reads the weights only,
-    // so workers can run episodes at the same time).
+    // so workers can run episodes at the same time). Stream k: the reset seed, then per step the dropout masks
+    // (none when p = 0) and the action's draw.
     private void RunEpisode(RolloutWorker worker, EpisodeBatch episodes, long episodeIndex)
     {
         Pcg64 rng = worker.Rng;
@@ -282,7 +291,12 @@ public sealed class ReinforceTrainer
         for (int t = 0; t < maxEpisodeSteps; t++)
         {
             observation.CopyTo(episodes.NextObservation());
-            Policy.Network.Forward(observation, 1, worker.Workspace, output);
+            Span<float> masks = episodes.NextDropoutMask();
+            if (!masks.IsEmpty)
+            {
+                Dropout.DrawMask(Options.Dropout, rng, masks);
+            }
+            Policy.Network.Forward(observation, 1, worker.Workspace, output, masks);
             int action = Policy.Head.Sample(output, rng);
             StepResult result = worker.Environment.Step(action, observation);
             episodes.CommitStep(action, (float)result.Reward);

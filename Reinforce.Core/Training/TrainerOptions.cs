@@ -11,7 +11,8 @@ namespace Reinforce.Training;
 /// Everything that defines a REINFORCE run. The defaults are the configuration of PyTorch's
 /// <c>reinforce.py</c> example on CartPole-v1 (4→128 ReLU→2, Adam 1e-2, γ 0.99, one episode per
 /// update, returns normalised per episode, running reward weight 0.05, seed 543) except for
-/// the loss reduction, which is the mean of the formula the library documents.
+/// the loss reduction, which is the mean of the formula the library documents, and for the
+/// script's dropout, which is off (<see cref="Dropout"/> = 0.6 turns it on).
 /// </summary>
 public sealed record TrainerOptions
 {
@@ -32,6 +33,14 @@ public sealed record TrainerOptions
 
     /// <summary>The hidden activation.</summary>
     public Activation HiddenActivation { get; init; } = Activation.ReLU;
+
+    /// <summary>
+    /// Dropout probability p ∈ [0, 1) after every hidden dense layer, before its activation, as in
+    /// PyTorch's <c>reinforce.py</c> (<c>Linear → Dropout(0.6) → ReLU → Linear</c>): active in the
+    /// rollouts and the update, the identity in evaluation. 0 (the default) means no dropout layer, no
+    /// random draws for it, and the parameter names of a network without it.
+    /// </summary>
+    public double Dropout { get; init; }
 
     /// <summary>"categorical" or "bernoulli".</summary>
     public string Head { get; init; } = "categorical";
@@ -136,6 +145,11 @@ public sealed record TrainerOptions
         {
             Fail(nameof(HiddenSizes), HiddenSizes is null ? "null" : Display.Quote(string.Join(",", HiddenSizes)),
                 $"at most {MaxHiddenLayers} sizes in [1, {MaxHiddenSize}] (an empty list is a linear policy)");
+        }
+        // The scale 1/(1 − p) is a float32 in the forward: it must be finite there too.
+        if (!(Dropout >= 0 && Dropout < 1 && (float)(1 - Dropout) > 0 && float.IsFinite(1f / (float)(1 - Dropout))))
+        {
+            Fail(nameof(Dropout), Dropout, "a number in [0, 1) whose keep probability 1 − p is nonzero as a float32");
         }
         if (Head is null || !PolicyHead.Names.Contains(Head.ToLowerInvariant()))
         {
