@@ -22,7 +22,8 @@ definitions promise it. What is in the file:
     incomplete beta function and its inverse (a root search started from scipy.stats.beta.ppf; SciPy 1.10's betaincinv
     is off by up to 2e-4 relative in the far tails, e.g. betaincinv(200, 0.5, 1e-10));
   * proportions: the Wilson interval by its formula and by scipy.stats.binomtest(k, n).proportion_ci(method="wilson"),
-    the Clopper-Pearson interval by scipy.stats.beta.ppf, by proportion_ci(method="exact") and to 50 digits by mpmath.
+    the Clopper-Pearson interval by scipy.stats.beta.ppf, by proportion_ci(method="exact") and to 50 digits by mpmath;
+  * evaluation seeds: SeedSequence(run_seed, spawn_key=(2**63 + 0x6576616C,)).generate_state(1, np.uint64)[0].
 
 The committed file was produced with Debian's NumPy 1.24.2, SciPy 1.10.1 and mpmath 1.2.1.
 """
@@ -226,6 +227,13 @@ def proportions():
     return cases
 
 
+def evaluation_seeds():
+    """PolicyEvaluation.EvaluationSeed: the first uint64 state word of SeedSequence(run_seed, spawn_key=(2^63 + "eval",))."""
+    key = 0x800000006576616C
+    return [[seed, int(np.random.SeedSequence(seed, spawn_key=(key,)).generate_state(1, np.uint64)[0])]
+            for seed in (0, 1, 7, 543, 2**40 + 7, 2**64 - 1)]
+
+
 def main():
     reference = {
         "generator": "tools/reference/statistics_reference.py",
@@ -237,6 +245,7 @@ def main():
         "bootstrap": bootstrap(),
         "special": special_functions(),
         "proportions": proportions(),
+        "evaluation_seeds": evaluation_seeds(),
     }
     print(json.dumps(reference, indent=1))
 
