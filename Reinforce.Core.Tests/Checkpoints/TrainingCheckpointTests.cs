@@ -205,7 +205,7 @@ public sealed class TrainingCheckpointTests
             Initialization = WeightInitialization.Glorot, Optimizer = "sgd", LearningRate = 0.1234567890123, Gamma = 0.5,
             Returns = ReturnKind.EpisodeReturn, Normalization = Normalization.None, NormalizationEpsilon = 1e-5, Baseline = true,
             EntropyCoefficient = 0.25, LossReduction = Reinforce.Policies.LossReduction.Sum, BatchEpisodes = 3, BatchSteps = 99, MaxEpisodes = 1234,
-            MaxUpdates = 56, StopWhenSolved = false, RunningRewardWeight = 0.3, RunningRewardStart = -4, Seed = ulong.MaxValue, Threads = 2,
+            MaxUpdates = 56, StopWhenSolved = false, SolvedBy = SolvedCriterion.MeanOfLast100, RunningRewardWeight = 0.3, RunningRewardStart = -4, Seed = ulong.MaxValue, Threads = 2,
         };
 
         string json = TrainerOptionsJson.Serialize(options);
