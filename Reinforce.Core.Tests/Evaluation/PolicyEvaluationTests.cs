@@ -53,6 +53,19 @@ public class PolicyEvaluationTests
     }
 
     [Test]
+    public void Evaluate_OfTheBaselinePolicy_PrintsWhatReinforceBaselinePrints()
+    {
+        // `reinforce baseline --episodes 100` (CartPole-v1, seed 0) printed, before the CLI used this function:
+        // "return  mean 42.57  std 9.71  min 25  max 64" and "reached the time limit: 0/100". The mean is exact
+        // (4257 / 100); the std is compared to the printed two decimals (±0.005).
+        EvaluationResult result = PolicyEvaluation.Evaluate((observation, _) => BaselinePolicy.Act(observation), CartPole.Create(CartPole.V1Id), 100, seed: 0);
+
+        Assert.That(result.MeanReturn, Is.EqualTo(42.57));
+        Assert.That(result.StdReturn, Is.EqualTo(9.71).Within(0.005));
+        Assert.That((result.MinReturn, result.MaxReturn, result.TruncatedEpisodes), Is.EqualTo((25.0, 64.0, 0)));
+    }
+
+    [Test]
     public void EpisodeI_IsTheSame_WhateverHowManyArePlayed_OrWhereTheBufferStarts()
     {
         Policy policy = PartlyTrainedPolicy();
