@@ -186,12 +186,13 @@ public sealed class TrainingCheckpoint
             double.TryParse(Meta("progress.running_reward"), NumberStyles.Float, CultureInfo.InvariantCulture, out double running) && double.IsFinite(running)
                 ? running
                 : throw Error(source, "has a progress.running_reward that is not a finite number"));
+        long steps = Integer(source, "optimizer.step", Meta("optimizer.step"), long.MaxValue);
+        CheckConsistency(source, options, progress, steps, Integer(source, "rng.next_episode_stream", Meta("rng.next_episode_stream"), long.MaxValue));
+        // The solved history after the counters it is checked against.
         if (!version1)
         {
             progress = ReadSolvedProgress(source, progress, Meta(RecentReturnsKey), Meta(RunningSolvedKey), Meta(MeanSolvedKey));
         }
-        long steps = Integer(source, "optimizer.step", Meta("optimizer.step"), long.MaxValue);
-        CheckConsistency(source, options, progress, steps, Integer(source, "rng.next_episode_stream", Meta("rng.next_episode_stream"), long.MaxValue));
 
         // The tensors must be exactly those of the network and optimizer the options build.
         ParameterBuffer layout = CreatePolicy(options).Parameters;
