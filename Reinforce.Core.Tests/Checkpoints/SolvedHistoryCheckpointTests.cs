@@ -94,6 +94,11 @@ public class SolvedHistoryCheckpointTests
         Assert.That(resumed.Policy.Parameters.Values, Is.EqualTo(trainer.Policy.Parameters.Values));
         Assert.That(() => loaded.CreateTrainer(loaded.Options with { SolvedBy = SolvedCriterion.MeanOfLast100 }),
             Throws.ArgumentException.With.Message.Contains("needs the returns of its last 100"));
+
+        // Given the returns (as a run folder's episodes.csv holds them), the mean-of-100 run continues.
+        TrainingCheckpoint completed = loaded.WithProgress(loaded.Progress with { RecentReturns = trainer.RecentReturns.ToArray() });
+        ReinforceTrainer mean100 = completed.CreateTrainer(loaded.Options with { SolvedBy = SolvedCriterion.MeanOfLast100 });
+        Assert.That(mean100.MeanReturnOfLast100, Is.EqualTo(trainer.MeanReturnOfLast100));
     }
 
     [Test]

@@ -94,6 +94,13 @@ public sealed class TrainingCheckpoint
             new Dictionary<string, string>(extra ?? new Dictionary<string, string>(), StringComparer.Ordinal));
     }
 
+    /// <summary>
+    /// The same checkpoint with other progress, e.g. a version 1 checkpoint's with the last 100 returns read back from
+    /// the run folder's <c>episodes.csv</c>, so that a run stopping on the mean of the last 100 can continue.
+    /// </summary>
+    public TrainingCheckpoint WithProgress(TrainingProgress progress) =>
+        new(Options, progress, OptimizerSteps, Parameters, OptimizerState, Extra);
+
     /// <summary>A trainer's progress: its counters, its last 100 returns and when each "solved" criterion was first met.</summary>
     public static TrainingProgress ProgressOf(ReinforceTrainer trainer)
     {
