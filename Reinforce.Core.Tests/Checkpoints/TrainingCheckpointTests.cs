@@ -205,7 +205,7 @@ public sealed class TrainingCheckpointTests
             Initialization = WeightInitialization.Glorot, Optimizer = "sgd", LearningRate = 0.1234567890123, Gamma = 0.5,
             Returns = ReturnKind.EpisodeReturn, Normalization = Normalization.None, NormalizationEpsilon = 1e-5, Baseline = true,
             EntropyCoefficient = 0.25, LossReduction = Reinforce.Policies.LossReduction.Sum, BatchEpisodes = 3, BatchSteps = 99, MaxEpisodes = 1234,
-            MaxUpdates = 56, StopWhenSolved = false, RunningRewardWeight = 0.3, RunningRewardStart = -4, Seed = ulong.MaxValue, Threads = 2,
+            MaxUpdates = 56, StopWhenSolved = false, SolvedBy = SolvedCriterion.MeanOfLast100, RunningRewardWeight = 0.3, RunningRewardStart = -4, Seed = ulong.MaxValue, Threads = 2,
         };
 
         string json = TrainerOptionsJson.Serialize(options);
@@ -218,17 +218,19 @@ public sealed class TrainingCheckpointTests
     }
 
     /// <summary>
-    /// A checkpoint written before the dropout option existed has no "dropout" key in its trainer_options: it
-    /// still loads (every other key is required) and reads as no dropout, whatever the defaults say.
+    /// A version 1 checkpoint, written before the dropout option existed, has no "dropout" key in its trainer_options:
+    /// read with the keys that version may lack (as TrainingCheckpoint reads it) it loads, as no dropout; every other
+    /// key is still required, and a version 2 file must have it.
     /// </summary>
     [Test]
-    public void TrainerOptionsWithoutTheDropoutKey_ReadAsNoDropout()
+    public void TrainerOptionsWithoutTheDropoutKey_ReadAsNoDropout_InAVersion1Checkpoint()
     {
         string json = TrainerOptionsJson.Serialize(Options, indented: false).Replace("\"dropout\":0,", "", StringComparison.Ordinal);
         Assert.That(json, Does.Not.Contain("dropout"));
-        Assert.That(TrainerOptionsJson.Deserialize(json, new TrainerOptions { Dropout = 0.5 }, requireAll: true).Dropout, Is.Zero);
+        Assert.That(TrainerOptionsJson.Deserialize(json, requireAll: true, mayBeMissing: TrainerOptionsJson.KeysSinceVersion2).Dropout, Is.Zero);
         Assert.That(TrainerOptionsJson.Deserialize(json, new TrainerOptions { Dropout = 0.5 }).Dropout, Is.EqualTo(0.5), "a config file keeps the defaults it starts from");
-        Assert.That(() => TrainerOptionsJson.Deserialize(json.Replace("\"gamma\":0.99,", "", StringComparison.Ordinal), requireAll: true),
+        Assert.That(() => TrainerOptionsJson.Deserialize(json, requireAll: true), Throws.TypeOf<FormatException>().With.Message.Contains("missing key 'dropout'"));
+        Assert.That(() => TrainerOptionsJson.Deserialize(json.Replace("\"gamma\":0.99,", "", StringComparison.Ordinal), requireAll: true, mayBeMissing: TrainerOptionsJson.KeysSinceVersion2),
             Throws.TypeOf<FormatException>().With.Message.Contains("missing key 'gamma'"));
     }
 

@@ -13,7 +13,7 @@ namespace Reinforce.Checkpoints;
 /// <see cref="TrainerOptions"/> as a JSON object with one key per option (camelCase property
 /// names; enums by their command-line names, e.g. <c>"normalization": "episode"</c>). Every key is
 /// always written, so a file saved today means the same run after the defaults change. Keys added
-/// after the first checkpoints were written (<see cref="OptionalKeys"/>: <c>dropout</c>) read as
+/// after the first checkpoints were written (<see cref="KeysSinceVersion2"/>: <c>dropout</c>, <c>solvedBy</c>) read as
 /// their "off" value when a file lacks them, so those files keep meaning the run they recorded.
 /// </summary>
 public static class TrainerOptionsJson
@@ -24,12 +24,29 @@ public static class TrainerOptionsJson
         "environmentId", "integrator", "suttonBartoReward", "maxEpisodeSteps", "hiddenSizes", "hiddenActivation",
         "hiddenActivationParameter", "dropout", "head", "initialization", "optimizer", "learningRate", "gamma", "returns",
         "normalization", "normalizationEpsilon", "baseline", "entropyCoefficient", "lossReduction", "batchEpisodes",
-        "batchSteps", "maxEpisodes", "maxUpdates", "stopWhenSolved", "runningRewardWeight", "runningRewardStart", "seed",
+        "batchSteps", "maxEpisodes", "maxUpdates", "stopWhenSolved", "solvedBy", "runningRewardWeight", "runningRewardStart", "seed",
         "threads",
     ];
 
-    /// <summary>Keys a file may lack even where every key is required (checkpoints): they read as 0 / off.</summary>
-    public static IReadOnlySet<string> OptionalKeys { get; } = new HashSet<string>(StringComparer.Ordinal) { "dropout" };
+    /// <summary>
+    /// Keys added with checkpoint format version 2 (dropout, the solved criterion). A version 1 checkpoint may lack
+    /// them; its options keep their defaults for these keys (no dropout, the running reward).
+    /// </summary>
+    public static IReadOnlyList<string> KeysSinceVersion2 { get; } = ["dropout", "solvedBy"];
+
+    /// <summary>Names of <see cref="SolvedCriterion"/> values: "running" (the default), "mean100".</summary>
+    public static IReadOnlyList<string> SolvedCriterionNames { get; } = ["running", "mean100"];
+
+    /// <summary>The canonical name of a solved criterion: "running" or "mean100".</summary>
+    public static string Name(this SolvedCriterion criterion) => criterion == SolvedCriterion.MeanOfLast100 ? "mean100" : "running";
+
+    /// <summary>Parses "running" or "mean100".</summary>
+    public static SolvedCriterion ParseSolvedCriterion(string name) => name.ToLowerInvariant() switch
+    {
+        "running" => SolvedCriterion.RunningReward,
+        "mean100" => SolvedCriterion.MeanOfLast100,
+        _ => throw new ArgumentException($"Unknown solved criterion {Display.Quote(name)}; accepted: {string.Join(", ", SolvedCriterionNames)}.", nameof(name)),
+    };
 
     /// <summary>Names of <see cref="CartPoleIntegrator"/> values: "euler", "semi-implicit-euler".</summary>
     public static IReadOnlyList<string> IntegratorNames { get; } = ["euler", "semi-implicit-euler"];
@@ -102,6 +119,7 @@ public static class TrainerOptionsJson
         WriteNullable(json, "maxEpisodes", options.MaxEpisodes);
         WriteNullable(json, "maxUpdates", options.MaxUpdates);
         json.WriteBoolean("stopWhenSolved", options.StopWhenSolved);
+        json.WriteString("solvedBy", options.SolvedBy.Name());
         json.WriteNumber("runningRewardWeight", options.RunningRewardWeight);
         json.WriteNumber("runningRewardStart", options.RunningRewardStart);
         json.WriteNumber("seed", options.Seed);
@@ -112,11 +130,12 @@ public static class TrainerOptionsJson
     /// <summary>
     /// Reads options from a JSON object. Keys missing from it keep their value in
     /// <paramref name="defaults"/>, unless <paramref name="requireAll"/> is set (checkpoints: every
-    /// key must be there, except the <see cref="OptionalKeys"/>, which then read as 0). Unknown keys,
-    /// wrong types and invalid values throw
+    /// key must be there, except those in <paramref name="mayBeMissing"/>, e.g. <see cref="KeysSinceVersion2"/>
+    /// for a version 1 checkpoint). Unknown keys, wrong types and invalid values throw
     /// <see cref="FormatException"/> naming the key; the result is validated.
     /// </summary>
-    public static TrainerOptions Deserialize(string json, TrainerOptions? defaults = null, bool requireAll = false)
+    public static TrainerOptions Deserialize(string json, TrainerOptions? defaults = null, bool requireAll = false,
+        IReadOnlyList<string>? mayBeMissing = null)
     {
         ArgumentNullException.ThrowIfNull(json);
         JsonDocument document;
@@ -130,12 +149,12 @@ public static class TrainerOptionsJson
         }
         using (document)
         {
-            return Read(document.RootElement, defaults ?? new TrainerOptions(), requireAll);
+            return Read(document.RootElement, defaults ?? new TrainerOptions(), requireAll, mayBeMissing);
         }
     }
 
     /// <summary>Reads options from a JSON object element; see <see cref="Deserialize"/>.</summary>
-    public static TrainerOptions Read(JsonElement element, TrainerOptions defaults, bool requireAll)
+    public static TrainerOptions Read(JsonElement element, TrainerOptions defaults, bool requireAll, IReadOnlyList<string>? mayBeMissing = null)
     {
         ArgumentNullException.ThrowIfNull(defaults);
         if (element.ValueKind != JsonValueKind.Object)
@@ -181,6 +200,7 @@ public static class TrainerOptionsJson
                     "maxEpisodes" => o with { MaxEpisodes = p.Value.ValueKind == JsonValueKind.Null ? null : Long(p) },
                     "maxUpdates" => o with { MaxUpdates = NullableInt(p) },
                     "stopWhenSolved" => o with { StopWhenSolved = Boolean(p) },
+                    "solvedBy" => o with { SolvedBy = ParseSolvedCriterion(String(p)) },
                     "runningRewardWeight" => o with { RunningRewardWeight = Number(p) },
                     "runningRewardStart" => o with { RunningRewardStart = Number(p) },
                     "seed" => o with { Seed = p.Value.ValueKind == JsonValueKind.Number && p.Value.TryGetUInt64(out ulong seed) ? seed : throw Type(p, "an integer in [0, 2⁶⁴)") },
@@ -197,7 +217,7 @@ public static class TrainerOptionsJson
                 throw new FormatException($"key '{p.Name}': {Display.MessageOf(e)}", e);
             }
         }
-        if (requireAll && Keys.FirstOrDefault(k => !seen.Contains(k) && !OptionalKeys.Contains(k)) is string missing)
+        if (requireAll && Keys.FirstOrDefault(k => !seen.Contains(k) && mayBeMissing?.Contains(k) != true) is string missing)
         {
             throw new FormatException($"missing key '{missing}'");
         }

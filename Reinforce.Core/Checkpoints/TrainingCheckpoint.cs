@@ -19,9 +19,15 @@ namespace Reinforce.Checkpoints;
 /// (Adam: <c>optimizer.exp_avg.0.weight</c>, <c>optimizer.exp_avg_sq.0.weight</c>, …, PyTorch's
 /// names);</description></item>
 /// <item><description>in <c>__metadata__</c>: the trainer options as JSON, the optimizer's step
-/// count, the progress counters (updates, episodes, steps, running reward) and any entries the
+/// count, the progress counters (updates, episodes, steps, running reward), what "solved" needs (the
+/// last 100 returns, oldest first, as round-trip decimal text, and the episode at which each criterion
+/// was first met: <c>progress.recent_returns</c>, <c>progress.solved_episode.running_reward</c>,
+/// <c>progress.solved_episode.mean_of_last_100</c>, "none" when not met) and any entries the
 /// application adds.</description></item>
 /// </list>
+/// Version 1 files (before "solved" was tracked both ways) still load: their options get the default
+/// <see cref="TrainerOptions.SolvedBy"/>, and their progress has no solved history
+/// (<see cref="TrainingProgress.RecentReturns"/> is null).
 /// No generator state needs saving: episode k draws from <c>Pcg64.Derive(seed, k)</c>, so the seed
 /// and the episode counter are the generator state (recorded as <c>rng.next_episode_stream</c>).
 /// </summary>
@@ -30,8 +36,8 @@ public sealed class TrainingCheckpoint
     /// <summary>The value of the <c>format</c> metadata entry.</summary>
     public const string Format = "reinforce.training-checkpoint";
 
-    /// <summary>The version of the layout, in the <c>format_version</c> metadata entry.</summary>
-    public const int FormatVersion = 1;
+    /// <summary>The version of the layout, in the <c>format_version</c> metadata entry (this build also reads version 1).</summary>
+    public const int FormatVersion = 2;
 
     /// <summary>The prefix of optimizer-state tensor names.</summary>
     public const string OptimizerPrefix = "optimizer.";
@@ -66,9 +72,9 @@ public sealed class TrainingCheckpoint
     public IReadOnlyDictionary<string, string> Extra { get; }
 
     /// <summary>
-    /// Captures a trainer's weights, optimizer state and progress. Pass <paramref name="progress"/>
-    /// to record other counters than the trainer's own (e.g. those of the last completed update
-    /// after a failed one, whose episodes were counted but whose step was not applied).
+    /// Captures a trainer's weights, optimizer state and progress (<see cref="ProgressOf"/>). Pass
+    /// <paramref name="progress"/> to record other counters than the trainer's own; its solved history
+    /// is then the one it carries (none when its <see cref="TrainingProgress.RecentReturns"/> is null).
     /// </summary>
     public static TrainingCheckpoint Capture(ReinforceTrainer trainer, IReadOnlyDictionary<string, string>? extra = null,
         TrainingProgress? progress = null)
@@ -84,10 +90,28 @@ public sealed class TrainingCheckpoint
             state.AddRange(buffer.Tensors.Select(t =>
                 new SafeTensor($"{OptimizerPrefix}{name}.{t.Name}", t.Shape, ParameterBuffer.View(values, t).ToArray())));
         }
-        var counters = progress ?? new TrainingProgress(trainer.UpdatesCompleted, trainer.EpisodesCompleted,
-            trainer.StepsCompleted, trainer.RunningReward);
+        var counters = progress ?? ProgressOf(trainer);
         return new TrainingCheckpoint(trainer.Options, counters, trainer.Optimizer.StepCount, parameters, state,
             new Dictionary<string, string>(extra ?? new Dictionary<string, string>(), StringComparer.Ordinal));
+    }
+
+    /// <summary>
+    /// The same checkpoint with other progress, e.g. a version 1 checkpoint's with the last 100 returns read back from
+    /// the run folder's <c>episodes.csv</c>, so that a run stopping on the mean of the last 100 can continue.
+    /// </summary>
+    public TrainingCheckpoint WithProgress(TrainingProgress progress) =>
+        new(Options, progress, OptimizerSteps, Parameters, OptimizerState, Extra);
+
+    /// <summary>A trainer's progress: its counters, its last 100 returns and when each "solved" criterion was first met.</summary>
+    public static TrainingProgress ProgressOf(ReinforceTrainer trainer)
+    {
+        ArgumentNullException.ThrowIfNull(trainer);
+        return new TrainingProgress(trainer.UpdatesCompleted, trainer.EpisodesCompleted, trainer.StepsCompleted, trainer.RunningReward)
+        {
+            RecentReturns = trainer.RecentReturns.ToArray(),
+            RunningRewardSolvedAtEpisode = trainer.RunningRewardSolvedAtEpisode,
+            MeanOfLast100SolvedAtEpisode = trainer.MeanOfLast100SolvedAtEpisode,
+        };
     }
 
     /// <summary>The checkpoint as a safetensors file.</summary>
@@ -108,6 +132,12 @@ public sealed class TrainingCheckpoint
             ["rng"] = "pcg64: episode k draws from Pcg64.Derive(seed, k)",
             ["rng.next_episode_stream"] = Text(Progress.EpisodesCompleted),
         };
+        if (Progress.RecentReturns is double[] recent)
+        {
+            metadata[RecentReturnsKey] = string.Join(",", recent.Select(r => r.ToString("R", CultureInfo.InvariantCulture)));
+            metadata[RunningSolvedKey] = Progress.RunningRewardSolvedAtEpisode is long running ? Text(running) : NotSolved;
+            metadata[MeanSolvedKey] = Progress.MeanOfLast100SolvedAtEpisode is long mean ? Text(mean) : NotSolved;
+        }
         foreach (var (key, value) in Extra)
         {
             metadata.TryAdd(key, value);
@@ -141,14 +171,17 @@ public sealed class TrainingCheckpoint
         {
             throw Error(source, $"has format {Display.Quote(Meta("format"))}, expected '{Format}'");
         }
-        if (Meta("format_version") != FormatVersion.ToString(CultureInfo.InvariantCulture))
+        bool version1 = Meta("format_version") == "1";
+        if (!version1 && Meta("format_version") != FormatVersion.ToString(CultureInfo.InvariantCulture))
         {
-            throw Error(source, $"has format_version {Display.Quote(Meta("format_version"))}; this build reads version {FormatVersion}");
+            throw Error(source, $"has format_version {Display.Quote(Meta("format_version"))}; this build reads versions 1 and {FormatVersion}");
         }
         TrainerOptions options;
         try
         {
-            options = TrainerOptionsJson.Deserialize(Meta("trainer_options"), requireAll: true);
+            // Version 1 predates the keys of KeysSinceVersion2: without them the options keep their defaults.
+            options = TrainerOptionsJson.Deserialize(Meta("trainer_options"), requireAll: true,
+                mayBeMissing: version1 ? TrainerOptionsJson.KeysSinceVersion2 : null);
         }
         catch (FormatException e)
         {
@@ -163,6 +196,11 @@ public sealed class TrainingCheckpoint
                 : throw Error(source, "has a progress.running_reward that is not a finite number"));
         long steps = Integer(source, "optimizer.step", Meta("optimizer.step"), long.MaxValue);
         CheckConsistency(source, options, progress, steps, Integer(source, "rng.next_episode_stream", Meta("rng.next_episode_stream"), long.MaxValue));
+        // The solved history after the counters it is checked against.
+        if (!version1)
+        {
+            progress = ReadSolvedProgress(source, progress, Meta(RecentReturnsKey), Meta(RunningSolvedKey), Meta(MeanSolvedKey));
+        }
 
         // The tensors must be exactly those of the network and optimizer the options build.
         ParameterBuffer layout = CreatePolicy(options).Parameters;
@@ -219,7 +257,8 @@ public sealed class TrainingCheckpoint
             }
         }
         trainer.Optimizer.StepCount = OptimizerSteps;
-        trainer.RestoreProgress(Progress.UpdatesCompleted, Progress.EpisodesCompleted, Progress.StepsCompleted, Progress.RunningReward);
+        trainer.RestoreProgress(Progress.UpdatesCompleted, Progress.EpisodesCompleted, Progress.StepsCompleted, Progress.RunningReward,
+            Progress.RecentReturns ?? [], Progress.RunningRewardSolvedAtEpisode, Progress.MeanOfLast100SolvedAtEpisode);
     }
 
     /// <summary>The trained policy alone (for evaluation): the network the options describe, with the saved weights.</summary>
@@ -319,6 +358,42 @@ public sealed class TrainingCheckpoint
         }
     }
 
+    private const string RecentReturnsKey = "progress.recent_returns";
+    private const string RunningSolvedKey = "progress.solved_episode.running_reward";
+    private const string MeanSolvedKey = "progress.solved_episode.mean_of_last_100";
+    private const string NotSolved = "none";
+
+    // The solved history of a version 2 file: up to min(100, episodes) finite returns, and each first-solved episode
+    // "none" or an episode the run has reached (at least 100 for the mean of the last 100).
+    private static TrainingProgress ReadSolvedProgress(string source, TrainingProgress progress, string returnsText, string runningText, string meanText)
+    {
+        long window = Math.Min(progress.EpisodesCompleted, ReinforceTrainer.SolvedWindowEpisodes);
+        string[] fields = returnsText.Length == 0 ? [] : returnsText.Split(',');
+        if (fields.Length > window)
+        {
+            throw Error(source, $"has {fields.Length} values in {RecentReturnsKey}; after {progress.EpisodesCompleted} episodes there are at most {window}");
+        }
+        var returns = new double[fields.Length];
+        for (int i = 0; i < fields.Length; i++)
+        {
+            if (!double.TryParse(fields[i], NumberStyles.Float, CultureInfo.InvariantCulture, out returns[i]) || !double.IsFinite(returns[i]))
+            {
+                throw Error(source, $"has a {RecentReturnsKey} entry {Display.Quote(fields[i], 40)} that is not a finite number");
+            }
+        }
+        long? Episode(string key, string text, long first) =>
+            text == NotSolved ? null
+            : long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long episode) && episode >= first && episode <= progress.EpisodesCompleted
+                ? episode
+                : throw Error(source, $"has a {key} of {Display.Quote(text, 40)}; expected '{NotSolved}' or an episode in [{first}, {progress.EpisodesCompleted}]");
+        return progress with
+        {
+            RecentReturns = returns,
+            RunningRewardSolvedAtEpisode = Episode(RunningSolvedKey, runningText, 1),
+            MeanOfLast100SolvedAtEpisode = Episode(MeanSolvedKey, meanText, ReinforceTrainer.SolvedWindowEpisodes),
+        };
+    }
+
     private static bool IsOwnKey(string key) => key is "format" or "format_version" or "trainer_options" or "architecture" or "optimizer"
         or "optimizer.step" or "rng" or "rng.next_episode_stream" || key.StartsWith("progress.", StringComparison.Ordinal);
 
@@ -332,9 +407,25 @@ public sealed class TrainingCheckpoint
     private static SafeTensorsFormatException Error(string source, string what) => new($"{source}: {what.TrimEnd('.')}.");
 }
 
-/// <summary>Where a training run stands: the counters <see cref="ReinforceTrainer.RestoreProgress"/> takes.</summary>
+/// <summary>
+/// Where a training run stands: what <see cref="ReinforceTrainer.RestoreProgress(int, long, long, double, ReadOnlySpan{double}, long?, long?)"/>
+/// takes.
+/// </summary>
 /// <param name="UpdatesCompleted">Updates completed.</param>
 /// <param name="EpisodesCompleted">Episodes completed (also the next episode's random stream).</param>
 /// <param name="StepsCompleted">Environment steps taken.</param>
 /// <param name="RunningReward">The running reward.</param>
-public readonly record struct TrainingProgress(int UpdatesCompleted, long EpisodesCompleted, long StepsCompleted, double RunningReward);
+public readonly record struct TrainingProgress(int UpdatesCompleted, long EpisodesCompleted, long StepsCompleted, double RunningReward)
+{
+    /// <summary>
+    /// The returns of the last min(100, episodes) episodes, oldest first (<see cref="ReinforceTrainer.RecentReturns"/>), or
+    /// null when unknown (a version 1 checkpoint); then a resumed run starts the mean of the last 100 over.
+    /// </summary>
+    public double[]? RecentReturns { get; init; }
+
+    /// <summary>The first episode after which the running reward exceeded the threshold, or null.</summary>
+    public long? RunningRewardSolvedAtEpisode { get; init; }
+
+    /// <summary>The first episode after which the mean of the last 100 returns reached the threshold, or null.</summary>
+    public long? MeanOfLast100SolvedAtEpisode { get; init; }
+}

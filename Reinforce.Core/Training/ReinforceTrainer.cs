@@ -6,6 +6,7 @@ using Reinforce.Optimizers;
 using Reinforce.Policies;
 using Reinforce.Randomness;
 using Reinforce.Returns;
+using Reinforce.Statistics;
 
 namespace Reinforce.Training;
 
@@ -31,6 +32,9 @@ namespace Reinforce.Training;
 /// when PyTorch keeps the rollout's graph.</para>
 /// <para><b>Allocation.</b> Rollout, forward, backward and the optimizer step reuse buffers; in
 /// steady state an update allocates nothing.</para>
+/// <para><b>Solved.</b> Both criteria are tracked after every episode, whichever one
+/// <see cref="TrainerOptions.SolvedBy"/> reports and stops on: the running reward above the reward
+/// threshold, and the mean return of the last 100 episodes at or above it (docs/statistics.md#solved).</para>
 /// </remarks>
 public sealed class ReinforceTrainer
 {
@@ -40,6 +44,11 @@ public sealed class ReinforceTrainer
     private const int WorkerPaddingBytes = 128;
     private readonly byte[][] workerPadding = [];
     private readonly int maxEpisodeSteps;
+    // The returns of the last SolvedWindowEpisodes episodes, each written twice (at i and i + SolvedWindowEpisodes) so
+    // that the window is always one contiguous span, oldest first: [start, start + length).
+    private readonly double[] recentReturns = new double[2 * SolvedWindowEpisodes];
+    private long returnsRecorded;
+    private double runningRewardBeforeBatch;
     // The weights and the optimizer's state before the step, to put back when the step overflows one of them.
     private readonly float[] parametersBeforeStep;
     private readonly float[][] optimizerStateBeforeStep;
@@ -130,15 +139,78 @@ public sealed class ReinforceTrainer
     /// <summary>The running reward r ← (1 − w)·r + w·R, updated after every episode.</summary>
     public double RunningReward { get; private set; }
 
-    /// <summary>Whether the running reward exceeds the environment's reward threshold.</summary>
-    public bool Solved => Environment.RewardThreshold is double threshold && RunningReward > threshold;
+    /// <summary>
+    /// The number of consecutive episodes whose mean return Gymnasium's "solved" compares with the reward threshold
+    /// (OpenAI Gym's <c>EnvSpec.trials</c>).
+    /// </summary>
+    public const int SolvedWindowEpisodes = 100;
+
+    /// <summary>
+    /// Whether the run is solved now by the criterion of <see cref="TrainerOptions.SolvedBy"/>: the running reward above
+    /// the reward threshold, or the mean return of the last 100 episodes at or above it. Never before an episode has run,
+    /// and never for an environment without a reward threshold. (With several episodes per update the criterion can be met
+    /// inside a batch and lost by its end; <see cref="SolvedAtEpisode"/> keeps the first episode it was met at.)
+    /// </summary>
+    public bool Solved => Environment.RewardThreshold is double threshold && EpisodesCompleted > 0
+        && (Options.SolvedBy == SolvedCriterion.MeanOfLast100
+            ? MeanReturnOfLast100 >= threshold
+            : RunningReward > threshold);
+
+    /// <summary>
+    /// The returns of the last min(100, n) episodes, oldest first, where n counts the episodes since the start of the run
+    /// (or since a restore that did not pass them). A view of the trainer's buffer, valid until the next update.
+    /// </summary>
+    public ReadOnlySpan<double> RecentReturns
+    {
+        get
+        {
+            int length = (int)Math.Min(returnsRecorded, SolvedWindowEpisodes);
+            int start = (int)((returnsRecorded - length) % SolvedWindowEpisodes);
+            return recentReturns.AsSpan(start, length);
+        }
+    }
+
+    /// <summary>
+    /// The mean return of the last 100 episodes (<c>np.mean</c> of <see cref="RecentReturns"/>, NumPy's pairwise sum), or
+    /// null before 100 episodes have been recorded.
+    /// </summary>
+    public double? MeanReturnOfLast100 => returnsRecorded >= SolvedWindowEpisodes ? Descriptive.Mean(RecentReturns) : null;
+
+    /// <summary>The first episode (counting from 1) after which the running reward exceeded the reward threshold, or null.</summary>
+    public long? RunningRewardSolvedAtEpisode { get; private set; }
+
+    /// <summary>
+    /// The first episode (counting from 1, so at least 100) after which the mean return of the last 100 episodes reached
+    /// the reward threshold, or null. OpenAI Gym's scoreboard reported the index of that window's first episode, this
+    /// minus 100 ("episodes before solve").
+    /// </summary>
+    public long? MeanOfLast100SolvedAtEpisode { get; private set; }
+
+    /// <summary>The first episode at which the criterion of <see cref="TrainerOptions.SolvedBy"/> was met, or null.</summary>
+    public long? SolvedAtEpisode => Options.SolvedBy == SolvedCriterion.MeanOfLast100 ? MeanOfLast100SolvedAtEpisode : RunningRewardSolvedAtEpisode;
 
     /// <summary>
     /// Continues a run from saved progress (weights and optimizer state are restored separately,
     /// through <see cref="Policy"/> and <see cref="Optimizer"/>). Because episode k's stream is
-    /// derived from the seed and k, this is all the generator state a resumed run needs.
+    /// derived from the seed and k, this is all the generator state a resumed run needs. This overload
+    /// does not know the last returns nor when the run was first solved: the mean of the last 100 returns
+    /// starts over, and a run that stops on it (<see cref="SolvedCriterion.MeanOfLast100"/>) is refused once
+    /// an episode has run.
     /// </summary>
-    public void RestoreProgress(int updatesCompleted, long episodesCompleted, long stepsCompleted, double runningReward)
+    public void RestoreProgress(int updatesCompleted, long episodesCompleted, long stepsCompleted, double runningReward) =>
+        RestoreProgress(updatesCompleted, episodesCompleted, stepsCompleted, runningReward, [], null, null);
+
+    /// <summary>
+    /// Continues a run from saved progress, with what "solved" needs: the returns of the last min(100, episodes)
+    /// episodes, oldest first (<see cref="RecentReturns"/>), and the episodes at which each criterion was first met.
+    /// Restored from these, the run continues bit for bit as if it had not stopped.
+    /// </summary>
+    /// <exception cref="ArgumentException">
+    /// A value is out of range, or fewer returns are given than min(100, episodes) while the run stops on the mean of the
+    /// last 100 (it could not decide when to stop as the uninterrupted run would).
+    /// </exception>
+    public void RestoreProgress(int updatesCompleted, long episodesCompleted, long stepsCompleted, double runningReward,
+        ReadOnlySpan<double> recentReturns, long? runningRewardSolvedAtEpisode, long? meanOfLast100SolvedAtEpisode)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(updatesCompleted);
         ArgumentOutOfRangeException.ThrowIfNegative(episodesCompleted);
@@ -147,10 +219,43 @@ public sealed class ReinforceTrainer
         {
             throw new ArgumentOutOfRangeException(nameof(runningReward), runningReward, "The running reward must be finite.");
         }
+        long window = Math.Min(episodesCompleted, SolvedWindowEpisodes);
+        if (recentReturns.Length > window)
+        {
+            throw new ArgumentException($"{recentReturns.Length} recent returns given, but after {episodesCompleted} episode(s) there are at most {window}.", nameof(recentReturns));
+        }
+        foreach (double value in recentReturns)
+        {
+            if (!double.IsFinite(value))
+            {
+                throw new ArgumentException("The recent returns must be finite numbers.", nameof(recentReturns));
+            }
+        }
+        if (Options.SolvedBy == SolvedCriterion.MeanOfLast100 && recentReturns.Length < window)
+        {
+            throw new ArgumentException(
+                $"This run stops on the mean return of the last {SolvedWindowEpisodes} episodes, so continuing it needs the returns of its last {window} episode(s); {recentReturns.Length} given.",
+                nameof(recentReturns));
+        }
+        if (runningRewardSolvedAtEpisode is long running && (running < 1 || running > episodesCompleted))
+        {
+            throw new ArgumentOutOfRangeException(nameof(runningRewardSolvedAtEpisode), running, $"An episode in [1, {episodesCompleted}], or null.");
+        }
+        if (meanOfLast100SolvedAtEpisode is long mean && (mean < SolvedWindowEpisodes || mean > episodesCompleted))
+        {
+            throw new ArgumentOutOfRangeException(nameof(meanOfLast100SolvedAtEpisode), mean, $"An episode in [{SolvedWindowEpisodes}, {episodesCompleted}], or null.");
+        }
         UpdatesCompleted = updatesCompleted;
         EpisodesCompleted = episodesCompleted;
         StepsCompleted = stepsCompleted;
         RunningReward = runningReward;
+        returnsRecorded = 0;
+        foreach (double value in recentReturns)
+        {
+            RecordReturn(value);
+        }
+        RunningRewardSolvedAtEpisode = runningRewardSolvedAtEpisode;
+        MeanOfLast100SolvedAtEpisode = meanOfLast100SolvedAtEpisode;
     }
 
     /// <summary>Whether the run should stop: solved (when asked to stop then), or a cap reached.</summary>
@@ -235,6 +340,7 @@ public sealed class ReinforceTrainer
         }
 
         UpdatesCompleted = update;
+        RecordSolvedProgress();
         return Statistics(update, loss);
     }
 
@@ -270,9 +376,10 @@ public sealed class ReinforceTrainer
                 RunEpisode(sequentialWorker, batch, EpisodesCompleted + batch.Episodes);
             }
         }
+        runningRewardBeforeBatch = RunningReward;
         foreach (double episodeReturn in batch.EpisodeReturns.Span)
         {
-            RunningReward = (1 - Options.RunningRewardWeight) * RunningReward + Options.RunningRewardWeight * episodeReturn;
+            RunningReward = NextRunningReward(RunningReward, episodeReturn);
         }
         EpisodesCompleted += batch.Episodes;
         StepsCompleted += batch.Steps;
@@ -340,6 +447,46 @@ public sealed class ReinforceTrainer
         }
     }
 
+    // r ← (1 − w)·r + w·R.
+    private double NextRunningReward(double runningReward, double episodeReturn) =>
+        (1 - Options.RunningRewardWeight) * runningReward + Options.RunningRewardWeight * episodeReturn;
+
+    // After an update has been applied (so a diverged update, which the guard above rolls back, records nothing): each
+    // episode of the batch goes into the window of recent returns, and each criterion is checked after each episode, so
+    // the first episode it is met at is exact even inside a batch (docs/statistics.md#solved). The running reward is
+    // replayed from its value before the batch with the same arithmetic as CollectBatch, hence the same values.
+    private void RecordSolvedProgress()
+    {
+        double? threshold = Environment.RewardThreshold;
+        double running = runningRewardBeforeBatch;
+        long episode = EpisodesCompleted - batch.Episodes;
+        foreach (double episodeReturn in batch.EpisodeReturns.Span)
+        {
+            episode++;
+            running = NextRunningReward(running, episodeReturn);
+            RecordReturn(episodeReturn);
+            if (threshold is double limit)
+            {
+                if (RunningRewardSolvedAtEpisode is null && running > limit)
+                {
+                    RunningRewardSolvedAtEpisode = episode;
+                }
+                if (MeanOfLast100SolvedAtEpisode is null && MeanReturnOfLast100 >= limit)
+                {
+                    MeanOfLast100SolvedAtEpisode = episode;
+                }
+            }
+        }
+    }
+
+    private void RecordReturn(double episodeReturn)
+    {
+        int slot = (int)(returnsRecorded % SolvedWindowEpisodes);
+        recentReturns[slot] = episodeReturn;
+        recentReturns[slot + SolvedWindowEpisodes] = episodeReturn;
+        returnsRecorded++;
+    }
+
     private UpdateStatistics Statistics(int update, PolicyLoss loss)
     {
         ReadOnlySpan<double> returns = batch.EpisodeReturns.Span;
@@ -358,6 +505,11 @@ public sealed class ReinforceTrainer
         Debug.Assert(returns.Length > 0);
         return new UpdateStatistics(update, EpisodesCompleted, StepsCompleted, batch.Episodes, batch.Steps,
             mean, Math.Sqrt(squares / returns.Length), min, max, (double)batch.Steps / batch.Episodes,
-            loss.Loss, loss.MeanEntropy, RunningReward, Solved, batch.EpisodeReturns, batch.EpisodeLengths);
+            loss.Loss, loss.MeanEntropy, RunningReward, Solved, batch.EpisodeReturns, batch.EpisodeLengths)
+        {
+            MeanReturnOfLast100 = MeanReturnOfLast100,
+            RunningRewardSolvedAtEpisode = RunningRewardSolvedAtEpisode,
+            MeanOfLast100SolvedAtEpisode = MeanOfLast100SolvedAtEpisode,
+        };
     }
 }

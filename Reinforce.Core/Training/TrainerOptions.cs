@@ -87,8 +87,15 @@ public sealed record TrainerOptions
     /// <summary>Stop after this many updates.</summary>
     public int? MaxUpdates { get; init; }
 
-    /// <summary>Stop as soon as the running reward exceeds the environment's reward threshold.</summary>
+    /// <summary>Stop as soon as the run is solved by the criterion <see cref="SolvedBy"/> chooses.</summary>
     public bool StopWhenSolved { get; init; } = true;
+
+    /// <summary>
+    /// What "solved" means: the running reward above the environment's reward threshold (PyTorch's example, the default)
+    /// or Gymnasium's rule, the mean return of the last 100 episodes at or above it. The trainer tracks both either way;
+    /// this chooses the one <see cref="ReinforceTrainer.Solved"/> reports and <see cref="StopWhenSolved"/> stops on.
+    /// </summary>
+    public SolvedCriterion SolvedBy { get; init; } = SolvedCriterion.RunningReward;
 
     /// <summary>Weight w of the running reward: r ← (1 − w)·r + w·R per episode (0.05 in PyTorch's example today, 0.01 in the notebook).</summary>
     public double RunningRewardWeight { get; init; } = 0.05;
@@ -199,6 +206,10 @@ public sealed record TrainerOptions
         {
             Fail(nameof(RunningRewardStart), RunningRewardStart, "a finite number");
         }
+        if (!Enum.IsDefined(SolvedBy))
+        {
+            Fail(nameof(SolvedBy), SolvedBy, "RunningReward or MeanOfLast100");
+        }
         if (Threads is < 1 or > MaxThreads)
         {
             Fail(nameof(Threads), Threads, $"an integer in [1, {MaxThreads}]");
@@ -241,4 +252,32 @@ public sealed record TrainerOptions
 
     private static void Fail(string option, object? value, string accepted)
         => throw new ArgumentException($"{option} = {value ?? "null"} is not accepted; expected {accepted}.", option);
+}
+
+/// <summary>When a run counts as solved (see docs/statistics.md#solved).</summary>
+public enum SolvedCriterion
+{
+    /// <summary>
+    /// The running reward r ← (1 − w)·r + w·R exceeds the environment's reward threshold (strictly), as in PyTorch's
+    /// <c>reinforce.py</c>: <c>if running_reward &gt; env.spec.reward_threshold</c>.
+    /// </summary>
+    RunningReward,
+
+    /// <summary>
+    /// Gymnasium's rule: the mean return of the last <see cref="ReinforceTrainer.SolvedWindowEpisodes"/> (100)
+    /// consecutive episodes reaches the reward threshold (≥); not before 100 episodes have run.
+    /// </summary>
+    /// <remarks>
+    /// Where the rule comes from. Gymnasium keeps only the number: <c>EnvSpec.reward_threshold</c>, "the reward threshold
+    /// for completing the environment" (<c>gymnasium/envs/registration.py</c>; 475 for CartPole-v1, 195 for v0), and
+    /// its <c>RecordEpisodeStatistics</c> wrapper keeps the last 100 returns (<c>buffer_length=100</c>). The averaging
+    /// is OpenAI Gym's, whose <c>EnvSpec</c> had <c>trials=100</c>, "the number of trials to average reward over", and
+    /// <c>reward_threshold</c>, "the reward threshold before the task is considered solved"; its scoreboard
+    /// (<c>gym/scoreboard/scoring.py</c>, <c>score_from_merged</c>) scores only runs of at least <c>trials</c> episodes
+    /// (<c>if len(episode_rewards) &gt;= trials</c>), takes the running mean over <c>trials</c> consecutive episodes and
+    /// the first window with <c>means &gt;= reward_threshold</c>: at or above, not strictly above. It reported that
+    /// window's first episode index ("episodes before solve"); <see cref="ReinforceTrainer.MeanOfLast100SolvedAtEpisode"/>
+    /// is the window's last episode, counting from 1, i.e. that index + 100.
+    /// </remarks>
+    MeanOfLast100,
 }
