@@ -43,6 +43,7 @@ public static class Cli
     private static readonly IReadOnlyList<Command> Commands =
     [
         new("train", TrainCommand.Description, "reinforce train [--preset NAME | --config FILE | --resume DIR] [flags]", TrainCommand.Flags, 0, "", TrainCommand.Run),
+        new("sweep", SweepCommand.Description, "reinforce sweep [--seeds 0..99] [--preset A --preset B | --config FILE …] [--grid FLAG=V1,V2 …] [train's flags]", SweepCommand.Flags, 0, "", SweepCommand.Run),
         new("eval", EvaluateCommands.EvalDescription, "reinforce eval CHECKPOINT|RUN_DIR [flags]", EvaluateCommands.EvalFlags, 1, "checkpoint", EvaluateCommands.Eval),
         new("baseline", EvaluateCommands.BaselineDescription, "reinforce baseline [flags]", EvaluateCommands.BaselineFlags, 0, "", EvaluateCommands.Baseline),
         new("render", RenderCommand.Description, "reinforce render [CHECKPOINT|RUN_DIR | --baseline] [flags]", RenderCommand.Flags, 1, "checkpoint", RenderCommand.Run),
