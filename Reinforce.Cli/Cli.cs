@@ -47,7 +47,7 @@ public static class Cli
         new("eval", EvaluateCommands.EvalDescription, "reinforce eval CHECKPOINT|RUN_DIR [flags]", EvaluateCommands.EvalFlags, 1, "checkpoint", EvaluateCommands.Eval),
         new("baseline", EvaluateCommands.BaselineDescription, "reinforce baseline [flags]", EvaluateCommands.BaselineFlags, 0, "", EvaluateCommands.Baseline),
         new("render", RenderCommand.Description, "reinforce render [CHECKPOINT|RUN_DIR | --baseline] [flags]", RenderCommand.Flags, 1, "checkpoint", RenderCommand.Run),
-        new("plot", PlotCommand.Description, "reinforce plot RUN_DIR|metrics.csv [--out FILE]", PlotCommand.Flags, 1, "run folder", PlotCommand.Run),
+        new("plot", PlotCommand.Description, "reinforce plot RUN_DIR|SWEEP_DIR|metrics.csv … [--out FILE] [--x episodes|steps|seconds]", PlotCommand.Flags, PlotCommand.MaxFolders, "folders", PlotCommand.Run),
         new("presets", PresetsCommand.Description, "reinforce presets [NAME]", PresetsCommand.Flags, 1, "preset name", PresetsCommand.Run),
         new("explain", ExplainCommand.Description, "reinforce explain [--seed N] [train's configuration flags] | reinforce explain --inputs FILE [flags]", ExplainCommand.Flags, 0, "", ExplainCommand.Run),
     ];

@@ -47,8 +47,9 @@ internal sealed class SvgBuilder
     }
 
     /// <summary>
-    /// The width of <paramref name="text"/> in a sans-serif font of <paramref name="fontSize"/> pixels, estimated from
-    /// per-character widths of Helvetica/Arial (an upper bound for narrow glyphs, close for digits and lower case).
+    /// The width of <paramref name="text"/> in a sans-serif font of <paramref name="fontSize"/> pixels, estimated from the
+    /// advance widths of DejaVu Sans (the widest common fallback; Helvetica and Arial are narrower), so text fitted
+    /// with it fits in every viewer.
     /// </summary>
     public static double TextWidth(string text, double fontSize, bool bold = false)
     {
@@ -57,15 +58,15 @@ internal sealed class SvgBuilder
         {
             em += c switch
             {
-                'i' or 'j' or 'l' or '.' or ',' or ':' or ';' or '\'' or '|' or '!' => 0.28,
-                'f' or 't' or 'r' or ' ' or '(' or ')' or '[' or ']' or '-' or '/' => 0.36,
-                'm' or 'w' or 'M' or 'W' or '%' or '@' => 0.86,
-                >= 'A' and <= 'Z' => 0.68,
-                '·' or '×' or '→' or '≥' or '>' or '<' or '=' or '+' or '±' or '–' or '—' => 0.6,
-                _ => 0.56,
+                'i' or 'j' or 'l' or '.' or ',' or ':' or ';' or '\'' or '|' or '!' or '·' => 0.3,
+                'f' or 't' or 'r' or ' ' or '(' or ')' or '[' or ']' or '-' or '/' or 'I' => 0.42,
+                'm' or 'w' or 'M' or 'W' or '%' or '@' => 0.98,
+                >= 'A' and <= 'Z' => 0.74,
+                '×' or '→' or '≥' or '≤' or '>' or '<' or '=' or '+' or '±' or '—' or '…' => 0.84,
+                _ => 0.64,
             };
         }
-        return em * fontSize * (bold ? 1.07 : 1);
+        return em * fontSize * (bold ? 1.1 : 1);
     }
 
     /// <summary><paramref name="text"/>, shortened in the middle with an ellipsis when it is wider than <paramref name="maxWidth"/>.</summary>

@@ -2,6 +2,7 @@ using System.Globalization;
 using Reinforce.Checkpoints;
 using Reinforce.Randomness;
 using Reinforce.Statistics;
+using Reinforce.Text;
 using Reinforce.Training;
 
 namespace Reinforce.Cli;
@@ -394,5 +395,90 @@ internal static class CurveFigure
             result.Add(points[^1]);
         }
         return result;
+    }
+}
+
+/// <summary>A finished sweep folder read back for <c>plot</c>: its configurations and every run's episodes.</summary>
+internal sealed record SweepFolderData(string Folder, IReadOnlyList<(string Name, TrainerOptions Options, double Threshold, List<RunEpisodes> Runs)> Cells,
+    int Seeds, ulong BootstrapSeed)
+{
+    /// <summary>Reads sweep.json and episodes.csv as strictly as a flag (exit 2 and one line naming the file).</summary>
+    public static SweepFolderData Read(string folder)
+    {
+        string jsonPath = Path.Combine(folder, SweepFolder.SweepFile);
+        string label = Display.Quote(jsonPath);
+        string text = PathArguments.ReadText("", jsonPath, PathArguments.MaxConfigBytes * 16, "a sweep.json written by reinforce sweep");
+        var cells = new List<(string, TrainerOptions, double, List<RunEpisodes>)>();
+        int seeds;
+        ulong bootstrapSeed;
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(text);
+            var root = document.RootElement;
+            seeds = root.GetProperty("seeds").GetArrayLength();
+            bootstrapSeed = root.GetProperty("bootstrapSeed").GetUInt64();
+            foreach (var config in root.GetProperty("configurations").EnumerateArray())
+            {
+                var options = TrainerOptionsJson.Read(config.GetProperty("trainer"), new TrainerOptions(), requireAll: false);
+                var thresholdElement = config.GetProperty("rewardThreshold");
+                double? threshold = thresholdElement.ValueKind == System.Text.Json.JsonValueKind.Null ? null : thresholdElement.GetDouble();
+                cells.Add((config.GetProperty("name").GetString() ?? "", options, RunFolder.Threshold(options, threshold), []));
+            }
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
+        {
+            throw new UsageException($"{label}: not a sweep.json written by reinforce sweep ({Display.Escape(e.Message, 120)})");
+        }
+
+        string episodesPath = Path.Combine(folder, SweepFolder.EpisodesFile);
+        string csv = PathArguments.ReadText("", episodesPath, PathArguments.MaxCsvBytes, $"a sweep's episodes.csv ({SweepFolder.EpisodesHeader})");
+        string quoted = Display.Quote(episodesPath);
+        if (!csv.StartsWith(SweepFolder.EpisodesHeader + "\n", StringComparison.Ordinal))
+        {
+            throw new UsageException($"{quoted}: the header is not {SweepFolder.EpisodesHeader}; expected a sweep's episodes.csv");
+        }
+        if (!csv.EndsWith('\n'))
+        {
+            throw new UsageException($"{quoted}: the last line is cut off (no newline at its end), so the file is incomplete");
+        }
+        var returns = new List<double>();
+        var lengths = new List<int>();
+        int currentCell = -1;
+        string currentSeed = "";
+        int line = 1;
+        void Flush()
+        {
+            if (currentCell >= 0)
+            {
+                TrainerOptions o = cells[currentCell].Item2;
+                cells[currentCell].Item4.Add(new RunEpisodes([.. returns], [.. lengths], o.RunningRewardWeight, o.RunningRewardStart));
+            }
+            returns.Clear();
+            lengths.Clear();
+        }
+        foreach (var row in csv.AsSpan(SweepFolder.EpisodesHeader.Length + 1).EnumerateLines())
+        {
+            line++;
+            if (row.IsEmpty)
+            {
+                continue;
+            }
+            string[] parts = row.ToString().Split(',');
+            if (parts.Length != 5 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int cell) || cell >= cells.Count
+                || !double.TryParse(parts[3], NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value)
+                || !int.TryParse(parts[4], NumberStyles.None, CultureInfo.InvariantCulture, out int length))
+            {
+                throw new UsageException($"{quoted}:{line}: not a row config,seed,episode,return,length of this sweep");
+            }
+            if (cell != currentCell || parts[1] != currentSeed)
+            {
+                Flush();
+                (currentCell, currentSeed) = (cell, parts[1]);
+            }
+            returns.Add(value);
+            lengths.Add(length);
+        }
+        Flush();
+        return new SweepFolderData(folder, cells, seeds, bootstrapSeed);
     }
 }

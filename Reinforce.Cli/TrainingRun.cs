@@ -65,7 +65,7 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
                     ReadOnlySpan<int> lengths = s.EpisodeLengths.Span;
                     for (int i = 0; i < returns.Length; i++)
                     {
-                        episodes.Append(string.Create(CultureInfo.InvariantCulture, $"{first + i},{s.Update},{returns[i]},{lengths[i]}"));
+                        episodes.Append(RunFolder.EpisodesRow(first + i, s.Update, returns[i], lengths[i], wall));
                     }
                     if (!quiet && Preset.Find(settings.PresetName)?.EpisodeLog is { } episodeLog)
                     {
