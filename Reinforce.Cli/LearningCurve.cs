@@ -23,7 +23,8 @@ internal sealed record CurveData(
     string ThresholdLegend,
     PlotAxis Axis,
     IReadOnlyList<(double X, double Return)> Episodes,
-    IReadOnlyList<(double X, double RunningReward)> Running);
+    IReadOnlyList<(double X, double RunningReward)> Running,
+    int Updates);
 
 /// <summary>The learning curve of a run folder as SVG: episode returns, running reward, reward threshold.</summary>
 internal static class LearningCurve
@@ -102,7 +103,7 @@ internal static class LearningCurve
             episodes.AddRange(table.Select(row => (row[xColumn], row["mean_return"])));
             running.AddRange(table.Select(row => (row[xColumn], row["running_reward"])));
         }
-        return new CurveData(title, threshold, legend, axis, episodes, running);
+        return new CurveData(title, threshold, legend, axis, episodes, running, table.Count);
     }
 
     /// <summary>

@@ -47,7 +47,7 @@ internal static class PlotCommand
             CurveData data = LearningCurve.Load(sources[0].Folder, sources[0].MetricsFile, axis: axis);
             svg = LearningCurve.Render(data);
             outPath = outArgument ?? Path.Combine(sources[0].Folder, RunFolder.CurveFile);
-            summary = $"{data.Episodes.Count} episodes";
+            summary = $"{data.Episodes.Count} episodes, {data.Updates} updates";
         }
         else if (sources.Count == 1)
         {
