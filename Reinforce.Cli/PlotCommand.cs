@@ -82,9 +82,9 @@ internal static class PlotCommand
             case PathKind.RegularFile:
                 return new Source(path, Path.GetDirectoryName(Path.GetFullPath(path))!, Path.GetFileName(path), false);
             case PathKind.Missing:
-                throw new UsageException($"{Display.Quote(path)}: no such file or folder; expected a run or sweep folder written by reinforce");
+                throw new UsageException($"{Display.Quote(path)}: no such file or folder; expected a run folder or a sweep folder written by reinforce");
             case var kind:
-                throw new UsageException($"{Display.Quote(path)} is {AtomicFile.Describe(kind)}; expected a run or sweep folder written by reinforce");
+                throw new UsageException($"{Display.Quote(path)} is {AtomicFile.Describe(kind)}; expected a run folder or a sweep folder written by reinforce");
         }
     }
 

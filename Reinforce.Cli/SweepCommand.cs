@@ -103,6 +103,7 @@ internal static class SweepCommand
     [
         new("--preset", "NAME", $"a preset to train: {string.Join(", ", Preset.Names)}; repeat to compare several", Preset.DefaultName, "Configurations"),
         new("--config", "FILE", "a run's config.json to train; repeat to compare several (with --preset too)", null, "Configurations"),
+        new("--candidate", "NAME=FLAGS", "a configuration as train flags named NAME ('lr2=--lr 0.02 --batch-episodes 8'; a --preset among them, else the default); repeat to compare", null, "Configurations"),
         new("--grid", "FLAG=V1,V2", "every combination of these values of a train flag (lr=0.005,0.01 batch-episodes=1,4); separate the values with ; when one holds a comma (hidden=128;64,64)", null, "Configurations"),
         new("--seeds", "SEEDS", "N (the seeds 0..N−1), A..B (A to B inclusive) or a list 1,5,9; every configuration trains on each", "100", "Seeds"),
         new("--threads", "N", "runs trained at the same time, each on one thread (the results do not depend on it); auto = one per core", "auto", "Seeds"),
@@ -119,7 +120,7 @@ internal static class SweepCommand
     public static IReadOnlyList<Flag> TrainFlags { get; } = TrainCommand.Flags
         .Where(f => TrainGroups.Contains(f.Group) && !NotFromTrain.Contains(f.Name) && Own.All(o => o.Name != f.Name)).ToList();
 
-    public static IReadOnlyList<Flag> Flags { get; } = [.. Own.Take(5), .. TrainFlags, .. Own.Skip(5)];
+    public static IReadOnlyList<Flag> Flags { get; } = [.. Own.Take(6), .. TrainFlags, .. Own.Skip(6)];
 
     /// <summary>Everything a sweep needs, checked before any work.</summary>
     internal sealed record Plan(IReadOnlyList<SweepCell> Cells, IReadOnlyList<ulong> Seeds, string SeedsText, int Workers, int EvalEpisodes,
@@ -265,20 +266,29 @@ internal static class SweepCommand
     /// </summary>
     public static IReadOnlyList<SweepCell> ResolveCells(ParsedArguments args)
     {
-        var bases = new List<(string Token, string Label)>();
-        foreach (var (flag, value) in args.Occurrences.Where(o => o.Flag is "--preset" or "--config"))
+        var bases = new List<(string[] Tokens, string Label)>();
+        foreach (var (flag, value) in args.Occurrences.Where(o => o.Flag is "--preset" or "--config" or "--candidate"))
         {
-            string token = $"{flag}={value}";
-            if (bases.Any(b => b.Token == token))
+            string[] tokens;
+            string label;
+            if (flag == "--candidate")
+            {
+                (label, tokens) = ParseCandidate(value);
+            }
+            else
+            {
+                tokens = [$"{flag}={value}"];
+                label = flag == "--preset" ? value : ConfigLabel(value);
+            }
+            if (bases.Any(b => b.Tokens.SequenceEqual(tokens)))
             {
                 throw new UsageException($"{flag} {Display.Quote(value, 60)} is given twice; each configuration once");
             }
-            string label = flag == "--preset" ? value : ConfigLabel(value);
-            bases.Add((token, label));
+            bases.Add((tokens, label));
         }
         if (bases.Count == 0)
         {
-            bases.Add(($"--preset={Preset.DefaultName}", Preset.DefaultName));
+            bases.Add(([$"--preset={Preset.DefaultName}"], Preset.DefaultName));
         }
         // Labels must tell configurations apart.
         for (int i = 0; i < bases.Count; i++)
@@ -286,7 +296,7 @@ internal static class SweepCommand
             int same = bases.Take(i).Count(b => b.Label == bases[i].Label);
             if (same > 0)
             {
-                bases[i] = (bases[i].Token, $"{bases[i].Label}#{same + 1}");
+                bases[i] = (bases[i].Tokens, $"{bases[i].Label}#{same + 1}");
             }
         }
 
@@ -312,9 +322,15 @@ internal static class SweepCommand
         }
 
         // Each configuration without the grid, then each grid value alone, so that a bad value is named where it was given.
-        foreach (var (token, _) in bases)
+        foreach (var (tokens, label) in bases)
         {
-            Resolve([token, .. shared]);
+            string? twice = tokens.Select(t => t.Split('=')[0]).FirstOrDefault(f => shared.Any(x => x.StartsWith(f + "=", StringComparison.Ordinal))
+                || axes.Any(a => a.Flag.Name == f));
+            if (twice is not null)
+            {
+                throw new UsageException($"--candidate {Display.Quote(label, 60)} sets {twice}, which is also given on its own or in a --grid; give it in one place");
+            }
+            Resolve([.. tokens, .. shared]);
         }
         // Each grid value alone first, so that a bad one is named with its --grid.
         foreach (GridAxis axis in axes)
@@ -323,7 +339,7 @@ internal static class SweepCommand
             {
                 try
                 {
-                    Resolve([bases[0].Token, .. shared, $"{axis.Flag.Name}={value}"]);
+                    Resolve([.. bases[0].Tokens, .. shared, $"{axis.Flag.Name}={value}"]);
                 }
                 catch (UsageException e)
                 {
@@ -334,12 +350,12 @@ internal static class SweepCommand
 
         var cells = new List<SweepCell>();
         var combination = new int[axes.Count];
-        foreach (var (token, label) in bases)
+        foreach (var (baseTokens, label) in bases)
         {
             Array.Clear(combination);
             while (true)
             {
-                var tokens = new List<string> { token };
+                var tokens = new List<string>(baseTokens);
                 tokens.AddRange(shared);
                 var nameParts = new List<string>();
                 if (bases.Count > 1 || axes.Count == 0)
@@ -380,6 +396,34 @@ internal static class SweepCommand
             }
         }
         return cells;
+    }
+
+    /// <summary>
+    /// <c>--candidate NAME=FLAGS</c>: a configuration given as train flags (a --preset or --config among them, else the
+    /// default preset), separated by spaces, named NAME (or by the flags themselves when there is no NAME=).
+    /// </summary>
+    private static (string Label, string[] Tokens) ParseCandidate(string value)
+    {
+        string accepted = "expected NAME=FLAGS with train's configuration flags, e.g. 'rtg-lr0.02=--returns reward-to-go --lr 0.02'";
+        bool named = !value.TrimStart().StartsWith("--", StringComparison.Ordinal) && value.Contains('=', StringComparison.Ordinal);
+        string label = named ? value[..value.IndexOf('=', StringComparison.Ordinal)].Trim() : value.Trim();
+        string flags = named ? value[(value.IndexOf('=', StringComparison.Ordinal) + 1)..] : value;
+        string[] words = flags.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+        if (label.Length == 0 || words.Length == 0)
+        {
+            throw new UsageException($"--candidate {Display.Quote(value, 60)} has {(label.Length == 0 ? "no name" : "no flags")}; {accepted}");
+        }
+        IReadOnlyList<Flag> allowed = [.. TrainCommand.Flags.Where(f => f.Name is "--preset" or "--config"), .. TrainFlags];
+        ParsedArguments parsed;
+        try
+        {
+            parsed = ParsedArguments.Parse("sweep", words, allowed, 0, "");
+        }
+        catch (UsageException e)
+        {
+            throw new UsageException($"--candidate {Display.Quote(value, 60)}: {e.Message}");
+        }
+        return (label, [.. parsed.Occurrences.Select(o => $"{o.Flag}={o.Value}")]);
     }
 
     private static RunSettings Resolve(IReadOnlyList<string> tokens) =>

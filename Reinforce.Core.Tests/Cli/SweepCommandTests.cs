@@ -231,6 +231,24 @@ public sealed class SweepCommandTests : CliTestBase
         Assert.That(File.ReadAllText(Path.Combine(folder, "sweep.json")), Does.Contain("--hidden 4,4 --activation relu"));
     }
 
+    [Test]
+    public void Candidates_PresetsAndConfigs_AreConfigurationsInTheOrderGiven_EachOnTheSameSeeds()
+    {
+        string run = InFolder("run"), folder = InFolder("compare");
+        Assert.That(Run("train", "--max-updates", "1", "--lr", "0.005", "--out", run, "--quiet").ExitCode, Is.Zero);
+
+        CliResult result = Run("sweep", "--seeds", "3,7", "--candidate", "fast=--lr 0.02 --batch-episodes 2", "--preset", "handson-keras",
+            "--config", Path.Combine(run, "config.json"), "--candidate=--returns discounted", "--max-episodes", "8", "--eval-episodes", "0", "--quiet", "--out", folder);
+
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        Assert.That(Table(folder, "summary.csv").Select(r => r["name"]), Is.EqualTo(new[] { "fast", "handson-keras", "run", "--returns discounted" }));
+        Assert.That(Table(folder, "runs.csv").Select(r => $"{r["config"]}:{r["seed"]}"), Is.EqualTo(new[] { "0:3", "0:7", "1:3", "1:7", "2:3", "2:7", "3:3", "3:7" }));
+        string json = File.ReadAllText(Path.Combine(folder, "sweep.json"));
+        Assert.That(json, Does.Contain("--lr 0.02 --gamma").And.Contain("--lr 0.005 --gamma").And.Contain("--returns discounted"));
+        AssertUsageError(Run("sweep", "--candidate", "x=--seed 1"), "--candidate 'x=--seed 1': unknown flag '--seed'");
+        AssertUsageError(Run("sweep", "--candidate", "x=--lr 0.02", "--lr", "0.01"), "sets --lr, which is also given on its own or in a --grid");
+    }
+
     // A CSV file as rows of named cells (summary.csv's name may be quoted with commas inside).
     private static List<Dictionary<string, string>> Table(string folder, string file)
     {
