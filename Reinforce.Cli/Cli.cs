@@ -43,7 +43,7 @@ public static class Cli
     private static readonly IReadOnlyList<Command> Commands =
     [
         new("train", TrainCommand.Description, "reinforce train [--preset NAME | --config FILE | --resume DIR] [flags]", TrainCommand.Flags, 0, "", TrainCommand.Run),
-        new("sweep", SweepCommand.Description, "reinforce sweep [--seeds 0..99] [--preset A --preset B | --config FILE …] [--grid FLAG=V1,V2 …] [train's flags]", SweepCommand.Flags, 0, "", SweepCommand.Run),
+        new("sweep", SweepCommand.Description, "reinforce sweep [--seeds 0..99] [--preset NAME | --config FILE | --candidate NAME=FLAGS]… [--grid FLAG=V1,V2]… [train's flags]", SweepCommand.Flags, 0, "", SweepCommand.Run),
         new("eval", EvaluateCommands.EvalDescription, "reinforce eval CHECKPOINT|RUN_DIR [flags]", EvaluateCommands.EvalFlags, 1, "checkpoint", EvaluateCommands.Eval),
         new("baseline", EvaluateCommands.BaselineDescription, "reinforce baseline [flags]", EvaluateCommands.BaselineFlags, 0, "", EvaluateCommands.Baseline),
         new("render", RenderCommand.Description, "reinforce render [CHECKPOINT|RUN_DIR | --baseline] [flags]", RenderCommand.Flags, 1, "checkpoint", RenderCommand.Run),
@@ -156,6 +156,7 @@ public static class Cli
         text.AppendLine("Examples:");
         text.AppendLine("  reinforce train                                  train CartPole-v1 with the default (seconds)");
         text.AppendLine("  reinforce train --preset spinningup-rtg --seed 3 a reference notebook's configuration");
+        text.AppendLine("  reinforce sweep --seeds 100                      100 seeds: solve rate and episodes to solve, with 95 % intervals");
         text.AppendLine("  reinforce eval runs/default-*/                   100 greedy episodes of the trained policy");
         text.AppendLine("  reinforce render runs/default-*/ --out run.svg   an animated SVG of one episode");
         text.AppendLine();

@@ -112,8 +112,10 @@ internal static class SweepFigures
     public static string Curves(IReadOnlyList<(string Name, List<RunEpisodes> Runs)> groups, IReadOnlyList<Threshold> thresholds, string env, int seeds,
         bool steps, ulong bootstrapSeed, int workers)
     {
-        var series = groups.Where(g => g.Runs.Count > 0).Select(g => Aggregate(g.Name, g.Runs, steps, bootstrapSeed, workers)).ToList();
-        string subtitle = $"IQM over runs of the running reward, 95 % bootstrap band ({CurveResamples} resamples); a run that stopped keeps its last value";
+        var nonEmpty = groups.Where(g => g.Runs.Count > 0).ToList();
+        double end = nonEmpty.Select(g => AxisEnd(g.Runs, steps)).DefaultIfEmpty(1).Max();
+        var series = nonEmpty.Select(g => Aggregate(g.Name, g.Runs, steps, bootstrapSeed, workers, end)).ToList();
+        string subtitle = "IQM of the running reward over runs · 95 % bootstrap band · a stopped run keeps its last value · x to the p90 run length";
         return CurveFigure.Render($"REINFORCE on {env} · {SweepCommand.Plural(seeds, "seed")} per configuration", subtitle,
             steps ? "environment steps" : "episode", "running reward (IQM over runs)", series, thresholds, null, false);
     }
@@ -123,12 +125,11 @@ internal static class SweepFigures
     /// 0…most), the IQM over runs of each run's running reward after its last episode at or before x (its start before
     /// the first episode, its last value after its end), with a 95 % percentile bootstrap band.
     /// </summary>
-    public static Series Aggregate(string name, IReadOnlyList<RunEpisodes> runs, bool steps, ulong bootstrapSeed, int workers)
+    public static Series Aggregate(string name, IReadOnlyList<RunEpisodes> runs, bool steps, ulong bootstrapSeed, int workers, double? end = null)
     {
         var running = runs.Select(r => r.RunningRewards()).ToList();
         var cumulative = runs.Select(r => r.CumulativeSteps()).ToList();
-        double longest = steps ? cumulative.Max(c => c.Length == 0 ? 0 : c[^1]) : running.Max(r => r.Length);
-        longest = Math.Max(longest, 1);
+        double longest = Math.Max(end ?? AxisEnd(runs, steps), 1);
         var xs = new List<double>();
         for (int i = 0; i < CurvePoints; i++)
         {
@@ -154,6 +155,17 @@ internal static class SweepFigures
             band[i] = (x, low, high);
         });
         return new Series(name, line, band);
+    }
+
+    /// <summary>
+    /// Where an aggregate curve ends: the 90th percentile of the runs' lengths (episodes or steps), rounded up. Past it
+    /// fewer than a tenth of the runs still move, so an IQM curve is flat, and the x axis is not stretched to the budget
+    /// of the few runs that never solve (the performance profile shows those).
+    /// </summary>
+    public static double AxisEnd(IReadOnlyList<RunEpisodes> runs, bool steps)
+    {
+        double[] lengths = [.. runs.Select(r => steps ? (double)r.Lengths.Sum(l => (long)l) : r.Returns.Count)];
+        return lengths.Length == 0 ? 1 : Math.Max(1, Math.Ceiling(Descriptive.Quantile(lengths, 0.9)));
     }
 
     // The number of episodes whose end is at or before step x (cumulative is increasing).
@@ -219,7 +231,10 @@ internal static class SweepFigures
     public static string Profile(IReadOnlyList<(string Name, List<double?> Solved, double Longest)> groups, string env, int seeds, bool steps, string rule)
     {
         var series = new List<Series>();
-        double end = Math.Max(1, groups.Select(g => g.Longest).DefaultIfEmpty(1).Max());
+        // The x axis ends a little after the last run solved (after that the lines are flat up to the budget).
+        double lastSolve = groups.SelectMany(g => g.Solved.OfType<double>()).DefaultIfEmpty(0).Max();
+        double end = lastSolve > 0 ? Math.Min(Math.Ceiling(lastSolve * 1.05), groups.Max(g => g.Longest)) : Math.Max(1, groups.Select(g => g.Longest).DefaultIfEmpty(1).Max());
+        end = Math.Max(end, Math.Max(1, lastSolve));
         foreach (var (name, solved, _) in groups.Where(g => g.Solved.Count > 0))
         {
             int n = solved.Count;
@@ -245,7 +260,7 @@ internal static class SweepFigures
             band.Add((end, last.Item2, last.Item3));
             series.Add(new Series(name, line, band, Step: true));
         }
-        string subtitle = $"solved: {rule}; band: 95 % Wilson interval; a line that ends below 100 % is the runs that never solved";
+        string subtitle = $"solved: {rule} · band: 95 % Wilson interval · below 100 % at the right end: runs never solved";
         return CurveFigure.Render($"Runs solved by {(steps ? "environment step" : "episode")} N · {env} · {SweepCommand.Plural(seeds, "seed")} per configuration", subtitle,
             steps ? "environment steps N" : "episode N", "runs solved", series, [], (0, 1), true);
     }

@@ -13,15 +13,15 @@ out=sweeps/choose-default-$seeds
 # Each candidate: NAME=train flags over the default preset (4-128-2 ReLU, Adam, CartPole-v1).
 candidates=(
   "default=--returns reward-to-go --normalize batch --batch-episodes 4 --lr 0.01"
+  "rtg-b4-lr0.015=--returns reward-to-go --normalize batch --batch-episodes 4 --lr 0.015"
   "rtg-b4-lr0.02=--returns reward-to-go --normalize batch --batch-episodes 4 --lr 0.02"
+  "rtg-b4-lr0.02-ent0.01=--returns reward-to-go --normalize batch --batch-episodes 4 --lr 0.02 --entropy-coef 0.01"
   "rtg-b2-lr0.01=--returns reward-to-go --normalize batch --batch-episodes 2 --lr 0.01"
-  "rtg-b2-lr0.005=--returns reward-to-go --normalize batch --batch-episodes 2 --lr 0.005"
   "rtg-b8-lr0.02=--returns reward-to-go --normalize batch --batch-episodes 8 --lr 0.02"
-  "rtg-b4-lr0.01-baseline=--returns reward-to-go --normalize batch --batch-episodes 4 --lr 0.01 --baseline"
+  "rtg-b8-lr0.03=--returns reward-to-go --normalize batch --batch-episodes 8 --lr 0.03"
   "disc-b4-lr0.01=--returns discounted --normalize batch --batch-episodes 4 --lr 0.01"
   "disc-b4-lr0.01-ent0.01=--returns discounted --normalize batch --batch-episodes 4 --lr 0.01 --entropy-coef 0.01"
   "disc-b4-lr0.02-ent0.01=--returns discounted --normalize batch --batch-episodes 4 --lr 0.02 --entropy-coef 0.01"
-  "pytorch-like-b1-lr0.01=--returns discounted --normalize episode --batch-episodes 1 --lr 0.01"
   "pytorch-like-b1-lr0.005=--returns discounted --normalize episode --batch-episodes 1 --lr 0.005"
 )
 args=()
@@ -32,5 +32,5 @@ done
 echo
 echo "Ranking (solve rate, then median episodes to solve; the rule: ≥ 99.9 % solved, then the lowest median):"
 awk -F, 'NR > 1 { printf "%s\t%s/%s\t%s\t%s\n", $2, $5, $4, ($5 / $4), ($13 == "" ? 1e9 : $13) }' "$out/summary.csv" \
-  | sort -t$'\t' -k4,4gr -k5,5g \
-  | awk -F'\t' '{ printf "  %-26s solved %-10s median %s%s\n", $1, $2, ($5 == 1e9 ? "–" : $5), ($4 >= 0.999 ? "" : "   (below 99.9 %)") }'
+  | sort -t$'\t' -k3,3gr -k4,4g \
+  | awk -F'\t' '{ printf "  %-26s solved %-10s median %s%s\n", $1, $2, ($4 == 1e9 ? "–" : $4), ($3 >= 0.999 ? "" : "   (below 99.9 %)") }'
