@@ -135,7 +135,7 @@ internal static class PlotCommand
         }
         string env = string.Join(", ", environments.Distinct());
         string svg = CurveFigure.Render($"REINFORCE on {env} · {SweepCommand.Plural(series.Count, "curve")}",
-            "running reward after each episode · sweeps: IQM over runs, 95 % bootstrap band, a stopped run keeps its last value",
+            "running reward after each episode; a sweep: IQM over its runs, 95 % bootstrap band",
             LearningCurve.AxisLabel(axis), "running reward", series, SweepFigures.Thresholds(rules), null, false);
         return (svg, $"{SweepCommand.Plural(series.Count, "curve")} from {SweepCommand.Plural(runs, "run")}");
     }

@@ -113,9 +113,9 @@ internal static class SweepFigures
         bool steps, ulong bootstrapSeed, int workers)
     {
         var nonEmpty = groups.Where(g => g.Runs.Count > 0).ToList();
-        double end = nonEmpty.Select(g => AxisEnd(g.Runs, steps)).DefaultIfEmpty(1).Max();
+        double end = AxisEnd(nonEmpty.Select(g => g.Runs).ToList(), steps);
         var series = nonEmpty.Select(g => Aggregate(g.Name, g.Runs, steps, bootstrapSeed, workers, end)).ToList();
-        string subtitle = "IQM of the running reward over runs · 95 % bootstrap band · a stopped run keeps its last value · x to the p90 run length";
+        string subtitle = "IQM over runs of the running reward, 95 % bootstrap band; a stopped run keeps its last value";
         return CurveFigure.Render($"REINFORCE on {env} · {SweepCommand.Plural(seeds, "seed")} per configuration", subtitle,
             steps ? "environment steps" : "episode", "running reward (IQM over runs)", series, thresholds, null, false);
     }
@@ -129,7 +129,7 @@ internal static class SweepFigures
     {
         var running = runs.Select(r => r.RunningRewards()).ToList();
         var cumulative = runs.Select(r => r.CumulativeSteps()).ToList();
-        double longest = Math.Max(end ?? AxisEnd(runs, steps), 1);
+        double longest = Math.Max(end ?? AxisEnd([runs], steps), 1);
         var xs = new List<double>();
         for (int i = 0; i < CurvePoints; i++)
         {
@@ -158,14 +158,48 @@ internal static class SweepFigures
     }
 
     /// <summary>
-    /// Where an aggregate curve ends: the 90th percentile of the runs' lengths (episodes or steps), rounded up. Past it
-    /// fewer than a tenth of the runs still move, so an IQM curve is flat, and the x axis is not stretched to the budget
-    /// of the few runs that never solve (the performance profile shows those).
+    /// Where the aggregate curves of these groups end: a tenth past the last x at which any group's IQM is more than
+    /// 0.5 % of the y range away from its final value (evaluated at 400 points, without the band). After that every
+    /// curve is flat, so the axis is not stretched to the budget of the few runs that never solve (the performance
+    /// profile shows those).
     /// </summary>
-    public static double AxisEnd(IReadOnlyList<RunEpisodes> runs, bool steps)
+    public static double AxisEnd(IReadOnlyList<IReadOnlyList<RunEpisodes>> groups, bool steps)
     {
-        double[] lengths = [.. runs.Select(r => steps ? (double)r.Lengths.Sum(l => (long)l) : r.Returns.Count)];
-        return lengths.Length == 0 ? 1 : Math.Max(1, Math.Ceiling(Descriptive.Quantile(lengths, 0.9)));
+        const int probes = 400;
+        double longest = 1;
+        foreach (var runs in groups)
+        {
+            longest = Math.Max(longest, runs.Select(r => steps ? (double)r.Lengths.Sum(l => (long)l) : r.Returns.Count).DefaultIfEmpty(1).Max());
+        }
+        double settled = 0, low = double.PositiveInfinity, high = double.NegativeInfinity;
+        var iqm = new List<double[]>();
+        foreach (var runs in groups)
+        {
+            var running = runs.Select(r => r.RunningRewards()).ToList();
+            var cumulative = runs.Select(r => r.CumulativeSteps()).ToList();
+            var curve = new double[probes];
+            var values = new double[runs.Count];
+            for (int i = 0; i < probes; i++)
+            {
+                double x = longest * (i + 1) / probes;
+                for (int r = 0; r < runs.Count; r++)
+                {
+                    int count = steps ? EpisodesEndedBy(cumulative[r], x) : (int)Math.Min(x, running[r].Length);
+                    values[r] = count == 0 ? runs[r].Start : running[r][count - 1];
+                }
+                curve[i] = Descriptive.InterquartileMean(values);
+                low = Math.Min(low, curve[i]);
+                high = Math.Max(high, curve[i]);
+            }
+            iqm.Add(curve);
+        }
+        double tolerance = 0.005 * Math.Max(high - low, 1e-9);
+        foreach (double[] curve in iqm)
+        {
+            int last = Array.FindLastIndex(curve, v => Math.Abs(v - curve[^1]) > tolerance);
+            settled = Math.Max(settled, longest * (last + 2) / probes);
+        }
+        return Math.Max(1, Math.Min(longest, Math.Ceiling(settled * 1.1)));
     }
 
     // The number of episodes whose end is at or before step x (cumulative is increasing).
