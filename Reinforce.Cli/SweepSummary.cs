@@ -73,42 +73,68 @@ internal static class SweepSummary
     public static SweepSummaryData Compute(SweepCommand.Plan plan, IReadOnlyList<SweepRun?> runs, double seconds, bool interrupted)
     {
         int seedCount = plan.Seeds.Count;
-        var cells = new CellSummary[plan.Cells.Count];
-        Parallel.For(0, plan.Cells.Count, new ParallelOptions { MaxDegreeOfParallelism = plan.Workers }, c =>
+        var own = Enumerable.Range(0, plan.Cells.Count)
+            .Select(c => Enumerable.Range(0, seedCount).Select(s => runs[c * seedCount + s]).OfType<SweepRun>().ToList()).ToList();
+        // The bootstrap intervals are the work: all of them, of every configuration, in parallel (each has its own generator).
+        var samples = own.Select((r, c) => Samples(plan.Cells[c], r)).ToList();
+        var intervals = new ConfidenceInterval?[plan.Cells.Count, Statistics.Length];
+        Parallel.For(0, plan.Cells.Count * Statistics.Length, new ParallelOptions { MaxDegreeOfParallelism = plan.Workers }, job =>
         {
-            var own = Enumerable.Range(0, seedCount).Select(s => runs[c * seedCount + s]).OfType<SweepRun>().ToList();
-            cells[c] = Summarise(plan.Cells[c], own, plan.Resamples, plan.BootstrapSeed);
+            int c = job / Statistics.Length, j = job % Statistics.Length;
+            double[] sample = Statistics[j].Sample(samples[c]);
+            intervals[c, j] = sample.Length == 0
+                ? null
+                : Bootstrap.PercentileInterval(sample, Statistics[j].Statistic, Pcg64.Derive(plan.BootstrapSeed, (ulong)j), plan.Resamples);
         });
+        var cells = Enumerable.Range(0, plan.Cells.Count).Select(c => Summarise(plan.Cells[c], own[c], samples[c],
+            Enumerable.Range(0, Statistics.Length).Select(j => intervals[c, j]).ToArray())).ToList();
         return new SweepSummaryData(plan, cells, runs.Count, runs.Count(r => r is not null), seconds, interrupted);
     }
 
-    /// <summary>The summary of one configuration's runs (in seed order).</summary>
-    public static CellSummary Summarise(SweepCell cell, IReadOnlyList<SweepRun> runs, int resamples, ulong bootstrapSeed)
+    /// <summary>What the intervals are taken of: episodes and steps to solve (solved runs), final returns (all runs).</summary>
+    private sealed record CellSamples(double[] Episodes, double[] Steps, double[] EvalReturns);
+
+    /// <summary>The intervals of the summary, in the order of their generator streams j.</summary>
+    private static readonly (Func<CellSamples, double[]> Sample, SampleStatistic Statistic)[] Statistics =
+    [
+        (s => s.Episodes, SampleStatistics.Median),           // EpisodesMedianStream
+        (s => s.Episodes, SampleStatistics.InterquartileMean), // EpisodesIqmStream
+        (s => s.Steps, SampleStatistics.Median),              // StepsMedianStream
+        (s => s.Steps, SampleStatistics.InterquartileMean),   // StepsIqmStream
+        (s => s.EvalReturns, SampleStatistics.InterquartileMean), // EvalIqmStream
+    ];
+
+    private static CellSamples Samples(SweepCell cell, IReadOnlyList<SweepRun> runs)
+    {
+        SolvedCriterion criterion = cell.Settings.Options.SolvedBy;
+        var solved = runs.Where(r => r.SolvedAtEpisode(criterion) is not null).ToList();
+        return new CellSamples(
+            [.. solved.Select(r => (double)r.SolvedAtEpisode(criterion)!.Value)],
+            [.. solved.Select(r => (double)r.StepsAtEpisode(r.SolvedAtEpisode(criterion)!.Value))],
+            [.. runs.Where(r => r.Evaluation is not null).Select(r => r.Evaluation!.MeanReturn)]);
+    }
+
+    /// <summary>The summary of one configuration's runs (in seed order) with its intervals.</summary>
+    private static CellSummary Summarise(SweepCell cell, IReadOnlyList<SweepRun> runs, CellSamples samples, ConfidenceInterval?[] intervals)
     {
         SolvedCriterion criterion = cell.Settings.Options.SolvedBy;
         SolvedCriterion other = criterion == SolvedCriterion.MeanOfLast100 ? SolvedCriterion.RunningReward : SolvedCriterion.MeanOfLast100;
-        var solved = runs.Where(r => r.SolvedAtEpisode(criterion) is not null).ToList();
-        double[] episodes = [.. solved.Select(r => (double)r.SolvedAtEpisode(criterion)!.Value)];
-        double[] steps = [.. solved.Select(r => (double)r.StepsAtEpisode(r.SolvedAtEpisode(criterion)!.Value))];
-        double[] evalReturns = [.. runs.Where(r => r.Evaluation is not null).Select(r => r.Evaluation!.MeanReturn)];
-        ConfidenceInterval? Interval(double[] sample, SampleStatistic statistic, int stream) => sample.Length == 0
-            ? null
-            : Bootstrap.PercentileInterval(sample, statistic, Pcg64.Derive(bootstrapSeed, (ulong)stream), resamples);
+        int solved = samples.Episodes.Length;
         double[] wall = [.. runs.Select(r => r.WallSeconds)];
         return new CellSummary(
             cell,
             runs.Count,
-            solved.Count,
+            solved,
             runs.Count(r => r.SolvedAtEpisode(other) is not null),
             runs.Count(r => r.Status == "diverged"),
-            runs.Count == 0 ? null : ProportionInterval.Wilson(solved.Count, runs.Count),
-            runs.Count == 0 ? null : ProportionInterval.ClopperPearson(solved.Count, runs.Count),
-            Interval(episodes, SampleStatistics.Median, EpisodesMedianStream),
-            Interval(episodes, SampleStatistics.InterquartileMean, EpisodesIqmStream),
-            Interval(steps, SampleStatistics.Median, StepsMedianStream),
-            Interval(steps, SampleStatistics.InterquartileMean, StepsIqmStream),
-            Interval(evalReturns, SampleStatistics.InterquartileMean, EvalIqmStream),
-            evalReturns.Length == 0 ? null : Descriptive.Mean(evalReturns),
+            runs.Count == 0 ? null : ProportionInterval.Wilson(solved, runs.Count),
+            runs.Count == 0 ? null : ProportionInterval.ClopperPearson(solved, runs.Count),
+            intervals[EpisodesMedianStream],
+            intervals[EpisodesIqmStream],
+            intervals[StepsMedianStream],
+            intervals[StepsIqmStream],
+            intervals[EvalIqmStream],
+            samples.EvalReturns.Length == 0 ? null : Descriptive.Mean(samples.EvalReturns),
             wall.Length == 0 ? null : Descriptive.Median(wall),
             wall.Sum());
     }
