@@ -143,7 +143,8 @@ internal static class SweepCommand
         var clock = Stopwatch.StartNew();
         SweepRun?[] runs = Execute(plan, context, quiet);
         double seconds = clock.Elapsed.TotalSeconds;
-        bool interrupted = context.Cancellation.IsCancellationRequested;
+        // Interrupted means runs are missing: a Ctrl-C after the last run only cuts the writing short, which is quick.
+        bool interrupted = context.Cancellation.IsCancellationRequested && runs.Any(r => r is null);
 
         var summary = SweepSummary.Compute(plan, runs, seconds, interrupted);
         SweepSummary.WriteFiles(writer.WorkFolder, plan, runs, summary);
