@@ -43,6 +43,20 @@ public sealed class SweepCommandTests : CliTestBase
     }
 
     [Test]
+    public void EachRun_IsTheTrainRunOfItsSeed()
+    {
+        string run = InFolder("run"), sweep = InFolder("sweep");
+        Assert.That(Run("train", "--seed", "3", "--max-episodes", "40", "--threads", "2", "--out", run, "--quiet").ExitCode, Is.Zero);
+
+        Assert.That(Run("sweep", "--seeds", "2,3", "--max-episodes", "40", "--eval-episodes", "0", "--out", sweep, "--quiet").ExitCode, Is.Zero);
+
+        // Expected: train's episodes.csv (return, length) for seed 3, row for row. Tolerance: exact.
+        var fromTrain = File.ReadAllLines(Path.Combine(run, "episodes.csv")).Skip(1).Select(l => l.Split(',')).Select(c => $"{c[0]},{c[2]},{c[3]}");
+        var fromSweep = Table(sweep, "episodes.csv").Where(r => r["seed"] == "3").Select(r => $"{r["episode"]},{r["return"]},{r["length"]}");
+        Assert.That(fromSweep, Is.EqualTo(fromTrain));
+    }
+
+    [Test]
     public void Summary_MatchesAHandComputation_FromItsOwnRunsAndEpisodes()
     {
         string folder = InFolder("tiny");
