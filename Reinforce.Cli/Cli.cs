@@ -11,10 +11,13 @@ namespace Reinforce.Cli;
 /// <param name="Cancellation">Ctrl-C: a running command finishes its step, saves and exits with 130.</param>
 /// <param name="OutputStyle">Colour for <paramref name="Output"/>.</param>
 /// <param name="ErrorStyle">Colour for <paramref name="Error"/>.</param>
-internal sealed record CliContext(TextWriter Output, TextWriter Error, CancellationToken Cancellation, Style OutputStyle, Style ErrorStyle)
+/// <param name="ErrorTerminalWidth">The width of the terminal stderr writes to, or null when it is not a terminal (piped, a file, a test).</param>
+/// <param name="OutputIsTerminal">Whether stdout is an interactive terminal (frames may be animated in place).</param>
+internal sealed record CliContext(TextWriter Output, TextWriter Error, CancellationToken Cancellation, Style OutputStyle, Style ErrorStyle,
+    int? ErrorTerminalWidth = null, bool OutputIsTerminal = false)
 {
     /// <summary>Whether frames may be animated in place (the output is an interactive terminal).</summary>
-    public bool InteractiveOutput => OutputStyle.Enabled;
+    public bool InteractiveOutput => OutputIsTerminal;
 }
 
 /// <summary>
@@ -60,7 +63,8 @@ public static class Cli
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
-        var context = new CliContext(stdout, stderr, cancellationToken, Style.For(stdout, isStandardError: false), Style.For(stderr, isStandardError: true));
+        var context = new CliContext(stdout, stderr, cancellationToken, Style.For(stdout, isStandardError: false), Style.For(stderr, isStandardError: true),
+            Terminal.Width(stderr, isStandardError: true), Terminal.Width(stdout, isStandardError: false) is not null);
         return Run(args, context);
     }
 

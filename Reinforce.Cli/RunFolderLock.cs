@@ -26,7 +26,7 @@ internal sealed class RunFolderLock : IDisposable
     public static readonly IReadOnlySet<string> OwnFiles = new HashSet<string>(StringComparer.Ordinal)
     {
         RunFolder.ConfigFile, RunFolder.MetricsFile, RunFolder.EpisodesFile, RunFolder.CheckpointFile, RunFolder.CurveFile,
-        MarkerFile, LockFile,
+        RunFolder.EvaluationsFile, RunFolder.BestFile, MarkerFile, LockFile,
     };
 
     private readonly FileStream stream;

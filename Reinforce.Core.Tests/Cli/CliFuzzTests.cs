@@ -40,7 +40,7 @@ public sealed class CliFuzzTests : CliTestBase
             ["--reward-threshold"] = NotNumbers,
             ["--hidden"] = ["", "0", "-1", "1,,2", "65537", "a", ",", "none,1", "\t", Huge, string.Join(',', Enumerable.Repeat("1", 65))],
             ["--activation"] = [.. NotChoices, "sigmoid"],
-            ["--dropout"] = [.. NotNumbers, "1", "-0.1", "1.5", "0.99999999999"],
+            ["--dropout"] = [.. NotNumbers, "1", "-0.1", "1.5", "0.99999999999999999"],
             ["--head"] = [.. NotChoices, "gaussian"],
             ["--init"] = [.. NotChoices, "he"],
             ["--optimizer"] = [.. NotChoices, "rmsprop"],
@@ -57,6 +57,10 @@ public sealed class CliFuzzTests : CliTestBase
             ["--max-episodes"] = [.. NotIntegers, "0", "9223372036854775808"],
             ["--max-updates"] = [.. NotIntegers, "0", "2147483648"],
             ["--stop-when-solved"] = ["=maybe", "=0"],
+            ["--solved-by"] = [.. NotChoices, "mean", "mean-100", "gymnasium"],
+            ["--eval-interval"] = [.. NotIntegers, "0", "2147483648"],
+            ["--eval-episodes"] = [.. NotIntegers, "0", "100001"],
+            ["--eval-policy"] = NotChoices,
             ["--running-reward-weight"] = [.. NotNumbers, "0", "1.5", "-0.1"],
             ["--running-reward-start"] = NotNumbers,
             ["--seed"] = ["", "-1", "18446744073709551616", "1.0", "abc", " 1"],
@@ -76,6 +80,7 @@ public sealed class CliFuzzTests : CliTestBase
             ["--max-steps"] = [.. NotIntegers, "0"],
             ["--svg"] = ["", "FOLDER", "/dev/full", "FIFO", "missing/x.svg", "LINK_SVG", "FOLDER/", "TEXT/below.svg"],
             ["--policy"] = NotChoices,
+            ["--best"] = ["=maybe", "=1"],
         },
         ["baseline"] = new()
         {
@@ -89,6 +94,7 @@ public sealed class CliFuzzTests : CliTestBase
         {
             [""] = ["", "missing", "/dev/zero", "FIFO", "TEXT", "BADCHECKPOINT"],
             ["--baseline"] = ["=maybe"],
+            ["--best"] = ["=maybe"],
             ["--out"] = ["", "FOLDER", "/dev/full", "FIFO", "missing/x.svg", "LINK_SVG", "FOLDER/"],
             ["--seed"] = ["-1", ""],
             ["--policy"] = NotChoices,
