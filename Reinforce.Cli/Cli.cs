@@ -157,12 +157,13 @@ public static class Cli
         text.AppendLine("  --help     this help        --version  the version");
         text.AppendLine();
         text.AppendLine("Examples:");
-        text.AppendLine("  reinforce train                                  train CartPole-v1 with the default (seconds)");
+        text.AppendLine("  reinforce train --out runs/first                 train CartPole-v1 with the default (seconds)");
+        text.AppendLine("  reinforce eval runs/first                        100 greedy episodes of the trained policy");
+        text.AppendLine("  reinforce render runs/first --out run.svg        an animated SVG of one episode");
         text.AppendLine("  reinforce train --preset spinningup-rtg --seed 3 a reference notebook's configuration");
-        text.AppendLine("  reinforce eval runs/default-*/                   100 greedy episodes of the trained policy");
-        text.AppendLine("  reinforce render runs/default-*/ --out run.svg   an animated SVG of one episode");
         text.AppendLine();
-        text.AppendLine("Exit codes: 0 success, 1 runtime failure (diverged, disk full), 2 bad input, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).");
+        text.AppendLine("Exit codes: 0 success, 1 runtime failure (diverged, disk full), 2 bad input, 130 interrupted (Ctrl-C),");
+        text.AppendLine("143 stopped by SIGTERM, 70 internal error.");
         text.AppendLine("Results go to stdout, progress and errors to stderr; NO_COLOR turns colour off.");
         return text.ToString();
     }
