@@ -28,7 +28,8 @@ public sealed partial class ReadmeCliTests : CliTestBase
     public void EveryCommand_IsInTheCommandsTable()
     {
         string help = Run("--help").Output;
-        string[] commands = [.. CommandLine().Matches(help[help.IndexOf("Commands:", StringComparison.Ordinal)..help.IndexOf("--help", StringComparison.Ordinal)]).Select(m => m.Groups[1].Value)];
+        int start = help.IndexOf("Commands:", StringComparison.Ordinal);
+        string[] commands = [.. CommandLine().Matches(help[start..help.IndexOf("--help", start, StringComparison.Ordinal)]).Select(m => m.Groups[1].Value)];
 
         Assert.That(commands, Is.Not.Empty);
         Assert.That(commands, Has.All.Matches<string>(c => Readme.Contains($"| `reinforce {c}", StringComparison.Ordinal)));
