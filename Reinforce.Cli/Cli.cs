@@ -11,10 +11,13 @@ namespace Reinforce.Cli;
 /// <param name="Cancellation">Ctrl-C: a running command finishes its step, saves and exits with 130.</param>
 /// <param name="OutputStyle">Colour for <paramref name="Output"/>.</param>
 /// <param name="ErrorStyle">Colour for <paramref name="Error"/>.</param>
-internal sealed record CliContext(TextWriter Output, TextWriter Error, CancellationToken Cancellation, Style OutputStyle, Style ErrorStyle)
+/// <param name="ErrorTerminalWidth">The width of the terminal stderr writes to, or null when it is not a terminal (piped, a file, a test).</param>
+/// <param name="OutputIsTerminal">Whether stdout is an interactive terminal (frames may be animated in place).</param>
+internal sealed record CliContext(TextWriter Output, TextWriter Error, CancellationToken Cancellation, Style OutputStyle, Style ErrorStyle,
+    int? ErrorTerminalWidth = null, bool OutputIsTerminal = false)
 {
     /// <summary>Whether frames may be animated in place (the output is an interactive terminal).</summary>
-    public bool InteractiveOutput => OutputStyle.Enabled;
+    public bool InteractiveOutput => OutputIsTerminal;
 }
 
 /// <summary>
@@ -61,7 +64,8 @@ public static class Cli
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
-        var context = new CliContext(stdout, stderr, cancellationToken, Style.For(stdout, isStandardError: false), Style.For(stderr, isStandardError: true));
+        var context = new CliContext(stdout, stderr, cancellationToken, Style.For(stdout, isStandardError: false), Style.For(stderr, isStandardError: true),
+            Terminal.Width(stderr, isStandardError: true), Terminal.Width(stdout, isStandardError: false) is not null);
         return Run(args, context);
     }
 
@@ -154,13 +158,14 @@ public static class Cli
         text.AppendLine("  --help     this help        --version  the version");
         text.AppendLine();
         text.AppendLine("Examples:");
-        text.AppendLine("  reinforce train                                  train CartPole-v1 with the default (seconds)");
+        text.AppendLine("  reinforce train --out runs/first                 train CartPole-v1 with the default (seconds)");
+        text.AppendLine("  reinforce eval runs/first                        100 greedy episodes of the trained policy");
+        text.AppendLine("  reinforce render runs/first --out run.svg        an animated SVG of one episode");
         text.AppendLine("  reinforce train --preset spinningup-rtg --seed 3 a reference notebook's configuration");
         text.AppendLine("  reinforce sweep --seeds 100                      100 seeds: solve rate and episodes to solve, with 95 % intervals");
-        text.AppendLine("  reinforce eval runs/default-*/                   100 greedy episodes of the trained policy");
-        text.AppendLine("  reinforce render runs/default-*/ --out run.svg   an animated SVG of one episode");
         text.AppendLine();
-        text.AppendLine("Exit codes: 0 success, 1 runtime failure (diverged, disk full), 2 bad input, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).");
+        text.AppendLine("Exit codes: 0 success, 1 runtime failure (diverged, disk full), 2 bad input, 130 interrupted (Ctrl-C),");
+        text.AppendLine("143 stopped by SIGTERM, 70 internal error.");
         text.AppendLine("Results go to stdout, progress and errors to stderr; NO_COLOR turns colour off.");
         return text.ToString();
     }

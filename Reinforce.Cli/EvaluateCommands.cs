@@ -2,8 +2,10 @@ using System.Globalization;
 using System.Text;
 using Reinforce.Checkpoints;
 using Reinforce.Environments;
+using Reinforce.Evaluation;
 using Reinforce.Policies;
 using Reinforce.Randomness;
+using Reinforce.Text;
 using Reinforce.Training;
 
 namespace Reinforce.Cli;
@@ -30,9 +32,6 @@ internal sealed record EpisodeSetup(string EnvironmentId, CartPoleIntegrator Int
     }
 }
 
-/// <summary>How one episode went.</summary>
-internal readonly record struct EpisodeOutcome(double Return, int Length, bool Truncated);
-
 /// <summary><c>reinforce eval</c> and <c>reinforce baseline</c>: play N episodes and report returns and lengths.</summary>
 internal static class EvaluateCommands
 {
@@ -49,7 +48,11 @@ internal static class EvaluateCommands
     ];
 
     public static IReadOnlyList<Flag> EvalFlags { get; } =
-        [.. Common, new Flag("--policy", "MODE", "greedy (most probable action) or sample (draw from π)", "greedy")];
+    [
+        .. Common,
+        new Flag("--policy", "MODE", "greedy (most probable action) or sample (draw from π)", "greedy"),
+        new Flag("--best", null, "play the run folder's best.safetensors (the best evaluation of train --eval-interval) instead of its last checkpoint"),
+    ];
 
     public static IReadOnlyList<Flag> BaselineFlags { get; } = Common;
 
@@ -59,16 +62,15 @@ internal static class EvaluateCommands
         {
             throw new UsageException("which checkpoint? expected: reinforce eval CHECKPOINT|RUN_DIR");
         }
-        string path = CheckpointPath(args.Positionals[0], "eval");
+        string path = CheckpointPath(args.Positionals[0], "eval", args.Switch("--best") ?? false);
         bool sample = (args.Choice("--policy", ["greedy", "sample"]) ?? "greedy") == "sample";
         int episodes = (int)(args.Integer("--episodes", 1, 10_000_000) ?? 100);
         string? svg = args.String("--svg") is string svgPath ? PathArguments.OutputFile("--svg", svgPath) : null;
         TrainingCheckpoint checkpoint = TrainCommand.LoadCheckpoint(path, "");
         var setup = EpisodeSetup.From(checkpoint.Options, args, 0);
-        Policy policy = checkpoint.CreatePolicy();
-        var outcomes = Play(setup, episodes, PolicyActor(policy, sample), context.Cancellation);
-        string label = $"{(sample ? "sampled" : "greedy")} policy from {path}";
-        return Report(setup, label, outcomes, svg, context);
+        EvaluationResult result = PolicyEvaluation.Evaluate(checkpoint.CreatePolicy(), setup.CreateEnvironment(), episodes, setup.Seed,
+            sample ? ActionSelection.Sample : ActionSelection.Greedy, cancellationToken: context.Cancellation);
+        return Report(setup, $"{(sample ? "sampled" : "greedy")} policy from {path}", result, svg, context);
     }
 
     public static int Baseline(ParsedArguments args, CliContext context)
@@ -76,12 +78,16 @@ internal static class EvaluateCommands
         int episodes = (int)(args.Integer("--episodes", 1, 10_000_000) ?? 100);
         string? svg = args.String("--svg") is string svgPath ? PathArguments.OutputFile("--svg", svgPath) : null;
         var setup = EpisodeSetup.From(new TrainerOptions(), args, 0);
-        var outcomes = Play(setup, episodes, (observation, _) => BaselinePolicy.Act(observation), context.Cancellation);
-        return Report(setup, "baseline policy (push toward the lean, θ > 0)", outcomes, svg, context);
+        EvaluationResult result = PolicyEvaluation.Evaluate((observation, _) => BaselinePolicy.Act(observation), setup.CreateEnvironment(), episodes, setup.Seed,
+            cancellationToken: context.Cancellation);
+        return Report(setup, "baseline policy (push toward the lean, θ > 0)", result, svg, context);
     }
 
-    /// <summary>A checkpoint file, or the checkpoint inside a run folder (or inside DIR.partial when only that exists).</summary>
-    public static string CheckpointPath(string path, string command)
+    /// <summary>
+    /// A checkpoint file, or the checkpoint inside a run folder (or inside DIR.partial when only that exists); with
+    /// <paramref name="best"/>, the run folder's best.safetensors (kept by <c>train --eval-interval</c>).
+    /// </summary>
+    public static string CheckpointPath(string path, string command, bool best = false)
     {
         PathArguments.NonEmpty("", path, $"a checkpoint or run folder: reinforce {command} CHECKPOINT|RUN_DIR");
         if (FileKind.Of(path, followLinks: true) != PathKind.Directory && FileKind.Of(path) == PathKind.Missing
@@ -89,51 +95,33 @@ internal static class EvaluateCommands
         {
             path = path.TrimEnd('/', '\\') + RunFolder.PartialSuffix;
         }
-        return FileKind.Of(path, followLinks: true) == PathKind.Directory ? Path.Combine(path, RunFolder.CheckpointFile) : path;
+        bool folder = FileKind.Of(path, followLinks: true) == PathKind.Directory;
+        if (!best)
+        {
+            return folder ? Path.Combine(path, RunFolder.CheckpointFile) : path;
+        }
+        if (!folder)
+        {
+            throw new UsageException($"--best needs a run folder, not {Display.Quote(path)}: reinforce {command} RUN_DIR --best");
+        }
+        string bestPath = Path.Combine(path, RunFolder.BestFile);
+        return FileKind.Of(bestPath) != PathKind.Missing
+            ? bestPath
+            : throw new UsageException($"{Display.Quote(path)} has no {RunFolder.BestFile}; a run keeps one when trained with --eval-interval N");
     }
 
     public static Func<float[], Pcg64, int> PolicyActor(Policy policy, bool sample) =>
         sample ? (observation, rng) => policy.Act(observation, rng) : (observation, _) => policy.ActGreedy(observation);
 
-    /// <summary>Plays episodes 0..count−1; episode i uses stream <c>Pcg64.Derive(seed, i)</c> for its reset seed and its actions (as training does).</summary>
-    public static List<EpisodeOutcome> Play(EpisodeSetup setup, int count, Func<float[], Pcg64, int> act, CancellationToken cancellation)
+    private static int Report(EpisodeSetup setup, string label, EvaluationResult result, string? svgPath, CliContext context)
     {
-        CartPole environment = setup.CreateEnvironment();
-        var observation = new float[CartPole.ObservationLength];
-        var rng = new Pcg64(0);
-        var outcomes = new List<EpisodeOutcome>(count);
-        for (int i = 0; i < count; i++)
-        {
-            cancellation.ThrowIfCancellationRequested();
-            rng.Reseed(setup.Seed, (ulong)i);
-            environment.Reset(observation, (long)(rng.NextUInt64() >> 1));
-            double total = 0;
-            int length = 0;
-            StepResult step;
-            do
-            {
-                step = environment.Step(act(observation, rng), observation);
-                total += step.Reward;
-                length++;
-            }
-            while (!step.IsDone);
-            outcomes.Add(new EpisodeOutcome(total, length, step.Truncated && !step.Terminated));
-        }
-        return outcomes;
-    }
-
-    private static int Report(EpisodeSetup setup, string label, List<EpisodeOutcome> outcomes, string? svgPath, CliContext context)
-    {
-        int limit = setup.CreateEnvironment().MaxEpisodeSteps ?? outcomes.Max(o => o.Length);
-        double mean = outcomes.Average(o => o.Return);
-        double std = Math.Sqrt(outcomes.Average(o => (o.Return - mean) * (o.Return - mean)));
-        int truncated = outcomes.Count(o => o.Truncated);
+        int limit = setup.CreateEnvironment().MaxEpisodeSteps ?? result.Lengths.Max();
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"{setup.EnvironmentId} (time limit {limit}) · {label} · {outcomes.Count} episodes, seed {setup.Seed}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"return  mean {mean:0.00}  std {std:0.00}  min {outcomes.Min(o => o.Return):0.##}  max {outcomes.Max(o => o.Return):0.##}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"reached the time limit: {truncated}/{outcomes.Count}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"{setup.EnvironmentId} (time limit {limit}) · {label} · {result.Episodes} episodes, seed {setup.Seed}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"return  mean {result.MeanReturn:0.00}  std {result.StdReturn:0.00}  min {result.MinReturn:0.##}  max {result.MaxReturn:0.##}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"reached the time limit: {result.TruncatedEpisodes}/{result.Episodes}");
         text.AppendLine("episode length:");
-        var bins = Bins(outcomes.Select(o => o.Length));
+        var bins = Bins(result.Lengths);
         int widest = Math.Max(1, bins.Max(b => b.Count));
         int labelWidth = bins.Max(b => b.Label.Length);
         foreach (var (binLabel, count) in bins)
@@ -144,7 +132,7 @@ internal static class EvaluateCommands
         context.Output.Write(text.ToString());
         if (svgPath is not null)
         {
-            string title = string.Create(CultureInfo.InvariantCulture, $"{setup.EnvironmentId} · {outcomes.Count} episodes · return {mean:0.0} ± {std:0.0} (mean ± std)");
+            string title = string.Create(CultureInfo.InvariantCulture, $"{setup.EnvironmentId} · {result.Episodes} episodes · return {result.MeanReturn:0.0} ± {result.StdReturn:0.0} (mean ± std)");
             PathArguments.Write("--svg", svgPath, HistogramSvg(bins, title, $"{label}, seed {setup.Seed}"));
             context.Output.WriteLine($"Histogram: {svgPath}");
         }

@@ -24,7 +24,9 @@ internal sealed record Preset(string Name, string Source, TrainerOptions Options
     /// <summary>
     /// The presets. <c>default</c> is what <c>reinforce train</c> runs with no flags: chosen by
     /// measurement over 100 seeds (README, "Choosing the default"); the others follow the reference
-    /// notebooks in ../shared/seeds as closely as Core allows, and their notes say where they cannot.
+    /// notebooks (named by their public sources: PyTorch's examples, the Practical RL course, a Gymnasium + PyTorch
+    /// notebook, Géron's Hands-on Machine Learning, OpenAI Spinning Up) as closely as Core allows, and their notes say
+    /// where they cannot.
     /// </summary>
     public static IReadOnlyList<Preset> All { get; } =
     [
@@ -49,7 +51,7 @@ internal sealed record Preset(string Name, string Source, TrainerOptions Options
             ["4 episodes per update, reward-to-go normalised over the batch: solved 100/100 seeds of the sweep with the best 90th percentile (README, Choosing the default)."]),
 
         new("pytorch-example",
-            "notebook 001: PyTorch's examples/reinforcement_learning/reinforce.py in a notebook",
+            "pytorch/examples' reinforcement_learning/reinforce.py as an older notebook runs it (Gym's CartPole-v0, running reward 0.99/0.01)",
             new TrainerOptions
             {
                 EnvironmentId = "CartPole-v0",
@@ -108,7 +110,7 @@ internal sealed record Preset(string Name, string Source, TrainerOptions Options
             ReinforcePyLine),
 
         new("practical-rl",
-            "notebook 000: Practical RL course, REINFORCE in PyTorch",
+            "the Practical RL course (Yandex School of Data Analysis), its REINFORCE in PyTorch notebook",
             new TrainerOptions
             {
                 EnvironmentId = "CartPole-v0",
@@ -136,7 +138,7 @@ internal sealed record Preset(string Name, string Source, TrainerOptions Options
             ]),
 
         new("gymnasium-torch",
-            "notebook 002: Gymnasium + PyTorch REINFORCE",
+            "a Gymnasium + PyTorch REINFORCE notebook (CartPole-v1, LeakyReLU, 1000 episodes)",
             new TrainerOptions
             {
                 EnvironmentId = "CartPole-v1",
@@ -159,7 +161,7 @@ internal sealed record Preset(string Name, string Source, TrainerOptions Options
             ]),
 
         new("handson-keras",
-            "notebook 003: Hands-on ML style REINFORCE in TensorFlow/Keras",
+            "Géron's Hands-on Machine Learning, the policy-gradient chapter (TensorFlow/Keras)",
             new TrainerOptions
             {
                 EnvironmentId = "CartPole-v1",
@@ -186,7 +188,7 @@ internal sealed record Preset(string Name, string Source, TrainerOptions Options
             ]),
 
         new("spinningup-simple",
-            "notebook 004: Spinning Up, simplest policy gradient",
+            "OpenAI Spinning Up, \"simplest policy gradient\" (PyTorch)",
             SpinningUp(ReturnKind.EpisodeReturn),
             null,
             [
@@ -195,7 +197,7 @@ internal sealed record Preset(string Name, string Source, TrainerOptions Options
             ]),
 
         new("spinningup-rtg",
-            "notebook 004: Spinning Up, reward-to-go policy gradient",
+            "OpenAI Spinning Up, the reward-to-go policy gradient (PyTorch)",
             SpinningUp(ReturnKind.RewardToGo),
             null,
             [

@@ -21,6 +21,7 @@ internal static class RenderCommand
     public static IReadOnlyList<Flag> Flags { get; } =
     [
         new("--baseline", null, "play the hand-written θ > 0 policy instead of a checkpoint"),
+        new("--best", null, "play the run folder's best.safetensors (the best evaluation of train --eval-interval) instead of its last checkpoint"),
         new("--out", "FILE", "the SVG file to write", "cartpole.svg"),
         new("--seed", "N", "the episode starts from the state drawn by stream Pcg64.Derive(seed, 0)", "0"),
         new("--policy", "MODE", "greedy or sample", "greedy"),
@@ -42,6 +43,10 @@ internal static class RenderCommand
             throw new UsageException(baseline
                 ? "give a checkpoint or --baseline, not both"
                 : "what should play? expected: reinforce render CHECKPOINT|RUN_DIR, or reinforce render --baseline");
+        }
+        if (baseline && (args.Switch("--best") ?? false))
+        {
+            throw new UsageException("--best plays a run folder's best policy; it cannot be given with --baseline");
         }
         bool sample = (args.Choice("--policy", ["greedy", "sample"]) ?? "greedy") == "sample";
         int every = (int)(args.Integer("--every", 1, 100_000) ?? 1);
@@ -68,7 +73,7 @@ internal static class RenderCommand
         }
         else
         {
-            string path = EvaluateCommands.CheckpointPath(args.Positionals[0], "render");
+            string path = EvaluateCommands.CheckpointPath(args.Positionals[0], "render", args.Switch("--best") ?? false);
             TrainingCheckpoint checkpoint = TrainCommand.LoadCheckpoint(path, "");
             setup = EpisodeSetup.From(checkpoint.Options, args, 0, MaxRenderSteps);
             act = EvaluateCommands.PolicyActor(checkpoint.CreatePolicy(), sample);
@@ -130,6 +135,14 @@ internal static class RenderCommand
             : $"Balanced for {recording.Steps} steps: time limit reached.");
     }
 
+    /// <summary>A signed number that never prints as "-0.0" or "+-0.0": what rounds to zero is "+0.0".</summary>
+    public static string Signed(double value, int decimals)
+    {
+        double rounded = Math.Round(value, decimals);
+        string format = decimals == 1 ? "+0.0;-0.0" : "+0.00;-0.00";
+        return (rounded == 0 ? 0.0 : rounded).ToString(format, CultureInfo.InvariantCulture);
+    }
+
     /// <summary>One text frame: a 61-column track from x = −2.4 to 2.4, the cart, and the pole (1 m long) drawn at its angle.</summary>
     public static string AsciiFrame(CartPoleState state, int step, int limit)
     {
@@ -162,14 +175,18 @@ internal static class RenderCommand
                 grid[cartRow][c] = c == cartColumn - 2 ? '[' : c == cartColumn + 2 ? ']' : '█';
             }
         }
-        grid[rows + 1] = new string('═', width).ToCharArray();
+        // The track, its ends at ±2.4 m (where the episode ends) marked and labelled.
+        grid[rows + 1] = ("╟" + new string('═', width - 2) + "╢").ToCharArray();
         var text = new StringBuilder();
         text.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"step {step,3}/{limit}   x {state.X,6:+0.00;-0.00} m   θ {state.Theta * 180 / Math.PI,6:+0.0;-0.0}°"));
+            $"step {step,3}/{limit}   x {Signed(state.X, 2),6} m   θ {Signed(state.Theta * 180 / Math.PI, 1),6}°"));
         foreach (char[] row in grid)
         {
             text.AppendLine(new string(row).TrimEnd());
         }
+        string middle = "0", left = "−2.4 m", right = "+2.4 m";
+        int gap = (width - left.Length - right.Length - middle.Length) / 2;
+        text.AppendLine(left + new string(' ', gap) + middle + new string(' ', width - left.Length - right.Length - middle.Length - gap) + right);
         return text.ToString();
     }
 }

@@ -19,6 +19,8 @@ internal static class RunFolder
     public const string EpisodesFile = "episodes.csv";
     public const string CheckpointFile = "checkpoint.safetensors";
     public const string CurveFile = "learning-curve.svg";
+    public const string EvaluationsFile = "eval.csv";
+    public const string BestFile = "best.safetensors";
 
     /// <summary>A run that is being written lives in "<c>name.partial</c>" and is renamed when it ends.</summary>
     public const string PartialSuffix = ".partial";
@@ -35,6 +37,23 @@ internal static class RunFolder
     /// <summary>One row of episodes.csv.</summary>
     public static string EpisodesRow(long episode, int update, double episodeReturn, int length, double wallSeconds) =>
         string.Create(CultureInfo.InvariantCulture, $"{episode},{update},{episodeReturn},{length},{F(wallSeconds, "0.###")}");
+
+    /// <summary>eval.csv: one row per evaluation during training (SB3's EvalCallback log).</summary>
+    public static readonly string EvaluationsHeader = "update,episodes,steps,eval_episodes,mean_return,std_return,min_return,max_return,mean_length";
+
+    public static string EvaluationRow(in UpdateStatistics s, Evaluation.EvaluationResult result) => string.Join(',',
+        I(s.Update), I(s.TotalEpisodes), I(s.TotalSteps), I(result.Episodes), F(result.MeanReturn), F(result.StdReturn),
+        F(result.MinReturn), F(result.MaxReturn), F(result.MeanLength));
+
+    /// <summary>The highest mean return in an eval.csv (−∞ if it has no rows): the best so far when a run resumes.</summary>
+    public static double BestEvaluation(string path)
+    {
+        if (FileKind.Of(path) == PathKind.Missing)
+        {
+            return double.NegativeInfinity;
+        }
+        return LearningCurve.ReadCsv(path, ["update", "mean_return"], allowEmpty: true).Select(r => r["mean_return"]).DefaultIfEmpty(double.NegativeInfinity).Max();
+    }
 
     public static string MetricsRow(in UpdateStatistics s, double wallSeconds) => string.Join(',',
         I(s.Update), I(s.TotalEpisodes), I(s.TotalSteps), F(wallSeconds, "0.###"), F(s.MeanReturn), F(s.StdReturn),

@@ -135,6 +135,10 @@ internal static class SweepCommand
         using RunFolderWriter writer = RunFolderWriter.StartNew(final, force, FolderKind.Sweep);
 
         Style err = context.ErrorStyle;
+        foreach (string warning in Warnings(args, plan))
+        {
+            context.Error.WriteLine($"reinforce sweep: {err.Yellow("warning:")} {warning}");
+        }
         if (!quiet)
         {
             context.Error.WriteLine(err.Dim($"Sweep: {Plural(plan.Cells.Count, "configuration")} × {Plural(plan.Seeds.Count, "seed")} ({plan.SeedsText}) = " +
@@ -167,6 +171,31 @@ internal static class SweepCommand
             return Cli.ExitInterrupted;
         }
         return Cli.ExitSuccess;
+    }
+
+    /// <summary>
+    /// As train warns: one line per flag given (on its own, in a --grid or a --candidate) that a configuration does not
+    /// use, naming the configurations; the sweep goes on.
+    /// </summary>
+    private static IEnumerable<string> Warnings(ParsedArguments args, Plan plan)
+    {
+        var given = args.Occurrences.Select(o => o.Flag).ToHashSet();
+        given.UnionWith(args.All("--grid").Select(g => "--" + g.Split('=')[0].Trim().TrimStart('-')));
+        given.UnionWith(args.All("--candidate").SelectMany(c => c.Split([' ', '=', '\t'])).Where(w => w.StartsWith("--", StringComparison.Ordinal)));
+        var unused = new List<(string Flag, string Reason, string Cell)>();
+        foreach (SweepCell cell in plan.Cells)
+        {
+            foreach (var (option, reason) in cell.Settings.Options.IneffectiveOptions())
+            {
+                if (TrainCommand.FlagOfOption.TryGetValue(option, out string? flag) && given.Contains(flag))
+                {
+                    unused.Add((flag, reason, cell.Name));
+                }
+            }
+        }
+        return unused.GroupBy(u => (u.Flag, u.Reason)).Select(g => g.Count() == plan.Cells.Count
+            ? $"{g.Key.Flag} has no effect here: {g.Key.Reason}"
+            : $"{g.Key.Flag} has no effect in {string.Join(", ", g.Select(u => Display.Quote(u.Cell, 40)))}: {g.Key.Reason}");
     }
 
     /// <summary>Reads and checks every flag, resolves every configuration: all before anything is written.</summary>

@@ -10,8 +10,17 @@ using Reinforce.Training;
 
 namespace Reinforce.Cli;
 
+/// <summary>Evaluation during training: every <paramref name="Interval"/> updates, <paramref name="Episodes"/> episodes on the evaluation seeds.</summary>
+internal sealed record EvaluationSettings(int Interval, int Episodes, bool Greedy)
+{
+    public const int DefaultEpisodes = 10;
+
+    public string PolicyName => Greedy ? "greedy" : "sample";
+}
+
 /// <summary>Everything a training run needs: the trainer options and the CLI's own settings.</summary>
-internal sealed record RunSettings(TrainerOptions Options, string PresetName, double? RewardThreshold, int LogInterval, int CheckpointInterval)
+internal sealed record RunSettings(TrainerOptions Options, string PresetName, double? RewardThreshold, int LogInterval, int CheckpointInterval,
+    EvaluationSettings? Evaluation = null)
 {
     public double Threshold => RunFolder.Threshold(Options, RewardThreshold);
 
@@ -61,11 +70,16 @@ internal static class TrainCommand
         new("--batch-steps", "N", "instead: at least N steps per update (finishing the last episode)", "off", "Run length"),
         new("--max-episodes", "N", "stop after N episodes", "none", "Run length"),
         new("--max-updates", "N", "stop after N updates", "none", "Run length"),
-        new("--stop-when-solved", null, "stop once the running reward beats the reward threshold (--no-stop-when-solved to keep going)", "on", "Run length"),
+        new("--stop-when-solved", null, "stop once the run is solved (--no-stop-when-solved to keep going; the first solved episode is still reported)", "on", "Run length"),
+        new("--solved-by", "RULE", "running (the running reward beats the threshold) or mean100 (Gymnasium's: the mean return of the last 100 episodes reaches it)", "running", "Run length"),
         new("--running-reward-weight", "W", "running reward r ← (1 − W)·r + W·return after each episode, W in (0, 1]", "0.05", "Run length"),
         new("--running-reward-start", "R", "running reward before the first episode", "10", "Run length"),
         new("--seed", "N", "run seed: initial weights and every episode derive from it", "0", "Run length"),
         new("--threads", "N", "workers collecting a batch's episodes (the result does not depend on it); auto = one per core", "1", "Run length"),
+
+        new("--eval-interval", "N", "every N updates, play --eval-episodes episodes on evaluation seeds (never the training streams) into eval.csv, and keep the best policy as best.safetensors", "off", "Evaluation"),
+        new("--eval-episodes", "K", "episodes per evaluation", "10", "Evaluation"),
+        new("--eval-policy", "MODE", "greedy (most probable action) or sample (draw from π)", "greedy", "Evaluation"),
 
         new("--out", "DIR", "run folder (written as DIR.partial, renamed when the run ends)", "runs/<preset>-<env>-s<seed>-<time>", "Output"),
         new("--force", null, "replace an existing run folder (only a run folder, and only when the new run ends)", "off", "Output"),
@@ -76,7 +90,18 @@ internal static class TrainCommand
 
     /// <summary>Flags that may change when resuming: they do not change what the run computes.</summary>
     private static readonly HashSet<string> ResumeFlags = ["--resume", "--max-episodes", "--max-updates", "--stop-when-solved", "--threads",
-        "--checkpoint-interval", "--log-interval", "--quiet", "--force"];
+        "--checkpoint-interval", "--log-interval", "--quiet", "--force", "--eval-interval", "--eval-episodes", "--eval-policy"];
+
+    /// <summary>The flag that sets each trainer option a configuration may leave without effect.</summary>
+    internal static readonly Dictionary<string, string> FlagOfOption = new()
+    {
+        [nameof(TrainerOptions.Gamma)] = "--gamma",
+        [nameof(TrainerOptions.NormalizationEpsilon)] = "--normalize-eps",
+        [nameof(TrainerOptions.Baseline)] = "--baseline",
+        [nameof(TrainerOptions.HiddenActivation)] = "--activation",
+        [nameof(TrainerOptions.Dropout)] = "--dropout",
+        [nameof(TrainerOptions.Threads)] = "--threads",
+    };
 
     /// <summary>The statuses a checkpoint of this tool records in <c>cli.status</c>.</summary>
     private static readonly string[] Statuses = ["running", "solved", "finished", "interrupted", "diverged"];
@@ -87,6 +112,10 @@ internal static class TrainCommand
         bool force = args.Switch("--force") ?? false;
         int logInterval = (int)(args.Integer("--log-interval", 1) ?? DefaultLogInterval);
         int checkpointInterval = (int)(args.Integer("--checkpoint-interval", 1) ?? DefaultCheckpointInterval);
+        if (quiet && args.Has("--log-interval"))
+        {
+            Warn(context, "--log-interval has no effect with --quiet (no progress lines)");
+        }
 
         if (args.String("--resume") is string resume)
         {
@@ -99,6 +128,7 @@ internal static class TrainCommand
             ResumeSettings(args, LoadCheckpoint(target.CheckpointPath, "--resume"), logInterval, checkpointInterval);
             using RunFolderWriter resumed = RunFolderWriter.StartResume(target, force, path => LoadCheckpoint(path, "--resume"), out TrainingCheckpoint checkpoint);
             var (settings, wallOffset) = ResumeSettings(args, checkpoint, logInterval, checkpointInterval);
+            WarnIneffective(args, settings, context);
             if (resumed.TakenOverFrom is string previous && !quiet)
             {
                 context.Error.WriteLine(context.ErrorStyle.Dim($"Taking over {resumed.WorkFolder}, last written by {previous} (no longer running)."));
@@ -106,8 +136,14 @@ internal static class TrainCommand
             return new TrainingRun(settings, checkpoint, resumed, wallOffset, quiet, context).Execute();
         }
 
-        RunSettings fresh = Resolve(args) with { LogInterval = logInterval, CheckpointInterval = checkpointInterval };
+        RunSettings fresh = Resolve(args) with
+        {
+            LogInterval = logInterval,
+            CheckpointInterval = checkpointInterval,
+            Evaluation = ResolveEvaluation(args, null, context),
+        };
         string final = RunFolderWriter.CheckNewRun(args.String("--out") ?? DefaultOutFolder(fresh), force);
+        WarnIneffective(args, fresh, context);
         using RunFolderWriter writer = RunFolderWriter.StartNew(final, force);
         return new TrainingRun(fresh, null, writer, 0, quiet, context).Execute();
     }
@@ -144,9 +180,55 @@ internal static class TrainCommand
         {
             throw Bad("cli.status", string.Join(", ", Statuses));
         }
+        EvaluationSettings? saved = null;
+        if (Meta("cli.eval_interval").Length > 0)
+        {
+            saved = int.TryParse(Meta("cli.eval_interval"), NumberStyles.None, CultureInfo.InvariantCulture, out int interval) && interval >= 1
+                && int.TryParse(Meta("cli.eval_episodes"), NumberStyles.None, CultureInfo.InvariantCulture, out int episodes) && episodes is >= 1 and <= MaxEvalEpisodes
+                && Meta("cli.eval_policy") is "greedy" or "sample"
+                ? new EvaluationSettings(interval, episodes, Meta("cli.eval_policy") == "greedy")
+                : throw Bad("cli.eval_interval", $"an evaluation every N ≥ 1 updates of 1 to {MaxEvalEpisodes} greedy or sample episodes (cli.eval_interval, cli.eval_episodes, cli.eval_policy)");
+        }
         var options = ApplyRunLength(args, checkpoint.Options);
-        return (new RunSettings(Validated(options), preset, threshold, logInterval, checkpointInterval), wallOffset);
+        return (new RunSettings(Validated(options), preset, threshold, logInterval, checkpointInterval, ResolveEvaluation(args, saved, NullContext)), wallOffset);
     }
+
+    /// <summary>The most episodes one evaluation plays.</summary>
+    public const int MaxEvalEpisodes = 100_000;
+
+    private static readonly CliContext NullContext = new(TextWriter.Null, TextWriter.Null, CancellationToken.None, Style.None, Style.None);
+
+    /// <summary>--eval-interval, --eval-episodes, --eval-policy over the saved settings (resume) or none.</summary>
+    private static EvaluationSettings? ResolveEvaluation(ParsedArguments args, EvaluationSettings? saved, CliContext context)
+    {
+        int? interval = args.Integer("--eval-interval", 1) is long i ? (int)i : saved?.Interval;
+        int episodes = args.Integer("--eval-episodes", 1, MaxEvalEpisodes) is long k ? (int)k : saved?.Episodes ?? EvaluationSettings.DefaultEpisodes;
+        bool greedy = args.Choice("--eval-policy", ["greedy", "sample"]) is string policy ? policy == "greedy" : saved?.Greedy ?? true;
+        if (interval is null)
+        {
+            foreach (string flag in new[] { "--eval-episodes", "--eval-policy" }.Where(args.Has))
+            {
+                Warn(context, $"{flag} has no effect without --eval-interval (no evaluation during training)");
+            }
+            return null;
+        }
+        return new EvaluationSettings(interval.Value, episodes, greedy);
+    }
+
+    /// <summary>One warning line per flag given on the command line that the resolved configuration does not use; the run goes on.</summary>
+    private static void WarnIneffective(ParsedArguments args, RunSettings settings, CliContext context)
+    {
+        foreach (var (option, reason) in settings.Options.IneffectiveOptions())
+        {
+            if (FlagOfOption.TryGetValue(option, out string? flag) && args.Has(flag) && args.Raw(flag) != "false")
+            {
+                Warn(context, $"{flag} has no effect here: {reason}");
+            }
+        }
+    }
+
+    private static void Warn(CliContext context, string message) =>
+        context.Error.WriteLine($"reinforce train: {context.ErrorStyle.Yellow("warning:")} {message}");
 
     /// <summary>Defaults ← preset or config file ← flags; every value checked, errors name the flag.</summary>
     public static RunSettings Resolve(ParsedArguments args)
@@ -256,6 +338,10 @@ internal static class TrainCommand
         if (args.Integer("--batch-steps", 1, TrainerOptions.MaxBatchSteps) is long batchSteps)
         {
             options = options with { BatchSteps = (int)batchSteps };
+        }
+        if (args.Choice("--solved-by", TrainerOptionsJson.SolvedCriterionNames) is string solvedBy)
+        {
+            options = options with { SolvedBy = TrainerOptionsJson.ParseSolvedCriterion(solvedBy) };
         }
         if (args.Number("--running-reward-weight", 0, 1, minExclusive: true, accepted: "a number in (0, 1]") is double weight)
         {
@@ -404,18 +490,29 @@ internal static class TrainCommand
         {
             parts.AddRange(["--reward-threshold", D(t)]);
         }
-        parts.AddRange(["--hidden", o.HiddenSizes.Count == 0 ? "none" : string.Join(",", o.HiddenSizes), "--activation", o.HiddenActivation.Name]);
-        if (o.Dropout > 0)
+        // Only the values that change the run: an option the configuration leaves without effect (γ of undiscounted
+        // returns, a linear policy's activation, …) is left out, as `reinforce presets` shows it.
+        var ineffective = o.IneffectiveOptions().Select(i => i.Option).ToHashSet();
+        parts.AddRange(["--hidden", o.HiddenSizes.Count == 0 ? "none" : string.Join(",", o.HiddenSizes)]);
+        if (!ineffective.Contains(nameof(TrainerOptions.HiddenActivation)))
+        {
+            parts.AddRange(["--activation", o.HiddenActivation.Name]);
+        }
+        if (o.Dropout > 0 && !ineffective.Contains(nameof(TrainerOptions.Dropout)))
         {
             parts.AddRange(["--dropout", D(o.Dropout)]);
         }
-        parts.AddRange(["--head", o.Head, "--init", o.Initialization.Name(), "--optimizer", o.Optimizer, "--lr", D(o.LearningRate), "--gamma", D(o.Gamma),
-            "--returns", o.Returns.Name(), "--normalize", o.Normalization.Name()]);
-        if (o.NormalizationEpsilon != ReturnCalculator.DefaultEpsilon)
+        parts.AddRange(["--head", o.Head, "--init", o.Initialization.Name(), "--optimizer", o.Optimizer, "--lr", D(o.LearningRate)]);
+        if (!ineffective.Contains(nameof(TrainerOptions.Gamma)))
+        {
+            parts.AddRange(["--gamma", D(o.Gamma)]);
+        }
+        parts.AddRange(["--returns", o.Returns.Name(), "--normalize", o.Normalization.Name()]);
+        if (o.NormalizationEpsilon != ReturnCalculator.DefaultEpsilon && !ineffective.Contains(nameof(TrainerOptions.NormalizationEpsilon)))
         {
             parts.AddRange(["--normalize-eps", D(o.NormalizationEpsilon)]);
         }
-        if (o.Baseline)
+        if (o.Baseline && !ineffective.Contains(nameof(TrainerOptions.Baseline)))
         {
             parts.Add("--baseline");
         }
@@ -432,6 +529,10 @@ internal static class TrainCommand
         if (!o.StopWhenSolved)
         {
             parts.Add("--no-stop-when-solved");
+        }
+        if (o.SolvedBy != SolvedCriterion.RunningReward)
+        {
+            parts.AddRange(["--solved-by", o.SolvedBy.Name()]);
         }
         parts.AddRange(["--running-reward-weight", D(o.RunningRewardWeight), "--running-reward-start", D(o.RunningRewardStart),
             "--seed", o.Seed.ToString(CultureInfo.InvariantCulture)]);

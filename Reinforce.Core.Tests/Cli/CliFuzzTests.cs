@@ -57,6 +57,10 @@ public sealed class CliFuzzTests : CliTestBase
             ["--max-episodes"] = [.. NotIntegers, "0", "9223372036854775808"],
             ["--max-updates"] = [.. NotIntegers, "0", "2147483648"],
             ["--stop-when-solved"] = ["=maybe", "=0"],
+            ["--solved-by"] = [.. NotChoices, "mean", "mean-100", "gymnasium"],
+            ["--eval-interval"] = [.. NotIntegers, "0", "2147483648"],
+            ["--eval-episodes"] = [.. NotIntegers, "0", "100001"],
+            ["--eval-policy"] = NotChoices,
             ["--running-reward-weight"] = [.. NotNumbers, "0", "1.5", "-0.1"],
             ["--running-reward-start"] = NotNumbers,
             ["--seed"] = ["", "-1", "18446744073709551616", "1.0", "abc", " 1"],
@@ -76,6 +80,7 @@ public sealed class CliFuzzTests : CliTestBase
             ["--max-steps"] = [.. NotIntegers, "0"],
             ["--svg"] = ["", "FOLDER", "/dev/full", "FIFO", "missing/x.svg", "LINK_SVG", "FOLDER/", "TEXT/below.svg"],
             ["--policy"] = NotChoices,
+            ["--best"] = ["=maybe", "=1"],
         },
         ["baseline"] = new()
         {
@@ -89,6 +94,7 @@ public sealed class CliFuzzTests : CliTestBase
         {
             [""] = ["", "missing", "/dev/zero", "FIFO", "TEXT", "BADCHECKPOINT"],
             ["--baseline"] = ["=maybe"],
+            ["--best"] = ["=maybe"],
             ["--out"] = ["", "FOLDER", "/dev/full", "FIFO", "missing/x.svg", "LINK_SVG", "FOLDER/"],
             ["--seed"] = ["-1", ""],
             ["--policy"] = NotChoices,
@@ -121,7 +127,7 @@ public sealed class CliFuzzTests : CliTestBase
         var sweep = SweepCommand.TrainFlags.ToDictionary(f => f.Name, f => Hostile["train"][f.Name]);
         sweep["--preset"] = [.. NotChoices, Huge];
         sweep["--config"] = ["", "FOLDER", "/dev/zero", "FIFO", "missing.json", "TEXT", "RUN/metrics.csv", "BADCONFIG"];
-        sweep["--candidate"] = ["", "x=", "=--lr 0.1", "x=--seed 1", "x=--lr -1", "x=--nope", "x=--preset nope", "x=--lr", "x=--threads 2", "--hidden 0", Huge];
+        sweep["--candidate"] = ["", "x=", " =--lr 0.1", "x=--seed 1", "x=--lr -1", "x=--nope", "x=--preset nope", "x=--lr", "x=--threads 2", "--hidden 0", Huge];
         sweep["--grid"] = ["", "lr", "lr=", "=1", "nope=1", "seed=1,2", "preset=default", "lr=-1", "lr=1,1", "hidden=0", "baseline=maybe", "lr=0.01;", Huge];
         sweep["--seeds"] = ["", "0", "-1", "5..1", "1,1", "abc", "1..", "..5", "1...3", "100001", "0..100000", "1,,2", Huge];
         sweep["--threads"] = Hostile["train"]["--threads"];

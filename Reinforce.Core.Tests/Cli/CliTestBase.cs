@@ -41,9 +41,9 @@ public abstract class CliTestBase
     }
 
     /// <summary>Every weight, Adam moment, the step count and the episode count of a run's checkpoint, as bits.</summary>
-    protected static int[] Weights(string run)
+    protected static int[] Weights(string run, string file = "checkpoint.safetensors")
     {
-        TrainingCheckpoint checkpoint = TrainingCheckpoint.Load(Path.Combine(run, "checkpoint.safetensors"));
+        TrainingCheckpoint checkpoint = TrainingCheckpoint.Load(Path.Combine(run, file));
         return checkpoint.Parameters.Concat(checkpoint.OptimizerState).SelectMany(t => t.Values).Select(BitConverter.SingleToInt32Bits)
             .Append((int)checkpoint.OptimizerSteps).Append((int)checkpoint.Progress.EpisodesCompleted).ToArray();
     }

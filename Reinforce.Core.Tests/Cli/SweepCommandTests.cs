@@ -258,7 +258,7 @@ public sealed class SweepCommandTests : CliTestBase
         Assert.That(Table(folder, "summary.csv").Select(r => r["name"]), Is.EqualTo(new[] { "fast", "handson-keras", "run", "--returns discounted" }));
         Assert.That(Table(folder, "runs.csv").Select(r => $"{r["config"]}:{r["seed"]}"), Is.EqualTo(new[] { "0:3", "0:7", "1:3", "1:7", "2:3", "2:7", "3:3", "3:7" }));
         string json = File.ReadAllText(Path.Combine(folder, "sweep.json"));
-        Assert.That(json, Does.Contain("--lr 0.02 --gamma").And.Contain("--lr 0.005 --gamma").And.Contain("--returns discounted"));
+        Assert.That(json, Does.Contain("--lr 0.02 --returns").And.Contain("--lr 0.005 --returns").And.Contain("--gamma 0.99 --returns discounted"));
         AssertUsageError(Run("sweep", "--candidate", "x=--seed 1"), "--candidate 'x=--seed 1': unknown flag '--seed'");
         AssertUsageError(Run("sweep", "--candidate", "x=--lr 0.02", "--lr", "0.01"), "sets --lr, which is also given on its own or in a --grid");
     }

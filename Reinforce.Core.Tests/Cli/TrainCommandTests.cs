@@ -38,9 +38,10 @@ public sealed class TrainCommandTests : CliTestBase
 
         // The default preset with seed 0 solves (measured: README, "Choosing the default"; 100/100 seeds).
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
-        Assert.That(result.OutputLines, Has.Length.EqualTo(2));
+        Assert.That(result.OutputLines, Has.Length.EqualTo(3));
         Assert.That(result.OutputLines[0], Does.Match(@"^Solved CartPole-v1 after \d+ episodes \(\d+ steps\) in \d+\.\d s"));
-        Assert.That(result.OutputLines[1], Is.EqualTo($"Run folder: {run}"));
+        Assert.That(result.OutputLines[1], Does.Match(@"^First solved: running reward > 475\.00 at episode \d+; mean of the last 100 returns ≥ 475\.00 (at episode \d+|not yet)"));
+        Assert.That(result.OutputLines[2], Is.EqualTo($"Run folder: {run}"));
         Assert.That(result.ErrorLines.Skip(1), Has.All.Match(@"^update +\d+ +episodes"), "stderr: a header line, then progress lines");
         Assert.That(result.Error, Does.Not.Contain("\u001b["), "no colour when the writer is not a terminal");
     }

@@ -9,7 +9,8 @@ using static Reinforce.Tests.Statistics.StatisticsReference;
 namespace Reinforce.Tests.Evaluation;
 
 /// <summary>
-/// PolicyEvaluation: the same episodes as <c>reinforce eval</c> (the CLI's own loop, compared value for value), episodes
+/// PolicyEvaluation: the same episodes as <c>reinforce eval</c> played before it used this function (that loop, kept here as
+/// an independent reference, compared value for value), episodes
 /// that do not depend on how many are played, evaluation seeds equal to NumPy's SeedSequence (reference file), evaluation
 /// that changes no training number, no allocation per episode, and the summary worked out by hand.
 /// </summary>
@@ -27,10 +28,13 @@ public class PolicyEvaluationTests
     [TestCase(ActionSelection.Sample)]
     public void Evaluate_PlaysTheEpisodesOfReinforceEval(ActionSelection selection)
     {
-        // The CLI's EvaluateCommands.Play is the reference: same seed, same episodes, same returns, lengths and flags.
+        // The reference is the loop `reinforce eval` had before it used this function (ReplayByHand, below): same seed,
+        // same episodes, same returns, lengths and flags.
         Policy policy = PartlyTrainedPolicy();
         var setup = new EpisodeSetup(CartPole.V1Id, CartPoleIntegrator.Euler, false, null, Seed: 11);
-        var expected = EvaluateCommands.Play(setup, 30, EvaluateCommands.PolicyActor(policy, selection == ActionSelection.Sample), CancellationToken.None);
+        var expected = ReplayByHand(setup, 30, selection == ActionSelection.Sample
+            ? (observation, rng) => policy.Act(observation, rng)
+            : (observation, _) => policy.ActGreedy(observation));
 
         EvaluationResult actual = PolicyEvaluation.Evaluate(policy, CartPole.Create(CartPole.V1Id), 30, seed: 11, selection);
 
@@ -44,7 +48,7 @@ public class PolicyEvaluationTests
     public void Evaluate_OfAHandWrittenPolicy_MatchesReinforceBaseline()
     {
         var setup = new EpisodeSetup(CartPole.V0Id, CartPoleIntegrator.Euler, false, null, Seed: 3);
-        var expected = EvaluateCommands.Play(setup, 50, (observation, _) => BaselinePolicy.Act(observation), CancellationToken.None);
+        var expected = ReplayByHand(setup, 50, (observation, _) => BaselinePolicy.Act(observation));
 
         EvaluationResult actual = PolicyEvaluation.Evaluate((observation, _) => BaselinePolicy.Act(observation), CartPole.Create(CartPole.V0Id), 50, seed: 3);
 
@@ -174,5 +178,35 @@ public class PolicyEvaluationTests
         public double? RewardThreshold => null;
         public void Reset(Span<float> observation, long? seed = null) => observation[0] = 0;
         public StepResult Step(int action, Span<float> observation) => new(0.5, false, false);
+    }
+
+    /// <summary>
+    /// The episodes written out independently, as the CLI's eval loop played them before it called PolicyEvaluation:
+    /// episode i reseeds one generator with stream i of the seed, its first draw shifted right by one seeds the reset,
+    /// the rest choose the actions.
+    /// </summary>
+    private static List<(double Return, int Length, bool Truncated)> ReplayByHand(EpisodeSetup setup, int count, Func<float[], Pcg64, int> act)
+    {
+        CartPole environment = setup.CreateEnvironment();
+        var observation = new float[CartPole.ObservationLength];
+        var rng = new Pcg64(0);
+        var outcomes = new List<(double, int, bool)>(count);
+        for (int i = 0; i < count; i++)
+        {
+            rng.Reseed(setup.Seed, (ulong)i);
+            environment.Reset(observation, (long)(rng.NextUInt64() >> 1));
+            double total = 0;
+            int length = 0;
+            StepResult step;
+            do
+            {
+                step = environment.Step(act(observation, rng), observation);
+                total += step.Reward;
+                length++;
+            }
+            while (!step.IsDone);
+            outcomes.Add((total, length, step.Truncated && !step.Terminated));
+        }
+        return outcomes;
     }
 }

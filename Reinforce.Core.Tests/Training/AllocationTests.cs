@@ -10,24 +10,45 @@ namespace Reinforce.Tests.Training;
 /// <summary>
 /// The hot path allocates nothing in steady state: bytes allocated on this thread
 /// (<see cref="GC.GetAllocatedBytesForCurrentThread"/>) must not change across the measured calls,
-/// after warm-up calls have grown every buffer and JIT-compiled every method. Exact: 0 bytes.
+/// after warm-up calls have grown every buffer and JIT-compiled every method. Exact: 0 bytes (for the
+/// trainer's update: 0 bytes in at least one of three windows, see AllocatedPerWindow).
 /// </summary>
 public class AllocationTests
 {
+    /// <summary>
+    /// Bytes allocated by <paramref name="windows"/> windows of <paramref name="calls"/> calls each, after
+    /// <paramref name="warmup"/> calls. The hot path must allocate nothing in at least one window: an allocation of
+    /// the code under test recurs in every window, while a one-off of the runtime (seen about twice in ten runs of
+    /// the whole suite on a loaded 2-core machine, during a trainer update: tiered JIT work landing on the test's
+    /// thread) shows in one window only. Every window's count is in the failure message.
+    /// </summary>
+    private static long[] AllocatedPerWindow(Action call, int warmup = 5, int windows = 3, int calls = 20)
+    {
+        for (int i = 0; i < warmup; i++)
+        {
+            call();
+        }
+        var bytes = new long[windows];
+        for (int w = 0; w < windows; w++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < calls; i++)
+            {
+                call();
+            }
+            bytes[w] = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        return bytes;
+    }
+
     [Test]
     public void TrainerUpdate_AllocatesNothing_InSteadyState()
     {
         var trainer = new ReinforceTrainer(new TrainerOptions { Seed = 3, BatchEpisodes = 2 });
-        for (int i = 0; i < 5; i++)
-        {
-            trainer.Update();
-        }
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20; i++)
-        {
-            trainer.Update();
-        }
-        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
+
+        long[] bytes = AllocatedPerWindow(() => trainer.Update());
+
+        Assert.That(bytes.Min(), Is.Zero, $"bytes per window: {string.Join(", ", bytes)}");
     }
 
     /// <summary>With dropout the rollout also draws and stores masks, and the update applies them: still 0 bytes.</summary>
@@ -35,16 +56,10 @@ public class AllocationTests
     public void TrainerUpdate_WithDropout_AllocatesNothing_InSteadyState()
     {
         var trainer = new ReinforceTrainer(new TrainerOptions { Seed = 3, BatchEpisodes = 2, Dropout = 0.6 });
-        for (int i = 0; i < 5; i++)
-        {
-            trainer.Update();
-        }
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20; i++)
-        {
-            trainer.Update();
-        }
-        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
+
+        long[] bytes = AllocatedPerWindow(() => trainer.Update());
+
+        Assert.That(bytes.Min(), Is.Zero, $"bytes per window: {string.Join(", ", bytes)}");
     }
 
     [Test]

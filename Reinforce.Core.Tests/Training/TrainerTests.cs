@@ -10,7 +10,7 @@ namespace Reinforce.Tests.Training;
 public class TrainerTests
 {
     /// <summary>
-    /// The configuration of PyTorch's <c>reinforce.py</c> (../shared/seeds/001_…): 4→128 ReLU→2,
+    /// The configuration of PyTorch's <c>reinforce.py</c> (pytorch/examples, reinforcement_learning/reinforce.py): 4→128 ReLU→2,
     /// Adam 1e-2, γ 0.99, one episode per update, returns normalised per episode by (std + ε), the
     /// loss summed over steps, running reward weight 0.05 from 10, on CartPole-v1.
     /// </summary>
@@ -47,7 +47,7 @@ public class TrainerTests
     }
 
     /// <summary>
-    /// Spinning Up's reward-to-go policy gradient (../shared/seeds/004_…): CartPole-v0, 4→32 tanh→2,
+    /// Spinning Up's reward-to-go policy gradient (OpenAI Spinning Up, its reward-to-go version of the simplest policy gradient): CartPole-v0, 4→32 tanh→2,
     /// Adam 1e-2, ≥ 5000 steps per batch, weights = reward-to-go, no normalisation, loss the mean.
     /// Within its 50 epochs the mean return of a batch reaches ≥ 195 (v0's reward threshold) for
     /// seed 1 (measured: 199.8 at the last epoch).

@@ -225,6 +225,42 @@ public sealed record TrainerOptions
     }
 
     /// <summary>
+    /// The options whose value cannot change the run in this configuration, each with the reason: γ without
+    /// discounted returns, the normalisation's ε without normalisation, a baseline that the normalisation removes
+    /// again, a hidden activation or dropout without a hidden layer, workers for one-episode batches. A tool
+    /// can warn when such an option was set on purpose, and show only effective values.
+    /// </summary>
+    public IReadOnlyList<(string Option, string Reason)> IneffectiveOptions()
+    {
+        var ineffective = new List<(string, string)>();
+        if (Returns != ReturnKind.Discounted)
+        {
+            ineffective.Add((nameof(Gamma), $"only discounted returns use γ; {Returns.Name()} returns are undiscounted"));
+        }
+        if (Normalization == Normalization.None)
+        {
+            ineffective.Add((nameof(NormalizationEpsilon), "ε is used only when the weights are normalised"));
+        }
+        else if (Baseline)
+        {
+            ineffective.Add((nameof(Baseline), $"normalising the weights ({Normalization.Name()}) subtracts their mean again, so a constant baseline changes nothing (but rounding)"));
+        }
+        if (HiddenSizes.Count == 0)
+        {
+            ineffective.Add((nameof(HiddenActivation), "a linear policy has no hidden layer to activate"));
+            if (Dropout > 0)
+            {
+                ineffective.Add((nameof(Dropout), "dropout acts on hidden layers, and a linear policy has none"));
+            }
+        }
+        if (Threads > 1 && BatchSteps is null && BatchEpisodes == 1)
+        {
+            ineffective.Add((nameof(Threads), "a batch of one episode is collected on the calling thread"));
+        }
+        return ineffective;
+    }
+
+    /// <summary>
     /// The bytes a trainer reserves for these options: parameters, gradients and the optimizer's moments,
     /// and, per row of the largest batch, the observation, action, reward and weight, every layer's
     /// activations and gradients, and one more batch per worker. An estimate from above, in 64-bit arithmetic.
