@@ -21,6 +21,7 @@ internal sealed class ParsedArguments
 {
     private readonly Dictionary<string, string> values = new(StringComparer.Ordinal);
     private readonly List<string> order = [];
+    private readonly List<(string Flag, string Value)> occurrences = [];
 
     private ParsedArguments(string command) => Command = command;
 
@@ -36,6 +37,12 @@ internal sealed class ParsedArguments
     public bool Has(string flag) => values.ContainsKey(flag);
 
     public string? Raw(string flag) => values.GetValueOrDefault(flag);
+
+    /// <summary>Every value given to <paramref name="flag"/>, in order (for the flags a command lets repeat; <see cref="Raw"/> is the last).</summary>
+    public IReadOnlyList<string> All(string flag) => occurrences.Where(o => o.Flag == flag).Select(o => o.Value).ToList();
+
+    /// <summary>Every flag given, with its value, in the order given (a repeated flag once per occurrence).</summary>
+    public IReadOnlyList<(string Flag, string Value)> Occurrences => occurrences;
 
     public static ParsedArguments Parse(string command, IReadOnlyList<string> args, IReadOnlyList<Flag> flags, int maxPositionals, string positionalName)
     {
@@ -118,6 +125,7 @@ internal sealed class ParsedArguments
             order.Add(flag);
         }
         values[flag] = value;
+        occurrences.Add((flag, value));
     }
 
     private static bool IsNumber(string text) => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _);

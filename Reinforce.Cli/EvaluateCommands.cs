@@ -132,7 +132,8 @@ internal static class EvaluateCommands
         context.Output.Write(text.ToString());
         if (svgPath is not null)
         {
-            PathArguments.Write("--svg", svgPath, HistogramSvg(bins, $"{setup.EnvironmentId} · {label} · {result.Episodes} episodes · mean return {result.MeanReturn:0.0}"));
+            string title = string.Create(CultureInfo.InvariantCulture, $"{setup.EnvironmentId} · {result.Episodes} episodes · return {result.MeanReturn:0.0} ± {result.StdReturn:0.0} (mean ± std)");
+            PathArguments.Write("--svg", svgPath, HistogramSvg(bins, title, $"{label}, seed {setup.Seed}"));
             context.Output.WriteLine($"Histogram: {svgPath}");
         }
         return Cli.ExitSuccess;
@@ -165,13 +166,15 @@ internal static class EvaluateCommands
         return bins;
     }
 
-    private static string HistogramSvg(List<(string Label, int Count)> bins, string title)
+    // The title and the subtitle (the policy and its file, shortened in the middle if need be) fit the width.
+    internal static string HistogramSvg(List<(string Label, int Count)> bins, string title, string subtitle)
     {
-        const double width = 720, height = 360;
-        var svg = new SvgBuilder(width, height, title);
-        svg.Text(64, 26, title, "font-size=\"14\" font-weight=\"600\" fill=\"#111827\"");
+        const double width = 720, height = 376;
+        var svg = new SvgBuilder(width, height, $"{title} · {subtitle}");
+        svg.Text(64, 24, SvgBuilder.Fit(title, width - 64 - 20, 14, bold: true), "font-size=\"14\" font-weight=\"600\" fill=\"#111827\"");
+        svg.Text(64, 42, SvgBuilder.Fit(subtitle, width - 64 - 20, 12), "font-size=\"12\" fill=\"#4b5563\"");
         var y = SvgBuilder.NiceScale(0, Math.Max(1, bins.Max(b => b.Count)));
-        var plot = new PlotArea(svg, 64, 48, width - 64 - 20, height - 48 - 64, (0, bins.Count, 1), y);
+        var plot = new PlotArea(svg, 64, 64, width - 64 - 20, height - 64 - 64, (0, bins.Count, 1), y);
         for (double v = y.Min; v <= y.Max + y.Step / 2; v += y.Step)
         {
             svg.Line($"<line x1=\"64\" y1=\"{SvgBuilder.N(plot.Y(v))}\" x2=\"{SvgBuilder.N(width - 20)}\" y2=\"{SvgBuilder.N(plot.Y(v))}\" stroke=\"#e5e7eb\"/>");

@@ -28,7 +28,15 @@ internal static class RunFolder
     public static readonly string MetricsHeader =
         "update,episodes,steps,wall_seconds,mean_return,std_return,min_return,max_return,mean_length,loss,entropy,running_reward";
 
-    public static readonly string EpisodesHeader = "episode,update,return,length";
+    /// <summary>
+    /// episodes.csv's columns; wall_seconds is the run's wall time when the update that used the episode ended (as
+    /// Stable-Baselines3's Monitor writes r, l, t; an episode's own end is not timed, since parallel rollouts end them out of order).
+    /// </summary>
+    public static readonly string EpisodesHeader = "episode,update,return,length,wall_seconds";
+
+    /// <summary>One row of episodes.csv.</summary>
+    public static string EpisodesRow(long episode, int update, double episodeReturn, int length, double wallSeconds) =>
+        string.Create(CultureInfo.InvariantCulture, $"{episode},{update},{episodeReturn},{length},{F(wallSeconds, "0.###")}");
 
     /// <summary>eval.csv: one row per evaluation during training (SB3's EvalCallback log).</summary>
     public static readonly string EvaluationsHeader = "update,episodes,steps,eval_episodes,mean_return,std_return,min_return,max_return,mean_length";
@@ -173,6 +181,10 @@ internal sealed class CsvLog : IDisposable
     public CsvLog(string path, string header)
     {
         bool exists = File.Exists(path) && new FileInfo(path).Length > 0;
+        if (exists)
+        {
+            WidenOlderFile(path, header);
+        }
         stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
         if (!exists)
         {
@@ -188,4 +200,27 @@ internal sealed class CsvLog : IDisposable
     }
 
     public void Dispose() => stream.Dispose();
+
+    // A file written by an older version with fewer columns (episodes.csv before wall_seconds) gets the new columns,
+    // empty in its rows, so that a resumed run appends rows of the header's width.
+    private static void WidenOlderFile(string path, string header)
+    {
+        string text = PathArguments.ReadText("", path, PathArguments.MaxCsvBytes, "a CSV file written by reinforce train");
+        int end = text.IndexOf('\n', StringComparison.Ordinal);
+        string first = end < 0 ? text : text[..end];
+        if (first == header || !header.StartsWith(first + ",", StringComparison.Ordinal) || end < 0)
+        {
+            return;
+        }
+        string padding = new(',', header.Count(c => c == ',') - first.Count(c => c == ','));
+        var widened = new StringBuilder(header).Append('\n');
+        foreach (string line in text[(end + 1)..].Split('\n'))
+        {
+            if (line.Length > 0)
+            {
+                widened.Append(line).Append(padding).Append('\n');
+            }
+        }
+        AtomicFile.WriteAllText(path, widened.ToString());
+    }
 }

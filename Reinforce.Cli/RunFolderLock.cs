@@ -4,6 +4,13 @@ using Reinforce.Text;
 
 namespace Reinforce.Cli;
 
+/// <summary>What a folder written by reinforce holds: one training run (<c>train</c>) or a sweep over seeds (<c>sweep</c>).</summary>
+internal enum FolderKind
+{
+    Run,
+    Sweep,
+}
+
 /// <summary>
 /// What makes a folder a run folder, and the one writer it may have.
 /// <list type="bullet">
@@ -22,12 +29,18 @@ internal sealed class RunFolderLock : IDisposable
     public const string MarkerFile = ".reinforce-run";
     public const string LockFile = ".lock";
 
-    /// <summary>Every file a run folder may hold.</summary>
+    /// <summary>Every file a run folder or a sweep folder may hold.</summary>
     public static readonly IReadOnlySet<string> OwnFiles = new HashSet<string>(StringComparer.Ordinal)
     {
         RunFolder.ConfigFile, RunFolder.MetricsFile, RunFolder.EpisodesFile, RunFolder.CheckpointFile, RunFolder.CurveFile,
-        RunFolder.EvaluationsFile, RunFolder.BestFile, MarkerFile, LockFile,
+        RunFolder.EvaluationsFile, RunFolder.BestFile,
+        SweepFolder.SweepFile, SweepFolder.RunsFile, SweepFolder.SummaryCsvFile, SweepFolder.SummaryMarkdownFile,
+        SweepFolder.CurvesFile, SweepFolder.ProfileFile,
+        MarkerFile, LockFile,
     };
+
+    private const string RunMarkerLine = "reinforce run folder: written by `reinforce train`; `reinforce train --force` may replace it.";
+    private const string SweepMarkerLine = "reinforce sweep folder: written by `reinforce sweep`; `reinforce sweep --force` or `reinforce train --force` may replace it.";
 
     private readonly FileStream stream;
 
@@ -122,13 +135,31 @@ internal sealed class RunFolderLock : IDisposable
         }
     }
 
-    /// <summary>Writes the marker: this folder is a run folder, and who writes it now.</summary>
-    public void WriteMarker()
+    /// <summary>Writes the marker: this folder is a run (or sweep) folder, and who writes it now.</summary>
+    public void WriteMarker(FolderKind kind = FolderKind.Run)
     {
         string now = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
         AtomicFile.WriteAllText(Path.Combine(Folder, MarkerFile),
-            "reinforce run folder: written by `reinforce train`; `reinforce train --force` may replace it.\n" +
+            (kind == FolderKind.Sweep ? SweepMarkerLine : RunMarkerLine) + "\n" +
             $"writer: pid {Environment.ProcessId} on {Environment.MachineName}, since {now}\n");
+    }
+
+    /// <summary>What the marker of <paramref name="folder"/> says it is: a sweep folder, or a run folder (also when it has no marker).</summary>
+    public static FolderKind ReadKind(string folder)
+    {
+        try
+        {
+            string path = Path.Combine(folder, MarkerFile);
+            if (FileKind.Of(path) != PathKind.RegularFile || new FileInfo(path).Length > 4096)
+            {
+                return FolderKind.Run;
+            }
+            return File.ReadLines(path).FirstOrDefault()?.StartsWith("reinforce sweep folder", StringComparison.Ordinal) == true ? FolderKind.Sweep : FolderKind.Run;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return FolderKind.Run;
+        }
     }
 
     /// <summary>Renames the locked folder; the lock goes with it.</summary>
@@ -170,7 +201,7 @@ internal sealed class RunFolderLock : IDisposable
         && e.HResult is 11 or 35 or unchecked((int)0x80070020);
 
     /// <summary>
-    /// The entries of <paramref name="folder"/> that <c>reinforce train</c> did not write: subfolders, links,
+    /// The entries of <paramref name="folder"/> that <c>reinforce train</c> or <c>reinforce sweep</c> did not write: subfolders, links,
     /// devices, and files of other names. Empty for a folder that holds only run-folder files.
     /// </summary>
     public static List<string> ForeignEntries(string folder)

@@ -13,12 +13,16 @@ internal sealed class RunFolderWriter : IDisposable
 {
     private readonly RunFolderLock folderLock;
 
-    private RunFolderWriter(RunFolderLock folderLock, string finalFolder, bool replaceFinal)
+    private RunFolderWriter(RunFolderLock folderLock, string finalFolder, bool replaceFinal, FolderKind kind = FolderKind.Run)
     {
         this.folderLock = folderLock;
+        Kind = kind;
         FinalFolder = finalFolder;
         ReplaceFinal = replaceFinal;
     }
+
+    /// <summary>Whether this writer writes a run folder or a sweep folder.</summary>
+    public FolderKind Kind { get; }
 
     /// <summary>DIR: where the finished run goes.</summary>
     public string FinalFolder { get; }
@@ -39,8 +43,9 @@ internal sealed class RunFolderWriter : IDisposable
     /// Checks <c>--out</c> for a new run, before any work: what is there may be replaced (with <paramref name="force"/>)
     /// only if it is a run folder; never the current folder, an ancestor of it, or a symbolic link.
     /// </summary>
-    public static string CheckNewRun(string path, bool force)
+    public static string CheckNewRun(string path, bool force, FolderKind kind = FolderKind.Run)
     {
+        bool sweep = kind == FolderKind.Sweep;
         PathArguments.NonEmpty("--out", path, "a folder path for the run");
         string final = Normalize(path);
         string label = PathArguments.Label("--out", path);
@@ -56,15 +61,17 @@ internal sealed class RunFolderWriter : IDisposable
             case PathKind.Directory when !Directory.EnumerateFileSystemEntries(final).Any():
                 break;
             case PathKind.Directory when !force:
-                throw new UsageException($"{label}: the folder exists and is not empty; --force replaces a run folder, --resume {Display.Quote(path)} continues it");
+                throw new UsageException(sweep
+                    ? $"{label}: the folder exists and is not empty; --force replaces a sweep or run folder"
+                    : $"{label}: the folder exists and is not empty; --force replaces a run folder, --resume {Display.Quote(path)} continues it");
             case PathKind.Directory:
                 if (RunFolderLock.WhyNotOwn(final) is string why)
                 {
-                    throw new UsageException($"{label}: --force replaces only a run folder, and {why}; nothing was changed");
+                    throw new UsageException($"{label}: --force replaces only a {(sweep ? "sweep or run" : "run")} folder, and {why}; nothing was changed");
                 }
                 break;
-            case var kind:
-                throw new UsageException($"{label} is {AtomicFile.Describe(kind)}; expected a folder path for the run");
+            case var other:
+                throw new UsageException($"{label} is {AtomicFile.Describe(other)}; expected a folder path for the run");
         }
         string work = final + RunFolder.PartialSuffix;
         switch (FileKind.Of(work))
@@ -82,17 +89,19 @@ internal sealed class RunFolderWriter : IDisposable
                 }
                 if (RunFolderLock.HoldsRunData(work) && !force)
                 {
-                    throw new UsageException($"{label}: {Display.Quote(work)} holds an unfinished run; --resume {Display.Quote(path)} continues it, --force starts over");
+                    throw new UsageException(sweep
+                        ? $"{label}: {Display.Quote(work)} holds an unfinished sweep or run (its writer was stopped); --force starts over"
+                        : $"{label}: {Display.Quote(work)} holds an unfinished run; --resume {Display.Quote(path)} continues it, --force starts over");
                 }
                 break;
-            case var kind:
-                throw new UsageException($"{label}: {Display.Quote(work)} is {AtomicFile.Describe(kind)}; move it away");
+            case var other:
+                throw new UsageException($"{label}: {Display.Quote(work)} is {AtomicFile.Describe(other)}; move it away");
         }
         return final;
     }
 
     /// <summary>Takes DIR.partial for a new run (created with its parents), clearing a killed run's files with <paramref name="force"/>.</summary>
-    public static RunFolderWriter StartNew(string final, bool force)
+    public static RunFolderWriter StartNew(string final, bool force, FolderKind kind = FolderKind.Run)
     {
         string work = final + RunFolder.PartialSuffix;
         Directory.CreateDirectory(work);
@@ -108,13 +117,15 @@ internal sealed class RunFolderWriter : IDisposable
             {
                 if (!force)
                 {
-                    throw new UsageException($"--out {Display.Quote(final)}: {Display.Quote(work)} holds an unfinished run; --resume continues it, --force starts over");
+                    throw new UsageException(kind == FolderKind.Sweep
+                        ? $"--out {Display.Quote(final)}: {Display.Quote(work)} holds an unfinished sweep or run; --force starts over"
+                        : $"--out {Display.Quote(final)}: {Display.Quote(work)} holds an unfinished run; --resume continues it, --force starts over");
                 }
                 RunFolderLock.DeleteOwnFiles(work, keepLock: true);
             }
             RunFolderLock.DeleteStaleTemporaryFiles(work);
-            folderLock.WriteMarker();
-            return new RunFolderWriter(folderLock, final, force);
+            folderLock.WriteMarker(kind);
+            return new RunFolderWriter(folderLock, final, force, kind);
         }
         catch
         {
@@ -176,6 +187,10 @@ internal sealed class RunFolderWriter : IDisposable
         {
             throw new UsageException($"{label}: {Display.Quote(source)} cannot be continued: {why}");
         }
+        if (RunFolderLock.ReadKind(source) == FolderKind.Sweep)
+        {
+            throw new UsageException($"{label}: {Display.Quote(source)} is a sweep folder (written by reinforce sweep), not a training run; nothing to continue");
+        }
         if (FileKind.Of(Path.Combine(source, RunFolder.CheckpointFile)) != PathKind.RegularFile)
         {
             throw new UsageException($"{label}: no {RunFolder.CheckpointFile} in {Display.Quote(source)}; expected a run folder written by reinforce train");
@@ -232,7 +247,8 @@ internal sealed class RunFolderWriter : IDisposable
     public void Publish()
     {
         string final = FinalFolder;
-        string where = $"the run is in {Display.Quote(WorkFolder)}";
+        string what = Kind == FolderKind.Sweep ? "sweep" : "run";
+        string where = $"the {what} is in {Display.Quote(WorkFolder)}";
         switch (FileKind.Of(final))
         {
             case PathKind.Missing:
@@ -245,7 +261,7 @@ internal sealed class RunFolderWriter : IDisposable
             case PathKind.Directory:
                 if (!ReplaceFinal && Directory.EnumerateFileSystemEntries(final).Any())
                 {
-                    throw new OutputException($"{Display.Quote(final)} appeared while the run was training; {where} (move it, or --resume it with --force)");
+                    throw new OutputException($"{Display.Quote(final)} appeared while the {what} was running; {where} ({(Kind == FolderKind.Sweep ? "move one of them" : "move it, or --resume it with --force")})");
                 }
                 if (RunFolderLock.WhyNotOwn(final) is string why)
                 {
@@ -263,8 +279,8 @@ internal sealed class RunFolderWriter : IDisposable
                     finalLock.Dispose();
                 }
                 break;
-            case var kind:
-                throw new OutputException($"{Display.Quote(final)} is {AtomicFile.Describe(kind)}; {where}");
+            case var other:
+                throw new OutputException($"{Display.Quote(final)} is {AtomicFile.Describe(other)}; {where}");
         }
         try
         {

@@ -81,7 +81,7 @@ internal static class TrainCommand
         new("--eval-episodes", "K", "episodes per evaluation", "10", "Evaluation"),
         new("--eval-policy", "MODE", "greedy (most probable action) or sample (draw from π)", "greedy", "Evaluation"),
 
-        new("--out", "DIR", "run folder (written as DIR.partial, renamed when the run ends)", "runs/<preset>-<time>", "Output"),
+        new("--out", "DIR", "run folder (written as DIR.partial, renamed when the run ends)", "runs/<preset>-<env>-s<seed>-<time>", "Output"),
         new("--force", null, "replace an existing run folder (only a run folder, and only when the new run ends)", "off", "Output"),
         new("--checkpoint-interval", "N", "write checkpoint.safetensors every N updates (and at the end, and on Ctrl-C)", "100", "Output"),
         new("--log-interval", "N", "print a progress line to stderr every N updates", "10", "Output"),
@@ -93,7 +93,7 @@ internal static class TrainCommand
         "--checkpoint-interval", "--log-interval", "--quiet", "--force", "--eval-interval", "--eval-episodes", "--eval-policy"];
 
     /// <summary>The flag that sets each trainer option a configuration may leave without effect.</summary>
-    private static readonly Dictionary<string, string> FlagOfOption = new()
+    internal static readonly Dictionary<string, string> FlagOfOption = new()
     {
         [nameof(TrainerOptions.Gamma)] = "--gamma",
         [nameof(TrainerOptions.NormalizationEpsilon)] = "--normalize-eps",
@@ -142,7 +142,7 @@ internal static class TrainCommand
             CheckpointInterval = checkpointInterval,
             Evaluation = ResolveEvaluation(args, null, context),
         };
-        string final = RunFolderWriter.CheckNewRun(args.String("--out") ?? DefaultOutFolder(fresh.PresetName), force);
+        string final = RunFolderWriter.CheckNewRun(args.String("--out") ?? DefaultOutFolder(fresh), force);
         WarnIneffective(args, fresh, context);
         using RunFolderWriter writer = RunFolderWriter.StartNew(final, force);
         return new TrainingRun(fresh, null, writer, 0, quiet, context).Execute();
@@ -425,13 +425,15 @@ internal static class TrainCommand
         }
     }
 
-    private static string DefaultOutFolder(string preset)
+    /// <summary>runs/PRESET-ENV-sSEED-TIME, e.g. runs/default-CartPole-v1-s0-20251121-131600.</summary>
+    internal static string DefaultOutFolder(RunSettings settings)
     {
         string stamp = DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
-        string folder = Path.Combine("runs", $"{preset}-{stamp}");
+        string name = $"{settings.PresetName}-{settings.Options.EnvironmentId}-s{settings.Options.Seed}-{stamp}";
+        string folder = Path.Combine("runs", name);
         for (int i = 2; Directory.Exists(folder) || Directory.Exists(folder + RunFolder.PartialSuffix); i++)
         {
-            folder = Path.Combine("runs", $"{preset}-{stamp}-{i}");
+            folder = Path.Combine("runs", $"{name}-{i}");
         }
         return folder;
     }

@@ -79,7 +79,7 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
                     ReadOnlySpan<int> lengths = s.EpisodeLengths.Span;
                     for (int i = 0; i < returns.Length; i++)
                     {
-                        episodes.Append(string.Create(CultureInfo.InvariantCulture, $"{first + i},{s.Update},{returns[i]},{lengths[i]}"));
+                        episodes.Append(RunFolder.EpisodesRow(first + i, s.Update, returns[i], lengths[i], wall));
                     }
                     if (evaluation is not null && s.Update % evaluation.Interval == 0)
                     {

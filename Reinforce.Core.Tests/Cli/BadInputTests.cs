@@ -51,7 +51,7 @@ public sealed class BadInputTests : CliTestBase
         Assert.That(Directory.Exists(run) || Directory.Exists(run + ".partial"), Is.False, "no run folder for bad input");
     }
 
-    [TestCase("trian", "unknown command 'trian'; commands: train, eval, baseline, render, plot, presets, explain; did you mean 'train'?")]
+    [TestCase("trian", "unknown command 'trian'; commands: train, sweep, eval, baseline, render, plot, presets, explain; did you mean 'train'?")]
     [TestCase("--lr", "'--lr' must follow a command")]
     [TestCase("presets|nope", "unknown preset 'nope'")]
     [TestCase("eval", "which checkpoint?")]

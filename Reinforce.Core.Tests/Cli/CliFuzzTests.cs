@@ -108,6 +108,7 @@ public sealed class CliFuzzTests : CliTestBase
         {
             [""] = ["", "missing", "/dev/zero", "FIFO", "USER", "TEXT", "EMPTYRUN"],
             ["--out"] = ["", "FOLDER", "/dev/full", "FIFO", "missing/x.svg", "LINK_SVG"],
+            ["--x"] = [.. NotChoices, "time", "Episodes "],
         },
         ["presets"] = new()
         {
@@ -121,6 +122,23 @@ public sealed class CliFuzzTests : CliTestBase
         var explain = ExplainCommand.Flags.Where(f => f.Name != "--inputs").ToDictionary(f => f.Name, f => Hostile["train"][f.Name]);
         explain["--inputs"] = ["", "FOLDER", "/dev/zero", "FIFO", "missing.txt", "TEXT", "BADCHECKPOINT", "RUN/metrics.csv"];
         Hostile["explain"] = explain;
+
+        // sweep takes train's configuration flags (the same hostile values) and its own.
+        var sweep = SweepCommand.TrainFlags.ToDictionary(f => f.Name, f => Hostile["train"][f.Name]);
+        sweep["--preset"] = [.. NotChoices, Huge];
+        sweep["--config"] = ["", "FOLDER", "/dev/zero", "FIFO", "missing.json", "TEXT", "RUN/metrics.csv", "BADCONFIG"];
+        sweep["--candidate"] = ["", "x=", " =--lr 0.1", "x=--seed 1", "x=--lr -1", "x=--nope", "x=--preset nope", "x=--lr", "x=--threads 2", "--hidden 0", Huge];
+        sweep["--grid"] = ["", "lr", "lr=", "=1", "nope=1", "seed=1,2", "preset=default", "lr=-1", "lr=1,1", "hidden=0", "baseline=maybe", "lr=0.01;", Huge];
+        sweep["--seeds"] = ["", "0", "-1", "5..1", "1,1", "abc", "1..", "..5", "1...3", "100001", "0..100000", "1,,2", Huge];
+        sweep["--threads"] = Hostile["train"]["--threads"];
+        sweep["--eval-episodes"] = [.. NotIntegers, "-1", "100001"];
+        sweep["--bootstrap-resamples"] = [.. NotIntegers, "0", "99", "1000001"];
+        sweep["--bootstrap-seed"] = ["-1", "", "x", "1.5"];
+        sweep["--x"] = [.. NotChoices, "seconds"];
+        sweep["--out"] = ["", ".", "..", "CWD", "USER", "TEXT", "FIFO", "/dev/null", "LINK", "x.partial", "a\0b", "TEXT/below"];
+        sweep["--force"] = ["=maybe"];
+        sweep["--quiet"] = ["=maybe"];
+        Hostile["sweep"] = sweep;
     }
 
     /// <summary>Valid flags mixed in (they must not let a run start: the hostile value stops it first).</summary>
@@ -133,6 +151,7 @@ public sealed class CliFuzzTests : CliTestBase
         ["plot"] = [],
         ["presets"] = [],
         ["explain"] = [["--seed", "3"], ["--hidden", "2"], ["--returns", "discounted"]],
+        ["sweep"] = [["--seeds", "2"], ["--max-episodes", "4"], ["--quiet"], ["--threads", "1"], ["--eval-episodes", "1"], ["--grid", "lr=0.01,0.02"], ["--preset", "default"]],
     };
 
     [Test]
@@ -142,6 +161,7 @@ public sealed class CliFuzzTests : CliTestBase
         {
             ["train"] = TrainCommand.Flags, ["eval"] = EvaluateCommands.EvalFlags, ["baseline"] = EvaluateCommands.BaselineFlags,
             ["render"] = RenderCommand.Flags, ["plot"] = PlotCommand.Flags, ["presets"] = PresetsCommand.Flags, ["explain"] = ExplainCommand.Flags,
+            ["sweep"] = SweepCommand.Flags,
         };
         foreach (var (command, flags) in commands)
         {
@@ -228,7 +248,7 @@ public sealed class CliFuzzTests : CliTestBase
 
     private static string[] Generate(Pcg64 rng, Dictionary<string, string> fixtures)
     {
-        string[] commands = ["train", "train", "train", "eval", "baseline", "render", "plot", "presets", "explain"];
+        string[] commands = ["train", "train", "train", "eval", "baseline", "render", "plot", "presets", "explain", "sweep", "sweep"];
         string command = commands[Pick(rng, commands.Length)];
         var flags = Hostile[command];
         var parts = new List<string[]>();
@@ -284,6 +304,7 @@ public sealed class CliFuzzTests : CliTestBase
         {
             "train" => TrainCommand.Flags,
             "explain" => ExplainCommand.Flags,
+            "sweep" => SweepCommand.Flags,
             "render" => RenderCommand.Flags,
             _ => [],
         };

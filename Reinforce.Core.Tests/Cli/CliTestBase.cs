@@ -52,6 +52,10 @@ public abstract class CliTestBase
     protected static string[] MetricsWithoutWallTime(string run) => File.ReadAllLines(Path.Combine(run, "metrics.csv"))
         .Select(line => string.Join(',', line.Split(',').Where((_, i) => i != 3))).ToArray();
 
+    /// <summary>episodes.csv without its wall_seconds column (the 5th), which differs between two runs of the same computation.</summary>
+    protected static string[] EpisodesWithoutWallTime(string run) => File.ReadAllLines(Path.Combine(run, "episodes.csv"))
+        .Select(line => string.Join(',', line.Split(',').Where((_, i) => i != 4))).ToArray();
+
     /// <summary>Runs <paramref name="action"/> with <paramref name="folder"/> as the current folder (the CLI resolves relative paths there).</summary>
     protected static T InCurrentFolder<T>(string folder, Func<T> action)
     {

@@ -76,7 +76,7 @@ public sealed class KillTests : CliTestBase
             Assert.That(Directory.GetFiles(run).Select(Path.GetFileName), Has.None.EndWith(".tmp"), context);
             Assert.That(Weights(run), Is.EqualTo(Weights(whole)), context);
             Assert.That(MetricsWithoutWallTime(run), Is.EqualTo(MetricsWithoutWallTime(whole)), context);
-            Assert.That(File.ReadAllText(Path.Combine(run, "episodes.csv")), Is.EqualTo(File.ReadAllText(Path.Combine(whole, "episodes.csv"))), context);
+            Assert.That(EpisodesWithoutWallTime(run), Is.EqualTo(EpisodesWithoutWallTime(whole)), context);
         }
         Assert.That(stopped, Is.GreaterThanOrEqualTo(4), "most trials must really be stopped mid-run, or the test proves little");
     }
