@@ -9,7 +9,9 @@
 #   first line      `reinforce train --max-updates 1 --log-interval 1` until its first stderr line ("Training …");
 #   first progress  the same run until its first progress line ("update     1 …", after one update of 4 episodes);
 #   exit            the same run until it exits, the run folder written (config, CSVs, checkpoint, SVG);
-#   its CPU         user + system seconds of the finished process and the children it waited for (bash's `times`).
+#   its CPU         after each of --version and exit: user + system time of that process and of the children it
+#                   waited for (bash's `times`), which a busy machine inflates less than the wall clock;
+#   solved          `reinforce train --quiet` (the default run, to solved) until it exits: start-up plus training speed.
 # Usage: tools/measure-startup.sh [RUNS]        AOT=0 skips the Native AOT publishes (about a minute each).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,14 +47,17 @@ if [ "${AOT:-1}" != 0 ]; then
 fi
 
 # Sets cpu to the CPU time (user + system) of this shell's finished children so far, in µs: bash's `times`, second
-# line. Called directly, not in $(…), which would be a new shell with children of its own.
+# line. No $(…) here or around it: a command substitution is a child of its own and would be counted.
 children_cpu() {
-  local user system
+  local user system field
   times >"$work/cpu"
   { read -r _ _; read -r user system; } <"$work/cpu"
-  cpu=$(($(us "$user") + $(us "$system")))
+  cpu=0
+  for field in "$user" "$system"; do
+    [[ $field =~ ^([0-9]+)m([0-9]+)\.([0-9]+)s$ ]]
+    cpu=$((cpu + (BASH_REMATCH[1] * 60 + BASH_REMATCH[2]) * 1000000 + 10#${BASH_REMATCH[3]} * 1000))
+  done
 }
-us() { [[ $1 =~ ^([0-9]+)m([0-9]+)\.([0-9]+)s$ ]] && echo $(((BASH_REMATCH[1] * 60 + BASH_REMATCH[2]) * 1000000 + 10#${BASH_REMATCH[3]} * 1000)); }
 
 # One launch of `--version`: prints wall and CPU µs; fails unless it exits with 0.
 time_version() {
@@ -82,22 +87,33 @@ time_train() {
   echo "$((first - t0)) $((progress - t0)) $((end - t0)) $((cpu - c0))"
 }
 
+# One default `train --quiet`: prints µs from launch to exit; fails unless it solved.
+time_solve() {
+  local t0 t1
+  t0=${EPOCHREALTIME/./}
+  $1 train --quiet --seed 0 --out "$work/solved" --force >"$work/solved.txt" 2>&1 || { echo "train failed: $1" >&2; return 1; }
+  t1=${EPOCHREALTIME/./}
+  grep -q '^Solved CartPole-v1' "$work/solved.txt" || { echo "not solved: $1" >&2; return 1; }
+  echo "$((t1 - t0))"
+}
+
 cd "$work/local" # the local tool is found from its manifest here; every other path is absolute
 for ((round = 0; round <= runs; round++)); do
   for i in "${!commands[@]}"; do
     v=$(time_version "${commands[$i]}")
     t=$(time_train "${commands[$i]}")
-    if [ "$round" -gt 0 ]; then echo "$i $v $t" >>"$work/times"; fi
+    d=$(time_solve "${commands[$i]}")
+    if [ "$round" -gt 0 ]; then echo "$i $v $t $d" >>"$work/times"; fi
   done
   echo "round $round/$runs" >&2
 done
 
 echo
-echo "| launched as | \`--version\` | its CPU | \`train\`: first line | first progress line | exit | its CPU |"
-echo "|---|---|---|---|---|---|---|"
+echo "| launched as | \`--version\` | its CPU | \`train\`: first line | first progress line | exit | its CPU | solved |"
+echo "|---|---|---|---|---|---|---|---|"
 for i in "${!names[@]}"; do
   printf '| %s |' "${names[$i]}"
-  for column in 2 3 4 5 6 7; do
+  for column in 2 3 4 5 6 7 8; do
     awk -v i="$i" -v c="$column" '$1 == i { print $c / 1000 }' "$work/times" | sort -n | awk '
       { v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf " %.0f (%.0f–%.0f) |", m, v[1], v[NR] }'
   done
