@@ -38,6 +38,7 @@ else
 fi
 
 # 3. What the packages carry: the tool's command name, the licence expression, the readme and the licence text.
+command -v unzip >/dev/null || echo "unzip is not installed: the package contents cannot be read" >"$work/contents.log"
 unzip -p "$cli" Reinforce.Cli.nuspec >"$work/cli.nuspec" 2>/dev/null
 unzip -p "$cli" tools/net10.0/any/DotnetToolSettings.xml >"$work/tool.xml" 2>/dev/null
 unzip -l "$cli" >"$work/cli.files" 2>/dev/null
@@ -50,7 +51,7 @@ if grep -q '<Command Name="reinforce" EntryPoint="reinforce.dll"' "$work/tool.xm
   && grep -Eq ' lib/net10\.0/Reinforce\.Core\.dll$' "$work/core.files" && grep -Eq ' LICENSE$' "$work/core.files"; then
   pass "package contents: command 'reinforce', MIT, README.md, LICENSE; Reinforce.Core's lib/net10.0"
 else
-  cat "$work/tool.xml" "$work/cli.nuspec" "$work/cli.files" "$work/core.files" >"$work/contents.log" 2>&1
+  cat "$work/tool.xml" "$work/cli.nuspec" "$work/cli.files" "$work/core.files" >>"$work/contents.log" 2>&1
   fail "package contents" "$work/contents.log"
 fi
 
