@@ -1,4 +1,5 @@
 using System.Globalization;
+using Reinforce.Text;
 
 namespace Reinforce.Cli;
 
@@ -20,6 +21,7 @@ internal sealed class ParsedArguments
 {
     private readonly Dictionary<string, string> values = new(StringComparer.Ordinal);
     private readonly List<string> order = [];
+    private readonly List<(string Flag, string Value)> occurrences = [];
 
     private ParsedArguments(string command) => Command = command;
 
@@ -36,6 +38,12 @@ internal sealed class ParsedArguments
 
     public string? Raw(string flag) => values.GetValueOrDefault(flag);
 
+    /// <summary>Every value given to <paramref name="flag"/>, in order (for the flags a command lets repeat; <see cref="Raw"/> is the last).</summary>
+    public IReadOnlyList<string> All(string flag) => occurrences.Where(o => o.Flag == flag).Select(o => o.Value).ToList();
+
+    /// <summary>Every flag given, with its value, in the order given (a repeated flag once per occurrence).</summary>
+    public IReadOnlyList<(string Flag, string Value)> Occurrences => occurrences;
+
     public static ParsedArguments Parse(string command, IReadOnlyList<string> args, IReadOnlyList<Flag> flags, int maxPositionals, string positionalName)
     {
         var result = new ParsedArguments(command);
@@ -49,8 +57,8 @@ internal sealed class ParsedArguments
                 if (result.Positionals.Count == maxPositionals)
                 {
                     throw new UsageException(maxPositionals == 0
-                        ? $"unexpected argument '{arg}'; this command takes only flags"
-                        : $"unexpected argument '{arg}'; this command takes at most {maxPositionals} {positionalName}");
+                        ? $"unexpected argument {Display.Quote(arg)}; this command takes only flags"
+                        : $"unexpected argument {Display.Quote(arg)}; this command takes at most {maxPositionals} {positionalName}");
                 }
                 result.Positionals.Add(arg);
                 continue;
@@ -67,7 +75,7 @@ internal sealed class ParsedArguments
             }
             if (!arg.StartsWith("--", StringComparison.Ordinal))
             {
-                throw new UsageException($"unknown flag '{arg}'; flags are written --name (see reinforce {command} --help)");
+                throw new UsageException($"unknown flag {Display.Quote(arg)}; flags are written --name (see reinforce {command} --help)");
             }
             string name = arg;
             string? inline = null;
@@ -85,14 +93,14 @@ internal sealed class ParsedArguments
                     result.Set(negated.Name, "false");
                     continue;
                 }
-                throw new UsageException($"unknown flag '{name}'{Suggestion(name, byName.Keys)} (see reinforce {command} --help)");
+                throw new UsageException($"unknown flag {Display.Quote(name)}{Suggestion(name, byName.Keys)} (see reinforce {command} --help)");
             }
             if (flag.IsSwitch)
             {
                 string text = inline ?? "true";
                 if (text is not ("true" or "false"))
                 {
-                    throw new UsageException($"{name}={text}: expected {name}, --no-{name[2..]}, {name}=true or {name}=false");
+                    throw new UsageException($"{Display.Quote($"{name}={text}")}: expected {name}, --no-{name[2..]}, {name}=true or {name}=false");
                 }
                 result.Set(name, text);
                 continue;
@@ -117,6 +125,7 @@ internal sealed class ParsedArguments
             order.Add(flag);
         }
         values[flag] = value;
+        occurrences.Add((flag, value));
     }
 
     private static bool IsNumber(string text) => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
@@ -162,28 +171,39 @@ internal sealed class ParsedArguments
             return null;
         }
         string? match = accepted.FirstOrDefault(a => string.Equals(a, text, StringComparison.OrdinalIgnoreCase));
-        return match ?? throw new UsageException($"{flag} '{text}' is not accepted; expected one of: {string.Join(", ", accepted)}{Suggestion(text, accepted)}");
+        return match ?? throw new UsageException($"{flag} {Display.Quote(text)} is not accepted; expected one of: {string.Join(", ", accepted)}{Suggestion(text, accepted)}");
     }
 
-    /// <summary>A finite number in the given range (bounds inclusive unless said otherwise).</summary>
-    public double? Number(string flag, double min, double max, bool minExclusive = false, string? accepted = null)
+    /// <summary>
+    /// A finite number in the given range (bounds inclusive unless said otherwise). With <paramref name="single"/>
+    /// the value is used as a float32: it must also be finite as one, and nonzero where the minimum is an exclusive 0.
+    /// </summary>
+    public double? Number(string flag, double min, double max, bool minExclusive = false, string? accepted = null, bool single = false)
     {
         if (Raw(flag) is not string text)
         {
             return null;
         }
-        accepted ??= minExclusive ? $"a finite number > {Format(min)}" : double.IsPositiveInfinity(max) ? $"a finite number ≥ {Format(min)}" : $"a number in [{Format(min)}, {Format(max)}]";
+        accepted ??= minExclusive ? $"a finite number > {Format(min)}" : max >= double.MaxValue ? $"a finite number ≥ {Format(min)}" : $"a number in [{Format(min)}, {Format(max)}]";
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value))
         {
-            throw new UsageException($"{flag} '{text}' is not a number; expected {accepted}");
+            throw new UsageException($"{flag} {Display.Quote(text)} is not a number; expected {accepted}");
         }
         if (!double.IsFinite(value))
         {
-            throw new UsageException($"{flag} {text} is not finite; expected {accepted}");
+            throw new UsageException($"{flag} {Display.Quote(text)} is not finite; expected {accepted}");
         }
         if (value < min || value > max || (minExclusive && value == min))
         {
-            throw new UsageException($"{flag} {text} is out of range; expected {accepted}");
+            throw new UsageException($"{flag} {Display.Quote(text)} is out of range; expected {accepted}");
+        }
+        if (single && !float.IsFinite((float)value))
+        {
+            throw new UsageException($"{flag} {Display.Quote(text)} overflows a float32 (the update computes in float32); expected {accepted}, at most 3.4028235e38");
+        }
+        if (single && minExclusive && min == 0 && (float)value == 0)
+        {
+            throw new UsageException($"{flag} {Display.Quote(text)} rounds to 0 as a float32 (the update computes in float32); expected {accepted}, at least 1.4e-45");
         }
         return value;
     }
@@ -198,11 +218,11 @@ internal sealed class ParsedArguments
         string accepted = max == int.MaxValue || max == long.MaxValue ? $"an integer ≥ {min}" : $"an integer in [{min}, {max}]";
         if (!long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long value))
         {
-            throw new UsageException($"{flag} '{text}' is not an integer; expected {accepted}");
+            throw new UsageException($"{flag} {Display.Quote(text)} is not an integer; expected {accepted}");
         }
         if (value < min || value > max)
         {
-            throw new UsageException($"{flag} {text} is out of range; expected {accepted}");
+            throw new UsageException($"{flag} {Display.Quote(text)} is out of range; expected {accepted}");
         }
         return value;
     }
@@ -215,7 +235,7 @@ internal sealed class ParsedArguments
         }
         return ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out ulong value)
             ? value
-            : throw new UsageException($"{flag} '{text}' is not accepted; expected an integer in [0, 18446744073709551615]");
+            : throw new UsageException($"{flag} {Display.Quote(text)} is not accepted; expected an integer in [0, 18446744073709551615]");
     }
 
     internal static string Format(double value) => value.ToString("0.########", CultureInfo.InvariantCulture);

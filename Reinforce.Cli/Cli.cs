@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text;
+using Reinforce.Text;
 using Reinforce.Training;
 
 namespace Reinforce.Cli;
@@ -10,16 +11,20 @@ namespace Reinforce.Cli;
 /// <param name="Cancellation">Ctrl-C: a running command finishes its step, saves and exits with 130.</param>
 /// <param name="OutputStyle">Colour for <paramref name="Output"/>.</param>
 /// <param name="ErrorStyle">Colour for <paramref name="Error"/>.</param>
-internal sealed record CliContext(TextWriter Output, TextWriter Error, CancellationToken Cancellation, Style OutputStyle, Style ErrorStyle)
+/// <param name="ErrorTerminalWidth">The width of the terminal stderr writes to, or null when it is not a terminal (piped, a file, a test).</param>
+/// <param name="OutputIsTerminal">Whether stdout is an interactive terminal (frames may be animated in place).</param>
+internal sealed record CliContext(TextWriter Output, TextWriter Error, CancellationToken Cancellation, Style OutputStyle, Style ErrorStyle,
+    int? ErrorTerminalWidth = null, bool OutputIsTerminal = false)
 {
     /// <summary>Whether frames may be animated in place (the output is an interactive terminal).</summary>
-    public bool InteractiveOutput => OutputStyle.Enabled;
+    public bool InteractiveOutput => OutputIsTerminal;
 }
 
 /// <summary>
 /// The <c>reinforce</c> command line. <see cref="Run(string[], TextWriter, TextWriter, CancellationToken)"/>
 /// is the whole program, callable in-process: it never throws and never calls Environment.Exit.
-/// Exit codes: 0 success, 1 runtime failure (a diverging run), 2 bad input, 130 interrupted.
+/// Exit codes: 0 success, 1 runtime failure (a diverging run, a full disk), 2 bad input, 130 interrupted
+/// (143 when the interruption was SIGTERM: the program maps it), 70 an internal error (a defect to report).
 /// </summary>
 public static class Cli
 {
@@ -27,6 +32,9 @@ public static class Cli
     public const int ExitFailure = 1;
     public const int ExitUsage = 2;
     public const int ExitInterrupted = 130;
+
+    /// <summary>A defect of the program itself (BSD's EX_SOFTWARE): reported in one line, never as a stack trace.</summary>
+    public const int ExitInternalError = 70;
 
     /// <summary>The tool's version (the assembly's informational version without build metadata).</summary>
     public static string Version { get; } =
@@ -38,20 +46,26 @@ public static class Cli
     private static readonly IReadOnlyList<Command> Commands =
     [
         new("train", TrainCommand.Description, "reinforce train [--preset NAME | --config FILE | --resume DIR] [flags]", TrainCommand.Flags, 0, "", TrainCommand.Run),
+        new("sweep", SweepCommand.Description, "reinforce sweep [--seeds 0..99] [--preset NAME | --config FILE | --candidate NAME=FLAGS]… [--grid FLAG=V1,V2]… [train's flags]", SweepCommand.Flags, 0, "", SweepCommand.Run),
         new("eval", EvaluateCommands.EvalDescription, "reinforce eval CHECKPOINT|RUN_DIR [flags]", EvaluateCommands.EvalFlags, 1, "checkpoint", EvaluateCommands.Eval),
         new("baseline", EvaluateCommands.BaselineDescription, "reinforce baseline [flags]", EvaluateCommands.BaselineFlags, 0, "", EvaluateCommands.Baseline),
         new("render", RenderCommand.Description, "reinforce render [CHECKPOINT|RUN_DIR | --baseline] [flags]", RenderCommand.Flags, 1, "checkpoint", RenderCommand.Run),
-        new("plot", PlotCommand.Description, "reinforce plot RUN_DIR|metrics.csv [--out FILE]", PlotCommand.Flags, 1, "run folder", PlotCommand.Run),
+        new("plot", PlotCommand.Description, "reinforce plot RUN_DIR|SWEEP_DIR|metrics.csv … [--out FILE] [--x episodes|steps|seconds]", PlotCommand.Flags, PlotCommand.MaxFolders, "folders", PlotCommand.Run),
         new("presets", PresetsCommand.Description, "reinforce presets [NAME]", PresetsCommand.Flags, 1, "preset name", PresetsCommand.Run),
+        new("explain", ExplainCommand.Description, "reinforce explain [--seed N] [train's configuration flags] | reinforce explain --inputs FILE [flags]", ExplainCommand.Flags, 0, "", ExplainCommand.Run),
     ];
 
-    /// <summary>Runs the command line with the given writers; returns the exit code.</summary>
+    /// <summary>
+    /// Runs the command line with the given writers; returns the exit code. <paramref name="cancellationToken"/> is
+    /// the interruption (Ctrl-C or SIGTERM): a running command finishes its step, saves and returns <see cref="ExitInterrupted"/>.
+    /// </summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
-        var context = new CliContext(stdout, stderr, cancellationToken, Style.For(stdout, isStandardError: false), Style.For(stderr, isStandardError: true));
+        var context = new CliContext(stdout, stderr, cancellationToken, Style.For(stdout, isStandardError: false), Style.For(stderr, isStandardError: true),
+            Terminal.Width(stderr, isStandardError: true), Terminal.Width(stdout, isStandardError: false) is not null);
         return Run(args, context);
     }
 
@@ -76,8 +90,8 @@ public static class Cli
             }
             Command command = Commands.FirstOrDefault(c => c.Name == commandName)
                 ?? throw new UsageException(commandName.StartsWith('-')
-                    ? $"'{commandName}' must follow a command; commands: {string.Join(", ", Commands.Select(c => c.Name))}"
-                    : $"unknown command '{commandName}'; commands: {string.Join(", ", Commands.Select(c => c.Name))}{Suggest(commandName)}");
+                    ? $"{Display.Quote(commandName)} must follow a command; commands: {string.Join(", ", Commands.Select(c => c.Name))}"
+                    : $"unknown command {Display.Quote(commandName)}; commands: {string.Join(", ", Commands.Select(c => c.Name))}{Suggest(commandName)}");
             commandName = command.Name;
             var parsed = ParsedArguments.Parse(command.Name, args[1..], command.Flags, command.MaxPositionals, command.PositionalName);
             if (parsed.HelpRequested)
@@ -90,7 +104,8 @@ public static class Cli
         catch (UsageException e)
         {
             string prefix = Commands.Any(c => c.Name == commandName) ? $"reinforce {commandName}" : "reinforce";
-            context.Error.WriteLine($"{prefix}: {context.ErrorStyle.Red("error:")} {e.Message}");
+            // Every value in a message is quoted already; escaping the whole keeps it one line whatever a message holds.
+            context.Error.WriteLine($"{prefix}: {context.ErrorStyle.Red("error:")} {Display.Escape(e.Message, 4000)}");
             return ExitUsage;
         }
         catch (OperationCanceledException)
@@ -100,13 +115,24 @@ public static class Cli
         }
         catch (TrainingDivergedException e)
         {
-            context.Error.WriteLine($"reinforce {commandName}: training diverged: {e.Message}");
+            context.Error.WriteLine($"reinforce {commandName}: training diverged: {Display.Escape(e.Message, 1000)}");
+            return ExitFailure;
+        }
+        catch (OutputException e)
+        {
+            context.Error.WriteLine($"reinforce {commandName}: {Display.Escape(e.Message, 1000)}");
             return ExitFailure;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            context.Error.WriteLine($"reinforce {commandName}: {e.Message}");
+            context.Error.WriteLine($"reinforce {commandName}: {Display.Escape(PathArguments.Reason(e), 300)}");
             return ExitFailure;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A defect of this program, not of the input: one line, no stack trace, and a code of its own.
+            context.Error.WriteLine($"reinforce {Display.Escape(commandName, 20)}: internal error ({e.GetType().Name}: {Display.Escape(e.Message, 200)}); please report it with the command line");
+            return ExitInternalError;
         }
     }
 
@@ -132,12 +158,14 @@ public static class Cli
         text.AppendLine("  --help     this help        --version  the version");
         text.AppendLine();
         text.AppendLine("Examples:");
-        text.AppendLine("  reinforce train                                  train CartPole-v1 with the default (seconds)");
+        text.AppendLine("  reinforce train --out runs/first                 train CartPole-v1 with the default (seconds)");
+        text.AppendLine("  reinforce eval runs/first                        100 greedy episodes of the trained policy");
+        text.AppendLine("  reinforce render runs/first --out run.svg        an animated SVG of one episode");
         text.AppendLine("  reinforce train --preset spinningup-rtg --seed 3 a reference notebook's configuration");
-        text.AppendLine("  reinforce eval runs/default-*/                   100 greedy episodes of the trained policy");
-        text.AppendLine("  reinforce render runs/default-*/ --out run.svg   an animated SVG of one episode");
+        text.AppendLine("  reinforce sweep --seeds 100                      100 seeds: solve rate and episodes to solve, with 95 % intervals");
         text.AppendLine();
-        text.AppendLine("Exit codes: 0 success, 1 runtime failure (diverged), 2 bad input, 130 interrupted (Ctrl-C).");
+        text.AppendLine("Exit codes: 0 success, 1 runtime failure (diverged, disk full), 2 bad input, 130 interrupted (Ctrl-C),");
+        text.AppendLine("143 stopped by SIGTERM, 70 internal error.");
         text.AppendLine("Results go to stdout, progress and errors to stderr; NO_COLOR turns colour off.");
         return text.ToString();
     }

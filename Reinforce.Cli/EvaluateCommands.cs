@@ -2,8 +2,10 @@ using System.Globalization;
 using System.Text;
 using Reinforce.Checkpoints;
 using Reinforce.Environments;
+using Reinforce.Evaluation;
 using Reinforce.Policies;
 using Reinforce.Randomness;
+using Reinforce.Text;
 using Reinforce.Training;
 
 namespace Reinforce.Cli;
@@ -13,16 +15,22 @@ internal sealed record EpisodeSetup(string EnvironmentId, CartPoleIntegrator Int
 {
     public CartPole CreateEnvironment() => CartPole.Create(EnvironmentId, Integrator, SuttonBartoReward, MaxEpisodeSteps);
 
-    public static EpisodeSetup From(TrainerOptions options, ParsedArguments args, ulong defaultSeed) => new(
-        args.Choice("--env", [CartPole.V1Id, CartPole.V0Id]) ?? options.EnvironmentId,
-        options.Integrator,
-        options.SuttonBartoReward,
-        args.Integer("--max-steps", 1) is long steps ? (int)steps : options.MaxEpisodeSteps,
-        args.UnsignedInteger("--seed") ?? defaultSeed);
+    public static EpisodeSetup From(TrainerOptions options, ParsedArguments args, ulong defaultSeed, int maxSteps = int.MaxValue)
+    {
+        var setup = new EpisodeSetup(
+            args.Choice("--env", [CartPole.V1Id, CartPole.V0Id]) ?? options.EnvironmentId,
+            options.Integrator,
+            options.SuttonBartoReward,
+            args.Integer("--max-steps", 1, maxSteps) is long steps ? (int)steps : options.MaxEpisodeSteps,
+            args.UnsignedInteger("--seed") ?? defaultSeed);
+        // A checkpoint trained with a longer limit than this command draws: say so instead of running out of memory.
+        if (setup.CreateEnvironment().MaxEpisodeSteps > maxSteps)
+        {
+            throw new UsageException($"the episode limit {setup.CreateEnvironment().MaxEpisodeSteps} is more than {maxSteps} steps; give --max-steps {maxSteps} or less");
+        }
+        return setup;
+    }
 }
-
-/// <summary>How one episode went.</summary>
-internal readonly record struct EpisodeOutcome(double Return, int Length, bool Truncated);
 
 /// <summary><c>reinforce eval</c> and <c>reinforce baseline</c>: play N episodes and report returns and lengths.</summary>
 internal static class EvaluateCommands
@@ -40,7 +48,11 @@ internal static class EvaluateCommands
     ];
 
     public static IReadOnlyList<Flag> EvalFlags { get; } =
-        [.. Common, new Flag("--policy", "MODE", "greedy (most probable action) or sample (draw from π)", "greedy")];
+    [
+        .. Common,
+        new Flag("--policy", "MODE", "greedy (most probable action) or sample (draw from π)", "greedy"),
+        new Flag("--best", null, "play the run folder's best.safetensors (the best evaluation of train --eval-interval) instead of its last checkpoint"),
+    ];
 
     public static IReadOnlyList<Flag> BaselineFlags { get; } = Common;
 
@@ -50,73 +62,66 @@ internal static class EvaluateCommands
         {
             throw new UsageException("which checkpoint? expected: reinforce eval CHECKPOINT|RUN_DIR");
         }
-        string path = CheckpointPath(args.Positionals[0]);
-        TrainingCheckpoint checkpoint = TrainCommand.LoadCheckpoint(path, "");
+        string path = CheckpointPath(args.Positionals[0], "eval", args.Switch("--best") ?? false);
         bool sample = (args.Choice("--policy", ["greedy", "sample"]) ?? "greedy") == "sample";
         int episodes = (int)(args.Integer("--episodes", 1, 10_000_000) ?? 100);
+        string? svg = args.String("--svg") is string svgPath ? PathArguments.OutputFile("--svg", svgPath) : null;
+        TrainingCheckpoint checkpoint = TrainCommand.LoadCheckpoint(path, "");
         var setup = EpisodeSetup.From(checkpoint.Options, args, 0);
-        string? svg = args.String("--svg");
-        Policy policy = checkpoint.CreatePolicy();
-        var outcomes = Play(setup, episodes, PolicyActor(policy, sample), context.Cancellation);
-        string label = $"{(sample ? "sampled" : "greedy")} policy from {path}";
-        return Report(setup, label, outcomes, svg, context);
+        EvaluationResult result = PolicyEvaluation.Evaluate(checkpoint.CreatePolicy(), setup.CreateEnvironment(), episodes, setup.Seed,
+            sample ? ActionSelection.Sample : ActionSelection.Greedy, cancellationToken: context.Cancellation);
+        return Report(setup, $"{(sample ? "sampled" : "greedy")} policy from {path}", result, svg, context);
     }
 
     public static int Baseline(ParsedArguments args, CliContext context)
     {
         int episodes = (int)(args.Integer("--episodes", 1, 10_000_000) ?? 100);
+        string? svg = args.String("--svg") is string svgPath ? PathArguments.OutputFile("--svg", svgPath) : null;
         var setup = EpisodeSetup.From(new TrainerOptions(), args, 0);
-        string? svg = args.String("--svg");
-        var outcomes = Play(setup, episodes, (observation, _) => BaselinePolicy.Act(observation), context.Cancellation);
-        return Report(setup, "baseline policy (push toward the lean, θ > 0)", outcomes, svg, context);
+        EvaluationResult result = PolicyEvaluation.Evaluate((observation, _) => BaselinePolicy.Act(observation), setup.CreateEnvironment(), episodes, setup.Seed,
+            cancellationToken: context.Cancellation);
+        return Report(setup, "baseline policy (push toward the lean, θ > 0)", result, svg, context);
     }
 
-    /// <summary>A checkpoint file, or the checkpoint inside a run folder.</summary>
-    public static string CheckpointPath(string path) =>
-        Directory.Exists(path) ? Path.Combine(path, RunFolder.CheckpointFile) : path;
+    /// <summary>
+    /// A checkpoint file, or the checkpoint inside a run folder (or inside DIR.partial when only that exists); with
+    /// <paramref name="best"/>, the run folder's best.safetensors (kept by <c>train --eval-interval</c>).
+    /// </summary>
+    public static string CheckpointPath(string path, string command, bool best = false)
+    {
+        PathArguments.NonEmpty("", path, $"a checkpoint or run folder: reinforce {command} CHECKPOINT|RUN_DIR");
+        if (FileKind.Of(path, followLinks: true) != PathKind.Directory && FileKind.Of(path) == PathKind.Missing
+            && FileKind.Of(path.TrimEnd('/', '\\') + RunFolder.PartialSuffix) == PathKind.Directory)
+        {
+            path = path.TrimEnd('/', '\\') + RunFolder.PartialSuffix;
+        }
+        bool folder = FileKind.Of(path, followLinks: true) == PathKind.Directory;
+        if (!best)
+        {
+            return folder ? Path.Combine(path, RunFolder.CheckpointFile) : path;
+        }
+        if (!folder)
+        {
+            throw new UsageException($"--best needs a run folder, not {Display.Quote(path)}: reinforce {command} RUN_DIR --best");
+        }
+        string bestPath = Path.Combine(path, RunFolder.BestFile);
+        return FileKind.Of(bestPath) != PathKind.Missing
+            ? bestPath
+            : throw new UsageException($"{Display.Quote(path)} has no {RunFolder.BestFile}; a run keeps one when trained with --eval-interval N");
+    }
 
     public static Func<float[], Pcg64, int> PolicyActor(Policy policy, bool sample) =>
         sample ? (observation, rng) => policy.Act(observation, rng) : (observation, _) => policy.ActGreedy(observation);
 
-    /// <summary>Plays episodes 0..count−1; episode i uses stream <c>Pcg64.Derive(seed, i)</c> for its reset seed and its actions (as training does).</summary>
-    public static List<EpisodeOutcome> Play(EpisodeSetup setup, int count, Func<float[], Pcg64, int> act, CancellationToken cancellation)
+    private static int Report(EpisodeSetup setup, string label, EvaluationResult result, string? svgPath, CliContext context)
     {
-        CartPole environment = setup.CreateEnvironment();
-        var observation = new float[CartPole.ObservationLength];
-        var rng = new Pcg64(0);
-        var outcomes = new List<EpisodeOutcome>(count);
-        for (int i = 0; i < count; i++)
-        {
-            cancellation.ThrowIfCancellationRequested();
-            rng.Reseed(setup.Seed, (ulong)i);
-            environment.Reset(observation, (long)(rng.NextUInt64() >> 1));
-            double total = 0;
-            int length = 0;
-            StepResult step;
-            do
-            {
-                step = environment.Step(act(observation, rng), observation);
-                total += step.Reward;
-                length++;
-            }
-            while (!step.IsDone);
-            outcomes.Add(new EpisodeOutcome(total, length, step.Truncated && !step.Terminated));
-        }
-        return outcomes;
-    }
-
-    private static int Report(EpisodeSetup setup, string label, List<EpisodeOutcome> outcomes, string? svgPath, CliContext context)
-    {
-        int limit = setup.CreateEnvironment().MaxEpisodeSteps ?? outcomes.Max(o => o.Length);
-        double mean = outcomes.Average(o => o.Return);
-        double std = Math.Sqrt(outcomes.Average(o => (o.Return - mean) * (o.Return - mean)));
-        int truncated = outcomes.Count(o => o.Truncated);
+        int limit = setup.CreateEnvironment().MaxEpisodeSteps ?? result.Lengths.Max();
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"{setup.EnvironmentId} (time limit {limit}) · {label} · {outcomes.Count} episodes, seed {setup.Seed}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"return  mean {mean:0.00}  std {std:0.00}  min {outcomes.Min(o => o.Return):0.##}  max {outcomes.Max(o => o.Return):0.##}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"reached the time limit: {truncated}/{outcomes.Count}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"{setup.EnvironmentId} (time limit {limit}) · {label} · {result.Episodes} episodes, seed {setup.Seed}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"return  mean {result.MeanReturn:0.00}  std {result.StdReturn:0.00}  min {result.MinReturn:0.##}  max {result.MaxReturn:0.##}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"reached the time limit: {result.TruncatedEpisodes}/{result.Episodes}");
         text.AppendLine("episode length:");
-        var bins = Bins(outcomes.Select(o => o.Length));
+        var bins = Bins(result.Lengths);
         int widest = Math.Max(1, bins.Max(b => b.Count));
         int labelWidth = bins.Max(b => b.Label.Length);
         foreach (var (binLabel, count) in bins)
@@ -127,7 +132,8 @@ internal static class EvaluateCommands
         context.Output.Write(text.ToString());
         if (svgPath is not null)
         {
-            AtomicFile.WriteAllText(svgPath, HistogramSvg(bins, $"{setup.EnvironmentId} · {label} · {outcomes.Count} episodes · mean return {mean:0.0}"));
+            string title = string.Create(CultureInfo.InvariantCulture, $"{setup.EnvironmentId} · {result.Episodes} episodes · return {result.MeanReturn:0.0} ± {result.StdReturn:0.0} (mean ± std)");
+            PathArguments.Write("--svg", svgPath, HistogramSvg(bins, title, $"{label}, seed {setup.Seed}"));
             context.Output.WriteLine($"Histogram: {svgPath}");
         }
         return Cli.ExitSuccess;
@@ -160,13 +166,15 @@ internal static class EvaluateCommands
         return bins;
     }
 
-    private static string HistogramSvg(List<(string Label, int Count)> bins, string title)
+    // The title and the subtitle (the policy and its file, shortened in the middle if need be) fit the width.
+    internal static string HistogramSvg(List<(string Label, int Count)> bins, string title, string subtitle)
     {
-        const double width = 720, height = 360;
-        var svg = new SvgBuilder(width, height, title);
-        svg.Text(64, 26, title, "font-size=\"14\" font-weight=\"600\" fill=\"#111827\"");
+        const double width = 720, height = 376;
+        var svg = new SvgBuilder(width, height, $"{title} · {subtitle}");
+        svg.Text(64, 24, SvgBuilder.Fit(title, width - 64 - 20, 14, bold: true), "font-size=\"14\" font-weight=\"600\" fill=\"#111827\"");
+        svg.Text(64, 42, SvgBuilder.Fit(subtitle, width - 64 - 20, 12), "font-size=\"12\" fill=\"#4b5563\"");
         var y = SvgBuilder.NiceScale(0, Math.Max(1, bins.Max(b => b.Count)));
-        var plot = new PlotArea(svg, 64, 48, width - 64 - 20, height - 48 - 64, (0, bins.Count, 1), y);
+        var plot = new PlotArea(svg, 64, 64, width - 64 - 20, height - 64 - 64, (0, bins.Count, 1), y);
         for (double v = y.Min; v <= y.Max + y.Step / 2; v += y.Step)
         {
             svg.Line($"<line x1=\"64\" y1=\"{SvgBuilder.N(plot.Y(v))}\" x2=\"{SvgBuilder.N(width - 20)}\" y2=\"{SvgBuilder.N(plot.Y(v))}\" stroke=\"#e5e7eb\"/>");

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Reinforce.NeuralNetworks;
 using Reinforce.Policies;
 using Reinforce.Returns;
@@ -7,16 +8,25 @@ namespace Reinforce.Cli;
 
 /// <summary>
 /// A named configuration: the trainer options, an optional reward threshold that replaces the
-/// environment's, where it comes from and what differs from the source.
+/// environment's, where it comes from and what differs from the source. <paramref name="EpisodeLog"/>,
+/// when set, replaces the progress line: every --log-interval episodes, the reference script's own line
+/// for (episode number from 1, its return, the running reward after it).
 /// </summary>
-internal sealed record Preset(string Name, string Source, TrainerOptions Options, double? RewardThreshold, IReadOnlyList<string> Notes)
+internal sealed record Preset(string Name, string Source, TrainerOptions Options, double? RewardThreshold, IReadOnlyList<string> Notes,
+    Func<long, double, double, string>? EpisodeLog = null)
 {
     public const string DefaultName = "default";
+
+    /// <summary>reinforce.py's line: <c>f'Episode {i_episode}\tLast reward: {ep_reward:.2f}\tAverage reward: {running_reward:.2f}'</c>.</summary>
+    public static string ReinforcePyLine(long episode, double lastReturn, double runningReward) => string.Create(CultureInfo.InvariantCulture,
+        $"Episode {episode}\tLast reward: {lastReturn:0.00}\tAverage reward: {runningReward:0.00}");
 
     /// <summary>
     /// The presets. <c>default</c> is what <c>reinforce train</c> runs with no flags: chosen by
     /// measurement over 100 seeds (README, "Choosing the default"); the others follow the reference
-    /// notebooks in ../shared/seeds as closely as Core allows, and their notes say where they cannot.
+    /// notebooks (named by their public sources: PyTorch's examples, the Practical RL course, a Gymnasium + PyTorch
+    /// notebook, Géron's Hands-on Machine Learning, OpenAI Spinning Up) as closely as Core allows, and their notes say
+    /// where they cannot.
     /// </summary>
     public static IReadOnlyList<Preset> All { get; } =
     [
@@ -41,7 +51,7 @@ internal sealed record Preset(string Name, string Source, TrainerOptions Options
             ["4 episodes per update, reward-to-go normalised over the batch: solved 100/100 seeds of the sweep with the best 90th percentile (README, Choosing the default)."]),
 
         new("pytorch-example",
-            "notebook 001: PyTorch's examples/reinforcement_learning/reinforce.py in a notebook",
+            "pytorch/examples' reinforcement_learning/reinforce.py as an older notebook runs it (Gym's CartPole-v0, running reward 0.99/0.01)",
             new TrainerOptions
             {
                 EnvironmentId = "CartPole-v0",
@@ -61,15 +71,46 @@ internal sealed record Preset(string Name, string Source, TrainerOptions Options
             },
             null,
             [
-                "CartPole-v0 as the notebook makes it (today's reinforce.py uses v1 and a running-reward weight of 0.05).",
+                "CartPole-v0 as the notebook makes it (today's reinforce.py uses v1, a running-reward weight of 0.05 and Dropout(0.6): the pytorch-reinforce preset).",
                 "The loss is summed over the episode's steps, as reinforce.py sums −log π·G (LossReduction.Sum).",
                 "Returns normalised per episode with the unbiased std + float32 eps, as torch's std() does.",
                 "The notebook's running reward averages t (length − 1); here it averages the episode return.",
                 "The notebook loops until solved; a run that stalls just under the threshold would never end, so this preset stops at 10,000 episodes.",
             ]),
 
+        new("pytorch-reinforce",
+            "PyTorch's examples/reinforcement_learning/reinforce.py as it is today (Gymnasium, CartPole-v1, dropout)",
+            new TrainerOptions
+            {
+                EnvironmentId = "CartPole-v1",
+                HiddenSizes = [128],
+                HiddenActivation = Activation.ReLU,
+                Dropout = 0.6,
+                Optimizer = "adam",
+                LearningRate = 1e-2,
+                Gamma = 0.99,
+                Returns = ReturnKind.Discounted,
+                Normalization = Normalization.PerEpisode,
+                LossReduction = LossReduction.Sum,
+                BatchEpisodes = 1,
+                RunningRewardWeight = 0.05,
+                RunningRewardStart = 10,
+                MaxEpisodes = 10_000,
+                Seed = 543,
+            },
+            null,
+            [
+                "Linear(4, 128) → Dropout(0.6) → ReLU → Linear(128, 2) → softmax; dropout is active in the rollouts (the script never calls eval()) and the update uses the rollout's masks. eval, render and greedy play run without it.",
+                "Adam 1e-2, one episode per update, discounted returns (γ 0.99) normalised per episode with the unbiased std + float32 eps, the loss summed over the steps.",
+                "An episode ends on termination or truncation (500 steps); running reward 0.05·R + 0.95·r from 10, solved above CartPole-v1's threshold of 475.",
+                "Progress: the script's own line every --log-interval (10) episodes, on stderr: Episode N, Last reward, Average reward.",
+                "Seed 543 as the script's, but the streams are this library's (PCG64), not torch's and Gymnasium's: the runs are not the script's runs.",
+                "The script loops until solved; this preset stops at 10,000 episodes.",
+            ],
+            ReinforcePyLine),
+
         new("practical-rl",
-            "notebook 000: Practical RL course, REINFORCE in PyTorch",
+            "the Practical RL course (Yandex School of Data Analysis), its REINFORCE in PyTorch notebook",
             new TrainerOptions
             {
                 EnvironmentId = "CartPole-v0",
@@ -97,7 +138,7 @@ internal sealed record Preset(string Name, string Source, TrainerOptions Options
             ]),
 
         new("gymnasium-torch",
-            "notebook 002: Gymnasium + PyTorch REINFORCE",
+            "a Gymnasium + PyTorch REINFORCE notebook (CartPole-v1, LeakyReLU, 1000 episodes)",
             new TrainerOptions
             {
                 EnvironmentId = "CartPole-v1",
@@ -120,7 +161,7 @@ internal sealed record Preset(string Name, string Source, TrainerOptions Options
             ]),
 
         new("handson-keras",
-            "notebook 003: Hands-on ML style REINFORCE in TensorFlow/Keras",
+            "Géron's Hands-on Machine Learning, the policy-gradient chapter (TensorFlow/Keras)",
             new TrainerOptions
             {
                 EnvironmentId = "CartPole-v1",
@@ -147,7 +188,7 @@ internal sealed record Preset(string Name, string Source, TrainerOptions Options
             ]),
 
         new("spinningup-simple",
-            "notebook 004: Spinning Up, simplest policy gradient",
+            "OpenAI Spinning Up, \"simplest policy gradient\" (PyTorch)",
             SpinningUp(ReturnKind.EpisodeReturn),
             null,
             [
@@ -156,7 +197,7 @@ internal sealed record Preset(string Name, string Source, TrainerOptions Options
             ]),
 
         new("spinningup-rtg",
-            "notebook 004: Spinning Up, reward-to-go policy gradient",
+            "OpenAI Spinning Up, the reward-to-go policy gradient (PyTorch)",
             SpinningUp(ReturnKind.RewardToGo),
             null,
             [

@@ -19,7 +19,7 @@ internal static class PresetsCommand
         if (args.Positionals.Count == 1)
         {
             Preset preset = Preset.Find(args.Positionals[0])
-                ?? throw new UsageException($"unknown preset '{args.Positionals[0]}'; presets: {string.Join(", ", Preset.Names)}");
+                ?? throw new UsageException($"unknown preset {Reinforce.Text.Display.Quote(args.Positionals[0])}; presets: {string.Join(", ", Preset.Names)}");
             context.Output.Write(Detail(preset));
             return Cli.ExitSuccess;
         }
@@ -52,7 +52,9 @@ internal static class PresetsCommand
         text.AppendLine(CultureInfo.InvariantCulture, $"  environment   {Environment(p)}, solved at running reward > {LearningCurve.Number(RunFolder.Threshold(o, p.RewardThreshold))}");
         text.AppendLine(CultureInfo.InvariantCulture, $"  network       {TrainingCheckpoint.Architecture(o)}, {o.Initialization.Name()} init");
         text.AppendLine(CultureInfo.InvariantCulture, $"  optimizer     {Optimizer(o)}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"  weights       {Weights(o)}{(o.Baseline ? ", baseline" : "")}, γ {LearningCurve.Number(o.Gamma)}");
+        // γ only where it is used: reward-to-go and the episode return are undiscounted sums (γ = 1 whatever --gamma says).
+        string discount = o.Returns == ReturnKind.Discounted ? "" : " (undiscounted: γ not used)";
+        text.AppendLine(CultureInfo.InvariantCulture, $"  weights       {Weights(o)}{(o.Baseline ? ", baseline" : "")}{discount}");
         text.AppendLine(CultureInfo.InvariantCulture, $"  loss          {o.LossReduction.Name()} over steps, entropy coefficient {LearningCurve.Number(o.EntropyCoefficient)}");
         text.AppendLine(CultureInfo.InvariantCulture, $"  batch         {Batch(o)} per update; {Length(o)}");
         text.AppendLine(CultureInfo.InvariantCulture, $"  running       r ← {LearningCurve.Number(1 - o.RunningRewardWeight)}·r + {LearningCurve.Number(o.RunningRewardWeight)}·return, from {LearningCurve.Number(o.RunningRewardStart)}; seed {o.Seed}");

@@ -21,15 +21,19 @@ internal static class RenderCommand
     public static IReadOnlyList<Flag> Flags { get; } =
     [
         new("--baseline", null, "play the hand-written θ > 0 policy instead of a checkpoint"),
+        new("--best", null, "play the run folder's best.safetensors (the best evaluation of train --eval-interval) instead of its last checkpoint"),
         new("--out", "FILE", "the SVG file to write", "cartpole.svg"),
         new("--seed", "N", "the episode starts from the state drawn by stream Pcg64.Derive(seed, 0)", "0"),
         new("--policy", "MODE", "greedy or sample", "greedy"),
         new("--env", "ID", "CartPole-v1 or CartPole-v0", "the checkpoint's (baseline: CartPole-v1)"),
-        new("--max-steps", "N", "time limit of the episode in steps", "the environment's"),
+        new("--max-steps", "N", $"time limit of the episode in steps, at most {MaxRenderSteps}", "the environment's"),
         new("--ascii", null, "print text frames to stdout instead of writing an SVG"),
         new("--every", "N", "with --ascii: print every Nth frame", "1"),
         new("--fps", "N", "with --ascii at a terminal: frames per second (50 is real time)", "50"),
     ];
+
+    /// <summary>The longest episode drawn: every step is a frame held in memory and written to the SVG.</summary>
+    public const int MaxRenderSteps = 100_000;
 
     public static int Run(ParsedArguments args, CliContext context)
     {
@@ -40,26 +44,38 @@ internal static class RenderCommand
                 ? "give a checkpoint or --baseline, not both"
                 : "what should play? expected: reinforce render CHECKPOINT|RUN_DIR, or reinforce render --baseline");
         }
+        if (baseline && (args.Switch("--best") ?? false))
+        {
+            throw new UsageException("--best plays a run folder's best policy; it cannot be given with --baseline");
+        }
         bool sample = (args.Choice("--policy", ["greedy", "sample"]) ?? "greedy") == "sample";
         int every = (int)(args.Integer("--every", 1, 100_000) ?? 1);
         int fps = (int)(args.Integer("--fps", 1, 1000) ?? 50);
         bool ascii = args.Switch("--ascii") ?? false;
         string outPath = args.String("--out") ?? "cartpole.svg";
+        if (!ascii)
+        {
+            PathArguments.OutputFile("--out", outPath);
+        }
+        else if (args.Has("--out"))
+        {
+            context.Error.WriteLine("reinforce render: warning: --out has no effect with --ascii (frames go to stdout)");
+        }
 
         EpisodeSetup setup;
         Func<float[], Pcg64, int> act;
         string label;
         if (baseline)
         {
-            setup = EpisodeSetup.From(new TrainerOptions(), args, 0);
+            setup = EpisodeSetup.From(new TrainerOptions(), args, 0, MaxRenderSteps);
             act = (observation, _) => BaselinePolicy.Act(observation);
             label = "baseline policy (θ > 0)";
         }
         else
         {
-            string path = EvaluateCommands.CheckpointPath(args.Positionals[0]);
+            string path = EvaluateCommands.CheckpointPath(args.Positionals[0], "render", args.Switch("--best") ?? false);
             TrainingCheckpoint checkpoint = TrainCommand.LoadCheckpoint(path, "");
-            setup = EpisodeSetup.From(checkpoint.Options, args, 0);
+            setup = EpisodeSetup.From(checkpoint.Options, args, 0, MaxRenderSteps);
             act = EvaluateCommands.PolicyActor(checkpoint.CreatePolicy(), sample);
             label = $"REINFORCE, {(sample ? "sampled" : "greedy")} ({TrainingCheckpoint.Architecture(checkpoint.Options)})";
         }
@@ -69,7 +85,7 @@ internal static class RenderCommand
             AsciiFrames(recording, every, fps, context);
             return Cli.ExitSuccess;
         }
-        AtomicFile.WriteAllText(outPath, CartPoleSvg.Render(recording));
+        PathArguments.Write("--out", outPath, CartPoleSvg.Render(recording));
         context.Output.WriteLine($"{outPath}: {recording.EnvironmentId}, {recording.Steps} steps, {(recording.Terminated ? "the pole fell" : "time limit reached")}");
         return Cli.ExitSuccess;
     }
@@ -119,6 +135,14 @@ internal static class RenderCommand
             : $"Balanced for {recording.Steps} steps: time limit reached.");
     }
 
+    /// <summary>A signed number that never prints as "-0.0" or "+-0.0": what rounds to zero is "+0.0".</summary>
+    public static string Signed(double value, int decimals)
+    {
+        double rounded = Math.Round(value, decimals);
+        string format = decimals == 1 ? "+0.0;-0.0" : "+0.00;-0.00";
+        return (rounded == 0 ? 0.0 : rounded).ToString(format, CultureInfo.InvariantCulture);
+    }
+
     /// <summary>One text frame: a 61-column track from x = −2.4 to 2.4, the cart, and the pole (1 m long) drawn at its angle.</summary>
     public static string AsciiFrame(CartPoleState state, int step, int limit)
     {
@@ -151,14 +175,18 @@ internal static class RenderCommand
                 grid[cartRow][c] = c == cartColumn - 2 ? '[' : c == cartColumn + 2 ? ']' : '█';
             }
         }
-        grid[rows + 1] = new string('═', width).ToCharArray();
+        // The track, its ends at ±2.4 m (where the episode ends) marked and labelled.
+        grid[rows + 1] = ("╟" + new string('═', width - 2) + "╢").ToCharArray();
         var text = new StringBuilder();
         text.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"step {step,3}/{limit}   x {state.X,6:+0.00;-0.00} m   θ {state.Theta * 180 / Math.PI,6:+0.0;-0.0}°"));
+            $"step {step,3}/{limit}   x {Signed(state.X, 2),6} m   θ {Signed(state.Theta * 180 / Math.PI, 1),6}°"));
         foreach (char[] row in grid)
         {
             text.AppendLine(new string(row).TrimEnd());
         }
+        string middle = "0", left = "−2.4 m", right = "+2.4 m";
+        int gap = (width - left.Length - right.Length - middle.Length) / 2;
+        text.AppendLine(left + new string(' ', gap) + middle + new string(' ', width - left.Length - right.Length - middle.Length - gap) + right);
         return text.ToString();
     }
 }

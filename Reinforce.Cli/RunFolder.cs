@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Reinforce.Checkpoints;
 using Reinforce.Environments;
+using Reinforce.Text;
 using Reinforce.Training;
 
 namespace Reinforce.Cli;
@@ -18,6 +19,8 @@ internal static class RunFolder
     public const string EpisodesFile = "episodes.csv";
     public const string CheckpointFile = "checkpoint.safetensors";
     public const string CurveFile = "learning-curve.svg";
+    public const string EvaluationsFile = "eval.csv";
+    public const string BestFile = "best.safetensors";
 
     /// <summary>A run that is being written lives in "<c>name.partial</c>" and is renamed when it ends.</summary>
     public const string PartialSuffix = ".partial";
@@ -25,7 +28,32 @@ internal static class RunFolder
     public static readonly string MetricsHeader =
         "update,episodes,steps,wall_seconds,mean_return,std_return,min_return,max_return,mean_length,loss,entropy,running_reward";
 
-    public static readonly string EpisodesHeader = "episode,update,return,length";
+    /// <summary>
+    /// episodes.csv's columns; wall_seconds is the run's wall time when the update that used the episode ended (as
+    /// Stable-Baselines3's Monitor writes r, l, t; an episode's own end is not timed, since parallel rollouts end them out of order).
+    /// </summary>
+    public static readonly string EpisodesHeader = "episode,update,return,length,wall_seconds";
+
+    /// <summary>One row of episodes.csv.</summary>
+    public static string EpisodesRow(long episode, int update, double episodeReturn, int length, double wallSeconds) =>
+        string.Create(CultureInfo.InvariantCulture, $"{episode},{update},{episodeReturn},{length},{F(wallSeconds, "0.###")}");
+
+    /// <summary>eval.csv: one row per evaluation during training (SB3's EvalCallback log).</summary>
+    public static readonly string EvaluationsHeader = "update,episodes,steps,eval_episodes,mean_return,std_return,min_return,max_return,mean_length";
+
+    public static string EvaluationRow(in UpdateStatistics s, Evaluation.EvaluationResult result) => string.Join(',',
+        I(s.Update), I(s.TotalEpisodes), I(s.TotalSteps), I(result.Episodes), F(result.MeanReturn), F(result.StdReturn),
+        F(result.MinReturn), F(result.MaxReturn), F(result.MeanLength));
+
+    /// <summary>The highest mean return in an eval.csv (−∞ if it has no rows): the best so far when a run resumes.</summary>
+    public static double BestEvaluation(string path)
+    {
+        if (FileKind.Of(path) == PathKind.Missing)
+        {
+            return double.NegativeInfinity;
+        }
+        return LearningCurve.ReadCsv(path, ["update", "mean_return"], allowEmpty: true).Select(r => r["mean_return"]).DefaultIfEmpty(double.NegativeInfinity).Max();
+    }
 
     public static string MetricsRow(in UpdateStatistics s, double wallSeconds) => string.Join(',',
         I(s.Update), I(s.TotalEpisodes), I(s.TotalSteps), F(wallSeconds, "0.###"), F(s.MeanReturn), F(s.StdReturn),
@@ -64,15 +92,8 @@ internal static class RunFolder
     /// </summary>
     public static (TrainerOptions Options, double? RewardThreshold, string? Preset) ReadConfig(string path, TrainerOptions defaults, string flag)
     {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UsageException($"{flag} {path}: cannot read the file ({e.Message})");
-        }
+        string text = PathArguments.ReadText(flag, path, PathArguments.MaxConfigBytes, "a run's config.json");
+        string label = PathArguments.Label(flag, path);
         try
         {
             using var document = JsonDocument.Parse(text);
@@ -88,20 +109,20 @@ internal static class RunFolder
             double? threshold = null;
             if (root.TryGetProperty("rewardThreshold", out JsonElement t) && t.ValueKind != JsonValueKind.Null)
             {
-                threshold = t.ValueKind == JsonValueKind.Number && double.IsFinite(t.GetDouble())
-                    ? t.GetDouble()
-                    : throw new FormatException("key 'rewardThreshold' must be a number or null");
+                threshold = t.ValueKind == JsonValueKind.Number && t.TryGetDouble(out double value) && double.IsFinite(value)
+                    ? value
+                    : throw new FormatException("key 'rewardThreshold' must be a finite number or null");
             }
             string? preset = root.TryGetProperty("preset", out JsonElement p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
             return (TrainerOptionsJson.Read(trainer, defaults, requireAll: false), threshold, preset);
         }
         catch (JsonException e)
         {
-            throw new UsageException($"{flag} {path}: not valid JSON ({e.Message})");
+            throw new UsageException($"{label}: not valid JSON ({Display.Escape(e.Message, 120)})");
         }
         catch (FormatException e)
         {
-            throw new UsageException($"{flag} {path}: {e.Message}");
+            throw new UsageException($"{label}: {e.Message}");
         }
     }
 
@@ -115,11 +136,11 @@ internal static class RunFolder
     /// </summary>
     public static void TruncateRows(string path, long lastKept)
     {
-        if (!File.Exists(path))
+        if (FileKind.Of(path) == PathKind.Missing)
         {
             return;
         }
-        string text = File.ReadAllText(path);
+        string text = PathArguments.ReadText("", path, PathArguments.MaxCsvBytes, "a CSV file written by reinforce train");
         var kept = new StringBuilder();
         int start = 0;
         bool header = true;
@@ -160,6 +181,10 @@ internal sealed class CsvLog : IDisposable
     public CsvLog(string path, string header)
     {
         bool exists = File.Exists(path) && new FileInfo(path).Length > 0;
+        if (exists)
+        {
+            WidenOlderFile(path, header);
+        }
         stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
         if (!exists)
         {
@@ -175,4 +200,27 @@ internal sealed class CsvLog : IDisposable
     }
 
     public void Dispose() => stream.Dispose();
+
+    // A file written by an older version with fewer columns (episodes.csv before wall_seconds) gets the new columns,
+    // empty in its rows, so that a resumed run appends rows of the header's width.
+    private static void WidenOlderFile(string path, string header)
+    {
+        string text = PathArguments.ReadText("", path, PathArguments.MaxCsvBytes, "a CSV file written by reinforce train");
+        int end = text.IndexOf('\n', StringComparison.Ordinal);
+        string first = end < 0 ? text : text[..end];
+        if (first == header || !header.StartsWith(first + ",", StringComparison.Ordinal) || end < 0)
+        {
+            return;
+        }
+        string padding = new(',', header.Count(c => c == ',') - first.Count(c => c == ','));
+        var widened = new StringBuilder(header).Append('\n');
+        foreach (string line in text[(end + 1)..].Split('\n'))
+        {
+            if (line.Length > 0)
+            {
+                widened.Append(line).Append(padding).Append('\n');
+            }
+        }
+        AtomicFile.WriteAllText(path, widened.ToString());
+    }
 }

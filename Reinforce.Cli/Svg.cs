@@ -46,6 +46,48 @@ internal sealed class SvgBuilder
         return (Math.Floor(min / step) * step, Math.Ceiling(max / step) * step, step);
     }
 
+    /// <summary>
+    /// The width of <paramref name="text"/> in a sans-serif font of <paramref name="fontSize"/> pixels, estimated from the
+    /// advance widths of DejaVu Sans (the widest common fallback; Helvetica and Arial are narrower), so text fitted
+    /// with it fits in every viewer.
+    /// </summary>
+    public static double TextWidth(string text, double fontSize, bool bold = false)
+    {
+        double em = 0;
+        foreach (char c in text)
+        {
+            em += c switch
+            {
+                'i' or 'j' or 'l' or '.' or ',' or ':' or ';' or '\'' or '|' or '!' or '·' => 0.3,
+                'f' or 't' or 'r' or ' ' or '(' or ')' or '[' or ']' or '-' or '/' or 'I' => 0.42,
+                'm' or 'w' or 'M' or 'W' or '%' or '@' => 0.98,
+                >= 'A' and <= 'Z' => 0.74,
+                '×' or '→' or '≥' or '≤' or '>' or '<' or '=' or '+' or '±' or '—' or '…' => 0.84,
+                _ => 0.64,
+            };
+        }
+        return em * fontSize * (bold ? 1.1 : 1);
+    }
+
+    /// <summary><paramref name="text"/>, shortened in the middle with an ellipsis when it is wider than <paramref name="maxWidth"/>.</summary>
+    public static string Fit(string text, double maxWidth, double fontSize, bool bold = false)
+    {
+        if (TextWidth(text, fontSize, bold) <= maxWidth)
+        {
+            return text;
+        }
+        for (int keep = text.Length - 1; keep > 1; keep--)
+        {
+            int head = (keep + 1) / 2, tail = keep - head;
+            string candidate = text[..head] + "…" + text[^tail..];
+            if (TextWidth(candidate, fontSize, bold) <= maxWidth)
+            {
+                return candidate;
+            }
+        }
+        return "…";
+    }
+
     public static string Tick(double value) => Math.Abs(value) >= 10000
         ? value.ToString("#,0", CultureInfo.InvariantCulture)
         : value.ToString("0.##", CultureInfo.InvariantCulture);
@@ -67,15 +109,15 @@ internal sealed class PlotArea(SvgBuilder svg, double left, double top, double w
 
     public double Height => height;
 
-    public void DrawAxes(string xLabel, string yLabel)
+    public void DrawAxes(string xLabel, string yLabel, Func<double, string>? yTick = null)
     {
-        for (double v = y.Min; v <= y.Max + y.Step / 2; v += y.Step)
+        for (double v = y.Min; v <= y.Max + y.Step * 1e-6; v += y.Step)
         {
             double py = Y(v);
             svg.Line($"<line x1=\"{SvgBuilder.N(left)}\" y1=\"{SvgBuilder.N(py)}\" x2=\"{SvgBuilder.N(left + width)}\" y2=\"{SvgBuilder.N(py)}\" stroke=\"#e5e7eb\"/>");
-            svg.Text(left - 8, py + 4, SvgBuilder.Tick(v), "text-anchor=\"end\" fill=\"#4b5563\"");
+            svg.Text(left - 8, py + 4, (yTick ?? SvgBuilder.Tick)(v), "text-anchor=\"end\" fill=\"#4b5563\"");
         }
-        for (double v = x.Min; v <= x.Max + x.Step / 2; v += x.Step)
+        for (double v = x.Min; v <= x.Max + x.Step * 1e-6; v += x.Step)
         {
             double px = X(v);
             svg.Line($"<line x1=\"{SvgBuilder.N(px)}\" y1=\"{SvgBuilder.N(top)}\" x2=\"{SvgBuilder.N(px)}\" y2=\"{SvgBuilder.N(top + height)}\" stroke=\"#f1f2f4\"/>");

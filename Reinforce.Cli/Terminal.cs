@@ -31,3 +31,34 @@ internal sealed class Style(bool enabled)
 
     private string Wrap(string code, string text) => enabled ? $"\u001b[{code}m{text}\u001b[0m" : text;
 }
+
+/// <summary>Whether a writer is an interactive terminal, and how wide it is.</summary>
+internal static class Terminal
+{
+    /// <summary>
+    /// The column count of the terminal <paramref name="writer"/> writes to, or null when it is not the real console, is
+    /// redirected, or TERM is dumb. The width comes from the console, else COLUMNS, else 80.
+    /// </summary>
+    public static int? Width(TextWriter writer, bool isStandardError)
+    {
+        bool console = isStandardError
+            ? ReferenceEquals(writer, Console.Error) && !Console.IsErrorRedirected
+            : ReferenceEquals(writer, Console.Out) && !Console.IsOutputRedirected;
+        if (!console || Environment.GetEnvironmentVariable("TERM") == "dumb")
+        {
+            return null;
+        }
+        try
+        {
+            if (Console.WindowWidth > 0)
+            {
+                return Console.WindowWidth;
+            }
+        }
+        catch (Exception e) when (e is IOException or PlatformNotSupportedException)
+        {
+            // No size from the console: fall back on COLUMNS.
+        }
+        return int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out int columns) && columns > 0 ? columns : 80;
+    }
+}

@@ -5,12 +5,22 @@ using Reinforce.Environments;
 using Reinforce.NeuralNetworks;
 using Reinforce.Policies;
 using Reinforce.Returns;
+using Reinforce.Text;
 using Reinforce.Training;
 
 namespace Reinforce.Cli;
 
+/// <summary>Evaluation during training: every <paramref name="Interval"/> updates, <paramref name="Episodes"/> episodes on the evaluation seeds.</summary>
+internal sealed record EvaluationSettings(int Interval, int Episodes, bool Greedy)
+{
+    public const int DefaultEpisodes = 10;
+
+    public string PolicyName => Greedy ? "greedy" : "sample";
+}
+
 /// <summary>Everything a training run needs: the trainer options and the CLI's own settings.</summary>
-internal sealed record RunSettings(TrainerOptions Options, string PresetName, double? RewardThreshold, int LogInterval, int CheckpointInterval)
+internal sealed record RunSettings(TrainerOptions Options, string PresetName, double? RewardThreshold, int LogInterval, int CheckpointInterval,
+    EvaluationSettings? Evaluation = null)
 {
     public double Threshold => RunFolder.Threshold(Options, RewardThreshold);
 
@@ -42,13 +52,14 @@ internal static class TrainCommand
 
         new("--hidden", "SIZES", "hidden layer sizes, comma-separated (e.g. 64,64); none for a linear policy", "128", "Policy"),
         new("--activation", "NAME", "relu, tanh, leaky-relu or elu", "relu", "Policy"),
+        new("--dropout", "P", "dropout probability in [0, 1) after each hidden layer, before its activation, in training only (reinforce.py: 0.6)", "0", "Policy"),
         new("--head", "NAME", "categorical (softmax over 2 logits) or bernoulli (one sigmoid output)", "categorical", "Policy"),
         new("--init", "NAME", "pytorch (nn.Linear default) or glorot (Keras default)", "pytorch", "Policy"),
 
         new("--optimizer", "NAME", "adam or sgd", "adam", "Optimization"),
         new("--lr", "RATE", "learning rate, a finite number > 0", "0.01", "Optimization"),
-        new("--gamma", "G", "discount factor in [0, 1]", "0.99", "Optimization"),
-        new("--returns", "KIND", "discounted, reward-to-go or episode (whole-episode return)", "reward-to-go", "Optimization"),
+        new("--gamma", "G", "discount factor in [0, 1] of --returns discounted (reward-to-go and episode are undiscounted: γ unused)", "0.99", "Optimization"),
+        new("--returns", "KIND", "discounted (Σ γᵏ·r from t on), reward-to-go (Σ r from t on) or episode (whole-episode return)", "reward-to-go", "Optimization"),
         new("--normalize", "HOW", "none, episode or batch: standardise the weights (w − mean)/(std + ε)", "batch", "Optimization"),
         new("--normalize-eps", "EPS", "ε of the normalisation", "1.1920929e-07", "Optimization"),
         new("--baseline", null, "subtract the batch's mean return before normalising", "off", "Optimization"),
@@ -59,14 +70,19 @@ internal static class TrainCommand
         new("--batch-steps", "N", "instead: at least N steps per update (finishing the last episode)", "off", "Run length"),
         new("--max-episodes", "N", "stop after N episodes", "none", "Run length"),
         new("--max-updates", "N", "stop after N updates", "none", "Run length"),
-        new("--stop-when-solved", null, "stop once the running reward beats the reward threshold (--no-stop-when-solved to keep going)", "on", "Run length"),
+        new("--stop-when-solved", null, "stop once the run is solved (--no-stop-when-solved to keep going; the first solved episode is still reported)", "on", "Run length"),
+        new("--solved-by", "RULE", "running (the running reward beats the threshold) or mean100 (Gymnasium's: the mean return of the last 100 episodes reaches it)", "running", "Run length"),
         new("--running-reward-weight", "W", "running reward r ← (1 − W)·r + W·return after each episode, W in (0, 1]", "0.05", "Run length"),
         new("--running-reward-start", "R", "running reward before the first episode", "10", "Run length"),
         new("--seed", "N", "run seed: initial weights and every episode derive from it", "0", "Run length"),
         new("--threads", "N", "workers collecting a batch's episodes (the result does not depend on it); auto = one per core", "1", "Run length"),
 
-        new("--out", "DIR", "run folder (written as DIR.partial, renamed when the run ends)", "runs/<preset>-<time>", "Output"),
-        new("--force", null, "replace an existing run folder", "off", "Output"),
+        new("--eval-interval", "N", "every N updates, play --eval-episodes episodes on evaluation seeds (never the training streams) into eval.csv, and keep the best policy as best.safetensors", "off", "Evaluation"),
+        new("--eval-episodes", "K", "episodes per evaluation", "10", "Evaluation"),
+        new("--eval-policy", "MODE", "greedy (most probable action) or sample (draw from π)", "greedy", "Evaluation"),
+
+        new("--out", "DIR", "run folder (written as DIR.partial, renamed when the run ends)", "runs/<preset>-<env>-s<seed>-<time>", "Output"),
+        new("--force", null, "replace an existing run folder (only a run folder, and only when the new run ends)", "off", "Output"),
         new("--checkpoint-interval", "N", "write checkpoint.safetensors every N updates (and at the end, and on Ctrl-C)", "100", "Output"),
         new("--log-interval", "N", "print a progress line to stderr every N updates", "10", "Output"),
         new("--quiet", null, "no progress lines", "off", "Output"),
@@ -74,44 +90,145 @@ internal static class TrainCommand
 
     /// <summary>Flags that may change when resuming: they do not change what the run computes.</summary>
     private static readonly HashSet<string> ResumeFlags = ["--resume", "--max-episodes", "--max-updates", "--stop-when-solved", "--threads",
-        "--checkpoint-interval", "--log-interval", "--quiet"];
+        "--checkpoint-interval", "--log-interval", "--quiet", "--force", "--eval-interval", "--eval-episodes", "--eval-policy"];
+
+    /// <summary>The flag that sets each trainer option a configuration may leave without effect.</summary>
+    internal static readonly Dictionary<string, string> FlagOfOption = new()
+    {
+        [nameof(TrainerOptions.Gamma)] = "--gamma",
+        [nameof(TrainerOptions.NormalizationEpsilon)] = "--normalize-eps",
+        [nameof(TrainerOptions.Baseline)] = "--baseline",
+        [nameof(TrainerOptions.HiddenActivation)] = "--activation",
+        [nameof(TrainerOptions.Dropout)] = "--dropout",
+        [nameof(TrainerOptions.Threads)] = "--threads",
+    };
+
+    /// <summary>The statuses a checkpoint of this tool records in <c>cli.status</c>.</summary>
+    private static readonly string[] Statuses = ["running", "solved", "finished", "interrupted", "diverged"];
 
     public static int Run(ParsedArguments args, CliContext context)
     {
         bool quiet = args.Switch("--quiet") ?? false;
+        bool force = args.Switch("--force") ?? false;
         int logInterval = (int)(args.Integer("--log-interval", 1) ?? DefaultLogInterval);
         int checkpointInterval = (int)(args.Integer("--checkpoint-interval", 1) ?? DefaultCheckpointInterval);
+        if (quiet && args.Has("--log-interval"))
+        {
+            Warn(context, "--log-interval has no effect with --quiet (no progress lines)");
+        }
 
-        RunSettings settings;
-        TrainingCheckpoint? checkpoint = null;
-        string finalFolder, workFolder;
-        double wallOffset = 0;
         if (args.String("--resume") is string resume)
         {
             if (args.Given.FirstOrDefault(f => !ResumeFlags.Contains(f)) is string fixedFlag)
             {
                 throw new UsageException($"{fixedFlag} cannot change when resuming: the run continues its saved configuration (allowed with --resume: {string.Join(", ", ResumeFlags.Where(f => f != "--resume").Order())})");
             }
-            (string found, workFolder, finalFolder) = ResumeFolders(resume);
-            checkpoint = LoadCheckpoint(Path.Combine(found, RunFolder.CheckpointFile), "--resume");
-            double? threshold = checkpoint.Extra.TryGetValue("cli.reward_threshold", out string? t) && t.Length > 0
-                ? double.Parse(t, CultureInfo.InvariantCulture)
-                : null;
-            wallOffset = checkpoint.Extra.TryGetValue("cli.wall_seconds", out string? w) && double.TryParse(w, CultureInfo.InvariantCulture, out double seconds) ? seconds : 0;
-            string preset = checkpoint.Extra.GetValueOrDefault("cli.preset") ?? "custom";
-            var options = ApplyRunLength(args, checkpoint.Options);
-            settings = new RunSettings(Validated(options), preset, threshold, logInterval, checkpointInterval);
-        }
-        else
-        {
-            settings = Resolve(args) with { LogInterval = logInterval, CheckpointInterval = checkpointInterval };
-            finalFolder = args.String("--out") ?? DefaultOutFolder(settings.PresetName);
-            workFolder = finalFolder + RunFolder.PartialSuffix;
-            PrepareNewFolder(finalFolder, workFolder, args.Switch("--force") ?? false);
+            // Everything is read and checked before the folder is taken; then read again under its lock.
+            RunFolderWriter.ResumeTarget target = RunFolderWriter.CheckResume(resume, force);
+            ResumeSettings(args, LoadCheckpoint(target.CheckpointPath, "--resume"), logInterval, checkpointInterval);
+            using RunFolderWriter resumed = RunFolderWriter.StartResume(target, force, path => LoadCheckpoint(path, "--resume"), out TrainingCheckpoint checkpoint);
+            var (settings, wallOffset) = ResumeSettings(args, checkpoint, logInterval, checkpointInterval);
+            WarnIneffective(args, settings, context);
+            if (resumed.TakenOverFrom is string previous && !quiet)
+            {
+                context.Error.WriteLine(context.ErrorStyle.Dim($"Taking over {resumed.WorkFolder}, last written by {previous} (no longer running)."));
+            }
+            return new TrainingRun(settings, checkpoint, resumed, wallOffset, quiet, context).Execute();
         }
 
-        return new TrainingRun(settings, checkpoint, finalFolder, workFolder, wallOffset, quiet, context).Execute();
+        RunSettings fresh = Resolve(args) with
+        {
+            LogInterval = logInterval,
+            CheckpointInterval = checkpointInterval,
+            Evaluation = ResolveEvaluation(args, null, context),
+        };
+        string final = RunFolderWriter.CheckNewRun(args.String("--out") ?? DefaultOutFolder(fresh), force);
+        WarnIneffective(args, fresh, context);
+        using RunFolderWriter writer = RunFolderWriter.StartNew(final, force);
+        return new TrainingRun(fresh, null, writer, 0, quiet, context).Execute();
     }
+
+    /// <summary>
+    /// The settings of a resumed run: the checkpoint's options (through the same validation as flags) with the
+    /// run-length flags applied, and the CLI's metadata read as strictly as a flag.
+    /// </summary>
+    private static (RunSettings Settings, double WallOffset) ResumeSettings(ParsedArguments args, TrainingCheckpoint checkpoint, int logInterval, int checkpointInterval)
+    {
+        string Meta(string key) => checkpoint.Extra.GetValueOrDefault(key) ?? "";
+        UsageException Bad(string key, string expected) =>
+            new($"--resume: the checkpoint's {key} metadata {Display.Quote(Meta(key), 40)} is not accepted; expected {expected}");
+        double? threshold = null;
+        if (Meta("cli.reward_threshold").Length > 0)
+        {
+            threshold = double.TryParse(Meta("cli.reward_threshold"), NumberStyles.Float, CultureInfo.InvariantCulture, out double t) && double.IsFinite(t)
+                ? t
+                : throw Bad("cli.reward_threshold", "a finite number, or empty for the environment's");
+        }
+        double wallOffset = 0;
+        if (Meta("cli.wall_seconds").Length > 0)
+        {
+            wallOffset = double.TryParse(Meta("cli.wall_seconds"), NumberStyles.Float, CultureInfo.InvariantCulture, out double w) && double.IsFinite(w) && w >= 0
+                ? w
+                : throw Bad("cli.wall_seconds", "a finite number ≥ 0");
+        }
+        string preset = checkpoint.Extra.GetValueOrDefault("cli.preset") ?? "custom";
+        if (preset != "custom" && Preset.Find(preset)?.Name != preset)
+        {
+            throw Bad("cli.preset", $"a preset name ({string.Join(", ", Preset.Names)}) or custom");
+        }
+        if (checkpoint.Extra.TryGetValue("cli.status", out string? status) && !Statuses.Contains(status))
+        {
+            throw Bad("cli.status", string.Join(", ", Statuses));
+        }
+        EvaluationSettings? saved = null;
+        if (Meta("cli.eval_interval").Length > 0)
+        {
+            saved = int.TryParse(Meta("cli.eval_interval"), NumberStyles.None, CultureInfo.InvariantCulture, out int interval) && interval >= 1
+                && int.TryParse(Meta("cli.eval_episodes"), NumberStyles.None, CultureInfo.InvariantCulture, out int episodes) && episodes is >= 1 and <= MaxEvalEpisodes
+                && Meta("cli.eval_policy") is "greedy" or "sample"
+                ? new EvaluationSettings(interval, episodes, Meta("cli.eval_policy") == "greedy")
+                : throw Bad("cli.eval_interval", $"an evaluation every N ≥ 1 updates of 1 to {MaxEvalEpisodes} greedy or sample episodes (cli.eval_interval, cli.eval_episodes, cli.eval_policy)");
+        }
+        var options = ApplyRunLength(args, checkpoint.Options);
+        return (new RunSettings(Validated(options), preset, threshold, logInterval, checkpointInterval, ResolveEvaluation(args, saved, NullContext)), wallOffset);
+    }
+
+    /// <summary>The most episodes one evaluation plays.</summary>
+    public const int MaxEvalEpisodes = 100_000;
+
+    private static readonly CliContext NullContext = new(TextWriter.Null, TextWriter.Null, CancellationToken.None, Style.None, Style.None);
+
+    /// <summary>--eval-interval, --eval-episodes, --eval-policy over the saved settings (resume) or none.</summary>
+    private static EvaluationSettings? ResolveEvaluation(ParsedArguments args, EvaluationSettings? saved, CliContext context)
+    {
+        int? interval = args.Integer("--eval-interval", 1) is long i ? (int)i : saved?.Interval;
+        int episodes = args.Integer("--eval-episodes", 1, MaxEvalEpisodes) is long k ? (int)k : saved?.Episodes ?? EvaluationSettings.DefaultEpisodes;
+        bool greedy = args.Choice("--eval-policy", ["greedy", "sample"]) is string policy ? policy == "greedy" : saved?.Greedy ?? true;
+        if (interval is null)
+        {
+            foreach (string flag in new[] { "--eval-episodes", "--eval-policy" }.Where(args.Has))
+            {
+                Warn(context, $"{flag} has no effect without --eval-interval (no evaluation during training)");
+            }
+            return null;
+        }
+        return new EvaluationSettings(interval.Value, episodes, greedy);
+    }
+
+    /// <summary>One warning line per flag given on the command line that the resolved configuration does not use; the run goes on.</summary>
+    private static void WarnIneffective(ParsedArguments args, RunSettings settings, CliContext context)
+    {
+        foreach (var (option, reason) in settings.Options.IneffectiveOptions())
+        {
+            if (FlagOfOption.TryGetValue(option, out string? flag) && args.Has(flag) && args.Raw(flag) != "false")
+            {
+                Warn(context, $"{flag} has no effect here: {reason}");
+            }
+        }
+    }
+
+    private static void Warn(CliContext context, string message) =>
+        context.Error.WriteLine($"reinforce train: {context.ErrorStyle.Yellow("warning:")} {message}");
 
     /// <summary>Defaults ← preset or config file ← flags; every value checked, errors name the flag.</summary>
     public static RunSettings Resolve(ParsedArguments args)
@@ -126,12 +243,8 @@ internal static class TrainCommand
         double? threshold = preset.RewardThreshold;
         if (args.String("--config") is string configPath)
         {
-            if (!File.Exists(configPath))
-            {
-                throw new UsageException($"--config {configPath}: no such file; expected a run's config.json");
-            }
             (options, threshold, string? configPreset) = RunFolder.ReadConfig(configPath, Preset.Default.Options, "--config");
-            presetName = configPreset ?? "custom";
+            presetName = configPreset is not null && Preset.Find(configPreset)?.Name == configPreset ? configPreset : "custom";
         }
 
         if (args.Choice("--env", [CartPole.V1Id, CartPole.V0Id]) is string env)
@@ -162,6 +275,14 @@ internal static class TrainCommand
         {
             options = options with { HiddenActivation = Activation.Parse(activation) };
         }
+        if (args.Number("--dropout", 0, 1, accepted: "a number in [0, 1)") is double dropout)
+        {
+            if (dropout >= 1)
+            {
+                throw new UsageException($"--dropout {Display.Quote(args.Raw("--dropout"))} is out of range; expected a number in [0, 1)");
+            }
+            options = options with { Dropout = dropout };
+        }
         if (args.Choice("--head", PolicyHead.Names) is string head)
         {
             options = options with { Head = head };
@@ -174,7 +295,7 @@ internal static class TrainCommand
         {
             options = options with { Optimizer = optimizer };
         }
-        if (args.Number("--lr", 0, double.MaxValue, minExclusive: true) is double lr)
+        if (args.Number("--lr", 0, double.MaxValue, minExclusive: true, single: true) is double lr)
         {
             options = options with { LearningRate = lr };
         }
@@ -198,7 +319,7 @@ internal static class TrainCommand
         {
             options = options with { Baseline = baseline };
         }
-        if (args.Number("--entropy-coef", 0, double.MaxValue) is double entropy)
+        if (args.Number("--entropy-coef", 0, double.MaxValue, single: true) is double entropy)
         {
             options = options with { EntropyCoefficient = entropy };
         }
@@ -214,9 +335,13 @@ internal static class TrainCommand
         {
             options = options with { BatchEpisodes = (int)batchEpisodes, BatchSteps = null };
         }
-        if (args.Integer("--batch-steps", 1, 10_000_000) is long batchSteps)
+        if (args.Integer("--batch-steps", 1, TrainerOptions.MaxBatchSteps) is long batchSteps)
         {
             options = options with { BatchSteps = (int)batchSteps };
+        }
+        if (args.Choice("--solved-by", TrainerOptionsJson.SolvedCriterionNames) is string solvedBy)
+        {
+            options = options with { SolvedBy = TrainerOptionsJson.ParseSolvedCriterion(solvedBy) };
         }
         if (args.Number("--running-reward-weight", 0, 1, minExclusive: true, accepted: "a number in (0, 1]") is double weight)
         {
@@ -253,7 +378,7 @@ internal static class TrainCommand
         {
             options = options with
             {
-                Threads = threads == "auto" ? Environment.ProcessorCount : (int)args.Integer("--threads", 1, 1024)!.Value,
+                Threads = threads == "auto" ? Math.Min(Environment.ProcessorCount, TrainerOptions.MaxThreads) : (int)args.Integer("--threads", 1, TrainerOptions.MaxThreads)!.Value,
             };
         }
         return options;
@@ -261,18 +386,27 @@ internal static class TrainCommand
 
     private static IReadOnlyList<int> ParseHidden(string text)
     {
-        if (text.Trim() is "none" or "")
+        const string accepted = "expected sizes in [1, 65536], comma-separated (e.g. 128 or 64,64), or none for a linear policy";
+        if (text.Trim() == "none")
         {
             return [];
+        }
+        if (text.Trim().Length == 0)
+        {
+            throw new UsageException($"--hidden {Display.Quote(text)} is empty; {accepted}");
         }
         var sizes = new List<int>();
         foreach (string part in text.Split(','))
         {
-            if (!int.TryParse(part.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int size) || size < 1 || size > 65536)
+            if (!int.TryParse(part.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int size) || size < 1 || size > TrainerOptions.MaxHiddenSize)
             {
-                throw new UsageException($"--hidden '{text}' is not accepted: '{part.Trim()}' is not a layer size; expected sizes in [1, 65536], comma-separated (e.g. 128 or 64,64), or none");
+                throw new UsageException($"--hidden {Display.Quote(text)} is not accepted: {Display.Quote(part.Trim(), 20)} is not a layer size; {accepted}");
             }
             sizes.Add(size);
+        }
+        if (sizes.Count > TrainerOptions.MaxHiddenLayers)
+        {
+            throw new UsageException($"--hidden {Display.Quote(text)} has {sizes.Count} layers; at most {TrainerOptions.MaxHiddenLayers} are accepted");
         }
         return sizes;
     }
@@ -287,59 +421,21 @@ internal static class TrainCommand
         }
         catch (ArgumentException e)
         {
-            throw new UsageException(e.Message);
+            throw new UsageException(Display.MessageOf(e));
         }
     }
 
-    private static string DefaultOutFolder(string preset)
+    /// <summary>runs/PRESET-ENV-sSEED-TIME, e.g. runs/default-CartPole-v1-s0-20251121-131600.</summary>
+    internal static string DefaultOutFolder(RunSettings settings)
     {
         string stamp = DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
-        string folder = Path.Combine("runs", $"{preset}-{stamp}");
+        string name = $"{settings.PresetName}-{settings.Options.EnvironmentId}-s{settings.Options.Seed}-{stamp}";
+        string folder = Path.Combine("runs", name);
         for (int i = 2; Directory.Exists(folder) || Directory.Exists(folder + RunFolder.PartialSuffix); i++)
         {
-            folder = Path.Combine("runs", $"{preset}-{stamp}-{i}");
+            folder = Path.Combine("runs", $"{name}-{i}");
         }
         return folder;
-    }
-
-    private static void PrepareNewFolder(string finalFolder, string workFolder, bool force)
-    {
-        if (File.Exists(finalFolder))
-        {
-            throw new UsageException($"--out {finalFolder}: a file of that name exists; expected a folder path");
-        }
-        if (Directory.Exists(finalFolder) && Directory.EnumerateFileSystemEntries(finalFolder).Any() && !force)
-        {
-            throw new UsageException($"--out {finalFolder}: the folder exists and is not empty; pass --force to replace it, or --resume {finalFolder} to continue it");
-        }
-        if (Directory.Exists(workFolder))
-        {
-            if (!force)
-            {
-                throw new UsageException($"--out {finalFolder}: {workFolder} holds an unfinished run; --resume {workFolder} continues it, --force starts over");
-            }
-            Directory.Delete(workFolder, recursive: true);
-        }
-    }
-
-    private static (string Found, string Work, string Final) ResumeFolders(string path)
-    {
-        string folder = path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) ? Path.GetDirectoryName(Path.GetFullPath(path))! : path;
-        folder = folder.TrimEnd('/', '\\');
-        if (folder.Length == 0)
-        {
-            throw new UsageException($"--resume '{path}': expected a run folder");
-        }
-        if (!Directory.Exists(folder) && Directory.Exists(folder + RunFolder.PartialSuffix))
-        {
-            folder += RunFolder.PartialSuffix;
-        }
-        if (!File.Exists(Path.Combine(folder, RunFolder.CheckpointFile)))
-        {
-            throw new UsageException($"--resume {path}: no {RunFolder.CheckpointFile} there; expected a run folder written by reinforce train");
-        }
-        string final = folder.EndsWith(RunFolder.PartialSuffix, StringComparison.Ordinal) ? folder[..^RunFolder.PartialSuffix.Length] : folder;
-        return (folder, final + RunFolder.PartialSuffix, final);
     }
 
     /// <summary>
@@ -348,26 +444,29 @@ internal static class TrainCommand
     /// </summary>
     public static TrainingCheckpoint LoadCheckpoint(string path, string flag)
     {
-        string what = flag.Length == 0 ? path : $"{flag} {path}";
+        const string expected = "expected a checkpoint.safetensors written by reinforce train";
+        PathArguments.NonEmpty(flag, path, expected);
+        string what = PathArguments.Label(flag, path);
         try
         {
             return TrainingCheckpoint.Load(path);
         }
         catch (FileNotFoundException)
         {
-            throw new UsageException($"{what}: no such file; expected a checkpoint.safetensors written by reinforce train");
+            throw new UsageException($"{what}: no such file; {expected}");
         }
         catch (DirectoryNotFoundException)
         {
-            throw new UsageException($"{what}: no such folder; expected a checkpoint.safetensors written by reinforce train");
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            throw new UsageException($"{what}: cannot read the file ({e.Message})");
+            throw new UsageException($"{what}: no such folder; {expected}");
         }
         catch (FormatException e)
         {
-            throw new UsageException($"{flag} {e.Message} Expected a checkpoint.safetensors written by reinforce train");
+            // The message starts with the quoted path: "'x.safetensors': has a header that …".
+            throw new UsageException($"{(flag.Length == 0 ? "" : flag + " ")}{e.Message} Expected a checkpoint.safetensors written by reinforce train");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"{what}: cannot read the file ({PathArguments.Reason(e)}); {expected}");
         }
     }
 
@@ -391,14 +490,29 @@ internal static class TrainCommand
         {
             parts.AddRange(["--reward-threshold", D(t)]);
         }
-        parts.AddRange(["--hidden", o.HiddenSizes.Count == 0 ? "none" : string.Join(",", o.HiddenSizes), "--activation", o.HiddenActivation.Name,
-            "--head", o.Head, "--init", o.Initialization.Name(), "--optimizer", o.Optimizer, "--lr", D(o.LearningRate), "--gamma", D(o.Gamma),
-            "--returns", o.Returns.Name(), "--normalize", o.Normalization.Name()]);
-        if (o.NormalizationEpsilon != ReturnCalculator.DefaultEpsilon)
+        // Only the values that change the run: an option the configuration leaves without effect (γ of undiscounted
+        // returns, a linear policy's activation, …) is left out, as `reinforce presets` shows it.
+        var ineffective = o.IneffectiveOptions().Select(i => i.Option).ToHashSet();
+        parts.AddRange(["--hidden", o.HiddenSizes.Count == 0 ? "none" : string.Join(",", o.HiddenSizes)]);
+        if (!ineffective.Contains(nameof(TrainerOptions.HiddenActivation)))
+        {
+            parts.AddRange(["--activation", o.HiddenActivation.Name]);
+        }
+        if (o.Dropout > 0 && !ineffective.Contains(nameof(TrainerOptions.Dropout)))
+        {
+            parts.AddRange(["--dropout", D(o.Dropout)]);
+        }
+        parts.AddRange(["--head", o.Head, "--init", o.Initialization.Name(), "--optimizer", o.Optimizer, "--lr", D(o.LearningRate)]);
+        if (!ineffective.Contains(nameof(TrainerOptions.Gamma)))
+        {
+            parts.AddRange(["--gamma", D(o.Gamma)]);
+        }
+        parts.AddRange(["--returns", o.Returns.Name(), "--normalize", o.Normalization.Name()]);
+        if (o.NormalizationEpsilon != ReturnCalculator.DefaultEpsilon && !ineffective.Contains(nameof(TrainerOptions.NormalizationEpsilon)))
         {
             parts.AddRange(["--normalize-eps", D(o.NormalizationEpsilon)]);
         }
-        if (o.Baseline)
+        if (o.Baseline && !ineffective.Contains(nameof(TrainerOptions.Baseline)))
         {
             parts.Add("--baseline");
         }
@@ -415,6 +529,10 @@ internal static class TrainCommand
         if (!o.StopWhenSolved)
         {
             parts.Add("--no-stop-when-solved");
+        }
+        if (o.SolvedBy != SolvedCriterion.RunningReward)
+        {
+            parts.AddRange(["--solved-by", o.SolvedBy.Name()]);
         }
         parts.AddRange(["--running-reward-weight", D(o.RunningRewardWeight), "--running-reward-start", D(o.RunningRewardStart),
             "--seed", o.Seed.ToString(CultureInfo.InvariantCulture)]);

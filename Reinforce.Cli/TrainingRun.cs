@@ -1,19 +1,24 @@
 using System.Diagnostics;
 using System.Globalization;
 using Reinforce.Checkpoints;
+using Reinforce.Environments;
+using Reinforce.Evaluation;
+using Reinforce.Text;
 using Reinforce.Training;
 
 namespace Reinforce.Cli;
 
 /// <summary>
 /// One execution of <c>reinforce train</c> after its input was checked: the update loop, the run
-/// folder's files, progress lines, checkpoints, and the ending (solved, stopped, interrupted, diverged).
+/// folder's files, progress, evaluations, checkpoints, and the ending (solved, stopped, interrupted, diverged).
 /// </summary>
-internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resumeFrom, string finalFolder, string workFolder,
+internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resumeFrom, RunFolderWriter folder,
     double wallOffset, bool quiet, CliContext context)
 {
+    private readonly string finalFolder = folder.FinalFolder;
+    private readonly string workFolder = folder.WorkFolder;
     private ReinforceTrainer trainer = null!;
-    private TrainingProgress lastGood;
+    private double bestEvaluation = double.NegativeInfinity;
 
     public int Execute()
     {
@@ -21,70 +26,87 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
         trainer = resumeFrom is null
             ? new ReinforceTrainer(options, settings.EnvironmentFactory)
             : resumeFrom.CreateTrainer(options, settings.EnvironmentFactory);
-        lastGood = new TrainingProgress(trainer.UpdatesCompleted, trainer.EpisodesCompleted, trainer.StepsCompleted, trainer.RunningReward);
         string command = TrainCommand.CommandLine(options, settings.RewardThreshold);
 
-        // The run is written in DIR.partial and renamed to DIR when it ends, so a folder without
-        // the suffix always holds a finished (or cleanly interrupted) run.
-        if (resumeFrom is not null && Directory.Exists(finalFolder) && !Directory.Exists(workFolder))
-        {
-            Directory.Move(finalFolder, workFolder);
-        }
-        Directory.CreateDirectory(workFolder);
+        // The folder is DIR.partial, held by this writer; it is renamed to DIR when the run ends.
         string metricsPath = Path.Combine(workFolder, RunFolder.MetricsFile);
         string episodesPath = Path.Combine(workFolder, RunFolder.EpisodesFile);
+        string evaluationsPath = Path.Combine(workFolder, RunFolder.EvaluationsFile);
         string checkpointPath = Path.Combine(workFolder, RunFolder.CheckpointFile);
         if (resumeFrom is not null)
         {
             RunFolder.TruncateRows(metricsPath, resumeFrom.Progress.UpdatesCompleted);
             RunFolder.TruncateRows(episodesPath, resumeFrom.Progress.EpisodesCompleted);
+            RunFolder.TruncateRows(evaluationsPath, resumeFrom.Progress.UpdatesCompleted);
+            bestEvaluation = RunFolder.BestEvaluation(evaluationsPath);
         }
         AtomicFile.WriteAllText(Path.Combine(workFolder, RunFolder.ConfigFile), RunFolder.ConfigJson(settings, command));
 
-        Style err = context.ErrorStyle;
         if (!quiet)
         {
             string verb = resumeFrom is null ? "Training" : $"Resuming at update {trainer.UpdatesCompleted} (episode {trainer.EpisodesCompleted}):";
-            context.Error.WriteLine(err.Dim($"{verb} {options.EnvironmentId}, {TrainingCheckpoint.Architecture(options)}, {options.Optimizer} lr {Fmt(options.LearningRate)}, " +
-                $"{(options.BatchSteps is int s ? $"≥{s} steps" : $"{options.BatchEpisodes} episode(s)")} per update, seed {options.Seed} → {finalFolder}"));
+            string what = $"{verb} {options.EnvironmentId}, {TrainingCheckpoint.Architecture(options)}, {options.Optimizer} lr {Fmt(options.LearningRate)}, " +
+                $"{(options.BatchSteps is int s ? $"≥{s} steps" : $"{options.BatchEpisodes} episode(s)")} per update, seed {options.Seed}";
+            // At a terminal narrower than the line, the folder goes on a line of its own.
+            bool split = context.ErrorTerminalWidth is int columns && what.Length + finalFolder.Length + 3 >= columns;
+            context.Error.WriteLine(context.ErrorStyle.Dim(split ? ProgressDisplay.Fit(what, context.ErrorTerminalWidth!.Value) + "\n→ " + finalFolder : $"{what} → {finalFolder}"));
         }
 
+        // Evaluation during training plays its own environment on seeds that never touch the training streams.
+        EvaluationSettings? evaluation = settings.Evaluation;
+        IEnvironment? evaluationEnvironment = evaluation is null ? null : settings.EnvironmentFactory?.Invoke()
+            ?? CartPole.Create(options.EnvironmentId, options.Integrator, options.SuttonBartoReward, options.MaxEpisodeSteps);
+        ulong evaluationSeed = PolicyEvaluation.EvaluationSeed(options.Seed);
+
+        var progress = new ProgressDisplay(context, settings, trainer.UpdatesCompleted, trainer.EpisodesCompleted);
         var clock = Stopwatch.StartNew();
         string status;
         string? divergence = null;
-        long stepsAtLastLog = trainer.StepsCompleted;
-        double secondsAtLastLog = 0;
         using (var metrics = new CsvLog(metricsPath, RunFolder.MetricsHeader))
         using (var episodes = new CsvLog(episodesPath, RunFolder.EpisodesHeader))
+        using (CsvLog? evaluations = evaluation is null ? null : new CsvLog(evaluationsPath, RunFolder.EvaluationsHeader))
         {
             try
             {
                 while (!trainer.IsFinished && !context.Cancellation.IsCancellationRequested)
                 {
+                    double runningBefore = trainer.RunningReward;
                     UpdateStatistics s = trainer.Update();
                     double wall = wallOffset + clock.Elapsed.TotalSeconds;
-                    lastGood = new TrainingProgress(s.Update, s.TotalEpisodes, s.TotalSteps, s.RunningReward);
                     metrics.Append(RunFolder.MetricsRow(s, wall));
                     long first = s.TotalEpisodes - s.Episodes + 1;
                     ReadOnlySpan<double> returns = s.EpisodeReturns.Span;
                     ReadOnlySpan<int> lengths = s.EpisodeLengths.Span;
                     for (int i = 0; i < returns.Length; i++)
                     {
-                        episodes.Append(string.Create(CultureInfo.InvariantCulture, $"{first + i},{s.Update},{returns[i]},{lengths[i]}"));
+                        episodes.Append(RunFolder.EpisodesRow(first + i, s.Update, returns[i], lengths[i], wall));
                     }
-                    if (!quiet && (s.Update % settings.LogInterval == 0 || trainer.IsFinished))
+                    if (evaluation is not null && s.Update % evaluation.Interval == 0)
                     {
-                        double now = clock.Elapsed.TotalSeconds;
-                        double rate = (s.TotalSteps - stepsAtLastLog) / Math.Max(now - secondsAtLastLog, 1e-9);
-                        (stepsAtLastLog, secondsAtLastLog) = (s.TotalSteps, now);
-                        context.Error.WriteLine(ProgressLine(s, rate, err));
+                        Evaluate(evaluation, evaluationEnvironment!, evaluationSeed, s, evaluations!, progress);
+                    }
+                    if (!quiet && Preset.Find(settings.PresetName)?.EpisodeLog is { } episodeLog)
+                    {
+                        // The preset's script logs every N episodes, with the running reward after that episode.
+                        for (int i = 0; i < returns.Length; i++)
+                        {
+                            runningBefore = (1 - options.RunningRewardWeight) * runningBefore + options.RunningRewardWeight * returns[i];
+                            if ((first + i) % settings.LogInterval == 0)
+                            {
+                                progress.Keep(episodeLog(first + i, returns[i], runningBefore));
+                            }
+                        }
+                    }
+                    else if (!quiet)
+                    {
+                        progress.Report(s, trainer.IsFinished);
                     }
                     if (s.Update % settings.CheckpointInterval == 0)
                     {
-                        SaveCheckpoint(checkpointPath, "running", wall, lastGood);
+                        SaveCheckpoint(checkpointPath, "running", wall);
                     }
                 }
-                status = trainer.Solved && settings.Options.StopWhenSolved ? "solved"
+                status = trainer.Solved && options.StopWhenSolved ? "solved"
                     : trainer.IsFinished ? "finished"
                     : "interrupted";
             }
@@ -94,35 +116,75 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
                 divergence = e.Message;
             }
         }
+        progress.Finish();
 
+        // A diverged update was rolled back by the trainer: the checkpoint holds the last good update.
         double seconds = wallOffset + clock.Elapsed.TotalSeconds;
-        SaveCheckpoint(checkpointPath, status, seconds, lastGood);
-        LearningCurve.Write(Path.Combine(workFolder, RunFolder.CurveFile), LearningCurve.Load(workFolder, RunFolder.MetricsFile));
-        Publish();
+        SaveCheckpoint(checkpointPath, status, seconds);
+        LearningCurve.Write(Path.Combine(workFolder, RunFolder.CurveFile), LearningCurve.Load(workFolder, RunFolder.MetricsFile, allowEmpty: true));
+        try
+        {
+            folder.Publish();
+        }
+        catch (OutputException e)
+        {
+            Report(status, divergence, seconds);
+            context.Error.WriteLine($"reinforce train: {Display.Escape(e.Message, 1000)}");
+            return Cli.ExitFailure;
+        }
         return Report(status, divergence, seconds);
+    }
+
+    // One evaluation: a row of eval.csv, and best.safetensors when its mean beats every earlier one (ties keep the earlier).
+    private void Evaluate(EvaluationSettings evaluation, IEnvironment environment, ulong seed, in UpdateStatistics s, CsvLog log, ProgressDisplay progress)
+    {
+        EvaluationResult result = PolicyEvaluation.Evaluate(trainer.Policy, environment, evaluation.Episodes, seed,
+            evaluation.Greedy ? ActionSelection.Greedy : ActionSelection.Sample);
+        log.Append(RunFolder.EvaluationRow(s, result));
+        progress.LastEvaluation = string.Create(CultureInfo.InvariantCulture, $"eval {result.MeanReturn:0.0}");
+        if (result.MeanReturn > bestEvaluation)
+        {
+            bestEvaluation = result.MeanReturn;
+            SaveCheckpoint(Path.Combine(workFolder, RunFolder.BestFile), "best", wallOffset, new Dictionary<string, string>
+            {
+                ["cli.best.update"] = s.Update.ToString(CultureInfo.InvariantCulture),
+                ["cli.best.eval_mean"] = result.MeanReturn.ToString("R", CultureInfo.InvariantCulture),
+                ["cli.best.eval_episodes"] = result.Episodes.ToString(CultureInfo.InvariantCulture),
+                ["cli.best.eval_seed"] = seed.ToString(CultureInfo.InvariantCulture),
+                ["cli.best.eval_policy"] = evaluation.PolicyName,
+            });
+        }
     }
 
     private int Report(string status, string? divergence, double seconds)
     {
         TrainerOptions o = settings.Options;
-        string where = $"{lastGood.EpisodesCompleted} episodes ({lastGood.StepsCompleted} steps) in {seconds.ToString("0.0", CultureInfo.InvariantCulture)} s";
+        string where = $"{trainer.EpisodesCompleted} episodes ({trainer.StepsCompleted} steps) in {seconds.ToString("0.0", CultureInfo.InvariantCulture)} s";
+        string threshold = Fmt(settings.Threshold);
         Style style = context.OutputStyle;
         switch (status)
         {
             case "solved":
-                context.Output.WriteLine(style.Green($"Solved {o.EnvironmentId} after {where}") +
-                    $" (running reward {Fmt(lastGood.RunningReward)} > {Fmt(settings.Threshold)})");
+                string how = o.SolvedBy == SolvedCriterion.MeanOfLast100
+                    ? $"mean of the last 100 returns {Fmt(trainer.MeanReturnOfLast100 ?? 0)} ≥ {threshold}"
+                    : $"running reward {Fmt(trainer.RunningReward)} > {threshold}";
+                context.Output.WriteLine(style.Green($"Solved {o.EnvironmentId} after {where}") + $" ({how})");
                 break;
             case "finished":
                 context.Output.WriteLine((trainer.Solved ? style.Green($"Solved {o.EnvironmentId}") : style.Yellow($"Not solved {o.EnvironmentId}")) +
-                    $" after {where}: running reward {Fmt(lastGood.RunningReward)}, threshold {Fmt(settings.Threshold)}");
+                    $" after {where}: running reward {Fmt(trainer.RunningReward)}, threshold {threshold}");
                 break;
             case "interrupted":
-                context.Output.WriteLine(style.Yellow("Interrupted") + $" after {where}: running reward {Fmt(lastGood.RunningReward)}, threshold {Fmt(settings.Threshold)}");
+                context.Output.WriteLine(style.Yellow("Interrupted") + $" after {where}: running reward {Fmt(trainer.RunningReward)}, threshold {threshold}");
                 break;
             default:
                 context.Output.WriteLine(style.Red("Diverged") + $" after {where}");
                 break;
+        }
+        context.Output.WriteLine(FirstSolved(threshold));
+        if (settings.Evaluation is not null && double.IsFinite(bestEvaluation))
+        {
+            context.Output.WriteLine($"Best evaluation: mean return {Fmt(bestEvaluation)} → {Path.Combine(finalFolder, RunFolder.BestFile)}");
         }
         context.Output.WriteLine($"Run folder: {finalFolder}");
         if (status == "interrupted")
@@ -132,13 +194,23 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
         }
         if (divergence is not null)
         {
-            context.Error.WriteLine($"reinforce train: training diverged: {divergence} The last good checkpoint (update {lastGood.UpdatesCompleted}) is in {finalFolder}.");
+            context.Error.WriteLine($"reinforce train: training diverged: {Display.Escape(divergence, 500)} The last good checkpoint (update {trainer.UpdatesCompleted}) is in {finalFolder}.");
             return Cli.ExitFailure;
         }
         return Cli.ExitSuccess;
     }
 
-    private void SaveCheckpoint(string path, string status, double wallSeconds, TrainingProgress progress)
+    // Both rules, whichever stops the run: the running reward's (the tutorials') and Gymnasium's mean of the last 100.
+    private string FirstSolved(string threshold)
+    {
+        string running = trainer.RunningRewardSolvedAtEpisode is long r ? $"at episode {r}" : "not yet";
+        string mean100 = trainer.MeanOfLast100SolvedAtEpisode is long m ? $"at episode {m}"
+            : trainer.MeanReturnOfLast100 is double mean ? $"not yet (now {Fmt(mean)})"
+            : $"not yet (fewer than {ReinforceTrainer.SolvedWindowEpisodes} episodes)";
+        return $"First solved: running reward > {threshold} {running}; mean of the last 100 returns ≥ {threshold} {mean100}";
+    }
+
+    private void SaveCheckpoint(string path, string status, double wallSeconds, Dictionary<string, string>? more = null)
     {
         var extra = new Dictionary<string, string>
         {
@@ -148,29 +220,24 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
             ["cli.status"] = status,
             ["cli.wall_seconds"] = wallSeconds.ToString("R", CultureInfo.InvariantCulture),
         };
-        TrainingCheckpoint.Capture(trainer, extra, progress).Save(path);
-    }
-
-    // DIR.partial → DIR (replacing an older DIR when --force was given).
-    private void Publish()
-    {
-        if (Directory.Exists(finalFolder))
+        if (settings.Evaluation is EvaluationSettings evaluation)
         {
-            Directory.Delete(finalFolder, recursive: true);
+            extra["cli.eval_interval"] = evaluation.Interval.ToString(CultureInfo.InvariantCulture);
+            extra["cli.eval_episodes"] = evaluation.Episodes.ToString(CultureInfo.InvariantCulture);
+            extra["cli.eval_policy"] = evaluation.PolicyName;
         }
-        string? parent = Path.GetDirectoryName(Path.GetFullPath(finalFolder));
-        if (parent is not null)
+        foreach (var (key, value) in more ?? [])
         {
-            Directory.CreateDirectory(parent);
+            extra[key] = value;
         }
-        Directory.Move(workFolder, finalFolder);
-    }
-
-    private string ProgressLine(in UpdateStatistics s, double stepsPerSecond, Style style)
-    {
-        string running = Fmt(s.RunningReward).PadLeft(6);
-        return string.Create(CultureInfo.InvariantCulture,
-            $"update {s.Update,5}  episodes {s.TotalEpisodes,6}  steps {s.TotalSteps,8}  return {s.MeanReturn,6:0.0} ± {s.StdReturn,5:0.0}  running {(s.Solved ? style.Green(running) : running)}  entropy {s.Entropy:0.000}  {stepsPerSecond,9:#,0} steps/s");
+        try
+        {
+            TrainingCheckpoint.Capture(trainer, extra).Save(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new OutputException($"cannot write {Path.GetFileName(path)} in {Display.Quote(workFolder)}: {PathArguments.Reason(e)} (the last one written is still there)");
+        }
     }
 
     private static string Fmt(double value) => value.ToString("0.00", CultureInfo.InvariantCulture);

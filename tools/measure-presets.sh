@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Measures every preset: episodes, steps and wall seconds to solve, over seeds 0..N-1 (default 10),
 # one run at a time with the Release build. Prints a Markdown table (the README's) and the raw lines.
-# Usage: tools/measure-presets.sh [SEEDS]
+# Usage: tools/measure-presets.sh [SEEDS]          PRESETS="pytorch-reinforce default" tools/measure-presets.sh 20 measures only those
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seeds=${1:-10}
@@ -10,7 +10,7 @@ reinforce=Reinforce.Cli/bin/Release/net10.0/reinforce
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 raw="$work/raw.txt"
-for preset in default pytorch-example practical-rl gymnasium-torch handson-keras spinningup-simple spinningup-rtg; do
+for preset in ${PRESETS:-default pytorch-example pytorch-reinforce practical-rl gymnasium-torch handson-keras spinningup-simple spinningup-rtg}; do
   for ((seed = 0; seed < seeds; seed++)); do
     line=$("$reinforce" train --preset "$preset" --seed "$seed" --quiet --out "$work/run" | head -1)
     rm -rf "$work/run"

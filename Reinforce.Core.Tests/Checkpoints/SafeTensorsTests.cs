@@ -103,6 +103,34 @@ public sealed class SafeTensorsTests
         yield return new TestCaseData(File("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8), "gap or overlap").SetName("Parse_Rejects_AGapInTheData");
         yield return new TestCaseData(File("{\"a\":{\"dtype\":\"F32\",\"shape\":[1]}}", 4), "data_offsets").SetName("Parse_Rejects_AMissingOffsets");
         yield return new TestCaseData(File("{\"__metadata__\":{\"k\":1}}", 0), "not a string").SetName("Parse_Rejects_NonStringMetadata");
+        byte[] invalidUtf8 = File("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4);
+        invalidUtf8[8 + 2] = 0xB0; // the tensor name 'a' becomes a lone continuation byte
+        yield return new TestCaseData(invalidUtf8, "not valid UTF-8").SetName("Parse_Rejects_AHeaderThatIsNotUtf8");
+        yield return new TestCaseData(File("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8),
+            "'a' twice").SetName("Parse_Rejects_ATensorNamedTwice");
+        yield return new TestCaseData(File("{\"__metadata__\":{\"k\":\"1\",\"k\":\"2\"}}", 0), "'k' twice").SetName("Parse_Rejects_MetadataNamedTwice");
+        yield return new TestCaseData(File("{\"a\":{\"dtype\":\"F32\",\"shape\":[65536,65536],\"data_offsets\":[0,4]}}", 4), "does not fit").SetName("Parse_Rejects_AShapeWhoseSizeOverflows");
+        yield return new TestCaseData(File("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[\"0\",4]}}", 4), "data_offsets").SetName("Parse_Rejects_OffsetsThatAreNotNumbers");
+        yield return new TestCaseData(File("{\"a\\u001b[31m\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,4]}}", 4), @"'a\u{1b}[31m'").SetName("Parse_EscapesControlCharactersOfNamesInItsMessages");
+    }
+
+    [Test]
+    public void Load_ReadsOnlyRegularFiles()
+    {
+        string folder = Directory.CreateTempSubdirectory("reinforce-safetensors-").FullName;
+        try
+        {
+            Assert.That(() => SafeTensors.Load(folder), Throws.TypeOf<SafeTensorsFormatException>().With.Message.Contains("a directory, not a regular file"));
+            Assert.That(() => SafeTensors.Load(Path.Combine(folder, "missing")), Throws.TypeOf<FileNotFoundException>());
+            if (OperatingSystem.IsLinux())
+            {
+                Assert.That(() => SafeTensors.Load("/dev/zero"), Throws.TypeOf<SafeTensorsFormatException>().With.Message.Contains("not a regular file"));
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     [TestCaseSource(nameof(BrokenFiles))]

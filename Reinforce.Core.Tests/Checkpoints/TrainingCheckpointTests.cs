@@ -144,6 +144,56 @@ public sealed class TrainingCheckpointTests
         Assert.That(() => TrainingCheckpoint.Load(path), Throws.TypeOf<SafeTensorsFormatException>().With.Message.Contains("no 'format' metadata"));
     }
 
+    private static IEnumerable<TestCaseData> InconsistentMetadata()
+    {
+        // After 3 updates of 2 episodes: updates 3, episodes 6, optimizer.step 3, rng.next_episode_stream 6.
+        yield return new TestCaseData("optimizer.step", "4", "optimizer.step 4 but progress.updates 3");
+        yield return new TestCaseData("rng.next_episode_stream", "7", "rng.next_episode_stream 7 but progress.episodes 6");
+        yield return new TestCaseData("progress.episodes", "5", "rng.next_episode_stream 6 but progress.episodes 5");
+        yield return new TestCaseData("progress.steps", "5", "steps in 6 episodes");
+        yield return new TestCaseData("progress.steps", "3001", "steps in 6 episodes"); // > 6 × 500
+        yield return new TestCaseData("progress.running_reward", "NaN", "running_reward that is not a finite number");
+        yield return new TestCaseData("progress.updates", "-1", "progress.updates that is not an integer");
+    }
+
+    [TestCaseSource(nameof(InconsistentMetadata))]
+    public void Load_Rejects_CountersThatNoRunCouldHaveLeft(string key, string value, string expected)
+    {
+        var trainer = new ReinforceTrainer(Options);
+        for (int i = 0; i < 3; i++)
+        {
+            trainer.Update();
+        }
+        SafeTensorsFile file = TrainingCheckpoint.Capture(trainer).ToSafeTensors();
+        var metadata = file.Metadata.ToDictionary();
+        metadata[key] = value;
+        if (key == "progress.episodes")
+        {
+            metadata["progress.updates"] = "3"; // only the episode count is off: 5 is not 3 × 2
+        }
+
+        var ex = Assert.Throws<SafeTensorsFormatException>(() => TrainingCheckpoint.FromSafeTensors(new SafeTensorsFile(file.Tensors, metadata), "test"));
+
+        Assert.That(ex!.Message, Does.Contain(expected));
+    }
+
+    [Test]
+    public void Load_Rejects_ANegativeSecondMoment_AndANonFiniteMoment()
+    {
+        var trainer = new ReinforceTrainer(Options);
+        trainer.Update();
+        SafeTensorsFile file = TrainingCheckpoint.Capture(trainer).ToSafeTensors();
+        SafeTensorsFile With(string name, float value) => new(file.Tensors.Select(t =>
+            t.Name == name ? t with { Values = [value, .. t.Values[1..]] } : t), file.Metadata);
+
+        Assert.That(() => TrainingCheckpoint.FromSafeTensors(With("optimizer.exp_avg_sq.0.weight", -1e-12f), "test"),
+            Throws.TypeOf<SafeTensorsFormatException>().With.Message.Contains("negative value"));
+        Assert.That(() => TrainingCheckpoint.FromSafeTensors(With("optimizer.exp_avg.2.bias", float.PositiveInfinity), "test"),
+            Throws.TypeOf<SafeTensorsFormatException>().With.Message.Contains("not finite"));
+        Assert.That(() => TrainingCheckpoint.FromSafeTensors(With("0.bias", float.NaN), "test"),
+            Throws.TypeOf<SafeTensorsFormatException>().With.Message.Contains("not finite"));
+    }
+
     [Test]
     public void TrainerOptionsJson_RoundTripsEveryOption()
     {
@@ -151,11 +201,11 @@ public sealed class TrainingCheckpointTests
         var options = new TrainerOptions
         {
             EnvironmentId = "CartPole-v0", Integrator = Reinforce.Environments.CartPoleIntegrator.SemiImplicitEuler, SuttonBartoReward = true,
-            MaxEpisodeSteps = 321, HiddenSizes = [5, 6], HiddenActivation = Activation.LeakyReLU(0.2f), Head = "bernoulli",
+            MaxEpisodeSteps = 321, HiddenSizes = [5, 6], HiddenActivation = Activation.LeakyReLU(0.2f), Dropout = 0.375, Head = "bernoulli",
             Initialization = WeightInitialization.Glorot, Optimizer = "sgd", LearningRate = 0.1234567890123, Gamma = 0.5,
             Returns = ReturnKind.EpisodeReturn, Normalization = Normalization.None, NormalizationEpsilon = 1e-5, Baseline = true,
             EntropyCoefficient = 0.25, LossReduction = Reinforce.Policies.LossReduction.Sum, BatchEpisodes = 3, BatchSteps = 99, MaxEpisodes = 1234,
-            MaxUpdates = 56, StopWhenSolved = false, RunningRewardWeight = 0.3, RunningRewardStart = -4, Seed = ulong.MaxValue, Threads = 2,
+            MaxUpdates = 56, StopWhenSolved = false, SolvedBy = SolvedCriterion.MeanOfLast100, RunningRewardWeight = 0.3, RunningRewardStart = -4, Seed = ulong.MaxValue, Threads = 2,
         };
 
         string json = TrainerOptionsJson.Serialize(options);
@@ -165,6 +215,56 @@ public sealed class TrainingCheckpointTests
         Assert.That(read.HiddenActivation, Is.EqualTo(Activation.LeakyReLU(0.2f)));
         Assert.That(read.LearningRate, Is.EqualTo(0.1234567890123));
         Assert.That(read.Seed, Is.EqualTo(ulong.MaxValue));
+    }
+
+    /// <summary>
+    /// A version 1 checkpoint, written before the dropout option existed, has no "dropout" key in its trainer_options:
+    /// read with the keys that version may lack (as TrainingCheckpoint reads it) it loads, as no dropout; every other
+    /// key is still required, and a version 2 file must have it.
+    /// </summary>
+    [Test]
+    public void TrainerOptionsWithoutTheDropoutKey_ReadAsNoDropout_InAVersion1Checkpoint()
+    {
+        string json = TrainerOptionsJson.Serialize(Options, indented: false).Replace("\"dropout\":0,", "", StringComparison.Ordinal);
+        Assert.That(json, Does.Not.Contain("dropout"));
+        Assert.That(TrainerOptionsJson.Deserialize(json, requireAll: true, mayBeMissing: TrainerOptionsJson.KeysSinceVersion2).Dropout, Is.Zero);
+        Assert.That(TrainerOptionsJson.Deserialize(json, new TrainerOptions { Dropout = 0.5 }).Dropout, Is.EqualTo(0.5), "a config file keeps the defaults it starts from");
+        Assert.That(() => TrainerOptionsJson.Deserialize(json, requireAll: true), Throws.TypeOf<FormatException>().With.Message.Contains("missing key 'dropout'"));
+        Assert.That(() => TrainerOptionsJson.Deserialize(json.Replace("\"gamma\":0.99,", "", StringComparison.Ordinal), requireAll: true, mayBeMissing: TrainerOptionsJson.KeysSinceVersion2),
+            Throws.TypeOf<FormatException>().With.Message.Contains("missing key 'gamma'"));
+    }
+
+    /// <summary>
+    /// A network with dropout is saved under the names of nn.Sequential(Linear, Dropout, act, Linear) — 0.* and 3.* —
+    /// with its dropout in the options, and resuming from it gives the uninterrupted run bit for bit (the masks are
+    /// drawn from the episode streams, so the seed and the episode counter are still the whole generator state).
+    /// </summary>
+    [Test]
+    public void DropoutNetwork_IsSavedUnderSequentialNamesWithItsDropoutModule_AndResumesBitForBit()
+    {
+        TrainerOptions options = Options with { Dropout = 0.6 };
+        var uninterrupted = new ReinforceTrainer(options);
+        var first = new ReinforceTrainer(options);
+        for (int i = 0; i < 4; i++)
+        {
+            uninterrupted.Update();
+        }
+        first.Update();
+        first.Update();
+        string path = Path.Combine(folder, "checkpoint.safetensors");
+        TrainingCheckpoint.Capture(first).Save(path);
+        TrainingCheckpoint loaded = TrainingCheckpoint.Load(path);
+        ReinforceTrainer resumed = loaded.CreateTrainer();
+        resumed.Update();
+        resumed.Update();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(loaded.Parameters.Select(t => $"{t.Name}{t.ShapeText}"), Is.EqualTo(new[] { "0.weight[16, 4]", "0.bias[16]", "3.weight[2, 16]", "3.bias[2]" }));
+            Assert.That(loaded.Options.Dropout, Is.EqualTo(0.6));
+            Assert.That(TrainingCheckpoint.Architecture(loaded.Options), Is.EqualTo("4-16-2 tanh, dropout 0.6, categorical"));
+            Assert.That(Bits(resumed.Policy.Parameters.Values), Is.EqualTo(Bits(uninterrupted.Policy.Parameters.Values)));
+        });
     }
 
     private static int[] Bits(float[] values) => values.Select(BitConverter.SingleToInt32Bits).ToArray();

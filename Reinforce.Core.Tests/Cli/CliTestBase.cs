@@ -1,4 +1,8 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Text;
+using System.Text.Json.Nodes;
+using Reinforce.Checkpoints;
 using Reinforce.Cli;
 
 namespace Reinforce.Tests.Cli;
@@ -34,6 +38,91 @@ public abstract class CliTestBase
         public string[] OutputLines => Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
         public override string ToString() => $"exit {ExitCode}\nstdout:\n{Output}\nstderr:\n{Error}";
+    }
+
+    /// <summary>Every weight, Adam moment, the step count and the episode count of a run's checkpoint, as bits.</summary>
+    protected static int[] Weights(string run, string file = "checkpoint.safetensors")
+    {
+        TrainingCheckpoint checkpoint = TrainingCheckpoint.Load(Path.Combine(run, file));
+        return checkpoint.Parameters.Concat(checkpoint.OptimizerState).SelectMany(t => t.Values).Select(BitConverter.SingleToInt32Bits)
+            .Append((int)checkpoint.OptimizerSteps).Append((int)checkpoint.Progress.EpisodesCompleted).ToArray();
+    }
+
+    /// <summary>metrics.csv without its wall_seconds column (the 4th), which differs between two runs of the same computation.</summary>
+    protected static string[] MetricsWithoutWallTime(string run) => File.ReadAllLines(Path.Combine(run, "metrics.csv"))
+        .Select(line => string.Join(',', line.Split(',').Where((_, i) => i != 3))).ToArray();
+
+    /// <summary>episodes.csv without its wall_seconds column (the 5th), which differs between two runs of the same computation.</summary>
+    protected static string[] EpisodesWithoutWallTime(string run) => File.ReadAllLines(Path.Combine(run, "episodes.csv"))
+        .Select(line => string.Join(',', line.Split(',').Where((_, i) => i != 4))).ToArray();
+
+    /// <summary>Runs <paramref name="action"/> with <paramref name="folder"/> as the current folder (the CLI resolves relative paths there).</summary>
+    protected static T InCurrentFolder<T>(string folder, Func<T> action)
+    {
+        string previous = Directory.GetCurrentDirectory();
+        Directory.SetCurrentDirectory(folder);
+        try
+        {
+            return action();
+        }
+        finally
+        {
+            Directory.SetCurrentDirectory(previous);
+        }
+    }
+
+    /// <summary>Every entry under <paramref name="folder"/> with its length and last write time: two equal snapshots mean nothing changed.</summary>
+    protected static string[] Snapshot(string folder) => Directory.EnumerateFileSystemEntries(folder, "*", SearchOption.AllDirectories)
+        .Select(entry => new FileInfo(entry))
+        .Select(info => $"{Path.GetRelativePath(folder, info.FullName)} {(info.Attributes.HasFlag(FileAttributes.Directory) ? -1 : info.LinkTarget is null && info.Exists ? info.Length : -2)} {info.LastWriteTimeUtc.Ticks}")
+        .Order(StringComparer.Ordinal)
+        .ToArray();
+
+    /// <summary>Makes a named pipe with mkfifo (Linux and macOS).</summary>
+    protected static void MakeFifo(string path)
+    {
+        using var process = Process.Start(new ProcessStartInfo("mkfifo", [path]) { UseShellExecute = false })!;
+        process.WaitForExit();
+        Assert.That(process.ExitCode, Is.Zero, "mkfifo");
+    }
+
+    /// <summary>Rewrites a safetensors file's header JSON (and optionally its data) in place, keeping the format valid.</summary>
+    protected static void EditSafetensors(string path, Action<JsonObject> editHeader, Action<byte[], JsonObject>? editData = null)
+    {
+        byte[] bytes = File.ReadAllBytes(path);
+        int length = (int)BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        var header = JsonNode.Parse(bytes.AsSpan(8, length))!.AsObject();
+        byte[] data = bytes[(8 + length)..];
+        editHeader(header);
+        editData?.Invoke(data, header);
+        byte[] json = Encoding.UTF8.GetBytes(header.ToJsonString());
+        byte[] padded = [.. json, .. Enumerable.Repeat((byte)' ', (8 - json.Length % 8) % 8)];
+        byte[] prefix = new byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)padded.Length);
+        File.WriteAllBytes(path, [.. prefix, .. padded, .. data]);
+    }
+
+    /// <summary>Sets one <c>__metadata__</c> entry of a checkpoint.</summary>
+    protected static void SetMetadata(string checkpoint, string key, string value) =>
+        EditSafetensors(checkpoint, header => header["__metadata__"]![key] = value);
+
+    /// <summary>Sets one key of a checkpoint's saved trainer options (a JSON value).</summary>
+    protected static void SetSavedOption(string checkpoint, string key, JsonNode? value) => EditSafetensors(checkpoint, header =>
+    {
+        var options = JsonNode.Parse(header["__metadata__"]!["trainer_options"]!.GetValue<string>())!.AsObject();
+        options[key] = value;
+        header["__metadata__"]!["trainer_options"] = options.ToJsonString();
+    });
+
+    /// <summary>Asserts bad input: exit 2, one line on stderr naming <paramref name="expected"/>, no stack trace, nothing on stdout.</summary>
+    protected static void AssertUsageError(CliResult result, string expected)
+    {
+        Assert.That(result.ExitCode, Is.EqualTo(2), result.ToString());
+        Assert.That(result.ErrorLines, Has.Length.EqualTo(1), result.ToString());
+        Assert.That(result.Error, Does.Contain(expected), result.ToString());
+        Assert.That(result.Error, Does.StartWith("reinforce"));
+        Assert.That(result.Error, Does.Not.Contain("   at "), "no stack trace");
+        Assert.That(result.Output, Is.Empty);
     }
 
     private sealed class HookedWriter(Action<string>? onLine) : StringWriter

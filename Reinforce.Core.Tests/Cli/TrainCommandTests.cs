@@ -8,7 +8,7 @@ namespace Reinforce.Tests.Cli;
 public sealed class TrainCommandTests : CliTestBase
 {
     private static readonly string[] Presets =
-        ["default", "pytorch-example", "practical-rl", "gymnasium-torch", "handson-keras", "spinningup-simple", "spinningup-rtg"];
+        ["default", "pytorch-example", "pytorch-reinforce", "practical-rl", "gymnasium-torch", "handson-keras", "spinningup-simple", "spinningup-rtg"];
 
     [TestCaseSource(nameof(Presets))]
     public void EachPreset_TrainsAFewUpdates_AndWritesACompleteRunFolder(string preset)
@@ -19,7 +19,7 @@ public sealed class TrainCommandTests : CliTestBase
 
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
         Assert.That(Directory.GetFiles(run).Select(Path.GetFileName).Order(),
-            Is.EqualTo(new[] { "checkpoint.safetensors", "config.json", "episodes.csv", "learning-curve.svg", "metrics.csv" }));
+            Is.EqualTo(new[] { ".reinforce-run", "checkpoint.safetensors", "config.json", "episodes.csv", "learning-curve.svg", "metrics.csv" }));
         Assert.That(Directory.Exists(run + ".partial"), Is.False);
         // Header + one row per update.
         Assert.That(File.ReadAllLines(Path.Combine(run, "metrics.csv")), Has.Length.EqualTo(3));
@@ -38,11 +38,58 @@ public sealed class TrainCommandTests : CliTestBase
 
         // The default preset with seed 0 solves (measured: README, "Choosing the default"; 100/100 seeds).
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
-        Assert.That(result.OutputLines, Has.Length.EqualTo(2));
+        Assert.That(result.OutputLines, Has.Length.EqualTo(3));
         Assert.That(result.OutputLines[0], Does.Match(@"^Solved CartPole-v1 after \d+ episodes \(\d+ steps\) in \d+\.\d s"));
-        Assert.That(result.OutputLines[1], Is.EqualTo($"Run folder: {run}"));
+        Assert.That(result.OutputLines[1], Does.Match(@"^First solved: running reward > 475\.00 at episode \d+; mean of the last 100 returns ≥ 475\.00 (at episode \d+|not yet)"));
+        Assert.That(result.OutputLines[2], Is.EqualTo($"Run folder: {run}"));
         Assert.That(result.ErrorLines.Skip(1), Has.All.Match(@"^update +\d+ +episodes"), "stderr: a header line, then progress lines");
         Assert.That(result.Error, Does.Not.Contain("\u001b["), "no colour when the writer is not a terminal");
+    }
+
+    /// <summary>
+    /// The pytorch-reinforce preset logs as reinforce.py does: every 10th episode, f'Episode {i}\tLast reward: {R:.2f}\tAverage
+    /// reward: {running:.2f}' — checked against episodes.csv and the recursion r ← 0.95·r + 0.05·R from 10 (exact text).
+    /// Its run folder records the dropout (config.json, the checkpoint's options and its 0./3. names).
+    /// </summary>
+    [Test]
+    public void PyTorchReinforcePreset_LogsTheScriptsLine_AndRecordsItsDropout()
+    {
+        string run = InFolder("run");
+
+        CliResult result = Run("train", "--preset", "pytorch-reinforce", "--max-episodes", "30", "--out", run);
+
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        double[] returns = [.. File.ReadAllLines(Path.Combine(run, "episodes.csv")).Skip(1)
+            .Select(line => double.Parse(line.Split(',')[2], System.Globalization.CultureInfo.InvariantCulture))];
+        var expected = new List<string>();
+        double running = 10;
+        for (int i = 1; i <= returns.Length; i++)
+        {
+            running = 0.95 * running + 0.05 * returns[i - 1];
+            if (i % 10 == 0)
+            {
+                expected.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Episode {i}\tLast reward: {returns[i - 1]:0.00}\tAverage reward: {running:0.00}"));
+            }
+        }
+        Assert.That(result.ErrorLines.Skip(1), Is.EqualTo(expected), "stderr: the header line, then the script's lines");
+        Assert.That(File.ReadAllText(Path.Combine(run, "config.json")), Does.Contain("\"dropout\": 0.6"));
+        TrainingCheckpoint checkpoint = TrainingCheckpoint.Load(Path.Combine(run, "checkpoint.safetensors"));
+        Assert.That(checkpoint.Options.Dropout, Is.EqualTo(0.6));
+        Assert.That(checkpoint.Parameters.Select(t => t.Name), Is.EqualTo(new[] { "0.weight", "0.bias", "3.weight", "3.bias" }));
+    }
+
+    [Test]
+    public void DropoutFlag_OverridesThePreset_AndTheEquivalentCommandRepeatsIt()
+    {
+        string run = InFolder("run");
+
+        CliResult result = Run("train", "--dropout", "0.25", "--hidden", "8,8", "--max-updates", "1", "--out", run, "--quiet");
+
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        string config = File.ReadAllText(Path.Combine(run, "config.json"));
+        Assert.That(config, Does.Contain("--dropout 0.25").And.Contain("\"dropout\": 0.25"));
+        Assert.That(TrainingCheckpoint.Load(Path.Combine(run, "checkpoint.safetensors")).Parameters.Select(t => t.Name),
+            Is.EqualTo(new[] { "0.weight", "0.bias", "3.weight", "3.bias", "6.weight", "6.bias" }));
     }
 
     [Test]
@@ -71,7 +118,7 @@ public sealed class TrainCommandTests : CliTestBase
         Assert.That(resumed.ExitCode, Is.Zero, resumed.ToString());
         Assert.That(Weights(split), Is.EqualTo(Weights(whole)));
         Assert.That(MetricsWithoutWallTime(split), Is.EqualTo(MetricsWithoutWallTime(whole)));
-        Assert.That(File.ReadAllText(Path.Combine(split, "episodes.csv")), Is.EqualTo(File.ReadAllText(Path.Combine(whole, "episodes.csv"))));
+        Assert.That(EpisodesWithoutWallTime(split), Is.EqualTo(EpisodesWithoutWallTime(whole)));
     }
 
     [Test]
@@ -167,15 +214,4 @@ public sealed class TrainCommandTests : CliTestBase
         Assert.That(checkpoint.Options.Returns, Is.EqualTo(Reinforce.Returns.ReturnKind.RewardToGo), "kept from the preset");
         Assert.That(checkpoint.Parameters.Select(p => p.Name), Is.EqualTo(new[] { "0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias" }));
     }
-
-    private static int[] Weights(string run)
-    {
-        TrainingCheckpoint checkpoint = TrainingCheckpoint.Load(Path.Combine(run, "checkpoint.safetensors"));
-        return checkpoint.Parameters.Concat(checkpoint.OptimizerState).SelectMany(t => t.Values).Select(BitConverter.SingleToInt32Bits)
-            .Append((int)checkpoint.OptimizerSteps).Append((int)checkpoint.Progress.EpisodesCompleted).ToArray();
-    }
-
-    // Every column but wall_seconds (the 4th).
-    private static string[] MetricsWithoutWallTime(string run) => File.ReadAllLines(Path.Combine(run, "metrics.csv"))
-        .Select(line => string.Join(',', line.Split(',').Where((_, i) => i != 3))).ToArray();
 }

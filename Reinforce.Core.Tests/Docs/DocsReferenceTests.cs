@@ -68,6 +68,7 @@ public sealed partial class DocsReferenceTests
     [TestCase("NeuralNetworks/Dense.cs", "Backward", "docs/backprop.md#dense-layer")]
     [TestCase("NeuralNetworks/Activation.cs", "Backward", "docs/backprop.md#activations")]
     [TestCase("NeuralNetworks/Mlp.cs", "Backward", "docs/backprop.md#the-mlp")]
+    [TestCase("NeuralNetworks/Dropout.cs", "Backward", "docs/backprop.md#dropout")]
     [TestCase("Numerics/SimdKernels.cs", "MatTransposeVec", "docs/backprop.md#dense-layer")]
     [TestCase("Numerics/SimdKernels.cs", "Rank1Update", "docs/backprop.md#dense-layer")]
     [TestCase("Numerics/SimdKernels.cs", "MatMul", "docs/backprop.md#dense-layer")]

@@ -75,6 +75,90 @@ public sealed class WorkedExampleTests
         TestContext.Out.WriteLine($"{computed.Count} labels, {computed.Values.Sum(v => v.Length)} numbers; largest |library − printed| = {worst:F2} units of the last printed digit ({worstLabel})");
     }
 
+    /// <summary>
+    /// The page states the command that prints it (the one line of the page starting with <c>reinforce explain</c>):
+    /// run in-process, its output is the page's blocks — the same sections in the same order, the same comment
+    /// lines, labels and number formats, and every number within one unit of its last printed digit (the tolerance
+    /// of the other tests, for another machine's exp, log and tanh).
+    /// </summary>
+    [Test]
+    public void TheDocumentsBlocks_AreTheOutputOfTheExplainCommandItStates()
+    {
+        string path = WorkedExampleDocument.Locate();
+        string[] page = File.ReadAllLines(path);
+        string command = page.Single(line => line.StartsWith("reinforce explain ", StringComparison.Ordinal));
+        string[] arguments = [.. command.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1)
+            .Select(a => a == "docs/worked-example.md" ? path : a)];
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int exit = Reinforce.Cli.Cli.Run(arguments, stdout, stderr);
+        Assert.That(exit, Is.Zero, stderr.ToString());
+
+        var expected = new List<(string Section, List<string> Lines)>();
+        string section = "";
+        for (int i = 0; i < page.Length; i++)
+        {
+            if (page[i].StartsWith("## ", StringComparison.Ordinal))
+            {
+                section = page[i][3..];
+            }
+            else if (page[i] == "```text")
+            {
+                var lines = new List<string>();
+                for (i++; page[i] != "```"; i++)
+                {
+                    lines.Add(page[i]);
+                }
+                expected.Add((section, lines));
+            }
+        }
+        var actual = new List<(string Section, List<string> Lines)>();
+        foreach (string part in stdout.ToString().Split("\n\n", StringSplitOptions.RemoveEmptyEntries))
+        {
+            var lines = part.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
+            if (lines[0].StartsWith("## ", StringComparison.Ordinal))
+            {
+                section = lines[0][3..];
+                lines.RemoveAt(0);
+            }
+            if (lines.Count > 0)
+            {
+                actual.Add((section, lines));
+            }
+        }
+
+        Assert.That(actual.Select(b => b.Section), Is.EqualTo(expected.Select(b => b.Section)), "sections of the blocks, in order");
+        int exact = 0, total = 0;
+        Assert.Multiple(() =>
+        {
+            for (int b = 0; b < expected.Count; b++)
+            {
+                Assert.That(actual[b].Lines, Has.Count.EqualTo(expected[b].Lines.Count), $"block {b} ({expected[b].Section}): lines");
+                for (int l = 0; l < Math.Min(actual[b].Lines.Count, expected[b].Lines.Count); l++)
+                {
+                    string printed = expected[b].Lines[l], output = actual[b].Lines[l];
+                    total++;
+                    exact += printed == output ? 1 : 0;
+                    if (printed.StartsWith('#'))
+                    {
+                        Assert.That(output, Is.EqualTo(printed), $"block {b}, comment line {l}");
+                        continue;
+                    }
+                    string[] want = printed.Split(' ', StringSplitOptions.RemoveEmptyEntries), got = output.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                    Assert.That(got.Take(2), Is.EqualTo(want.Take(2)), $"block {b}, line {l}: label");
+                    Assert.That(got, Has.Length.EqualTo(want.Length), $"{want[0]}: count of numbers");
+                    for (int k = 2; k < Math.Min(got.Length, want.Length); k++)
+                    {
+                        double unit = WorkedExampleDocument.UnitInLastDigit(want[k]);
+                        Assert.That(WorkedExampleDocument.UnitInLastDigit(got[k]), Is.EqualTo(unit), $"{want[0]} #{k - 2}: format of {got[k]} against {want[k]}");
+                        Assert.That(WorkedExampleDocument.Parse(got[k]), Is.EqualTo(WorkedExampleDocument.Parse(want[k])).Within(unit), $"{want[0]} #{k - 2}");
+                    }
+                }
+            }
+        });
+        TestContext.Out.WriteLine($"{expected.Count} blocks, {total} lines; {exact} identical character for character");
+    }
+
     [Test]
     public void TheDocument_PrintsExactlyTheInputsAndTheNumbersThisTestChecks()
     {

@@ -6,7 +6,7 @@ namespace Reinforce.Tests.Returns;
 public class ReturnCalculatorTests
 {
     /// <summary>
-    /// The three asserts of the practical-RL notebook (../shared/seeds/000_…): its
+    /// The three asserts of the practical-RL notebook (the Practical RL course's REINFORCE notebook): its
     /// <c>get_cumulative_rewards</c> must give these vectors (np.allclose: rtol 1e-5, atol 1e-8).
     /// </summary>
     [TestCase(new[] { 0f, 0f, 1f, 0f, 0f, 1f, 0f }, 0.9, new[] { 1.40049f, 1.5561f, 1.729f, 0.81f, 0.9f, 1.0f, 0.0f })]

@@ -20,9 +20,20 @@ internal static class ReferenceModel
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
-    /// <summary>Outputs (T, out) of an MLP with parameters θ in the library's flat layout.</summary>
-    public static double[] Forward(IReadOnlyList<int> sizes, Activation activation, double[] theta, float[] states, int batch)
+    /// <summary>
+    /// Outputs (T, out) of an MLP with parameters θ in the library's flat layout. With
+    /// <paramref name="dropoutMasks"/> (T, Σ hidden sizes, first hidden layer first), every hidden
+    /// pre-activation is multiplied by its mask entry before the activation (Linear → Dropout → f).
+    /// </summary>
+    public static double[] Forward(IReadOnlyList<int> sizes, Activation activation, double[] theta, float[] states, int batch,
+        float[]? dropoutMasks = null)
     {
+        int maskWidth = 0;
+        for (int l = 1; l < sizes.Count - 1; l++)
+        {
+            maskWidth += sizes[l];
+        }
+        int maskOffset = 0;
         int input = sizes[0];
         double[] current = new double[batch * input];
         for (int i = 0; i < current.Length; i++)
@@ -45,8 +56,16 @@ internal static class ReferenceModel
                     {
                         z += theta[weightOffset + o * fanIn + i] * current[t * fanIn + i];
                     }
+                    if (l < sizes.Count - 2 && dropoutMasks is not null)
+                    {
+                        z *= dropoutMasks[t * maskWidth + maskOffset + o];
+                    }
                     next[t * fanOut + o] = l < sizes.Count - 2 ? Activate(activation.Kind, activation.Parameter, z) : z;
                 }
+            }
+            if (l < sizes.Count - 2)
+            {
+                maskOffset += fanOut;
             }
             current = next;
         }

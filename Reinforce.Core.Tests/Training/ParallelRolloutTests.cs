@@ -35,6 +35,15 @@ public sealed class ParallelRolloutTests
     public void Train_BySteps_GivesTheSequentialRunBitForBit(int threads)
         => AssertSameRun(BySteps(1), BySteps(threads));
 
+    /// <summary>With dropout every step also draws its masks from the episode's stream: the masks, and so the run, are the same whoever runs the episode.</summary>
+    [TestCase(2, false)]
+    [TestCase(3, true)]
+    public void Train_WithDropout_GivesTheSequentialRunBitForBit(int threads, bool bySteps)
+    {
+        TrainerOptions options = (bySteps ? BySteps(1) : ByEpisodes(1)) with { Dropout = 0.6 };
+        AssertSameRun(options, options with { Threads = threads });
+    }
+
     [Test]
     public void Train_BySteps_KeepsTheSequentialPrefix_WhenEpisodesAreLongAndTheTargetSmall()
     {
@@ -84,6 +93,7 @@ public sealed class ParallelRolloutTests
             Assert.That(actual.EpisodeLengths.ToArray(), Is.EqualTo(expected.EpisodeLengths.ToArray()).AsCollection, $"update {update + 1}");
             Assert.That(Bits(parallel.LastBatch.Observations.ToArray()), Is.EqualTo(Bits(sequential.LastBatch.Observations.ToArray())).AsCollection);
             Assert.That(parallel.LastBatch.Actions.ToArray(), Is.EqualTo(sequential.LastBatch.Actions.ToArray()).AsCollection);
+            Assert.That(Bits(parallel.LastBatch.DropoutMasks.ToArray()), Is.EqualTo(Bits(sequential.LastBatch.DropoutMasks.ToArray())).AsCollection);
         }
         AssertSameState(parallel, sequential);
     }

@@ -10,7 +10,7 @@ namespace Reinforce.Tests.Training;
 public class TrainerTests
 {
     /// <summary>
-    /// The configuration of PyTorch's <c>reinforce.py</c> (../shared/seeds/001_…): 4→128 ReLU→2,
+    /// The configuration of PyTorch's <c>reinforce.py</c> (pytorch/examples, reinforcement_learning/reinforce.py): 4→128 ReLU→2,
     /// Adam 1e-2, γ 0.99, one episode per update, returns normalised per episode by (std + ε), the
     /// loss summed over steps, running reward weight 0.05 from 10, on CartPole-v1.
     /// </summary>
@@ -47,7 +47,7 @@ public class TrainerTests
     }
 
     /// <summary>
-    /// Spinning Up's reward-to-go policy gradient (../shared/seeds/004_…): CartPole-v0, 4→32 tanh→2,
+    /// Spinning Up's reward-to-go policy gradient (OpenAI Spinning Up, its reward-to-go version of the simplest policy gradient): CartPole-v0, 4→32 tanh→2,
     /// Adam 1e-2, ≥ 5000 steps per batch, weights = reward-to-go, no normalisation, loss the mean.
     /// Within its 50 epochs the mean return of a batch reaches ≥ 195 (v0's reward threshold) for
     /// seed 1 (measured: 199.8 at the last epoch).
@@ -212,6 +212,42 @@ public class TrainerTests
         Assert.That(trainer.Policy.Parameters.Values, Is.EqualTo(before));
     }
 
+    /// <summary>
+    /// A finite gradient can still overflow a weight: with SGD and lr = 3e38 any gradient entry above ~1.13 in
+    /// magnitude gives a step beyond float.MaxValue. The update must put everything back: weights, the step
+    /// count, the episode and step counters and the running reward are those before it (so a checkpoint taken
+    /// then holds the last good update).
+    /// </summary>
+    [Test]
+    public void AStepThatOverflowsAWeight_IsRolledBack_WeightsCountersAndAll()
+    {
+        var trainer = new ReinforceTrainer(new TrainerOptions { Optimizer = "sgd", LearningRate = 3e38, Normalization = Normalization.None, Seed = 3 });
+        float[] before = (float[])trainer.Policy.Parameters.Values.Clone();
+        var counters = (trainer.UpdatesCompleted, trainer.EpisodesCompleted, trainer.StepsCompleted, trainer.RunningReward, trainer.Optimizer.StepCount);
+
+        var ex = Assert.Throws<TrainingDivergedException>(() => trainer.Update());
+
+        Assert.That(ex!.Tensor, Does.EndWith("after the step"));
+        Assert.That(trainer.Policy.Parameters.Values, Is.EqualTo(before), "bit for bit the weights before the update");
+        Assert.That((trainer.UpdatesCompleted, trainer.EpisodesCompleted, trainer.StepsCompleted, trainer.RunningReward, trainer.Optimizer.StepCount),
+            Is.EqualTo(counters));
+    }
+
+    [Test]
+    public void AnAdamStepThatOverflowsItsMoments_IsRolledBack()
+    {
+        // lr = 1e38 with Adam: the first step is lr/(1 − β₁) · m̂/√v̂ ≈ 1e39 per weight, beyond float.MaxValue.
+        var trainer = new ReinforceTrainer(new TrainerOptions { LearningRate = 1e38, Seed = 1 });
+        var adam = (Reinforce.Optimizers.Adam)trainer.Optimizer;
+
+        Assert.Throws<TrainingDivergedException>(() => trainer.Update());
+
+        Assert.That(adam.FirstMoment, Has.All.EqualTo(0f));
+        Assert.That(adam.SecondMoment, Has.All.EqualTo(0f));
+        Assert.That(adam.StepCount, Is.Zero);
+        Assert.That(trainer.Policy.Parameters.Values, Has.All.Matches<float>(float.IsFinite));
+    }
+
     [Test]
     public void Train_StopsAtTheCaps()
     {
@@ -258,6 +294,24 @@ public class TrainerTests
         yield return new TestCaseData(new TrainerOptions { RunningRewardWeight = 0 }, "RunningRewardWeight");
         yield return new TestCaseData(new TrainerOptions { Threads = 0 }, "Threads");
         yield return new TestCaseData(new TrainerOptions { MaxEpisodeSteps = 0 }, "MaxEpisodeSteps");
+        // Checked in the type they are used in: float32 in the update.
+        yield return new TestCaseData(new TrainerOptions { LearningRate = 1e39 }, "LearningRate").SetName("Validate_RejectsALearningRateThatOverflowsFloat32");
+        yield return new TestCaseData(new TrainerOptions { LearningRate = 1e-50 }, "LearningRate").SetName("Validate_RejectsALearningRateThatRoundsToZeroInFloat32");
+        yield return new TestCaseData(new TrainerOptions { EntropyCoefficient = 1e300 }, "EntropyCoefficient").SetName("Validate_RejectsAnEntropyCoefficientThatOverflowsFloat32");
+        // The flags' own limits, so a checkpoint cannot ask for more than a flag can.
+        yield return new TestCaseData(new TrainerOptions { Threads = 100_000 }, "Threads").SetName("Validate_RejectsMoreThreadsThanTheFlagAllows");
+        yield return new TestCaseData(new TrainerOptions { HiddenSizes = [65537] }, "HiddenSizes");
+        yield return new TestCaseData(new TrainerOptions { HiddenSizes = Enumerable.Repeat(4, 65).ToArray() }, "HiddenSizes");
+        yield return new TestCaseData(new TrainerOptions { BatchEpisodes = 10_000_000 }, "BatchEpisodes").SetName("Validate_RejectsBuffersBeyondTheMemoryLimit");
+    }
+
+    [Test]
+    public void BufferBytes_CountsParametersAndBatchRows_WithoutOverflow()
+    {
+        // 4-128-2: 898 parameters × 4 buffers; 2000 rows × (7 floats × 2 batches + 2·(4 + 128 + 2) + 2·128 + 2·2) floats; 4 bytes each.
+        long expected = 4L * (4 * 898 + 2000L * (7 * 2 + 2 * 134 + 2 * 128 + 4));
+        Assert.That(new TrainerOptions { BatchEpisodes = 4 }.BufferBytes(4, 2, 500), Is.EqualTo(expected));
+        Assert.That(new TrainerOptions { BatchEpisodes = int.MaxValue, HiddenSizes = [65536, 65536] }.BufferBytes(4, 2, int.MaxValue), Is.EqualTo(long.MaxValue));
     }
 
     [TestCaseSource(nameof(BadOptions))]

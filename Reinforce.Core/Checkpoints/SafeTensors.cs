@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using Reinforce.Text;
 
 namespace Reinforce.Checkpoints;
 
@@ -116,14 +117,53 @@ public static class SafeTensors
         AtomicFile.Write(path, stream => Write(file, stream));
     }
 
+    /// <summary>The largest file <see cref="Load"/> reads (1 GiB): a bound on what a corrupt or hostile path can make it allocate.</summary>
+    public const long MaxFileLength = 1L << 30;
+
     /// <summary>Reads and validates the file at <paramref name="path"/>.</summary>
-    /// <exception cref="SafeTensorsFormatException">The file is truncated, its header is not valid, or its data does not match the header.</exception>
+    /// <exception cref="SafeTensorsFormatException">
+    /// The path is not a regular file (a directory, device or pipe), is larger than <see cref="MaxFileLength"/>,
+    /// or the file is truncated, its header is not valid, or its data does not match the header.
+    /// </exception>
     /// <exception cref="FileNotFoundException">There is no such file.</exception>
     public static SafeTensorsFile Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        byte[] bytes = File.ReadAllBytes(path);
-        return Parse(bytes, path);
+        byte[] bytes = ReadBounded(path, MaxFileLength);
+        return Parse(bytes, Display.Quote(path));
+    }
+
+    /// <summary>
+    /// The bytes of the regular file at <paramref name="path"/>, at most <paramref name="maxLength"/> of them:
+    /// a device, pipe or directory, or a longer file, is refused before anything is read.
+    /// </summary>
+    /// <exception cref="SafeTensorsFormatException">Not a regular file, or longer than <paramref name="maxLength"/>.</exception>
+    /// <exception cref="FileNotFoundException">There is no such file.</exception>
+    public static byte[] ReadBounded(string path, long maxLength)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        switch (FileKind.Of(path, followLinks: true))
+        {
+            case PathKind.Missing:
+                throw new FileNotFoundException($"{Display.Quote(path)}: no such file.", path);
+            case PathKind.RegularFile:
+                break;
+            case var kind:
+                throw Error(Display.Quote(path), $"is {AtomicFile.Describe(kind)}, not a regular file");
+        }
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        long length = stream.Length;
+        if (length > maxLength)
+        {
+            throw Error(Display.Quote(path), $"is {length} bytes long; at most {maxLength} are read");
+        }
+        var bytes = new byte[length];
+        stream.ReadExactly(bytes);
+        if (stream.ReadByte() >= 0)
+        {
+            throw Error(Display.Quote(path), "grew while it was read");
+        }
+        return bytes;
     }
 
     /// <summary>Parses and validates a whole file held in memory; <paramref name="source"/> names it in errors.</summary>
@@ -144,6 +184,10 @@ public static class SafeTensors
         {
             throw Error(source, "has a header that does not start with '{'");
         }
+        if (!System.Text.Unicode.Utf8.IsValid(headerBytes))
+        {
+            throw Error(source, "has a header that is not valid UTF-8");
+        }
 
         JsonDocument document;
         try
@@ -152,7 +196,7 @@ public static class SafeTensors
         }
         catch (JsonException e)
         {
-            throw Error(source, $"has a header that is not valid JSON ({e.Message})");
+            throw Error(source, $"has a header that is not valid JSON ({Display.Escape(e.Message, 200)})");
         }
         using (document)
         {
@@ -170,15 +214,26 @@ public static class SafeTensors
                     {
                         throw Error(source, "has a __metadata__ entry that is not an object of strings");
                     }
+                    if (metadata.Count > 0)
+                    {
+                        throw Error(source, "has two __metadata__ entries");
+                    }
                     foreach (JsonProperty item in property.Value.EnumerateObject())
                     {
                         if (item.Value.ValueKind != JsonValueKind.String)
                         {
-                            throw Error(source, $"has metadata '{item.Name}' that is not a string");
+                            throw Error(source, $"has metadata {Display.Quote(item.Name)} that is not a string");
                         }
-                        metadata[item.Name] = item.Value.GetString()!;
+                        if (!metadata.TryAdd(item.Name, item.Value.GetString()!))
+                        {
+                            throw Error(source, $"has metadata {Display.Quote(item.Name)} twice");
+                        }
                     }
                     continue;
+                }
+                if (entries.Any(e => e.Name == property.Name))
+                {
+                    throw Error(source, $"has tensor {Display.Quote(property.Name)} twice");
                 }
                 entries.Add(ReadEntry(property, source));
             }
@@ -189,7 +244,7 @@ public static class SafeTensors
             {
                 if (entry.Begin != position)
                 {
-                    throw Error(source, $"tensor '{entry.Name}' starts at byte {entry.Begin} of the data, expected {position} (gap or overlap)");
+                    throw Error(source, $"tensor {Display.Quote(entry.Name)} starts at byte {entry.Begin} of the data, expected {position} (gap or overlap)");
                 }
                 position = entry.End;
             }
@@ -219,11 +274,11 @@ public static class SafeTensors
             || !value.TryGetProperty("data_offsets", out JsonElement offsets) || offsets.ValueKind != JsonValueKind.Array
             || offsets.GetArrayLength() != 2)
         {
-            throw Error(source, $"tensor '{name}' needs \"dtype\", \"shape\" and \"data_offsets\": [begin, end]");
+            throw Error(source, $"tensor {Display.Quote(name)} needs \"dtype\", \"shape\" and \"data_offsets\": [begin, end]");
         }
         if (dtype.GetString() != "F32")
         {
-            throw Error(source, $"tensor '{name}' has dtype {dtype.GetString()}; only F32 is read");
+            throw Error(source, $"tensor {Display.Quote(name)} has dtype {Display.Quote(dtype.GetString())}; only F32 is read");
         }
         var dimensions = new List<int>();
         long count = 1;
@@ -231,18 +286,23 @@ public static class SafeTensors
         {
             if (dimension.ValueKind != JsonValueKind.Number || !dimension.TryGetInt32(out int size) || size < 0)
             {
-                throw Error(source, $"tensor '{name}' has a shape entry that is not a non-negative integer");
+                throw Error(source, $"tensor {Display.Quote(name)} has a shape entry that is not a non-negative integer");
             }
             dimensions.Add(size);
-            count = checked(count * size);
+            if (size > 0 && count > int.MaxValue / size)
+            {
+                throw Error(source, $"tensor {Display.Quote(name)} has a shape whose size does not fit in memory");
+            }
+            count *= size;
         }
-        if (!offsets[0].TryGetInt64(out long begin) || !offsets[1].TryGetInt64(out long end) || begin < 0 || end < begin)
+        if (offsets[0].ValueKind != JsonValueKind.Number || offsets[1].ValueKind != JsonValueKind.Number
+            || !offsets[0].TryGetInt64(out long begin) || !offsets[1].TryGetInt64(out long end) || begin < 0 || end < begin)
         {
-            throw Error(source, $"tensor '{name}' has data_offsets that are not 0 ≤ begin ≤ end");
+            throw Error(source, $"tensor {Display.Quote(name)} has data_offsets that are not 0 ≤ begin ≤ end");
         }
         if (end - begin != count * sizeof(float))
         {
-            throw Error(source, $"tensor '{name}' has shape [{string.Join(", ", dimensions)}] ({count * sizeof(float)} bytes) but data_offsets [{begin}, {end}] ({end - begin} bytes)");
+            throw Error(source, $"tensor {Display.Quote(name)} has shape [{string.Join(", ", dimensions)}] ({count * sizeof(float)} bytes) but data_offsets [{begin}, {end}] ({end - begin} bytes)");
         }
         return (name, dimensions.ToArray(), begin, end);
     }
@@ -315,37 +375,5 @@ public static class SafeTensors
         }
     }
 
-    private static SafeTensorsFormatException Error(string source, string what) => new($"{source}: {what}.");
-}
-
-/// <summary>Whole-file writes that a crash cannot tear: temporary file in the same folder, flush to disk, rename.</summary>
-public static class AtomicFile
-{
-    /// <summary>Writes <paramref name="path"/> through <paramref name="write"/> atomically.</summary>
-    public static void Write(string path, Action<Stream> write)
-    {
-        ArgumentNullException.ThrowIfNull(path);
-        ArgumentNullException.ThrowIfNull(write);
-        string full = Path.GetFullPath(path);
-        string directory = Path.GetDirectoryName(full) ?? ".";
-        string temporary = Path.Combine(directory, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                write(stream);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, full, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
-        }
-    }
-
-    /// <summary>Writes <paramref name="text"/> as UTF-8 (no byte-order mark) to <paramref name="path"/> atomically.</summary>
-    public static void WriteAllText(string path, string text) =>
-        Write(path, stream => stream.Write(new UTF8Encoding(false).GetBytes(text)));
+    private static SafeTensorsFormatException Error(string source, string what) => new($"{source}: {what.TrimEnd('.')}.");
 }

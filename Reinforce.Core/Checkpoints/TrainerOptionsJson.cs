@@ -4,6 +4,7 @@ using Reinforce.Environments;
 using Reinforce.NeuralNetworks;
 using Reinforce.Policies;
 using Reinforce.Returns;
+using Reinforce.Text;
 using Reinforce.Training;
 
 namespace Reinforce.Checkpoints;
@@ -11,7 +12,9 @@ namespace Reinforce.Checkpoints;
 /// <summary>
 /// <see cref="TrainerOptions"/> as a JSON object with one key per option (camelCase property
 /// names; enums by their command-line names, e.g. <c>"normalization": "episode"</c>). Every key is
-/// always written, so a file saved today means the same run after the defaults change.
+/// always written, so a file saved today means the same run after the defaults change. Keys added
+/// after the first checkpoints were written (<see cref="KeysSinceVersion2"/>: <c>dropout</c>, <c>solvedBy</c>) read as
+/// their "off" value when a file lacks them, so those files keep meaning the run they recorded.
 /// </summary>
 public static class TrainerOptionsJson
 {
@@ -19,11 +22,31 @@ public static class TrainerOptionsJson
     public static IReadOnlyList<string> Keys { get; } =
     [
         "environmentId", "integrator", "suttonBartoReward", "maxEpisodeSteps", "hiddenSizes", "hiddenActivation",
-        "hiddenActivationParameter", "head", "initialization", "optimizer", "learningRate", "gamma", "returns",
+        "hiddenActivationParameter", "dropout", "head", "initialization", "optimizer", "learningRate", "gamma", "returns",
         "normalization", "normalizationEpsilon", "baseline", "entropyCoefficient", "lossReduction", "batchEpisodes",
-        "batchSteps", "maxEpisodes", "maxUpdates", "stopWhenSolved", "runningRewardWeight", "runningRewardStart", "seed",
+        "batchSteps", "maxEpisodes", "maxUpdates", "stopWhenSolved", "solvedBy", "runningRewardWeight", "runningRewardStart", "seed",
         "threads",
     ];
+
+    /// <summary>
+    /// Keys added with checkpoint format version 2 (dropout, the solved criterion). A version 1 checkpoint may lack
+    /// them; its options keep their defaults for these keys (no dropout, the running reward).
+    /// </summary>
+    public static IReadOnlyList<string> KeysSinceVersion2 { get; } = ["dropout", "solvedBy"];
+
+    /// <summary>Names of <see cref="SolvedCriterion"/> values: "running" (the default), "mean100".</summary>
+    public static IReadOnlyList<string> SolvedCriterionNames { get; } = ["running", "mean100"];
+
+    /// <summary>The canonical name of a solved criterion: "running" or "mean100".</summary>
+    public static string Name(this SolvedCriterion criterion) => criterion == SolvedCriterion.MeanOfLast100 ? "mean100" : "running";
+
+    /// <summary>Parses "running" or "mean100".</summary>
+    public static SolvedCriterion ParseSolvedCriterion(string name) => name.ToLowerInvariant() switch
+    {
+        "running" => SolvedCriterion.RunningReward,
+        "mean100" => SolvedCriterion.MeanOfLast100,
+        _ => throw new ArgumentException($"Unknown solved criterion {Display.Quote(name)}; accepted: {string.Join(", ", SolvedCriterionNames)}.", nameof(name)),
+    };
 
     /// <summary>Names of <see cref="CartPoleIntegrator"/> values: "euler", "semi-implicit-euler".</summary>
     public static IReadOnlyList<string> IntegratorNames { get; } = ["euler", "semi-implicit-euler"];
@@ -36,7 +59,7 @@ public static class TrainerOptionsJson
     {
         "euler" => CartPoleIntegrator.Euler,
         "semi-implicit-euler" or "semi-implicit" => CartPoleIntegrator.SemiImplicitEuler,
-        _ => throw new ArgumentException($"Unknown integrator '{name}'; accepted: {string.Join(", ", IntegratorNames)}.", nameof(name)),
+        _ => throw new ArgumentException($"Unknown integrator {Display.Quote(name)}; accepted: {string.Join(", ", IntegratorNames)}.", nameof(name)),
     };
 
     /// <summary>The canonical name of a loss reduction: "mean" or "sum".</summary>
@@ -47,7 +70,7 @@ public static class TrainerOptionsJson
     {
         "mean" => LossReduction.Mean,
         "sum" => LossReduction.Sum,
-        _ => throw new ArgumentException($"Unknown loss reduction '{name}'; accepted: mean, sum.", nameof(name)),
+        _ => throw new ArgumentException($"Unknown loss reduction {Display.Quote(name)}; accepted: mean, sum.", nameof(name)),
     };
 
     /// <summary>The options as a JSON object.</summary>
@@ -79,6 +102,7 @@ public static class TrainerOptionsJson
         json.WriteEndArray();
         json.WriteString("hiddenActivation", options.HiddenActivation.Name);
         json.WriteNumber("hiddenActivationParameter", options.HiddenActivation.Parameter);
+        json.WriteNumber("dropout", options.Dropout);
         json.WriteString("head", options.Head.ToLowerInvariant());
         json.WriteString("initialization", options.Initialization.Name());
         json.WriteString("optimizer", options.Optimizer.ToLowerInvariant());
@@ -95,6 +119,7 @@ public static class TrainerOptionsJson
         WriteNullable(json, "maxEpisodes", options.MaxEpisodes);
         WriteNullable(json, "maxUpdates", options.MaxUpdates);
         json.WriteBoolean("stopWhenSolved", options.StopWhenSolved);
+        json.WriteString("solvedBy", options.SolvedBy.Name());
         json.WriteNumber("runningRewardWeight", options.RunningRewardWeight);
         json.WriteNumber("runningRewardStart", options.RunningRewardStart);
         json.WriteNumber("seed", options.Seed);
@@ -105,10 +130,12 @@ public static class TrainerOptionsJson
     /// <summary>
     /// Reads options from a JSON object. Keys missing from it keep their value in
     /// <paramref name="defaults"/>, unless <paramref name="requireAll"/> is set (checkpoints: every
-    /// key must be there). Unknown keys, wrong types and invalid values throw
+    /// key must be there, except those in <paramref name="mayBeMissing"/>, e.g. <see cref="KeysSinceVersion2"/>
+    /// for a version 1 checkpoint). Unknown keys, wrong types and invalid values throw
     /// <see cref="FormatException"/> naming the key; the result is validated.
     /// </summary>
-    public static TrainerOptions Deserialize(string json, TrainerOptions? defaults = null, bool requireAll = false)
+    public static TrainerOptions Deserialize(string json, TrainerOptions? defaults = null, bool requireAll = false,
+        IReadOnlyList<string>? mayBeMissing = null)
     {
         ArgumentNullException.ThrowIfNull(json);
         JsonDocument document;
@@ -118,28 +145,33 @@ public static class TrainerOptionsJson
         }
         catch (JsonException e)
         {
-            throw new FormatException($"not valid JSON ({e.Message})", e);
+            throw new FormatException($"not valid JSON ({Display.Escape(e.Message, 200)})", e);
         }
         using (document)
         {
-            return Read(document.RootElement, defaults ?? new TrainerOptions(), requireAll);
+            return Read(document.RootElement, defaults ?? new TrainerOptions(), requireAll, mayBeMissing);
         }
     }
 
     /// <summary>Reads options from a JSON object element; see <see cref="Deserialize"/>.</summary>
-    public static TrainerOptions Read(JsonElement element, TrainerOptions defaults, bool requireAll)
+    public static TrainerOptions Read(JsonElement element, TrainerOptions defaults, bool requireAll, IReadOnlyList<string>? mayBeMissing = null)
     {
         ArgumentNullException.ThrowIfNull(defaults);
         if (element.ValueKind != JsonValueKind.Object)
         {
             throw new FormatException("the trainer options must be a JSON object");
         }
-        var o = defaults;
+        // A file written before a key existed recorded a run without that feature: with every key
+        // required (a checkpoint), a missing optional key means off, whatever the defaults say.
+        var o = requireAll ? defaults with { Dropout = 0 } : defaults;
         float? activationParameter = null;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (JsonProperty p in element.EnumerateObject())
         {
-            seen.Add(p.Name);
+            if (!seen.Add(p.Name))
+            {
+                throw new FormatException($"key {Display.Quote(p.Name)} appears twice");
+            }
             try
             {
                 o = p.Name switch
@@ -151,6 +183,7 @@ public static class TrainerOptionsJson
                     "hiddenSizes" => o with { HiddenSizes = IntArray(p) },
                     "hiddenActivation" => o with { HiddenActivation = Activation.Parse(String(p)) },
                     "hiddenActivationParameter" => o,
+                    "dropout" => o with { Dropout = Number(p) },
                     "head" => o with { Head = String(p) },
                     "initialization" => o with { Initialization = WeightInitializationExtensions.Parse(String(p)) },
                     "optimizer" => o with { Optimizer = String(p) },
@@ -167,11 +200,12 @@ public static class TrainerOptionsJson
                     "maxEpisodes" => o with { MaxEpisodes = p.Value.ValueKind == JsonValueKind.Null ? null : Long(p) },
                     "maxUpdates" => o with { MaxUpdates = NullableInt(p) },
                     "stopWhenSolved" => o with { StopWhenSolved = Boolean(p) },
+                    "solvedBy" => o with { SolvedBy = ParseSolvedCriterion(String(p)) },
                     "runningRewardWeight" => o with { RunningRewardWeight = Number(p) },
                     "runningRewardStart" => o with { RunningRewardStart = Number(p) },
                     "seed" => o with { Seed = p.Value.ValueKind == JsonValueKind.Number && p.Value.TryGetUInt64(out ulong seed) ? seed : throw Type(p, "an integer in [0, 2⁶⁴)") },
                     "threads" => o with { Threads = Int(p) },
-                    _ => throw new FormatException($"unknown key '{p.Name}'; the keys are: {string.Join(", ", Keys)}"),
+                    _ => throw new FormatException($"unknown key {Display.Quote(p.Name)}; the keys are: {string.Join(", ", Keys)}"),
                 };
                 if (p.Name == "hiddenActivationParameter")
                 {
@@ -180,21 +214,28 @@ public static class TrainerOptionsJson
             }
             catch (ArgumentException e)
             {
-                throw new FormatException($"key '{p.Name}': {e.Message}", e);
+                throw new FormatException($"key '{p.Name}': {Display.MessageOf(e)}", e);
             }
         }
-        if (requireAll && Keys.FirstOrDefault(k => !seen.Contains(k)) is string missing)
+        if (requireAll && Keys.FirstOrDefault(k => !seen.Contains(k) && mayBeMissing?.Contains(k) != true) is string missing)
         {
             throw new FormatException($"missing key '{missing}'");
         }
         if (activationParameter is float parameter)
         {
-            o = o.HiddenActivation.Kind switch
+            try
             {
-                ActivationKind.LeakyReLU => o with { HiddenActivation = Activation.LeakyReLU(parameter) },
-                ActivationKind.ELU => o with { HiddenActivation = Activation.Elu(parameter) },
-                _ => o,
-            };
+                o = o.HiddenActivation.Kind switch
+                {
+                    ActivationKind.LeakyReLU => o with { HiddenActivation = Activation.LeakyReLU(parameter) },
+                    ActivationKind.ELU => o with { HiddenActivation = Activation.Elu(parameter) },
+                    _ => o,
+                };
+            }
+            catch (ArgumentException e)
+            {
+                throw new FormatException($"key 'hiddenActivationParameter': {Display.MessageOf(e)}", e);
+            }
         }
         try
         {
@@ -202,7 +243,7 @@ public static class TrainerOptionsJson
         }
         catch (ArgumentException e)
         {
-            throw new FormatException(e.Message, e);
+            throw new FormatException(Display.MessageOf(e), e);
         }
         return o;
     }
@@ -227,7 +268,8 @@ public static class TrainerOptionsJson
         _ => throw Type(p, "true or false"),
     };
 
-    private static double Number(JsonProperty p) => p.Value.ValueKind == JsonValueKind.Number ? p.Value.GetDouble() : throw Type(p, "a number");
+    private static double Number(JsonProperty p) =>
+        p.Value.ValueKind == JsonValueKind.Number && p.Value.TryGetDouble(out double value) && double.IsFinite(value) ? value : throw Type(p, "a finite number");
 
     private static int Int(JsonProperty p) => p.Value.ValueKind == JsonValueKind.Number && p.Value.TryGetInt32(out int value) ? value : throw Type(p, "an integer");
 
@@ -246,5 +288,5 @@ public static class TrainerOptionsJson
             .ToArray();
     }
 
-    private static FormatException Type(JsonProperty p, string expected) => new($"key '{p.Name}' must be {expected}, not {p.Value.GetRawText()}");
+    private static FormatException Type(JsonProperty p, string expected) => new($"key '{p.Name}' must be {expected}, not {Display.Quote(p.Value.GetRawText(), 40)}");
 }

@@ -3,6 +3,7 @@ using Reinforce.Environments;
 using Reinforce.NeuralNetworks;
 using Reinforce.Policies;
 using Reinforce.Randomness;
+using Reinforce.Text;
 using Reinforce.Training;
 
 namespace Reinforce.Checkpoints;
@@ -11,15 +12,22 @@ namespace Reinforce.Checkpoints;
 /// Everything needed to continue a training run bit for bit, as one safetensors file:
 /// <list type="bullet">
 /// <item><description>the policy's parameters under their PyTorch <c>nn.Sequential</c> names
-/// (<c>0.weight</c> [out, in], <c>0.bias</c>, <c>2.weight</c>, …), so
+/// (<c>0.weight</c> [out, in], <c>0.bias</c>, <c>2.weight</c>, …; with dropout the Sequential is
+/// <c>Linear, Dropout, act, …, Linear</c>, so <c>0.weight</c>, <c>3.weight</c>, …), so
 /// <c>model.load_state_dict(state, strict=False)</c> loads them unchanged;</description></item>
 /// <item><description>the optimizer's per-parameter state as <c>optimizer.{buffer}.{name}</c>
 /// (Adam: <c>optimizer.exp_avg.0.weight</c>, <c>optimizer.exp_avg_sq.0.weight</c>, …, PyTorch's
 /// names);</description></item>
 /// <item><description>in <c>__metadata__</c>: the trainer options as JSON, the optimizer's step
-/// count, the progress counters (updates, episodes, steps, running reward) and any entries the
+/// count, the progress counters (updates, episodes, steps, running reward), what "solved" needs (the
+/// last 100 returns, oldest first, as round-trip decimal text, and the episode at which each criterion
+/// was first met: <c>progress.recent_returns</c>, <c>progress.solved_episode.running_reward</c>,
+/// <c>progress.solved_episode.mean_of_last_100</c>, "none" when not met) and any entries the
 /// application adds.</description></item>
 /// </list>
+/// Version 1 files (before "solved" was tracked both ways) still load: their options get the default
+/// <see cref="TrainerOptions.SolvedBy"/>, and their progress has no solved history
+/// (<see cref="TrainingProgress.RecentReturns"/> is null).
 /// No generator state needs saving: episode k draws from <c>Pcg64.Derive(seed, k)</c>, so the seed
 /// and the episode counter are the generator state (recorded as <c>rng.next_episode_stream</c>).
 /// </summary>
@@ -28,8 +36,8 @@ public sealed class TrainingCheckpoint
     /// <summary>The value of the <c>format</c> metadata entry.</summary>
     public const string Format = "reinforce.training-checkpoint";
 
-    /// <summary>The version of the layout, in the <c>format_version</c> metadata entry.</summary>
-    public const int FormatVersion = 1;
+    /// <summary>The version of the layout, in the <c>format_version</c> metadata entry (this build also reads version 1).</summary>
+    public const int FormatVersion = 2;
 
     /// <summary>The prefix of optimizer-state tensor names.</summary>
     public const string OptimizerPrefix = "optimizer.";
@@ -64,9 +72,9 @@ public sealed class TrainingCheckpoint
     public IReadOnlyDictionary<string, string> Extra { get; }
 
     /// <summary>
-    /// Captures a trainer's weights, optimizer state and progress. Pass <paramref name="progress"/>
-    /// to record other counters than the trainer's own (e.g. those of the last completed update
-    /// after a failed one, whose episodes were counted but whose step was not applied).
+    /// Captures a trainer's weights, optimizer state and progress (<see cref="ProgressOf"/>). Pass
+    /// <paramref name="progress"/> to record other counters than the trainer's own; its solved history
+    /// is then the one it carries (none when its <see cref="TrainingProgress.RecentReturns"/> is null).
     /// </summary>
     public static TrainingCheckpoint Capture(ReinforceTrainer trainer, IReadOnlyDictionary<string, string>? extra = null,
         TrainingProgress? progress = null)
@@ -82,10 +90,28 @@ public sealed class TrainingCheckpoint
             state.AddRange(buffer.Tensors.Select(t =>
                 new SafeTensor($"{OptimizerPrefix}{name}.{t.Name}", t.Shape, ParameterBuffer.View(values, t).ToArray())));
         }
-        var counters = progress ?? new TrainingProgress(trainer.UpdatesCompleted, trainer.EpisodesCompleted,
-            trainer.StepsCompleted, trainer.RunningReward);
+        var counters = progress ?? ProgressOf(trainer);
         return new TrainingCheckpoint(trainer.Options, counters, trainer.Optimizer.StepCount, parameters, state,
             new Dictionary<string, string>(extra ?? new Dictionary<string, string>(), StringComparer.Ordinal));
+    }
+
+    /// <summary>
+    /// The same checkpoint with other progress, e.g. a version 1 checkpoint's with the last 100 returns read back from
+    /// the run folder's <c>episodes.csv</c>, so that a run stopping on the mean of the last 100 can continue.
+    /// </summary>
+    public TrainingCheckpoint WithProgress(TrainingProgress progress) =>
+        new(Options, progress, OptimizerSteps, Parameters, OptimizerState, Extra);
+
+    /// <summary>A trainer's progress: its counters, its last 100 returns and when each "solved" criterion was first met.</summary>
+    public static TrainingProgress ProgressOf(ReinforceTrainer trainer)
+    {
+        ArgumentNullException.ThrowIfNull(trainer);
+        return new TrainingProgress(trainer.UpdatesCompleted, trainer.EpisodesCompleted, trainer.StepsCompleted, trainer.RunningReward)
+        {
+            RecentReturns = trainer.RecentReturns.ToArray(),
+            RunningRewardSolvedAtEpisode = trainer.RunningRewardSolvedAtEpisode,
+            MeanOfLast100SolvedAtEpisode = trainer.MeanOfLast100SolvedAtEpisode,
+        };
     }
 
     /// <summary>The checkpoint as a safetensors file.</summary>
@@ -106,6 +132,12 @@ public sealed class TrainingCheckpoint
             ["rng"] = "pcg64: episode k draws from Pcg64.Derive(seed, k)",
             ["rng.next_episode_stream"] = Text(Progress.EpisodesCompleted),
         };
+        if (Progress.RecentReturns is double[] recent)
+        {
+            metadata[RecentReturnsKey] = string.Join(",", recent.Select(r => r.ToString("R", CultureInfo.InvariantCulture)));
+            metadata[RunningSolvedKey] = Progress.RunningRewardSolvedAtEpisode is long running ? Text(running) : NotSolved;
+            metadata[MeanSolvedKey] = Progress.MeanOfLast100SolvedAtEpisode is long mean ? Text(mean) : NotSolved;
+        }
         foreach (var (key, value) in Extra)
         {
             metadata.TryAdd(key, value);
@@ -125,7 +157,7 @@ public sealed class TrainingCheckpoint
     public static TrainingCheckpoint Load(string path)
     {
         SafeTensorsFile file = SafeTensors.Load(path);
-        return FromSafeTensors(file, path);
+        return FromSafeTensors(file, Display.Quote(path));
     }
 
     /// <summary>Checks and converts a parsed file; <paramref name="source"/> names it in errors.</summary>
@@ -137,16 +169,19 @@ public sealed class TrainingCheckpoint
             : throw Error(source, $"has no '{key}' metadata entry (not a Reinforce training checkpoint?)");
         if (Meta("format") != Format)
         {
-            throw Error(source, $"has format '{Meta("format")}', expected '{Format}'");
+            throw Error(source, $"has format {Display.Quote(Meta("format"))}, expected '{Format}'");
         }
-        if (Meta("format_version") != FormatVersion.ToString(CultureInfo.InvariantCulture))
+        bool version1 = Meta("format_version") == "1";
+        if (!version1 && Meta("format_version") != FormatVersion.ToString(CultureInfo.InvariantCulture))
         {
-            throw Error(source, $"has format_version {Meta("format_version")}; this build reads version {FormatVersion}");
+            throw Error(source, $"has format_version {Display.Quote(Meta("format_version"))}; this build reads versions 1 and {FormatVersion}");
         }
         TrainerOptions options;
         try
         {
-            options = TrainerOptionsJson.Deserialize(Meta("trainer_options"), requireAll: true);
+            // Version 1 predates the keys of KeysSinceVersion2: without them the options keep their defaults.
+            options = TrainerOptionsJson.Deserialize(Meta("trainer_options"), requireAll: true,
+                mayBeMissing: version1 ? TrainerOptionsJson.KeysSinceVersion2 : null);
         }
         catch (FormatException e)
         {
@@ -160,6 +195,12 @@ public sealed class TrainingCheckpoint
                 ? running
                 : throw Error(source, "has a progress.running_reward that is not a finite number"));
         long steps = Integer(source, "optimizer.step", Meta("optimizer.step"), long.MaxValue);
+        CheckConsistency(source, options, progress, steps, Integer(source, "rng.next_episode_stream", Meta("rng.next_episode_stream"), long.MaxValue));
+        // The solved history after the counters it is checked against.
+        if (!version1)
+        {
+            progress = ReadSolvedProgress(source, progress, Meta(RecentReturnsKey), Meta(RunningSolvedKey), Meta(MeanSolvedKey));
+        }
 
         // The tensors must be exactly those of the network and optimizer the options build.
         ParameterBuffer layout = CreatePolicy(options).Parameters;
@@ -183,7 +224,7 @@ public sealed class TrainingCheckpoint
         }
         if (file.Tensors.FirstOrDefault(t => !expected.Contains(t.Name)) is SafeTensor unexpected)
         {
-            throw Error(source, $"holds tensor '{unexpected.Name}', which the configured network ({Architecture(options)}, {options.Optimizer}) does not have");
+            throw Error(source, $"holds tensor {Display.Quote(unexpected.Name)}, which the configured network ({Architecture(options)}, {options.Optimizer}) does not have");
         }
         var extra = file.Metadata
             .Where(kv => !IsOwnKey(kv.Key))
@@ -216,7 +257,8 @@ public sealed class TrainingCheckpoint
             }
         }
         trainer.Optimizer.StepCount = OptimizerSteps;
-        trainer.RestoreProgress(Progress.UpdatesCompleted, Progress.EpisodesCompleted, Progress.StepsCompleted, Progress.RunningReward);
+        trainer.RestoreProgress(Progress.UpdatesCompleted, Progress.EpisodesCompleted, Progress.StepsCompleted, Progress.RunningReward,
+            Progress.RecentReturns ?? [], Progress.RunningRewardSolvedAtEpisode, Progress.MeanOfLast100SolvedAtEpisode);
     }
 
     /// <summary>The trained policy alone (for evaluation): the network the options describe, with the saved weights.</summary>
@@ -227,15 +269,18 @@ public sealed class TrainingCheckpoint
         return policy;
     }
 
-    /// <summary>"4-128-2 relu, categorical" style description of the network the options build.</summary>
+    /// <summary>"4-128-2 relu, categorical" style description of the network the options build ("4-128-2 relu, dropout 0.6, categorical" with dropout).</summary>
     public static string Architecture(TrainerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         int outputs = PolicyHead.Create(options.Head, CartPole.ActionLength).OutputSize;
         string sizes = string.Join("-", new[] { CartPole.ObservationLength }.Concat(options.HiddenSizes).Append(outputs));
+        string dropout = options.Dropout > 0 && options.HiddenSizes.Count > 0
+            ? $", dropout {options.Dropout.ToString("R", CultureInfo.InvariantCulture)}"
+            : "";
         return options.HiddenSizes.Count == 0
             ? $"{sizes} linear, {options.Head.ToLowerInvariant()}"
-            : $"{sizes} {options.HiddenActivation.Name}, {options.Head.ToLowerInvariant()}";
+            : $"{sizes} {options.HiddenActivation.Name}{dropout}, {options.Head.ToLowerInvariant()}";
     }
 
     private void CopyParameters(Policy policy)
@@ -263,7 +308,7 @@ public sealed class TrainingCheckpoint
     {
         var head = PolicyHead.Create(options.Head, CartPole.ActionLength);
         return Policy.Create(CartPole.ObservationLength, options.HiddenSizes, options.HiddenActivation, head, new Pcg64(options.Seed),
-            options.Initialization);
+            options.Initialization, options.Dropout);
     }
 
     private static SafeTensor Expect(SafeTensorsFile file, string source, string name, IReadOnlyList<int> shape, TrainerOptions options)
@@ -278,7 +323,75 @@ public sealed class TrainingCheckpoint
         {
             throw Error(source, $"tensor '{name}' holds a value that is not finite");
         }
+        // Adam's second moment is an average of squares: a negative entry would make √v̂ NaN on the next step.
+        if (name.StartsWith($"{OptimizerPrefix}exp_avg_sq.", StringComparison.Ordinal) && tensor.Values.Any(v => v < 0))
+        {
+            throw Error(source, $"tensor '{name}' holds a negative value; Adam's second moment is an average of squares (≥ 0)");
+        }
         return tensor;
+    }
+
+    // The counters must describe a run these options could have produced: every update takes one optimizer
+    // step and at least one episode, every episode at least one step and at most the time limit, and the next
+    // episode's random stream is the number of episodes so far.
+    private static void CheckConsistency(string source, TrainerOptions options, TrainingProgress progress, long optimizerSteps, long nextStream)
+    {
+        if (optimizerSteps != progress.UpdatesCompleted)
+        {
+            throw Error(source, $"has optimizer.step {optimizerSteps} but progress.updates {progress.UpdatesCompleted}; every update takes one step");
+        }
+        if (nextStream != progress.EpisodesCompleted)
+        {
+            throw Error(source, $"has rng.next_episode_stream {nextStream} but progress.episodes {progress.EpisodesCompleted}; episode k draws from stream k");
+        }
+        if (options.BatchSteps is null
+            ? progress.EpisodesCompleted != (long)progress.UpdatesCompleted * options.BatchEpisodes
+            : progress.EpisodesCompleted < progress.UpdatesCompleted)
+        {
+            throw Error(source, $"has {progress.EpisodesCompleted} episodes after {progress.UpdatesCompleted} updates, which its batch rule ({(options.BatchSteps is int s ? $"≥ {s} steps" : $"{options.BatchEpisodes} episodes")} per update) cannot give");
+        }
+        int limit = options.MaxEpisodeSteps ?? CartPole.Create(options.EnvironmentId).MaxEpisodeSteps ?? int.MaxValue;
+        if (progress.StepsCompleted < progress.EpisodesCompleted || progress.StepsCompleted > (Int128)progress.EpisodesCompleted * limit
+            || (options.BatchSteps is int target && progress.StepsCompleted < (long)progress.UpdatesCompleted * target))
+        {
+            throw Error(source, $"has {progress.StepsCompleted} steps in {progress.EpisodesCompleted} episodes and {progress.UpdatesCompleted} updates, which episodes of 1 to {limit} steps cannot give");
+        }
+    }
+
+    private const string RecentReturnsKey = "progress.recent_returns";
+    private const string RunningSolvedKey = "progress.solved_episode.running_reward";
+    private const string MeanSolvedKey = "progress.solved_episode.mean_of_last_100";
+    private const string NotSolved = "none";
+
+    // The solved history of a version 2 file: up to min(100, episodes) finite returns, and each first-solved episode
+    // "none" or an episode the run has reached (at least 100 for the mean of the last 100).
+    private static TrainingProgress ReadSolvedProgress(string source, TrainingProgress progress, string returnsText, string runningText, string meanText)
+    {
+        long window = Math.Min(progress.EpisodesCompleted, ReinforceTrainer.SolvedWindowEpisodes);
+        string[] fields = returnsText.Length == 0 ? [] : returnsText.Split(',');
+        if (fields.Length > window)
+        {
+            throw Error(source, $"has {fields.Length} values in {RecentReturnsKey}; after {progress.EpisodesCompleted} episodes there are at most {window}");
+        }
+        var returns = new double[fields.Length];
+        for (int i = 0; i < fields.Length; i++)
+        {
+            if (!double.TryParse(fields[i], NumberStyles.Float, CultureInfo.InvariantCulture, out returns[i]) || !double.IsFinite(returns[i]))
+            {
+                throw Error(source, $"has a {RecentReturnsKey} entry {Display.Quote(fields[i], 40)} that is not a finite number");
+            }
+        }
+        long? Episode(string key, string text, long first) =>
+            text == NotSolved ? null
+            : long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long episode) && episode >= first && episode <= progress.EpisodesCompleted
+                ? episode
+                : throw Error(source, $"has a {key} of {Display.Quote(text, 40)}; expected '{NotSolved}' or an episode in [{first}, {progress.EpisodesCompleted}]");
+        return progress with
+        {
+            RecentReturns = returns,
+            RunningRewardSolvedAtEpisode = Episode(RunningSolvedKey, runningText, 1),
+            MeanOfLast100SolvedAtEpisode = Episode(MeanSolvedKey, meanText, ReinforceTrainer.SolvedWindowEpisodes),
+        };
     }
 
     private static bool IsOwnKey(string key) => key is "format" or "format_version" or "trainer_options" or "architecture" or "optimizer"
@@ -291,12 +404,28 @@ public sealed class TrainingCheckpoint
 
     private static string Text(long value) => value.ToString(CultureInfo.InvariantCulture);
 
-    private static SafeTensorsFormatException Error(string source, string what) => new($"{source}: {what}.");
+    private static SafeTensorsFormatException Error(string source, string what) => new($"{source}: {what.TrimEnd('.')}.");
 }
 
-/// <summary>Where a training run stands: the counters <see cref="ReinforceTrainer.RestoreProgress"/> takes.</summary>
+/// <summary>
+/// Where a training run stands: what <see cref="ReinforceTrainer.RestoreProgress(int, long, long, double, ReadOnlySpan{double}, long?, long?)"/>
+/// takes.
+/// </summary>
 /// <param name="UpdatesCompleted">Updates completed.</param>
 /// <param name="EpisodesCompleted">Episodes completed (also the next episode's random stream).</param>
 /// <param name="StepsCompleted">Environment steps taken.</param>
 /// <param name="RunningReward">The running reward.</param>
-public readonly record struct TrainingProgress(int UpdatesCompleted, long EpisodesCompleted, long StepsCompleted, double RunningReward);
+public readonly record struct TrainingProgress(int UpdatesCompleted, long EpisodesCompleted, long StepsCompleted, double RunningReward)
+{
+    /// <summary>
+    /// The returns of the last min(100, episodes) episodes, oldest first (<see cref="ReinforceTrainer.RecentReturns"/>), or
+    /// null when unknown (a version 1 checkpoint); then a resumed run starts the mean of the last 100 over.
+    /// </summary>
+    public double[]? RecentReturns { get; init; }
+
+    /// <summary>The first episode after which the running reward exceeded the threshold, or null.</summary>
+    public long? RunningRewardSolvedAtEpisode { get; init; }
+
+    /// <summary>The first episode after which the mean of the last 100 returns reached the threshold, or null.</summary>
+    public long? MeanOfLast100SolvedAtEpisode { get; init; }
+}

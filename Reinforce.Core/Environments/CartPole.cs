@@ -1,4 +1,5 @@
 using Reinforce.Randomness;
+using Reinforce.Text;
 
 namespace Reinforce.Environments;
 
@@ -197,7 +198,7 @@ public sealed class CartPole : IEnvironment
             V0Id => CartPoleVersion.V0,
             V1Id => CartPoleVersion.V1,
             _ => throw new ArgumentException(
-                $"Unknown environment id '{id}'. Accepted ids: '{V0Id}', '{V1Id}'.", nameof(id)),
+                $"Unknown environment id {Display.Quote(id)}. Accepted ids: '{V0Id}', '{V1Id}'.", nameof(id)),
         };
         return new CartPole(version, integrator, suttonBartoReward, maxEpisodeSteps);
     }

@@ -1,4 +1,5 @@
 using Reinforce.Numerics;
+using Reinforce.Text;
 
 namespace Reinforce.NeuralNetworks;
 
@@ -81,7 +82,7 @@ public readonly record struct Activation
         "tanh" => Tanh,
         "leaky-relu" or "leakyrelu" or "leaky_relu" => LeakyReLU(),
         "elu" => Elu(),
-        _ => throw new ArgumentException($"Unknown activation '{name}'; accepted: {string.Join(", ", Names)}.", nameof(name)),
+        _ => throw new ArgumentException($"Unknown activation {Display.Quote(name)}; accepted: {string.Join(", ", Names)}.", nameof(name)),
     };
 
     /// <summary>The canonical name ("relu", "leaky-relu", …).</summary>

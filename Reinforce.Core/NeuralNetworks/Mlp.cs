@@ -5,20 +5,24 @@ namespace Reinforce.NeuralNetworks;
 
 /// <summary>
 /// A multilayer perceptron: dense layers with one hidden activation between them and a linear
-/// output layer (the logits). The layout is PyTorch's
+/// output layer (the logits), optionally with dropout after each hidden dense layer, before its
+/// activation (the order of PyTorch's <c>reinforce.py</c>). The layout is PyTorch's
 /// <c>nn.Sequential(Linear, act, Linear, act, …, Linear)</c>, so dense layer l has the
 /// parameters <c>{2l}.weight</c> [out, in] and <c>{2l}.bias</c> [out], all in one
-/// <see cref="ParameterBuffer"/>.
+/// <see cref="ParameterBuffer"/>; with dropout the modules are
+/// <c>nn.Sequential(Linear, Dropout, act, Linear, Dropout, act, …, Linear)</c> and the names
+/// <c>{3l}.weight</c>, <c>{3l}.bias</c>.
 /// </summary>
 /// <remarks>
 /// Forward over a batch keeps every layer's pre-activation z and activation a in a
-/// <see cref="MlpWorkspace"/>; backward reads them to apply the chain rule layer by layer:
+/// <see cref="MlpWorkspace"/>; backward reads them to apply the chain rule layer by layer
+/// (m_l is layer l's dropout mask, all ones when dropout is off or in evaluation):
 /// <code>
-/// forward:   a₀ = x;   z_l = a_{l−1}·W_lᵀ + b_l;   a_l = f(z_l) (hidden);   logits = z_L
+/// forward:   a₀ = x;   z_l = (a_{l−1}·W_lᵀ + b_l) ⊙ m_l;   a_l = f(z_l) (hidden);   logits = z_L
 /// backward:  dz_L = ∂L/∂logits
-///            dW_l += dz_lᵀ·a_{l−1};  db_l += Σ_t dz_l;  da_{l−1} = dz_l·W_l;  dz_{l−1} = da_{l−1} ⊙ f′(z_{l−1})
+///            dW_l += dz_lᵀ·a_{l−1};  db_l += Σ_t dz_l;  da_{l−1} = dz_l·W_l;  dz_{l−1} = da_{l−1} ⊙ f′(z_{l−1}) ⊙ m_{l−1}
 /// </code>
-/// See docs/backprop.md#the-mlp.
+/// See docs/backprop.md#the-mlp and docs/backprop.md#dropout.
 /// </remarks>
 public sealed class Mlp
 {
@@ -27,11 +31,13 @@ public sealed class Mlp
     private readonly MlpWorkspace singleState;
 
     /// <summary>
-    /// Creates a network with the given layer sizes (input, hidden…, output) and hidden activation.
-    /// Parameters start at zero; call <see cref="Initialize"/>.
+    /// Creates a network with the given layer sizes (input, hidden…, output) and hidden activation,
+    /// and dropout with probability <paramref name="dropout"/> after every hidden dense layer (0: no
+    /// dropout layer at all). Parameters start at zero; call <see cref="Initialize"/>.
     /// </summary>
-    public Mlp(IReadOnlyList<int> layerSizes, Activation hiddenActivation)
+    public Mlp(IReadOnlyList<int> layerSizes, Activation hiddenActivation, double dropout = 0)
     {
+        NeuralNetworks.Dropout.CheckProbability(dropout, nameof(dropout));
         ArgumentNullException.ThrowIfNull(layerSizes);
         if (layerSizes.Count < 2)
         {
@@ -46,11 +52,17 @@ public sealed class Mlp
         }
         sizes = [.. layerSizes];
         HiddenActivation = hiddenActivation;
+        Dropout = dropout;
+        DropoutScale = dropout > 0 ? NeuralNetworks.Dropout.Scale(dropout) : 1f;
+        for (int l = 1; l < sizes.Length - 1 && dropout > 0; l++)
+        {
+            DropoutMaskWidth += sizes[l];
+        }
         var tensors = new List<(string, int[])>();
         for (int l = 0; l < LayerCount; l++)
         {
-            tensors.Add((WeightName(l), [sizes[l + 1], sizes[l]]));
-            tensors.Add((BiasName(l), [sizes[l + 1]]));
+            tensors.Add((WeightName(l, dropout > 0), [sizes[l + 1], sizes[l]]));
+            tensors.Add((BiasName(l, dropout > 0), [sizes[l + 1]]));
         }
         Parameters = new ParameterBuffer(tensors);
         this.tensors = [.. Parameters.Tensors];
@@ -62,6 +74,18 @@ public sealed class Mlp
 
     /// <summary>The activation after every hidden layer (the output layer is linear).</summary>
     public Activation HiddenActivation { get; }
+
+    /// <summary>The dropout probability p after every hidden dense layer, before its activation; 0 when the network has no dropout.</summary>
+    public double Dropout { get; }
+
+    /// <summary>1/(1 − p) as a float (<see cref="NeuralNetworks.Dropout.Scale"/>): the mask value of a kept unit; 1 without dropout.</summary>
+    public float DropoutScale { get; }
+
+    /// <summary>
+    /// Mask entries per row in training: every hidden unit, layer by layer (the first hidden layer's
+    /// units, then the second's, …); 0 when the network has no dropout.
+    /// </summary>
+    public int DropoutMaskWidth { get; }
 
     /// <summary>Number of dense layers.</summary>
     public int LayerCount => sizes.Length - 1;
@@ -75,11 +99,14 @@ public sealed class Mlp
     /// <summary>Parameters and gradients, by PyTorch name.</summary>
     public ParameterBuffer Parameters { get; }
 
-    /// <summary>The <c>nn.Sequential</c> name of dense layer <paramref name="layer"/>'s weight: <c>{2·layer}.weight</c>.</summary>
-    public static string WeightName(int layer) => $"{2 * layer}.weight";
+    /// <summary>
+    /// The <c>nn.Sequential</c> name of dense layer <paramref name="layer"/>'s weight: <c>{2·layer}.weight</c>, or
+    /// <c>{3·layer}.weight</c> when every hidden layer is followed by a dropout module (<c>Linear, Dropout, act</c>).
+    /// </summary>
+    public static string WeightName(int layer, bool withDropout = false) => $"{(withDropout ? 3 : 2) * layer}.weight";
 
-    /// <summary>The <c>nn.Sequential</c> name of dense layer <paramref name="layer"/>'s bias: <c>{2·layer}.bias</c>.</summary>
-    public static string BiasName(int layer) => $"{2 * layer}.bias";
+    /// <summary>The <c>nn.Sequential</c> name of dense layer <paramref name="layer"/>'s bias: <c>{2·layer}.bias</c>, or <c>{3·layer}.bias</c> with dropout.</summary>
+    public static string BiasName(int layer, bool withDropout = false) => $"{(withDropout ? 3 : 2) * layer}.bias";
 
     // Straight from an array: Tensors is an IReadOnlyList, and interface calls cost more than a layer of a 1-row forward.
     internal ParameterTensor WeightTensor(int layer) => tensors[2 * layer];
@@ -111,10 +138,21 @@ public sealed class Mlp
     public void Forward(ReadOnlySpan<float> input, Span<float> output) => Forward(input, 1, singleState, output);
 
     /// <summary>
-    /// Forward for a batch: <paramref name="inputs"/> is (T, in), <paramref name="outputs"/> is
-    /// (T, out). The activations stay in <paramref name="workspace"/> for <see cref="Backward"/>.
+    /// Forward for a batch in evaluation mode (dropout, if any, is the identity): <paramref name="inputs"/>
+    /// is (T, in), <paramref name="outputs"/> is (T, out). The activations stay in
+    /// <paramref name="workspace"/> for <see cref="Backward"/>.
     /// </summary>
     public void Forward(ReadOnlySpan<float> inputs, int batch, MlpWorkspace workspace, Span<float> outputs)
+        => Forward(inputs, batch, workspace, outputs, []);
+
+    /// <summary>
+    /// Forward for a batch in training mode: as the overload without masks, but every hidden layer's
+    /// pre-activation is multiplied by its dropout mask before the activation. <paramref name="dropoutMasks"/>
+    /// is (T, <see cref="DropoutMaskWidth"/>): row t holds the masks of step t, the first hidden layer's
+    /// units first (<see cref="NeuralNetworks.Dropout.DrawMask"/>); empty means evaluation mode. The workspace keeps
+    /// a copy for <see cref="Backward"/>, so the backward pass uses exactly these masks.
+    /// </summary>
+    public void Forward(ReadOnlySpan<float> inputs, int batch, MlpWorkspace workspace, Span<float> outputs, ReadOnlySpan<float> dropoutMasks)
     {
         ArgumentNullException.ThrowIfNull(workspace);
         workspace.CheckOwner(this);
@@ -124,10 +162,21 @@ public sealed class Mlp
         }
         Guard.MatrixShape(inputs.Length, batch, InputSize, nameof(inputs));
         Guard.MatrixShape(outputs.Length, batch, OutputSize, nameof(outputs));
+        bool training = !dropoutMasks.IsEmpty;
+        if (training)
+        {
+            if (DropoutMaskWidth == 0)
+            {
+                throw new ArgumentException("This network has no dropout layer; pass no masks.", nameof(dropoutMasks));
+            }
+            Guard.MatrixShape(dropoutMasks.Length, batch, DropoutMaskWidth, nameof(dropoutMasks));
+        }
         workspace.EnsureCapacity(batch);
         workspace.Batch = batch;
+        workspace.DropoutApplied = training;
         inputs.CopyTo(workspace.Activation(0, batch));
         float[] values = Parameters.Values;
+        int maskOffset = 0;
         for (int l = 0; l < LayerCount; l++)
         {
             Span<float> z = workspace.PreActivation(l + 1, batch);
@@ -135,6 +184,25 @@ public sealed class Mlp
                 ParameterBuffer.View(values, BiasTensor(l)), batch, z);
             if (l < LayerCount - 1)
             {
+                if (training)
+                {
+                    // z_l ← z_l ⊙ m_l in place, with layer l's columns of the masks copied for the backward pass.
+                    int width = sizes[l + 1];
+                    Span<float> mask = workspace.DropoutMask(l + 1, batch);
+                    if (width == DropoutMaskWidth)
+                    {
+                        dropoutMasks.CopyTo(mask);
+                    }
+                    else
+                    {
+                        for (int t = 0; t < batch; t++)
+                        {
+                            dropoutMasks.Slice(t * DropoutMaskWidth + maskOffset, width).CopyTo(mask.Slice(t * width, width));
+                        }
+                    }
+                    maskOffset += width;
+                    NeuralNetworks.Dropout.Forward(z, mask, z);
+                }
                 HiddenActivation.Forward(z, workspace.Activation(l + 1, batch));
             }
         }
@@ -142,10 +210,10 @@ public sealed class Mlp
     }
 
     /// <summary>
-    /// Backward for the batch of the last <see cref="Forward(ReadOnlySpan{float}, int, MlpWorkspace, Span{float})"/>
-    /// with this workspace: <paramref name="outputGradients"/> is ∂L/∂logits, (T, out). Adds
+    /// Backward for the batch of the last forward pass with this workspace (with the dropout masks that
+    /// forward used, if any): <paramref name="outputGradients"/> is ∂L/∂logits, (T, out). Adds
     /// ∂L/∂θ to <see cref="ParameterBuffer.Gradients"/> (zero them first for a fresh gradient):
-    /// dW_l += dz_lᵀ·a_{l−1}, db_l += Σ_t dz_l, dz_{l−1} = (dz_l·W_l) ⊙ f′(z_{l−1}). See docs/backprop.md#the-mlp.
+    /// dW_l += dz_lᵀ·a_{l−1}, db_l += Σ_t dz_l, dz_{l−1} = (dz_l·W_l) ⊙ f′(z_{l−1}) ⊙ m_{l−1}. See docs/backprop.md#the-mlp.
     /// </summary>
     public void Backward(ReadOnlySpan<float> outputGradients, MlpWorkspace workspace)
     {
@@ -164,8 +232,13 @@ public sealed class Mlp
                 ParameterBuffer.View(gradients, WeightTensor(l)), ParameterBuffer.View(gradients, BiasTensor(l)), da);
             if (l > 0)
             {
-                // dz_{l−1} = da_{l−1} ⊙ f′(z_{l−1}), written in place, then the two gradient buffers swap roles.
+                // dz_{l−1} = da_{l−1} ⊙ f′(z_{l−1}) (z after dropout: the activation's input), then ⊙ m_{l−1}
+                // through the dropout (docs/backprop.md#dropout), written in place; the two gradient buffers swap roles.
                 HiddenActivation.Backward(workspace.PreActivation(l, batch), workspace.Activation(l, batch), da, da);
+                if (workspace.DropoutApplied)
+                {
+                    NeuralNetworks.Dropout.Backward(da, workspace.DropoutMask(l, batch), da);
+                }
                 workspace.SwapGradients();
                 dz = workspace.GradientA(sizes[l] * batch);
             }
@@ -184,6 +257,7 @@ public sealed class MlpWorkspace
     private readonly int maxWidth;
     private float[][] preActivations = [];
     private float[][] activations = [];
+    private float[][] dropoutMasks = [];
     private float[] gradientA = [], gradientB = [];
 
     internal MlpWorkspace(Mlp owner, int capacity)
@@ -199,11 +273,20 @@ public sealed class MlpWorkspace
     /// <summary>Rows of the last forward pass.</summary>
     public int Batch { get; internal set; }
 
+    /// <summary>Whether the last forward pass applied dropout masks (training mode of a network with dropout).</summary>
+    public bool DropoutApplied { get; internal set; }
+
     /// <summary>The activation a_l of the last forward pass, (T, size_l); a₀ is the input.</summary>
     public ReadOnlySpan<float> Activations(int layer) => Activation(layer, Batch);
 
-    /// <summary>The pre-activation z_l of the last forward pass, (T, size_l), for l ≥ 1; z_L are the logits.</summary>
+    /// <summary>
+    /// The pre-activation z_l of the last forward pass, (T, size_l), for l ≥ 1; z_L are the logits. For a
+    /// hidden layer this is the activation's input: after dropout when the pass applied masks.
+    /// </summary>
     public ReadOnlySpan<float> PreActivations(int layer) => PreActivation(layer, Batch);
+
+    /// <summary>The dropout mask m_l of hidden layer l ≥ 1 that the last forward pass applied, (T, size_l); empty when it applied none.</summary>
+    public ReadOnlySpan<float> DropoutMasks(int layer) => DropoutApplied ? DropoutMask(layer, Batch) : [];
 
     internal void CheckOwner(Mlp network)
     {
@@ -226,12 +309,15 @@ public sealed class MlpWorkspace
         IReadOnlyList<int> sizes = owner.LayerSizes;
         preActivations = new float[sizes.Count][];
         activations = new float[sizes.Count][];
+        dropoutMasks = new float[sizes.Count][];
         for (int l = 0; l < sizes.Count; l++)
         {
             preActivations[l] = l == 0 ? [] : new float[sizes[l] * capacity];
             // Hidden layers get their own activation buffer; the input is copied into a₀;
             // the output layer is linear, so a_L is never stored.
             activations[l] = l == sizes.Count - 1 ? [] : new float[sizes[l] * capacity];
+            // Masks only for the hidden layers of a network with dropout.
+            dropoutMasks[l] = owner.DropoutMaskWidth == 0 || l == 0 || l == sizes.Count - 1 ? [] : new float[sizes[l] * capacity];
         }
         gradientA = new float[maxWidth * capacity];
         gradientB = new float[maxWidth * capacity];
@@ -241,6 +327,8 @@ public sealed class MlpWorkspace
     internal Span<float> PreActivation(int layer, int batch) => preActivations[layer].AsSpan(0, owner.LayerSize(layer) * batch);
 
     internal Span<float> Activation(int layer, int batch) => activations[layer].AsSpan(0, owner.LayerSize(layer) * batch);
+
+    internal Span<float> DropoutMask(int layer, int batch) => dropoutMasks[layer].AsSpan(0, owner.LayerSize(layer) * batch);
 
     internal Span<float> GradientA(int length) => gradientA.AsSpan(0, length);
 

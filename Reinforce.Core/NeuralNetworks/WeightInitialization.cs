@@ -1,4 +1,5 @@
 using Reinforce.Randomness;
+using Reinforce.Text;
 
 namespace Reinforce.NeuralNetworks;
 
@@ -26,7 +27,7 @@ public static class WeightInitializationExtensions
     {
         "pytorch" or "torch" => WeightInitialization.PyTorch,
         "glorot" or "xavier" => WeightInitialization.Glorot,
-        _ => throw new ArgumentException($"Unknown initialisation '{name}'; accepted: {string.Join(", ", Names)}.", nameof(name)),
+        _ => throw new ArgumentException($"Unknown initialisation {Display.Quote(name)}; accepted: {string.Join(", ", Names)}.", nameof(name)),
     };
 
     /// <summary>The canonical name.</summary>

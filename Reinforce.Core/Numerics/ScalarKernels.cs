@@ -41,6 +41,17 @@ public static class ScalarKernels
         }
     }
 
+    /// <summary>z = x ⊙ y, element by element.</summary>
+    public static void Multiply(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> z)
+    {
+        Guard.SameLength(x.Length, y.Length, nameof(y));
+        Guard.SameLength(x.Length, z.Length, nameof(z));
+        for (int i = 0; i < x.Length; i++)
+        {
+            z[i] = x[i] * y[i];
+        }
+    }
+
     /// <summary>x ← a·x.</summary>
     public static void Scale(float a, Span<float> x)
     {

@@ -42,7 +42,10 @@ public sealed class Adam : Optimizer
         Epsilon = epsilon;
         FirstMoment = new float[parameterCount];
         SecondMoment = new float[parameterCount];
+        stateBuffers = [("exp_avg", FirstMoment), ("exp_avg_sq", SecondMoment)];
     }
+
+    private readonly (string Name, float[] Buffer)[] stateBuffers;
 
     /// <inheritdoc/>
     public override string Name => "adam";
@@ -66,7 +69,7 @@ public sealed class Adam : Optimizer
     public float[] SecondMoment { get; }
 
     /// <inheritdoc/>
-    public override IReadOnlyList<(string Name, float[] Buffer)> StateBuffers => [("exp_avg", FirstMoment), ("exp_avg_sq", SecondMoment)];
+    public override IReadOnlyList<(string Name, float[] Buffer)> StateBuffers => stateBuffers;
 
     /// <inheritdoc/>
     public override void Step(Span<float> parameters, ReadOnlySpan<float> gradients)

@@ -1,3 +1,5 @@
+using Reinforce.Text;
+
 namespace Reinforce.Optimizers;
 
 /// <summary>A first-order optimizer over one flat parameter buffer.</summary>
@@ -11,7 +13,7 @@ public abstract class Optimizer
     {
         "adam" => new Adam(parameterCount, learningRate),
         "sgd" => new Sgd(parameterCount, learningRate),
-        _ => throw new ArgumentException($"Unknown optimizer '{name}'; accepted: {string.Join(", ", Names)}.", nameof(name)),
+        _ => throw new ArgumentException($"Unknown optimizer {Display.Quote(name)}; accepted: {string.Join(", ", Names)}.", nameof(name)),
     };
 
     /// <summary>The canonical name.</summary>

@@ -32,15 +32,17 @@ public sealed class Policy
     }
 
     /// <summary>
-    /// Builds observation → hidden… → head outputs with the given activation, initialised from
-    /// <paramref name="rng"/> (PyTorch's <c>nn.Linear</c> default unless told otherwise).
+    /// Builds observation → hidden… → head outputs with the given activation and, when
+    /// <paramref name="dropout"/> &gt; 0, dropout after every hidden dense layer; initialised from
+    /// <paramref name="rng"/> (PyTorch's <c>nn.Linear</c> default unless told otherwise). Dropout has no
+    /// parameters, so the initial weights do not depend on it.
     /// </summary>
     public static Policy Create(int observationSize, IReadOnlyList<int> hiddenSizes, Activation hiddenActivation, PolicyHead head,
-        Pcg64 rng, WeightInitialization initialization = WeightInitialization.PyTorch)
+        Pcg64 rng, WeightInitialization initialization = WeightInitialization.PyTorch, double dropout = 0)
     {
         ArgumentNullException.ThrowIfNull(hiddenSizes);
         ArgumentNullException.ThrowIfNull(head);
-        var network = new Mlp([observationSize, .. hiddenSizes, head.OutputSize], hiddenActivation);
+        var network = new Mlp([observationSize, .. hiddenSizes, head.OutputSize], hiddenActivation, dropout);
         network.Initialize(initialization, rng);
         return new Policy(network, head);
     }
@@ -65,7 +67,7 @@ public sealed class Policy
         Outputs(batch);
     }
 
-    /// <summary>Samples a ~ π(·|s) for one observation.</summary>
+    /// <summary>Samples a ~ π(·|s) for one observation (evaluation mode: dropout is the identity).</summary>
     public int Act(ReadOnlySpan<float> observation, Pcg64 rng)
     {
         Span<float> output = stackalloc float[Head.OutputSize];
@@ -73,7 +75,7 @@ public sealed class Policy
         return Head.Sample(output, rng);
     }
 
-    /// <summary>The greedy action argmaxₐ π(a|s) for one observation.</summary>
+    /// <summary>The greedy action argmaxₐ π(a|s) for one observation (evaluation mode: dropout is the identity).</summary>
     public int ActGreedy(ReadOnlySpan<float> observation)
     {
         Span<float> output = stackalloc float[Head.OutputSize];
@@ -81,8 +83,13 @@ public sealed class Policy
         return Head.Greedy(output);
     }
 
-    /// <summary>The network outputs (logits) for a batch: <paramref name="states"/> is (T, obs), <paramref name="logits"/> is (T, <see cref="PolicyHead.OutputSize"/>).</summary>
-    public void Logits(ReadOnlySpan<float> states, int batch, Span<float> logits) => Network.Forward(states, batch, workspace, logits);
+    /// <summary>
+    /// The network outputs (logits) for a batch: <paramref name="states"/> is (T, obs), <paramref name="logits"/> is
+    /// (T, <see cref="PolicyHead.OutputSize"/>). With <paramref name="dropoutMasks"/> (T, <see cref="Mlp.DropoutMaskWidth"/>)
+    /// the forward is in training mode with those masks; without, in evaluation mode.
+    /// </summary>
+    public void Logits(ReadOnlySpan<float> states, int batch, Span<float> logits, ReadOnlySpan<float> dropoutMasks = default)
+        => Network.Forward(states, batch, workspace, logits, dropoutMasks);
 
     /// <summary>log π(aᵢ|sᵢ) for a batch of states (T, obs) and actions (T).</summary>
     public void LogProbabilities(ReadOnlySpan<float> states, ReadOnlySpan<int> actions, Span<float> logProbabilities)
@@ -106,14 +113,16 @@ public sealed class Policy
     /// L = −(1/N)·Σ wᵢ·log π(aᵢ|sᵢ) − β·(1/N)·Σ H(π(·|sᵢ)). Adds ∂L/∂θ to the gradients (like
     /// PyTorch's <c>loss.backward()</c>, gradients accumulate: call
     /// <see cref="ParameterBuffer.ZeroGradients"/> first for a fresh gradient) and returns L.
+    /// <paramref name="dropoutMasks"/> (T, <see cref="Mlp.DropoutMaskWidth"/>) are the masks the rollout drew
+    /// for these steps: forward and backward use exactly them (empty: evaluation mode).
     /// See docs/policy-gradient.md#the-surrogate-loss and docs/backprop.md.
     /// </summary>
     public PolicyLoss AccumulateGradients(ReadOnlySpan<float> states, ReadOnlySpan<int> actions, ReadOnlySpan<float> weights,
-        float entropyCoefficient, LossReduction reduction = LossReduction.Mean)
+        float entropyCoefficient, LossReduction reduction = LossReduction.Mean, ReadOnlySpan<float> dropoutMasks = default)
     {
         int batch = actions.Length;
         Span<float> output = Outputs(batch);
-        Logits(states, batch, output);
+        Logits(states, batch, output, dropoutMasks);
         Span<float> gradient = outputGradients.AsSpan(0, output.Length);
         var loss = Head.LossAndGradient(output, actions, weights, entropyCoefficient, reduction, gradient);
         Network.Backward(gradient, workspace);

@@ -1,4 +1,5 @@
 using Reinforce.Randomness;
+using Reinforce.Text;
 
 namespace Reinforce.Policies;
 
@@ -36,7 +37,7 @@ public abstract class PolicyHead
         "bernoulli" or "sigmoid" => actionCount == 2
             ? new BernoulliHead()
             : throw new ArgumentException($"The bernoulli head needs exactly 2 actions; the environment has {actionCount}.", nameof(actionCount)),
-        _ => throw new ArgumentException($"Unknown policy head '{name}'; accepted: {string.Join(", ", Names)}.", nameof(name)),
+        _ => throw new ArgumentException($"Unknown policy head {Display.Quote(name)}; accepted: {string.Join(", ", Names)}.", nameof(name)),
     };
 
     /// <summary>The canonical name ("categorical" or "bernoulli").</summary>

@@ -1,3 +1,5 @@
+using Reinforce.Text;
+
 namespace Reinforce.Returns;
 
 /// <summary>What each step of an episode is weighted by in the policy gradient.</summary>
@@ -48,7 +50,7 @@ public static class ReturnCalculator
         "discounted" => ReturnKind.Discounted,
         "reward-to-go" or "rtg" => ReturnKind.RewardToGo,
         "episode" or "episode-return" => ReturnKind.EpisodeReturn,
-        _ => throw new ArgumentException($"Unknown return kind '{name}'; accepted: {string.Join(", ", KindNames)}.", nameof(name)),
+        _ => throw new ArgumentException($"Unknown return kind {Display.Quote(name)}; accepted: {string.Join(", ", KindNames)}.", nameof(name)),
     };
 
     /// <summary>Parses "none", "episode" or "batch".</summary>
@@ -57,7 +59,7 @@ public static class ReturnCalculator
         "none" => Normalization.None,
         "episode" => Normalization.PerEpisode,
         "batch" => Normalization.PerBatch,
-        _ => throw new ArgumentException($"Unknown normalisation '{name}'; accepted: {string.Join(", ", NormalizationNames)}.", nameof(name)),
+        _ => throw new ArgumentException($"Unknown normalisation {Display.Quote(name)}; accepted: {string.Join(", ", NormalizationNames)}.", nameof(name)),
     };
 
     /// <summary>The canonical name of a return kind.</summary>

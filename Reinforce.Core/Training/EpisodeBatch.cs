@@ -1,14 +1,17 @@
 namespace Reinforce.Training;
 
 /// <summary>
-/// The steps of one update's episodes, back to back: observations (T, obs), actions, rewards and
-/// the per-step weights, with where each episode starts. Buffers are reused across updates and
-/// grow (allocate) only when a batch is longer than any before.
+/// The steps of one update's episodes, back to back: observations (T, obs), actions, rewards,
+/// the dropout masks the rollout drew (T, mask width; none without dropout) and the per-step
+/// weights, with where each episode starts. Buffers are reused across updates and grow (allocate)
+/// only when a batch is longer than any before.
 /// </summary>
 public sealed class EpisodeBatch
 {
     private readonly int observationSize;
+    private readonly int maskWidth;
     private float[] observations;
+    private float[] dropoutMasks;
     private int[] actions;
     private float[] rewards;
     private float[] weights;
@@ -16,12 +19,14 @@ public sealed class EpisodeBatch
     private double[] episodeReturns;
     private int[] episodeLengths;
 
-    internal EpisodeBatch(int observationSize, int stepCapacity, int episodeCapacity)
+    internal EpisodeBatch(int observationSize, int stepCapacity, int episodeCapacity, int maskWidth = 0)
     {
         this.observationSize = observationSize;
+        this.maskWidth = maskWidth;
         stepCapacity = Math.Max(stepCapacity, 1);
         episodeCapacity = Math.Max(episodeCapacity, 1);
         observations = new float[stepCapacity * observationSize];
+        dropoutMasks = new float[stepCapacity * maskWidth];
         actions = new int[stepCapacity];
         rewards = new float[stepCapacity];
         weights = new float[stepCapacity];
@@ -40,6 +45,12 @@ public sealed class EpisodeBatch
 
     /// <summary>Observations, (Steps, obs).</summary>
     public Span<float> Observations => observations.AsSpan(0, Steps * observationSize);
+
+    /// <summary>
+    /// The dropout masks each step's forward pass used in the rollout, (Steps, <see cref="NeuralNetworks.Mlp.DropoutMaskWidth"/>);
+    /// empty without dropout. The update's forward and backward use exactly these.
+    /// </summary>
+    public Span<float> DropoutMasks => dropoutMasks.AsSpan(0, Steps * maskWidth);
 
     /// <summary>Actions taken.</summary>
     public Span<int> Actions => actions.AsSpan(0, Steps);
@@ -71,14 +82,13 @@ public sealed class EpisodeBatch
     {
         if (Steps == actions.Length)
         {
-            int capacity = actions.Length * 2;
-            Array.Resize(ref observations, capacity * observationSize);
-            Array.Resize(ref actions, capacity);
-            Array.Resize(ref rewards, capacity);
-            Array.Resize(ref weights, capacity);
+            EnsureStepCapacity(Steps + 1);
         }
         return observations.AsSpan(Steps * observationSize, observationSize);
     }
+
+    /// <summary>The dropout-mask row of the next step (call after <see cref="NextObservation"/>); empty without dropout.</summary>
+    internal Span<float> NextDropoutMask() => dropoutMasks.AsSpan(Steps * maskWidth, maskWidth);
 
     internal void CommitStep(int action, float reward)
     {
@@ -97,6 +107,7 @@ public sealed class EpisodeBatch
             .CopyTo(observations.AsSpan(Steps * observationSize));
         source.actions.AsSpan(start, length).CopyTo(actions.AsSpan(Steps));
         source.rewards.AsSpan(start, length).CopyTo(rewards.AsSpan(Steps));
+        source.dropoutMasks.AsSpan(start * maskWidth, length * maskWidth).CopyTo(dropoutMasks.AsSpan(Steps * maskWidth));
         Steps += length;
         EndEpisode();
     }
@@ -107,6 +118,7 @@ public sealed class EpisodeBatch
         {
             int capacity = Math.Max(steps, actions.Length * 2);
             Array.Resize(ref observations, capacity * observationSize);
+            Array.Resize(ref dropoutMasks, capacity * maskWidth);
             Array.Resize(ref actions, capacity);
             Array.Resize(ref rewards, capacity);
             Array.Resize(ref weights, capacity);

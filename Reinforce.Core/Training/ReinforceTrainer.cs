@@ -6,6 +6,7 @@ using Reinforce.Optimizers;
 using Reinforce.Policies;
 using Reinforce.Randomness;
 using Reinforce.Returns;
+using Reinforce.Statistics;
 
 namespace Reinforce.Training;
 
@@ -20,11 +21,20 @@ namespace Reinforce.Training;
 /// <remarks>
 /// <para><b>Determinism.</b> The initial weights come from <c>Pcg64(seed)</c>; episode k of the
 /// run (counting from 0) uses its own stream <c>Pcg64.Derive(seed, k)</c>: its first draw seeds
-/// the environment's reset, the rest sample the actions. An episode therefore depends only on
+/// the environment's reset, then every step t draws, in this order, the dropout masks of step t
+/// (one <c>NextDouble</c> per hidden unit, first hidden layer first; nothing when
+/// <see cref="TrainerOptions.Dropout"/> is 0) and the action a_t. An episode therefore depends only on
 /// the seed, its index and the weights, never on which worker ran it or when — the same seed
 /// gives the same run bit for bit, whatever <see cref="TrainerOptions.Threads"/> is.</para>
+/// <para><b>Dropout.</b> The rollout stores each step's masks in the batch
+/// (<see cref="EpisodeBatch.DropoutMasks"/>), and the update's forward and backward over the batch use
+/// exactly them, so the gradient is that of the log-probabilities the actions were sampled from, as
+/// when PyTorch keeps the rollout's graph.</para>
 /// <para><b>Allocation.</b> Rollout, forward, backward and the optimizer step reuse buffers; in
 /// steady state an update allocates nothing.</para>
+/// <para><b>Solved.</b> Both criteria are tracked after every episode, whichever one
+/// <see cref="TrainerOptions.SolvedBy"/> reports and stops on: the running reward above the reward
+/// threshold, and the mean return of the last 100 episodes at or above it (docs/statistics.md#solved).</para>
 /// </remarks>
 public sealed class ReinforceTrainer
 {
@@ -34,6 +44,14 @@ public sealed class ReinforceTrainer
     private const int WorkerPaddingBytes = 128;
     private readonly byte[][] workerPadding = [];
     private readonly int maxEpisodeSteps;
+    // The returns of the last SolvedWindowEpisodes episodes, each written twice (at i and i + SolvedWindowEpisodes) so
+    // that the window is always one contiguous span, oldest first: [start, start + length).
+    private readonly double[] recentReturns = new double[2 * SolvedWindowEpisodes];
+    private long returnsRecorded;
+    private double runningRewardBeforeBatch;
+    // The weights and the optimizer's state before the step, to put back when the step overflows one of them.
+    private readonly float[] parametersBeforeStep;
+    private readonly float[][] optimizerStateBeforeStep;
 
     /// <summary>
     /// Builds the environment, the policy (initialised from the seed) and the optimizer.
@@ -51,14 +69,20 @@ public sealed class ReinforceTrainer
         maxEpisodeSteps = options.MaxEpisodeSteps ?? Environment.MaxEpisodeSteps
             ?? throw new ArgumentException($"Environment {Environment.Id} has no time limit; set {nameof(TrainerOptions.MaxEpisodeSteps)}.", nameof(options));
         var head = PolicyHead.Create(options.Head, Environment.ActionCount);
+        if (options.BufferBytes(Environment.ObservationSize, head.OutputSize, maxEpisodeSteps) > TrainerOptions.MaxBufferBytes)
+        {
+            throw new ArgumentException($"These options need more than {TrainerOptions.MaxBufferBytes >> 20} MiB of buffers in {Environment.Id}; use smaller batches, episodes or layers.", nameof(options));
+        }
         Policy = Policy.Create(Environment.ObservationSize, options.HiddenSizes, options.HiddenActivation, head,
-            new Pcg64(options.Seed), options.Initialization);
+            new Pcg64(options.Seed), options.Initialization, options.Dropout);
+        int maskWidth = Policy.Network.DropoutMaskWidth;
         Optimizer = Optimizers.Optimizer.Create(options.Optimizer, Policy.Parameters.Length, options.LearningRate);
         // Buffers sized for the largest batch the options allow (a step batch may overshoot its
         // target by one episode), so no update after the first ever allocates.
         int maxBatchSteps = options.BatchSteps is int target ? target + maxEpisodeSteps : maxEpisodeSteps * options.BatchEpisodes;
         Policy.Reserve(maxBatchSteps);
-        batch = new EpisodeBatch(Environment.ObservationSize, maxBatchSteps, options.BatchSteps is int steps ? Math.Min(steps, 1024) : options.BatchEpisodes);
+        batch = new EpisodeBatch(Environment.ObservationSize, maxBatchSteps, options.BatchSteps is int steps ? Math.Min(steps, 1024) : options.BatchEpisodes,
+            maskWidth);
         sequentialWorker = new RolloutWorker(Environment, Policy.Network.CreateWorkspace(1), head.OutputSize, batch);
         // Parallel collection only pays when a batch can hold several episodes.
         if (options.Threads > 1 && (options.BatchSteps is not null || options.BatchEpisodes > 1))
@@ -78,12 +102,14 @@ public sealed class ReinforceTrainer
                         : environmentFactory();
                 // A worker may run any share of the batch, up to all of it.
                 workers[w] = new RolloutWorker(environment, Policy.Network.CreateWorkspace(1), head.OutputSize,
-                    new EpisodeBatch(Environment.ObservationSize, maxBatchSteps, batch.EpisodeCapacity));
+                    new EpisodeBatch(Environment.ObservationSize, maxBatchSteps, batch.EpisodeCapacity, maskWidth));
                 workerPadding[w + 1] = new byte[WorkerPaddingBytes];
             }
             parallelRollouts = new ParallelRollouts(workers, RunEpisode);
         }
         RunningReward = options.RunningRewardStart;
+        parametersBeforeStep = new float[Policy.Parameters.Length];
+        optimizerStateBeforeStep = Optimizer.StateBuffers.Select(b => new float[b.Buffer.Length]).ToArray();
     }
 
     /// <summary>The run's configuration.</summary>
@@ -113,15 +139,78 @@ public sealed class ReinforceTrainer
     /// <summary>The running reward r ← (1 − w)·r + w·R, updated after every episode.</summary>
     public double RunningReward { get; private set; }
 
-    /// <summary>Whether the running reward exceeds the environment's reward threshold.</summary>
-    public bool Solved => Environment.RewardThreshold is double threshold && RunningReward > threshold;
+    /// <summary>
+    /// The number of consecutive episodes whose mean return Gymnasium's "solved" compares with the reward threshold
+    /// (OpenAI Gym's <c>EnvSpec.trials</c>).
+    /// </summary>
+    public const int SolvedWindowEpisodes = 100;
+
+    /// <summary>
+    /// Whether the run is solved now by the criterion of <see cref="TrainerOptions.SolvedBy"/>: the running reward above
+    /// the reward threshold, or the mean return of the last 100 episodes at or above it. Never before an episode has run,
+    /// and never for an environment without a reward threshold. (With several episodes per update the criterion can be met
+    /// inside a batch and lost by its end; <see cref="SolvedAtEpisode"/> keeps the first episode it was met at.)
+    /// </summary>
+    public bool Solved => Environment.RewardThreshold is double threshold && EpisodesCompleted > 0
+        && (Options.SolvedBy == SolvedCriterion.MeanOfLast100
+            ? MeanReturnOfLast100 >= threshold
+            : RunningReward > threshold);
+
+    /// <summary>
+    /// The returns of the last min(100, n) episodes, oldest first, where n counts the episodes since the start of the run
+    /// (or since a restore that did not pass them). A view of the trainer's buffer, valid until the next update.
+    /// </summary>
+    public ReadOnlySpan<double> RecentReturns
+    {
+        get
+        {
+            int length = (int)Math.Min(returnsRecorded, SolvedWindowEpisodes);
+            int start = (int)((returnsRecorded - length) % SolvedWindowEpisodes);
+            return recentReturns.AsSpan(start, length);
+        }
+    }
+
+    /// <summary>
+    /// The mean return of the last 100 episodes (<c>np.mean</c> of <see cref="RecentReturns"/>, NumPy's pairwise sum), or
+    /// null before 100 episodes have been recorded.
+    /// </summary>
+    public double? MeanReturnOfLast100 => returnsRecorded >= SolvedWindowEpisodes ? Descriptive.Mean(RecentReturns) : null;
+
+    /// <summary>The first episode (counting from 1) after which the running reward exceeded the reward threshold, or null.</summary>
+    public long? RunningRewardSolvedAtEpisode { get; private set; }
+
+    /// <summary>
+    /// The first episode (counting from 1, so at least 100) after which the mean return of the last 100 episodes reached
+    /// the reward threshold, or null. OpenAI Gym's scoreboard reported the index of that window's first episode, this
+    /// minus 100 ("episodes before solve").
+    /// </summary>
+    public long? MeanOfLast100SolvedAtEpisode { get; private set; }
+
+    /// <summary>The first episode at which the criterion of <see cref="TrainerOptions.SolvedBy"/> was met, or null.</summary>
+    public long? SolvedAtEpisode => Options.SolvedBy == SolvedCriterion.MeanOfLast100 ? MeanOfLast100SolvedAtEpisode : RunningRewardSolvedAtEpisode;
 
     /// <summary>
     /// Continues a run from saved progress (weights and optimizer state are restored separately,
     /// through <see cref="Policy"/> and <see cref="Optimizer"/>). Because episode k's stream is
-    /// derived from the seed and k, this is all the generator state a resumed run needs.
+    /// derived from the seed and k, this is all the generator state a resumed run needs. This overload
+    /// does not know the last returns nor when the run was first solved: the mean of the last 100 returns
+    /// starts over, and a run that stops on it (<see cref="SolvedCriterion.MeanOfLast100"/>) is refused once
+    /// an episode has run.
     /// </summary>
-    public void RestoreProgress(int updatesCompleted, long episodesCompleted, long stepsCompleted, double runningReward)
+    public void RestoreProgress(int updatesCompleted, long episodesCompleted, long stepsCompleted, double runningReward) =>
+        RestoreProgress(updatesCompleted, episodesCompleted, stepsCompleted, runningReward, [], null, null);
+
+    /// <summary>
+    /// Continues a run from saved progress, with what "solved" needs: the returns of the last min(100, episodes)
+    /// episodes, oldest first (<see cref="RecentReturns"/>), and the episodes at which each criterion was first met.
+    /// Restored from these, the run continues bit for bit as if it had not stopped.
+    /// </summary>
+    /// <exception cref="ArgumentException">
+    /// A value is out of range, or fewer returns are given than min(100, episodes) while the run stops on the mean of the
+    /// last 100 (it could not decide when to stop as the uninterrupted run would).
+    /// </exception>
+    public void RestoreProgress(int updatesCompleted, long episodesCompleted, long stepsCompleted, double runningReward,
+        ReadOnlySpan<double> recentReturns, long? runningRewardSolvedAtEpisode, long? meanOfLast100SolvedAtEpisode)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(updatesCompleted);
         ArgumentOutOfRangeException.ThrowIfNegative(episodesCompleted);
@@ -130,10 +219,43 @@ public sealed class ReinforceTrainer
         {
             throw new ArgumentOutOfRangeException(nameof(runningReward), runningReward, "The running reward must be finite.");
         }
+        long window = Math.Min(episodesCompleted, SolvedWindowEpisodes);
+        if (recentReturns.Length > window)
+        {
+            throw new ArgumentException($"{recentReturns.Length} recent returns given, but after {episodesCompleted} episode(s) there are at most {window}.", nameof(recentReturns));
+        }
+        foreach (double value in recentReturns)
+        {
+            if (!double.IsFinite(value))
+            {
+                throw new ArgumentException("The recent returns must be finite numbers.", nameof(recentReturns));
+            }
+        }
+        if (Options.SolvedBy == SolvedCriterion.MeanOfLast100 && recentReturns.Length < window)
+        {
+            throw new ArgumentException(
+                $"This run stops on the mean return of the last {SolvedWindowEpisodes} episodes, so continuing it needs the returns of its last {window} episode(s); {recentReturns.Length} given.",
+                nameof(recentReturns));
+        }
+        if (runningRewardSolvedAtEpisode is long running && (running < 1 || running > episodesCompleted))
+        {
+            throw new ArgumentOutOfRangeException(nameof(runningRewardSolvedAtEpisode), running, $"An episode in [1, {episodesCompleted}], or null.");
+        }
+        if (meanOfLast100SolvedAtEpisode is long mean && (mean < SolvedWindowEpisodes || mean > episodesCompleted))
+        {
+            throw new ArgumentOutOfRangeException(nameof(meanOfLast100SolvedAtEpisode), mean, $"An episode in [{SolvedWindowEpisodes}, {episodesCompleted}], or null.");
+        }
         UpdatesCompleted = updatesCompleted;
         EpisodesCompleted = episodesCompleted;
         StepsCompleted = stepsCompleted;
         RunningReward = runningReward;
+        returnsRecorded = 0;
+        foreach (double value in recentReturns)
+        {
+            RecordReturn(value);
+        }
+        RunningRewardSolvedAtEpisode = runningRewardSolvedAtEpisode;
+        MeanOfLast100SolvedAtEpisode = meanOfLast100SolvedAtEpisode;
     }
 
     /// <summary>Whether the run should stop: solved (when asked to stop then), or a cap reached.</summary>
@@ -158,10 +280,16 @@ public sealed class ReinforceTrainer
     }
 
     /// <summary>One update: collect a batch, compute the weights, forward, backward, one optimizer step (docs/policy-gradient.md#one-update-line-by-line).</summary>
-    /// <exception cref="TrainingDivergedException">The loss or a gradient is not finite; nothing was applied.</exception>
+    /// <exception cref="TrainingDivergedException">
+    /// The loss or a gradient is not finite, or the step made a weight or the optimizer's state non-finite (a finite
+    /// gradient times a huge learning rate can overflow). Nothing was applied: the trainer is left exactly as it was
+    /// before the call — weights, optimizer state and step count, episode and step counters, running reward — so a
+    /// checkpoint captured then holds the last good update.
+    /// </exception>
     public UpdateStatistics Update()
     {
         int update = UpdatesCompleted + 1;
+        var countersBefore = (EpisodesCompleted, StepsCompleted, RunningReward);
         CollectBatch();
         ComputeWeights();
 
@@ -170,23 +298,64 @@ public sealed class ReinforceTrainer
         ParameterBuffer parameters = Policy.Parameters;
         parameters.ZeroGradients();
         PolicyLoss loss = Policy.AccumulateGradients(batch.Observations, batch.Actions, batch.Weights,
-            (float)Options.EntropyCoefficient, Options.LossReduction);
+            (float)Options.EntropyCoefficient, Options.LossReduction, batch.DropoutMasks);
         if (!double.IsFinite(loss.Loss))
         {
+            (EpisodesCompleted, StepsCompleted, RunningReward) = countersBefore;
             throw new TrainingDivergedException(update, "loss");
         }
-        IReadOnlyList<ParameterTensor> tensors = parameters.Tensors;
-        for (int i = 0; i < tensors.Count; i++) // an index loop: foreach over the interface would allocate an enumerator
+        if (FirstNonFinite(parameters.Gradients) is ParameterTensor badGradient)
         {
-            if (!SimdKernels.AllFinite(ParameterBuffer.View(parameters.Gradients, tensors[i])))
+            (EpisodesCompleted, StepsCompleted, RunningReward) = countersBefore;
+            throw new TrainingDivergedException(update, $"gradient of {badGradient.Name}");
+        }
+
+        // The step itself can overflow: keep what it changes, and check it after.
+        IReadOnlyList<(string Name, float[] Buffer)> state = Optimizer.StateBuffers;
+        parameters.Values.CopyTo(parametersBeforeStep, 0);
+        for (int b = 0; b < state.Count; b++)
+        {
+            state[b].Buffer.CopyTo(optimizerStateBeforeStep[b], 0);
+        }
+        long optimizerStepsBefore = Optimizer.StepCount;
+        Optimizer.Step(parameters.Values, parameters.Gradients);
+        string? overflowed = FirstNonFinite(parameters.Values)?.Name;
+        for (int b = 0; overflowed is null && b < state.Count; b++)
+        {
+            if (FirstNonFinite(state[b].Buffer) is ParameterTensor badState)
             {
-                throw new TrainingDivergedException(update, $"gradient of {tensors[i].Name}");
+                overflowed = $"optimizer.{state[b].Name}.{badState.Name}";
             }
         }
-        Optimizer.Step(parameters.Values, parameters.Gradients);
+        if (overflowed is not null)
+        {
+            parametersBeforeStep.CopyTo(parameters.Values, 0);
+            for (int b = 0; b < state.Count; b++)
+            {
+                optimizerStateBeforeStep[b].CopyTo(state[b].Buffer, 0);
+            }
+            Optimizer.StepCount = optimizerStepsBefore;
+            (EpisodesCompleted, StepsCompleted, RunningReward) = countersBefore;
+            throw new TrainingDivergedException(update, $"{overflowed} after the step");
+        }
 
         UpdatesCompleted = update;
+        RecordSolvedProgress();
         return Statistics(update, loss);
+    }
+
+    // The first tensor of the parameter layout whose slice of `values` holds a NaN or an infinity, or null.
+    private ParameterTensor? FirstNonFinite(float[] values)
+    {
+        IReadOnlyList<ParameterTensor> tensors = Policy.Parameters.Tensors;
+        for (int i = 0; i < tensors.Count; i++) // an index loop: foreach over the interface would allocate an enumerator
+        {
+            if (!SimdKernels.AllFinite(ParameterBuffer.View(values, tensors[i])))
+            {
+                return tensors[i];
+            }
+        }
+        return null;
     }
 
     // Episode k uses stream k of the run seed. Sequentially, episodes run one after the other while the batch
@@ -207,16 +376,18 @@ public sealed class ReinforceTrainer
                 RunEpisode(sequentialWorker, batch, EpisodesCompleted + batch.Episodes);
             }
         }
+        runningRewardBeforeBatch = RunningReward;
         foreach (double episodeReturn in batch.EpisodeReturns.Span)
         {
-            RunningReward = (1 - Options.RunningRewardWeight) * RunningReward + Options.RunningRewardWeight * episodeReturn;
+            RunningReward = NextRunningReward(RunningReward, episodeReturn);
         }
         EpisodesCompleted += batch.Episodes;
         StepsCompleted += batch.Steps;
     }
 
     // One episode into `episodes`, with the worker's environment, workspace and generator (reads the weights only,
-    // so workers can run episodes at the same time).
+    // so workers can run episodes at the same time). Stream k: the reset seed, then per step the dropout masks
+    // (none when p = 0) and the action's draw.
     private void RunEpisode(RolloutWorker worker, EpisodeBatch episodes, long episodeIndex)
     {
         Pcg64 rng = worker.Rng;
@@ -227,7 +398,12 @@ public sealed class ReinforceTrainer
         for (int t = 0; t < maxEpisodeSteps; t++)
         {
             observation.CopyTo(episodes.NextObservation());
-            Policy.Network.Forward(observation, 1, worker.Workspace, output);
+            Span<float> masks = episodes.NextDropoutMask();
+            if (!masks.IsEmpty)
+            {
+                Dropout.DrawMask(Options.Dropout, rng, masks);
+            }
+            Policy.Network.Forward(observation, 1, worker.Workspace, output, masks);
             int action = Policy.Head.Sample(output, rng);
             StepResult result = worker.Environment.Step(action, observation);
             episodes.CommitStep(action, (float)result.Reward);
@@ -271,6 +447,46 @@ public sealed class ReinforceTrainer
         }
     }
 
+    // r ← (1 − w)·r + w·R.
+    private double NextRunningReward(double runningReward, double episodeReturn) =>
+        (1 - Options.RunningRewardWeight) * runningReward + Options.RunningRewardWeight * episodeReturn;
+
+    // After an update has been applied (so a diverged update, which the guard above rolls back, records nothing): each
+    // episode of the batch goes into the window of recent returns, and each criterion is checked after each episode, so
+    // the first episode it is met at is exact even inside a batch (docs/statistics.md#solved). The running reward is
+    // replayed from its value before the batch with the same arithmetic as CollectBatch, hence the same values.
+    private void RecordSolvedProgress()
+    {
+        double? threshold = Environment.RewardThreshold;
+        double running = runningRewardBeforeBatch;
+        long episode = EpisodesCompleted - batch.Episodes;
+        foreach (double episodeReturn in batch.EpisodeReturns.Span)
+        {
+            episode++;
+            running = NextRunningReward(running, episodeReturn);
+            RecordReturn(episodeReturn);
+            if (threshold is double limit)
+            {
+                if (RunningRewardSolvedAtEpisode is null && running > limit)
+                {
+                    RunningRewardSolvedAtEpisode = episode;
+                }
+                if (MeanOfLast100SolvedAtEpisode is null && MeanReturnOfLast100 >= limit)
+                {
+                    MeanOfLast100SolvedAtEpisode = episode;
+                }
+            }
+        }
+    }
+
+    private void RecordReturn(double episodeReturn)
+    {
+        int slot = (int)(returnsRecorded % SolvedWindowEpisodes);
+        recentReturns[slot] = episodeReturn;
+        recentReturns[slot + SolvedWindowEpisodes] = episodeReturn;
+        returnsRecorded++;
+    }
+
     private UpdateStatistics Statistics(int update, PolicyLoss loss)
     {
         ReadOnlySpan<double> returns = batch.EpisodeReturns.Span;
@@ -289,6 +505,11 @@ public sealed class ReinforceTrainer
         Debug.Assert(returns.Length > 0);
         return new UpdateStatistics(update, EpisodesCompleted, StepsCompleted, batch.Episodes, batch.Steps,
             mean, Math.Sqrt(squares / returns.Length), min, max, (double)batch.Steps / batch.Episodes,
-            loss.Loss, loss.MeanEntropy, RunningReward, Solved, batch.EpisodeReturns, batch.EpisodeLengths);
+            loss.Loss, loss.MeanEntropy, RunningReward, Solved, batch.EpisodeReturns, batch.EpisodeLengths)
+        {
+            MeanReturnOfLast100 = MeanReturnOfLast100,
+            RunningRewardSolvedAtEpisode = RunningRewardSolvedAtEpisode,
+            MeanOfLast100SolvedAtEpisode = MeanOfLast100SolvedAtEpisode,
+        };
     }
 }

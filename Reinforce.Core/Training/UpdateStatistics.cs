@@ -14,7 +14,7 @@ namespace Reinforce.Training;
 /// <param name="Loss">The loss L the update descended.</param>
 /// <param name="Entropy">Mean policy entropy over the batch's states (nats).</param>
 /// <param name="RunningReward">The running reward after this batch's episodes.</param>
-/// <param name="Solved">Whether the running reward exceeds the environment's reward threshold.</param>
+/// <param name="Solved">Whether the run is solved after this batch by the criterion of <see cref="TrainerOptions.SolvedBy"/> (<see cref="ReinforceTrainer.Solved"/>).</param>
 /// <param name="EpisodeReturns">The return of each episode of the batch, in order (a view of the trainer's buffer, valid until the next update: copy it to keep it).</param>
 /// <param name="EpisodeLengths">The length of each episode of the batch, in order (valid until the next update).</param>
 public readonly record struct UpdateStatistics(
@@ -33,14 +33,24 @@ public readonly record struct UpdateStatistics(
     double RunningReward,
     bool Solved,
     ReadOnlyMemory<double> EpisodeReturns,
-    ReadOnlyMemory<int> EpisodeLengths);
+    ReadOnlyMemory<int> EpisodeLengths)
+{
+    /// <summary>The mean return of the last 100 episodes after this batch, or null before 100 (<see cref="ReinforceTrainer.MeanReturnOfLast100"/>).</summary>
+    public double? MeanReturnOfLast100 { get; init; }
+
+    /// <summary>The first episode after which the running reward exceeded the threshold, or null (<see cref="ReinforceTrainer.RunningRewardSolvedAtEpisode"/>).</summary>
+    public long? RunningRewardSolvedAtEpisode { get; init; }
+
+    /// <summary>The first episode after which the mean of the last 100 returns reached the threshold, or null (<see cref="ReinforceTrainer.MeanOfLast100SolvedAtEpisode"/>).</summary>
+    public long? MeanOfLast100SolvedAtEpisode { get; init; }
+}
 
 /// <summary>Raised when an update produces a non-finite loss or gradient. The weights are left as they were before the update.</summary>
 public sealed class TrainingDivergedException : ArithmeticException
 {
     /// <summary>Creates the exception for update <paramref name="update"/> and the offending tensor.</summary>
     public TrainingDivergedException(int update, string tensor)
-        : base($"Update {update} produced a non-finite {tensor}; the update was not applied and the weights are those after update {update - 1}.")
+        : base($"Update {update} produced a non-finite {tensor}; the update was not applied: the weights, the optimizer's state and the counters are those after update {update - 1}.")
     {
         Update = update;
         Tensor = tensor;
@@ -49,6 +59,6 @@ public sealed class TrainingDivergedException : ArithmeticException
     /// <summary>The update that diverged, from 1.</summary>
     public int Update { get; }
 
-    /// <summary>"loss" or the gradient's tensor, e.g. "gradient of 0.weight".</summary>
+    /// <summary>"loss", the gradient's tensor (e.g. "gradient of 0.weight") or the parameter or optimizer state the step overflowed (e.g. "0.weight after the step").</summary>
     public string Tensor { get; }
 }

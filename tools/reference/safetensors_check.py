@@ -4,17 +4,21 @@ by hand) and checks that PyTorch reads it as intended:
 
   * the 8-byte little-endian header length, the JSON header, F32 dtypes, offsets that tile the data exactly;
   * the weights load into the nn.Sequential that the metadata's trainer_options describe with
-    load_state_dict(strict=True), PyTorch's [out, in] layout included;
+    load_state_dict(strict=True), PyTorch's [out, in] layout included -- with "dropout" > 0 that is
+    Sequential(Linear, Dropout(p), act, ..., Linear), so the dense layers are modules 0, 3, 6, ...;
+  * for a 4-H-2 network with dropout, the same tensors also load into reinforce.py's own module
+    (affine1, dropout, affine2) after renaming 0. -> affine1. and 3. -> affine2.;
   * the optimizer tensors (optimizer.exp_avg.*, optimizer.exp_avg_sq.*) and optimizer.step load into
     torch.optim.Adam's state for the same parameters;
 
-then prints the network's outputs (logits) for two fixed observations as float32 bit patterns, which
-Reinforce.Core.Tests/Checkpoints/TorchCrossCheckTests.cs compares with the C# forward pass.
+then prints the network's outputs (logits) in evaluation mode (model.eval(): dropout is the identity) for
+two fixed observations as float32 bit patterns, which Reinforce.Core.Tests/Checkpoints/TorchCrossCheckTests.cs
+compares with the C# forward pass.
 
     /usr/bin/python3 tools/reference/safetensors_check.py runs/x/checkpoint.safetensors
 
 The committed test constants come from: reinforce train --hidden 16 --activation tanh --batch-episodes 2
---max-updates 2 --seed 3 (torch 1.13, CPU).
+--max-updates 2 --seed 3, and the same with --dropout 0.6 --activation relu (torch 1.13, CPU).
 """
 import json
 import struct
@@ -54,12 +58,28 @@ def build_network(options):
                    "leaky-relu": lambda: torch.nn.LeakyReLU(options["hiddenActivationParameter"])}
     outputs = 1 if options["head"] == "bernoulli" else 2
     sizes = [4] + options["hiddenSizes"] + [outputs]
+    dropout = options.get("dropout", 0.0)  # checkpoints written before the key existed have no dropout
     layers = []
     for i in range(len(sizes) - 1):
         layers.append(torch.nn.Linear(sizes[i], sizes[i + 1]))
         if i < len(sizes) - 2:
+            if dropout > 0:
+                layers.append(torch.nn.Dropout(dropout))
             layers.append(activations[options["hiddenActivation"]]())
     return torch.nn.Sequential(*layers)
+
+
+class ReinforcePyPolicy(torch.nn.Module):
+    """The module of PyTorch's reinforcement_learning/reinforce.py: affine1 -> dropout -> relu -> affine2."""
+
+    def __init__(self, hidden, p):
+        super().__init__()
+        self.affine1 = torch.nn.Linear(4, hidden)
+        self.dropout = torch.nn.Dropout(p=p)
+        self.affine2 = torch.nn.Linear(hidden, 2)
+
+    def forward(self, x):
+        return self.affine2(torch.relu(self.dropout(self.affine1(x))))
 
 
 def main(path):
@@ -81,6 +101,18 @@ def main(path):
     optimizer.load_state_dict({"state": state, "param_groups": optimizer.state_dict()["param_groups"]})
 
     print(f"{path}: {len(tensors)} tensors, strict load_state_dict OK, Adam state OK (step {metadata['optimizer.step']})")
+    model.eval()
+    if options.get("dropout", 0.0) > 0 and len(options["hiddenSizes"]) == 1 and options["head"] == "categorical" \
+            and options["hiddenActivation"] == "relu":
+        script = ReinforcePyPolicy(options["hiddenSizes"][0], options["dropout"])
+        renamed = {k.replace("0.", "affine1.", 1) if k.startswith("0.") else k.replace("3.", "affine2.", 1): v
+                   for k, v in weights.items()}
+        script.load_state_dict(renamed, strict=True)
+        script.eval()
+        with torch.no_grad():
+            same = torch.equal(script(torch.tensor(OBSERVATIONS)), model(torch.tensor(OBSERVATIONS)))
+        assert same, "reinforce.py's module gives other logits"
+        print("reinforce.py's Policy (affine1, dropout, affine2): strict load_state_dict OK after renaming 0. -> affine1., 3. -> affine2.; same logits")
     print(f"progress: updates {metadata['progress.updates']}, episodes {metadata['progress.episodes']}, "
           f"running reward {metadata['progress.running_reward']}")
     with torch.no_grad():

@@ -1,0 +1,423 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Reinforce.Checkpoints;
+using Reinforce.Randomness;
+using Reinforce.Statistics;
+using Reinforce.Training;
+
+namespace Reinforce.Cli;
+
+/// <summary>The files of a sweep folder.</summary>
+internal static class SweepFolder
+{
+    /// <summary>The sweep's command, seeds, bootstrap settings and every configuration in full (as config.json holds one).</summary>
+    public const string SweepFile = "sweep.json";
+
+    /// <summary>One row per episode of every run: config, seed, episode, return, length.</summary>
+    public const string EpisodesFile = RunFolder.EpisodesFile;
+
+    public const string RunsFile = "runs.csv";
+    public const string SummaryCsvFile = "summary.csv";
+    public const string SummaryMarkdownFile = "summary.md";
+    public const string CurvesFile = "learning-curves.svg";
+    public const string ProfileFile = "performance-profile.svg";
+
+    public const string EpisodesHeader = "config,seed,episode,return,length";
+
+    /// <summary>Whether <paramref name="folder"/> is a sweep folder (it has sweep.json).</summary>
+    public static bool IsSweep(string folder) => FileKind.Of(Path.Combine(folder, SweepFile)) == PathKind.RegularFile;
+}
+
+/// <summary>The summary of one configuration over its runs; intervals are null when no run gives the sample.</summary>
+internal sealed record CellSummary(
+    SweepCell Cell,
+    int Runs,
+    int Solved,
+    int SolvedOtherCriterion,
+    int Diverged,
+    ConfidenceInterval? SolveRateWilson,
+    ConfidenceInterval? SolveRateClopperPearson,
+    ConfidenceInterval? EpisodesMedian,
+    ConfidenceInterval? EpisodesIqm,
+    ConfidenceInterval? StepsMedian,
+    ConfidenceInterval? StepsIqm,
+    ConfidenceInterval? EvalReturnIqm,
+    double? EvalReturnMean,
+    double? WallSecondsMedian,
+    double WallSecondsTotal);
+
+/// <summary>The whole sweep's summary.</summary>
+internal sealed record SweepSummaryData(SweepCommand.Plan Plan, IReadOnlyList<CellSummary> Cells, int PlannedRuns, int CompletedRuns, double Seconds, bool Interrupted);
+
+/// <summary>
+/// The statistics of a sweep (docs/statistics.md, README "Sweeps") and its files.
+/// <list type="bullet">
+/// <item><description>Solve rate: the runs that met the configuration's criterion (<see cref="TrainerOptions.SolvedBy"/>) within
+/// the budget, with Wilson's and Clopper–Pearson's 95 % intervals.</description></item>
+/// <item><description>Episodes and environment steps to solve: median and IQM over the <b>solved</b> runs only (the unsolved ones
+/// are counted in the solve rate, and the performance profile shows both together), with 95 % percentile bootstrap
+/// intervals.</description></item>
+/// <item><description>Final return: the IQM over runs of each run's mean return over the final policy's greedy evaluation
+/// episodes, with its bootstrap interval.</description></item>
+/// <item><description>Bootstrap generators: statistic j (0 episodes median, 1 episodes IQM, 2 steps median, 3 steps IQM,
+/// 4 final-return IQM) of every configuration draws from <c>Pcg64.Derive(bootstrap seed, j)</c>, NumPy's
+/// <c>default_rng(SeedSequence(seed, spawn_key=(j,)))</c>: summary.csv is the same on every machine and for any
+/// number of workers (except its wall-time columns).</description></item>
+/// </list>
+/// </summary>
+internal static class SweepSummary
+{
+    public const int EpisodesMedianStream = 0, EpisodesIqmStream = 1, StepsMedianStream = 2, StepsIqmStream = 3, EvalIqmStream = 4;
+
+    public static SweepSummaryData Compute(SweepCommand.Plan plan, IReadOnlyList<SweepRun?> runs, double seconds, bool interrupted)
+    {
+        int seedCount = plan.Seeds.Count;
+        var own = Enumerable.Range(0, plan.Cells.Count)
+            .Select(c => Enumerable.Range(0, seedCount).Select(s => runs[c * seedCount + s]).OfType<SweepRun>().ToList()).ToList();
+        // The bootstrap intervals are the work: all of them, of every configuration, in parallel (each has its own generator).
+        var samples = own.Select((r, c) => Samples(plan.Cells[c], r)).ToList();
+        var intervals = new ConfidenceInterval?[plan.Cells.Count, Statistics.Length];
+        Parallel.For(0, plan.Cells.Count * Statistics.Length, new ParallelOptions { MaxDegreeOfParallelism = plan.Workers }, job =>
+        {
+            int c = job / Statistics.Length, j = job % Statistics.Length;
+            double[] sample = Statistics[j].Sample(samples[c]);
+            intervals[c, j] = sample.Length == 0
+                ? null
+                : Bootstrap.PercentileInterval(sample, Statistics[j].Statistic, Pcg64.Derive(plan.BootstrapSeed, (ulong)j), plan.Resamples);
+        });
+        var cells = Enumerable.Range(0, plan.Cells.Count).Select(c => Summarise(plan.Cells[c], own[c], samples[c],
+            Enumerable.Range(0, Statistics.Length).Select(j => intervals[c, j]).ToArray())).ToList();
+        return new SweepSummaryData(plan, cells, runs.Count, runs.Count(r => r is not null), seconds, interrupted);
+    }
+
+    /// <summary>What the intervals are taken of: episodes and steps to solve (solved runs), final returns (all runs).</summary>
+    private sealed record CellSamples(double[] Episodes, double[] Steps, double[] EvalReturns);
+
+    /// <summary>The intervals of the summary, in the order of their generator streams j.</summary>
+    private static readonly (Func<CellSamples, double[]> Sample, SampleStatistic Statistic)[] Statistics =
+    [
+        (s => s.Episodes, SampleStatistics.Median),           // EpisodesMedianStream
+        (s => s.Episodes, SampleStatistics.InterquartileMean), // EpisodesIqmStream
+        (s => s.Steps, SampleStatistics.Median),              // StepsMedianStream
+        (s => s.Steps, SampleStatistics.InterquartileMean),   // StepsIqmStream
+        (s => s.EvalReturns, SampleStatistics.InterquartileMean), // EvalIqmStream
+    ];
+
+    private static CellSamples Samples(SweepCell cell, IReadOnlyList<SweepRun> runs)
+    {
+        SolvedCriterion criterion = cell.Settings.Options.SolvedBy;
+        var solved = runs.Where(r => r.SolvedAtEpisode(criterion) is not null).ToList();
+        return new CellSamples(
+            [.. solved.Select(r => (double)r.SolvedAtEpisode(criterion)!.Value)],
+            [.. solved.Select(r => (double)r.StepsAtEpisode(r.SolvedAtEpisode(criterion)!.Value))],
+            [.. runs.Where(r => r.Evaluation is not null).Select(r => r.Evaluation!.MeanReturn)]);
+    }
+
+    /// <summary>The summary of one configuration's runs (in seed order) with its intervals.</summary>
+    private static CellSummary Summarise(SweepCell cell, IReadOnlyList<SweepRun> runs, CellSamples samples, ConfidenceInterval?[] intervals)
+    {
+        SolvedCriterion criterion = cell.Settings.Options.SolvedBy;
+        SolvedCriterion other = criterion == SolvedCriterion.MeanOfLast100 ? SolvedCriterion.RunningReward : SolvedCriterion.MeanOfLast100;
+        int solved = samples.Episodes.Length;
+        double[] wall = [.. runs.Select(r => r.WallSeconds)];
+        return new CellSummary(
+            cell,
+            runs.Count,
+            solved,
+            runs.Count(r => r.SolvedAtEpisode(other) is not null),
+            runs.Count(r => r.Status == "diverged"),
+            runs.Count == 0 ? null : ProportionInterval.Wilson(solved, runs.Count),
+            runs.Count == 0 ? null : ProportionInterval.ClopperPearson(solved, runs.Count),
+            intervals[EpisodesMedianStream],
+            intervals[EpisodesIqmStream],
+            intervals[StepsMedianStream],
+            intervals[StepsIqmStream],
+            intervals[EvalIqmStream],
+            samples.EvalReturns.Length == 0 ? null : Descriptive.Mean(samples.EvalReturns),
+            wall.Length == 0 ? null : Descriptive.Median(wall),
+            wall.Sum());
+    }
+
+    // ----- Files -----
+
+    public static void WriteFiles(string folder, SweepCommand.Plan plan, IReadOnlyList<SweepRun?> runs, SweepSummaryData summary)
+    {
+        WriteFile(folder, SweepFolder.SweepFile, SweepJson(summary));
+        WriteFile(folder, SweepFolder.RunsFile, RunsCsv(plan, runs));
+        WriteFile(folder, SweepFolder.SummaryCsvFile, SummaryCsv(summary));
+        WriteFile(folder, SweepFolder.SummaryMarkdownFile, Markdown(summary));
+        string episodes = Path.Combine(folder, SweepFolder.EpisodesFile);
+        try
+        {
+            AtomicFile.Write(episodes, stream => WriteEpisodes(stream, runs));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new OutputException($"cannot write {Path.GetFileName(episodes)} in '{folder}': {PathArguments.Reason(e)}");
+        }
+    }
+
+    private static void WriteFile(string folder, string name, string text)
+    {
+        try
+        {
+            AtomicFile.WriteAllText(Path.Combine(folder, name), text);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new OutputException($"cannot write {name} in '{folder}': {PathArguments.Reason(e)}");
+        }
+    }
+
+    /// <summary>
+    /// episodes.csv: one row per episode, <c>config,seed,episode,return,length</c>, configuration-major then seed order, about
+    /// 19 bytes a row (1,000 seeds × 300 episodes ≈ 6 MB; 1,000 seeds × 5,000 episodes ≈ 95 MB).
+    /// </summary>
+    public static void WriteEpisodes(Stream stream, IReadOnlyList<SweepRun?> runs)
+    {
+        using var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
+        writer.Write(SweepFolder.EpisodesHeader);
+        writer.Write('\n');
+        Span<char> buffer = stackalloc char[64];
+        foreach (SweepRun? run in runs)
+        {
+            if (run is null)
+            {
+                continue;
+            }
+            string prefix = string.Create(CultureInfo.InvariantCulture, $"{run.Cell},{run.Seed},");
+            for (int i = 0; i < run.Returns.Length; i++)
+            {
+                writer.Write(prefix);
+                writer.Write((i + 1).ToString(CultureInfo.InvariantCulture));
+                writer.Write(',');
+                run.Returns[i].TryFormat(buffer, out int written, "R", CultureInfo.InvariantCulture);
+                writer.Write(buffer[..written]);
+                writer.Write(',');
+                writer.Write(run.Lengths[i].ToString(CultureInfo.InvariantCulture));
+                writer.Write('\n');
+            }
+        }
+    }
+
+    public const string RunsHeader = "config,seed,status,episodes,steps,solved,episodes_to_solve,steps_to_solve,running_solved_episode,running_solved_steps," +
+        "mean100_solved_episode,mean100_solved_steps,final_running_reward,eval_mean_return,eval_std_return,eval_min_return,eval_max_return,wall_seconds";
+
+    public static string RunsCsv(SweepCommand.Plan plan, IReadOnlyList<SweepRun?> runs)
+    {
+        var text = new StringBuilder(RunsHeader).Append('\n');
+        foreach (SweepRun? run in runs)
+        {
+            if (run is null)
+            {
+                continue;
+            }
+            SolvedCriterion criterion = plan.Cells[run.Cell].Settings.Options.SolvedBy;
+            long? at = run.SolvedAtEpisode(criterion);
+            EvaluationSummary eval = EvaluationSummary.Of(run);
+            text.AppendJoin(',', [
+                I(run.Cell), run.Seed.ToString(CultureInfo.InvariantCulture), run.Status, I(run.Episodes), I(run.Steps), at is null ? "0" : "1",
+                I(at), I(at is long a ? run.StepsAtEpisode(a) : null),
+                I(run.RunningRewardSolvedAtEpisode), I(run.RunningRewardSolvedAtEpisode is long r ? run.StepsAtEpisode(r) : null),
+                I(run.MeanOfLast100SolvedAtEpisode), I(run.MeanOfLast100SolvedAtEpisode is long m ? run.StepsAtEpisode(m) : null),
+                R(run.FinalRunningReward), eval.Mean, eval.Std, eval.Min, eval.Max, run.WallSeconds.ToString("0.####", CultureInfo.InvariantCulture)]).Append('\n');
+        }
+        return text.ToString();
+    }
+
+    private readonly record struct EvaluationSummary(string Mean, string Std, string Min, string Max)
+    {
+        public static EvaluationSummary Of(SweepRun run) => run.Evaluation is { } e
+            ? new(R(e.MeanReturn), R(e.StdReturn), R(e.MinReturn), R(e.MaxReturn))
+            : new("", "", "", "");
+    }
+
+    public const string SummaryHeader = "config,name,solved_by,runs,solved,solve_rate,wilson_low,wilson_high,clopper_pearson_low,clopper_pearson_high," +
+        "solved_other_criterion,diverged,episodes_median,episodes_median_low,episodes_median_high,episodes_iqm,episodes_iqm_low,episodes_iqm_high," +
+        "steps_median,steps_median_low,steps_median_high,steps_iqm,steps_iqm_low,steps_iqm_high,eval_episodes,eval_return_iqm,eval_return_iqm_low," +
+        "eval_return_iqm_high,eval_return_mean,wall_seconds_median,wall_seconds_total";
+
+    public static string SummaryCsv(SweepSummaryData summary)
+    {
+        var text = new StringBuilder(SummaryHeader).Append('\n');
+        foreach (CellSummary c in summary.Cells)
+        {
+            var cells = new List<string>
+            {
+                I(c.Cell.Index), Csv(c.Cell.Name), c.Cell.Settings.Options.SolvedBy.Name(), I(c.Runs), I(c.Solved),
+                c.SolveRateWilson is { } w ? R(w.Estimate) : "", R(c.SolveRateWilson?.Lower), R(c.SolveRateWilson?.Upper),
+                R(c.SolveRateClopperPearson?.Lower), R(c.SolveRateClopperPearson?.Upper), I(c.SolvedOtherCriterion), I(c.Diverged),
+            };
+            foreach (ConfidenceInterval? interval in new[] { c.EpisodesMedian, c.EpisodesIqm, c.StepsMedian, c.StepsIqm })
+            {
+                cells.AddRange([R(interval?.Estimate), R(interval?.Lower), R(interval?.Upper)]);
+            }
+            cells.AddRange([I(summary.Plan.EvalEpisodes), R(c.EvalReturnIqm?.Estimate), R(c.EvalReturnIqm?.Lower), R(c.EvalReturnIqm?.Upper), R(c.EvalReturnMean),
+                c.WallSecondsMedian?.ToString("0.####", CultureInfo.InvariantCulture) ?? "", c.WallSecondsTotal.ToString("0.###", CultureInfo.InvariantCulture)]);
+            text.AppendJoin(',', cells).Append('\n');
+        }
+        return text.ToString();
+    }
+
+    public static string SweepJson(SweepSummaryData summary)
+    {
+        SweepCommand.Plan plan = summary.Plan;
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            json.WriteString("tool", $"reinforce {Cli.Version}");
+            json.WriteString("command", plan.CommandLine);
+            json.WriteString("seedsText", plan.SeedsText);
+            json.WriteStartArray("seeds");
+            foreach (ulong seed in plan.Seeds)
+            {
+                json.WriteNumberValue(seed);
+            }
+            json.WriteEndArray();
+            json.WriteNumber("evalEpisodes", plan.EvalEpisodes);
+            json.WriteNumber("bootstrapResamples", plan.Resamples);
+            json.WriteNumber("bootstrapSeed", plan.BootstrapSeed);
+            json.WriteNumber("plannedRuns", summary.PlannedRuns);
+            json.WriteNumber("completedRuns", summary.CompletedRuns);
+            json.WriteBoolean("interrupted", summary.Interrupted);
+            json.WriteStartArray("configurations");
+            foreach (SweepCell cell in plan.Cells)
+            {
+                json.WriteStartObject();
+                json.WriteNumber("index", cell.Index);
+                json.WriteString("name", cell.Name);
+                json.WriteString("preset", cell.Settings.PresetName);
+                json.WriteString("command", cell.TrainCommandLine);
+                if (cell.Settings.RewardThreshold is double threshold)
+                {
+                    json.WriteNumber("rewardThreshold", threshold);
+                }
+                else
+                {
+                    json.WriteNull("rewardThreshold");
+                }
+                json.WritePropertyName("trainer");
+                TrainerOptionsJson.Write(cell.Settings.Options with { Seed = 0 }, json);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
+    }
+
+    // ----- Tables -----
+
+    private static readonly string[] Columns =
+        ["configuration", "solved [95 % CI]", "episodes to solve: median [95 % CI]", "IQM [95 % CI]", "env steps to solve: IQM [95 % CI]", "final return: IQM [95 % CI]", "s/run"];
+
+    /// <summary>The comparison table's rows, one per configuration, as text cells.</summary>
+    public static List<string[]> Rows(SweepSummaryData summary) => summary.Cells.Select(c => new[]
+    {
+        c.Cell.Name,
+        c.SolveRateWilson is { } w ? $"{c.Solved}/{c.Runs} = {Percent(w.Estimate)} [{Percent(w.Lower, false)}, {Percent(w.Upper)}]" : "no run",
+        Interval(c.EpisodesMedian, "0.#"),
+        Interval(c.EpisodesIqm, "0.#"),
+        Kilo(c.StepsIqm),
+        Interval(c.EvalReturnIqm, "0.0"),
+        c.WallSecondsMedian?.ToString("0.00", CultureInfo.InvariantCulture) ?? "–",
+    }).ToList();
+
+    /// <summary>The Markdown table of the comparison (what summary.md and the README show).</summary>
+    public static string MarkdownTable(SweepSummaryData summary)
+    {
+        var text = new StringBuilder();
+        text.Append("| ").AppendJoin(" | ", Columns).Append(" |\n");
+        text.Append('|').Append(string.Concat(Columns.Select(_ => "---|"))).Append('\n');
+        foreach (string[] row in Rows(summary))
+        {
+            text.Append("| ").AppendJoin(" | ", row.Select(c => c.Replace("|", "\\|", StringComparison.Ordinal))).Append(" |\n");
+        }
+        return text.ToString();
+    }
+
+    public static string Markdown(SweepSummaryData summary)
+    {
+        SweepCommand.Plan plan = summary.Plan;
+        var text = new StringBuilder();
+        string env = string.Join(", ", plan.Cells.Select(c => c.Settings.Options.EnvironmentId).Distinct());
+        text.Append(CultureInfo.InvariantCulture, $"# Sweep: {SweepCommand.Plural(plan.Cells.Count, "configuration")} × {SweepCommand.Plural(plan.Seeds.Count, "seed")} on {env}\n\n");
+        text.Append(CultureInfo.InvariantCulture, $"```sh\n{plan.CommandLine}\n```\n\n");
+        if (summary.Interrupted)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"**Interrupted**: {summary.CompletedRuns} of {summary.PlannedRuns} runs done; the table covers those.\n\n");
+        }
+        text.Append(MarkdownTable(summary)).Append('\n');
+        text.Append(Definitions(summary));
+        text.Append("\n| configuration | train command (seed left out) |\n|---|---|\n");
+        foreach (SweepCell cell in plan.Cells)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"| {cell.Name.Replace("|", "\\|", StringComparison.Ordinal)} | `{cell.TrainCommandLine}` |\n");
+        }
+        text.Append(CultureInfo.InvariantCulture, $"\n![Learning curves]({SweepFolder.CurvesFile})\n\n![Performance profile]({SweepFolder.ProfileFile})\n");
+        return text.ToString();
+    }
+
+    private static string Definitions(SweepSummaryData summary)
+    {
+        SweepCommand.Plan plan = summary.Plan;
+        var criteria = plan.Cells.Select(c => c.Settings.Options.SolvedBy).Distinct().ToList();
+        string rule = criteria.Count == 1
+            ? criteria[0] == SolvedCriterion.MeanOfLast100 ? "the mean return of the last 100 episodes reached the reward threshold" : "the running reward exceeded the reward threshold"
+            : "the configuration's rule (--solved-by) was met";
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"- **solved**: runs in which {rule} within the budget; 95 % Wilson interval of the rate (Clopper–Pearson's in summary.csv). ");
+        text.Append(CultureInfo.InvariantCulture, $"Solved by the other rule: {string.Join(", ", summary.Cells.Select(c => $"{c.SolvedOtherCriterion}/{c.Runs}"))}.\n");
+        text.Append("- **episodes / env steps to solve**: the first episode after which the rule held (and the environment steps up to it), over the *solved* runs only: " +
+            "an unsolved run counts in the solve rate, not here; the performance profile shows both together.\n");
+        text.Append(CultureInfo.InvariantCulture, $"- **final return**: each run's final policy plays {plan.EvalEpisodes} greedy episodes on its evaluation seed (`PolicyEvaluation.EvaluationSeed(seed)`); the IQM over runs of their mean return.\n");
+        string seed = plan.BootstrapSeed.ToString(CultureInfo.InvariantCulture);
+        text.Append(CultureInfo.InvariantCulture, $"- **[95 % CI]**: percentile bootstrap over runs, B = {plan.Resamples:#,0}; statistic j of every configuration draws from `Pcg64.Derive({seed}, j)` ");
+        text.Append(CultureInfo.InvariantCulture, $"(NumPy: `default_rng(SeedSequence({seed}, spawn_key=(j,)))`; j = 0 median and 1 IQM of episodes, 2 and 3 of steps, 4 IQM of the final return), ");
+        text.Append("so this table is the same on every machine and for any --threads. IQM = mean of the middle half (SciPy's `trim_mean(x, 0.25)`).\n");
+        text.Append(CultureInfo.InvariantCulture, $"- **s/run**: median wall time of a run's training ({summary.Seconds:0.0} s for the whole sweep on {SweepCommand.Plural(plan.Workers, "worker")}); ");
+        text.Append("the only numbers that change from one machine or run to the next.\n");
+        return text.ToString();
+    }
+
+    /// <summary>The summary as printed: an aligned table, then one line of definitions.</summary>
+    public static string Text(SweepSummaryData summary, Style style)
+    {
+        var rows = new List<string[]> { Columns };
+        rows.AddRange(Rows(summary));
+        int[] widths = Enumerable.Range(0, Columns.Length).Select(i => rows.Max(r => r[i].Length)).ToArray();
+        var text = new StringBuilder();
+        for (int r = 0; r < rows.Count; r++)
+        {
+            string line = string.Join("  ", rows[r].Select((cell, i) => i == 0 ? cell.PadRight(widths[i]) : cell.PadLeft(widths[i]))).TrimEnd();
+            text.Append(r == 0 ? style.Bold(line) : line).Append('\n');
+        }
+        text.Append(CultureInfo.InvariantCulture,
+            $"{summary.CompletedRuns} runs in {summary.Seconds:0.0} s. Steps and episodes to solve over solved runs; intervals: 95 % Wilson (solved) and percentile bootstrap, B = {summary.Plan.Resamples:#,0}, seed {summary.Plan.BootstrapSeed}.\n");
+        return text.ToString();
+    }
+
+    private static string Interval(ConfidenceInterval? interval, string format) => interval is { } i
+        ? $"{i.Estimate.ToString(format, CultureInfo.InvariantCulture)} [{i.Lower.ToString(format, CultureInfo.InvariantCulture)}, {i.Upper.ToString(format, CultureInfo.InvariantCulture)}]"
+        : "–";
+
+    private static string Kilo(ConfidenceInterval? interval) => interval is { } i
+        ? $"{K(i.Estimate)} [{K(i.Lower)}, {K(i.Upper)}]"
+        : "–";
+
+    private static string K(double value) => value >= 1e6
+        ? (value / 1e6).ToString("0.00", CultureInfo.InvariantCulture) + "M"
+        : value >= 1e3 ? (value / 1e3).ToString("0.0", CultureInfo.InvariantCulture) + "k" : value.ToString("0", CultureInfo.InvariantCulture);
+
+    private static string Percent(double rate, bool sign = true) =>
+        (rate * 100).ToString(rate is 0 or 1 ? "0" : "0.0", CultureInfo.InvariantCulture) + (sign ? " %" : "");
+
+    private static string I(long? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "";
+
+    private static string R(double? value) => value?.ToString("R", CultureInfo.InvariantCulture) ?? "";
+
+    /// <summary>A CSV cell, quoted (RFC 4180) when it holds a comma, a quote or a line break.</summary>
+    internal static string Csv(string value) => value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : value;
+}

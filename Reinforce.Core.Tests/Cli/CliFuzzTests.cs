@@ -1,0 +1,331 @@
+using System.Text;
+using Reinforce.Cli;
+using Reinforce.Randomness;
+using Reinforce.Text;
+
+namespace Reinforce.Tests.Cli;
+
+/// <summary>
+/// A seeded fuzz test of the whole command line, in-process: thousands of argument lists over every command
+/// and flag, each holding at least one value that the flag must refuse (non-finite and overflowing numbers,
+/// values out of range, empty and huge values, control characters, paths that are devices, pipes, folders,
+/// links, missing parents, the current folder, folders reinforce did not make), mixed with valid flags in
+/// random order. Every list must give exit code 2 and one line on stderr, no stack trace, nothing on
+/// stdout, and leave every file and folder as it was — all before any work.
+/// </summary>
+[TestFixture]
+public sealed class CliFuzzTests : CliTestBase
+{
+    private const ulong Seed = 20261129;
+    private const int Cases = 3000;
+
+    // Values every numeric flag refuses.
+    private static readonly string[] NotNumbers = ["", " ", "abc", "NaN", "Infinity", "-Infinity", "1e400", "-1e400", "0x10", "1_000", "1,5", "１２", "1e", "--", "\n", "\u001b[2J", "+-1"];
+    private static readonly string[] NotIntegers = [.. NotNumbers, "2.5", "1e3", "99999999999999999999", "-99999999999999999999"];
+    private static readonly string[] NotChoices = ["", "nope", "relu\n", "x\u001b[31m", "default ", "\u202Eleg"];
+    private const string Huge = "HUGE"; // replaced by a 100,000-character value
+
+    /// <summary>For every flag of every command: values it must refuse (TARGET names a fixture below).</summary>
+    private static readonly Dictionary<string, Dictionary<string, string[]>> Hostile = new()
+    {
+        ["train"] = new()
+        {
+            ["--preset"] = [.. NotChoices, Huge],
+            ["--config"] = ["", "FOLDER", "/dev/zero", "FIFO", "missing.json", "TEXT", "RUN/metrics.csv", "BADCONFIG", "LINK_TO_DEVICE"],
+            ["--resume"] = ["", "USER", "missing", "TEXT", "/dev/zero", ".", "FOLDER", "STALE"],
+            ["--env"] = [.. NotChoices, "CartPole-v2", "MountainCar-v0"],
+            ["--max-steps"] = [.. NotIntegers, "0", "-5", "2147483648"],
+            ["--integrator"] = NotChoices,
+            ["--sutton-barto-reward"] = ["=maybe", "=1", "="],
+            ["--reward-threshold"] = NotNumbers,
+            ["--hidden"] = ["", "0", "-1", "1,,2", "65537", "a", ",", "none,1", "\t", Huge, string.Join(',', Enumerable.Repeat("1", 65))],
+            ["--activation"] = [.. NotChoices, "sigmoid"],
+            ["--dropout"] = [.. NotNumbers, "1", "-0.1", "1.5", "0.99999999999999999"],
+            ["--head"] = [.. NotChoices, "gaussian"],
+            ["--init"] = [.. NotChoices, "he"],
+            ["--optimizer"] = [.. NotChoices, "rmsprop"],
+            ["--lr"] = [.. NotNumbers, "0", "-0", "-1", "1e-50", "1e-46", "1e39", "3.5e38", Huge],
+            ["--gamma"] = [.. NotNumbers, "1.0000001", "-0.0001", "2"],
+            ["--returns"] = NotChoices,
+            ["--normalize"] = NotChoices,
+            ["--normalize-eps"] = [.. NotNumbers, "0", "-1e-8"],
+            ["--baseline"] = ["=maybe", "=yes"],
+            ["--entropy-coef"] = [.. NotNumbers, "-1", "-1e-30", "1e39", "1e300"],
+            ["--loss"] = NotChoices,
+            ["--batch-episodes"] = [.. NotIntegers, "0", "-1", "100000000"],
+            ["--batch-steps"] = [.. NotIntegers, "0", "10000001"],
+            ["--max-episodes"] = [.. NotIntegers, "0", "9223372036854775808"],
+            ["--max-updates"] = [.. NotIntegers, "0", "2147483648"],
+            ["--stop-when-solved"] = ["=maybe", "=0"],
+            ["--solved-by"] = [.. NotChoices, "mean", "mean-100", "gymnasium"],
+            ["--eval-interval"] = [.. NotIntegers, "0", "2147483648"],
+            ["--eval-episodes"] = [.. NotIntegers, "0", "100001"],
+            ["--eval-policy"] = NotChoices,
+            ["--running-reward-weight"] = [.. NotNumbers, "0", "1.5", "-0.1"],
+            ["--running-reward-start"] = NotNumbers,
+            ["--seed"] = ["", "-1", "18446744073709551616", "1.0", "abc", " 1"],
+            ["--threads"] = [.. NotIntegers, "0", "1025", "AUTO", "auto "],
+            ["--out"] = ["", ".", "..", "CWD", "USER", "TEXT", "FIFO", "/dev/null", "LINK", "x.partial", "a\0b", "TEXT/below", "STALE"],
+            ["--force"] = ["=maybe"],
+            ["--checkpoint-interval"] = [.. NotIntegers, "0"],
+            ["--log-interval"] = [.. NotIntegers, "0"],
+            ["--quiet"] = ["=maybe"],
+        },
+        ["eval"] = new()
+        {
+            [""] = ["", "missing", "USER", "/dev/zero", "FIFO", "TEXT", "FOLDER", "BADCHECKPOINT"],
+            ["--episodes"] = [.. NotIntegers, "0", "10000001"],
+            ["--seed"] = ["-1", "", "x"],
+            ["--env"] = NotChoices,
+            ["--max-steps"] = [.. NotIntegers, "0"],
+            ["--svg"] = ["", "FOLDER", "/dev/full", "FIFO", "missing/x.svg", "LINK_SVG", "FOLDER/", "TEXT/below.svg"],
+            ["--policy"] = NotChoices,
+            ["--best"] = ["=maybe", "=1"],
+        },
+        ["baseline"] = new()
+        {
+            ["--episodes"] = [.. NotIntegers, "0"],
+            ["--seed"] = ["-1", "", "1e3"],
+            ["--env"] = NotChoices,
+            ["--max-steps"] = [.. NotIntegers, "0"],
+            ["--svg"] = ["", "FOLDER", "/dev/full", "FIFO", "missing/x.svg", "LINK_SVG"],
+        },
+        ["render"] = new()
+        {
+            [""] = ["", "missing", "/dev/zero", "FIFO", "TEXT", "BADCHECKPOINT"],
+            ["--baseline"] = ["=maybe"],
+            ["--best"] = ["=maybe"],
+            ["--out"] = ["", "FOLDER", "/dev/full", "FIFO", "missing/x.svg", "LINK_SVG", "FOLDER/"],
+            ["--seed"] = ["-1", ""],
+            ["--policy"] = NotChoices,
+            ["--env"] = NotChoices,
+            ["--max-steps"] = [.. NotIntegers, "0", "100001"],
+            ["--ascii"] = ["=maybe"],
+            ["--every"] = [.. NotIntegers, "0", "100001"],
+            ["--fps"] = [.. NotIntegers, "0", "1001"],
+        },
+        ["plot"] = new()
+        {
+            [""] = ["", "missing", "/dev/zero", "FIFO", "USER", "TEXT", "EMPTYRUN"],
+            ["--out"] = ["", "FOLDER", "/dev/full", "FIFO", "missing/x.svg", "LINK_SVG"],
+            ["--x"] = [.. NotChoices, "time", "Episodes "],
+        },
+        ["presets"] = new()
+        {
+            [""] = [.. NotChoices, "pytorch"],
+        },
+    };
+
+    static CliFuzzTests()
+    {
+        // explain takes train's configuration flags (the same hostile values) and --inputs.
+        var explain = ExplainCommand.Flags.Where(f => f.Name != "--inputs").ToDictionary(f => f.Name, f => Hostile["train"][f.Name]);
+        explain["--inputs"] = ["", "FOLDER", "/dev/zero", "FIFO", "missing.txt", "TEXT", "BADCHECKPOINT", "RUN/metrics.csv"];
+        Hostile["explain"] = explain;
+
+        // sweep takes train's configuration flags (the same hostile values) and its own.
+        var sweep = SweepCommand.TrainFlags.ToDictionary(f => f.Name, f => Hostile["train"][f.Name]);
+        sweep["--preset"] = [.. NotChoices, Huge];
+        sweep["--config"] = ["", "FOLDER", "/dev/zero", "FIFO", "missing.json", "TEXT", "RUN/metrics.csv", "BADCONFIG"];
+        sweep["--candidate"] = ["", "x=", " =--lr 0.1", "x=--seed 1", "x=--lr -1", "x=--nope", "x=--preset nope", "x=--lr", "x=--threads 2", "--hidden 0", Huge];
+        sweep["--grid"] = ["", "lr", "lr=", "=1", "nope=1", "seed=1,2", "preset=default", "lr=-1", "lr=1,1", "hidden=0", "baseline=maybe", "lr=0.01;", Huge];
+        sweep["--seeds"] = ["", "0", "-1", "5..1", "1,1", "abc", "1..", "..5", "1...3", "100001", "0..100000", "1,,2", Huge];
+        sweep["--threads"] = Hostile["train"]["--threads"];
+        sweep["--eval-episodes"] = [.. NotIntegers, "-1", "100001"];
+        sweep["--bootstrap-resamples"] = [.. NotIntegers, "0", "99", "1000001"];
+        sweep["--bootstrap-seed"] = ["-1", "", "x", "1.5"];
+        sweep["--x"] = [.. NotChoices, "seconds"];
+        sweep["--out"] = ["", ".", "..", "CWD", "USER", "TEXT", "FIFO", "/dev/null", "LINK", "x.partial", "a\0b", "TEXT/below"];
+        sweep["--force"] = ["=maybe"];
+        sweep["--quiet"] = ["=maybe"];
+        Hostile["sweep"] = sweep;
+    }
+
+    /// <summary>Valid flags mixed in (they must not let a run start: the hostile value stops it first).</summary>
+    private static readonly Dictionary<string, string[][]> Valid = new()
+    {
+        ["train"] = [["--max-updates", "1"], ["--quiet"], ["--seed", "3"], ["--hidden", "8"], ["--lr", "0.02"], ["--batch-episodes", "2"], ["--env", "CartPole-v0"], ["--force"], ["--no-stop-when-solved"]],
+        ["eval"] = [["--episodes", "1"], ["--policy", "sample"], ["--seed", "2"]],
+        ["baseline"] = [["--episodes", "1"], ["--seed", "2"]],
+        ["render"] = [["--seed", "1"], ["--policy", "greedy"], ["--max-steps", "20"]],
+        ["plot"] = [],
+        ["presets"] = [],
+        ["explain"] = [["--seed", "3"], ["--hidden", "2"], ["--returns", "discounted"]],
+        ["sweep"] = [["--seeds", "2"], ["--max-episodes", "4"], ["--quiet"], ["--threads", "1"], ["--eval-episodes", "1"], ["--grid", "lr=0.01,0.02"], ["--preset", "default"]],
+    };
+
+    [Test]
+    public void EveryFlagOfEveryCommand_HasHostileValuesInTheFuzzTable()
+    {
+        var commands = new Dictionary<string, IReadOnlyList<Flag>>
+        {
+            ["train"] = TrainCommand.Flags, ["eval"] = EvaluateCommands.EvalFlags, ["baseline"] = EvaluateCommands.BaselineFlags,
+            ["render"] = RenderCommand.Flags, ["plot"] = PlotCommand.Flags, ["presets"] = PresetsCommand.Flags, ["explain"] = ExplainCommand.Flags,
+            ["sweep"] = SweepCommand.Flags,
+        };
+        foreach (var (command, flags) in commands)
+        {
+            Assert.That(Hostile[command].Keys.Where(k => k.Length > 0), Is.EquivalentTo(flags.Select(f => f.Name)), command);
+        }
+    }
+
+    [Test]
+    public void HostileArgumentLists_GetExit2_OneLine_AndChangeNothingOnDisk()
+    {
+        var fixtures = CreateFixtures();
+        string[] before = Snapshot(Folder);
+        var rng = new Pcg64(Seed);
+        var failures = new List<string>();
+        InCurrentFolder(Folder, () =>
+        {
+            for (int i = 0; i < Cases && failures.Count < 5; i++)
+            {
+                string[] args = Generate(rng, fixtures);
+                CliResult result = Run(args);
+                string? problem = result.ExitCode != 2 ? $"exit {result.ExitCode}"
+                    : result.ErrorLines.Length != 1 ? $"{result.ErrorLines.Length} lines on stderr"
+                    : !result.Error.StartsWith("reinforce", StringComparison.Ordinal) ? "stderr does not start with 'reinforce'"
+                    : result.Error.Contains("   at ", StringComparison.Ordinal) ? "a stack trace"
+                    : result.Output.Length > 0 ? "output on stdout"
+                    : result.Error.Length > 1000 ? $"a {result.Error.Length}-character line"
+                    : null;
+                string[] after = Snapshot(Folder);
+                if (problem is null && !after.SequenceEqual(before))
+                {
+                    problem = $"the folder changed: {string.Join(", ", after.Except(before).Concat(before.Except(after)).Take(4))}";
+                    before = after;
+                }
+                if (problem is not null)
+                {
+                    failures.Add($"case {i}: {problem}\n  args: {string.Join(' ', args.Select(a => Display.Quote(a, 60)))}\n  stderr: {Display.Escape(result.Error, 300)}");
+                }
+            }
+            return 0;
+        });
+
+        Assert.That(failures, Is.Empty, string.Join("\n", failures));
+    }
+
+    private Dictionary<string, string> CreateFixtures()
+    {
+        string run = InFolder("run");
+        Assert.That(Run("train", "--max-updates", "1", "--out", run, "--quiet").ExitCode, Is.Zero);
+        string user = InFolder("user");
+        Directory.CreateDirectory(Path.Combine(user, "sub"));
+        File.WriteAllText(Path.Combine(user, "precious.txt"), "keep");
+        File.WriteAllText(InFolder("notes.txt"), "plain text, not JSON, not safetensors, not CSV\n");
+        Directory.CreateDirectory(Path.Combine(InFolder("folder"), "inside"));
+        File.WriteAllText(InFolder("real.svg"), "<svg/>");
+        File.CreateSymbolicLink(InFolder("link.svg"), InFolder("real.svg"));
+        Directory.CreateSymbolicLink(InFolder("link"), run);
+        File.WriteAllText(InFolder("bad-config.json"), "{\"trainer\": {\"learningRate\": 1e39}}");
+        File.WriteAllBytes(InFolder("bad.safetensors"), File.ReadAllBytes(Path.Combine(run, "checkpoint.safetensors"))[..200]);
+        // A killed run next to a finished one: ambiguous for --resume, in the way for --out without --force.
+        string stale = InFolder("stale");
+        Assert.That(Run("train", "--max-updates", "1", "--out", stale, "--quiet").ExitCode, Is.Zero);
+        Directory.CreateDirectory(stale + ".partial");
+        foreach (string file in Directory.GetFiles(stale))
+        {
+            File.Copy(file, Path.Combine(stale + ".partial", Path.GetFileName(file)));
+        }
+        string emptyRun = InFolder("empty-run");
+        Directory.CreateDirectory(emptyRun);
+        File.WriteAllText(Path.Combine(emptyRun, "metrics.csv"), "update,episodes,steps,wall_seconds,mean_return,std_return,min_return,max_return,mean_length,loss,entropy,running_reward\n");
+        var fixtures = new Dictionary<string, string>
+        {
+            ["RUN"] = run, ["USER"] = user, ["TEXT"] = InFolder("notes.txt"), ["FOLDER"] = InFolder("folder"), ["LINK"] = InFolder("link"),
+            ["LINK_SVG"] = InFolder("link.svg"), ["BADCONFIG"] = InFolder("bad-config.json"), ["BADCHECKPOINT"] = InFolder("bad.safetensors"),
+            ["CWD"] = Folder, ["STALE"] = stale, ["EMPTYRUN"] = emptyRun, ["LINK_TO_DEVICE"] = InFolder("zero"),
+        };
+        File.CreateSymbolicLink(InFolder("zero"), OperatingSystem.IsWindows() ? "NUL" : "/dev/zero");
+        if (!OperatingSystem.IsWindows())
+        {
+            MakeFifo(InFolder("fifo"));
+            fixtures["FIFO"] = InFolder("fifo");
+        }
+        return fixtures;
+    }
+
+    private static string[] Generate(Pcg64 rng, Dictionary<string, string> fixtures)
+    {
+        string[] commands = ["train", "train", "train", "eval", "baseline", "render", "plot", "presets", "explain", "sweep", "sweep"];
+        string command = commands[Pick(rng, commands.Length)];
+        var flags = Hostile[command];
+        var parts = new List<string[]>();
+        bool hasPositional = false;
+
+        // One to three hostile values, each on a different flag (or the positional argument).
+        var keys = flags.Keys.ToList();
+        int hostileCount = 1 + Pick(rng, 3);
+        for (int h = 0; h < hostileCount && keys.Count > 0; h++)
+        {
+            string flag = keys[Pick(rng, keys.Count)];
+            keys.Remove(flag);
+            string[] pool = flags[flag].Where(v => !v.Contains("FIFO", StringComparison.Ordinal) || fixtures.ContainsKey("FIFO")).ToArray();
+            string value = Resolve(pool[Pick(rng, pool.Length)], fixtures);
+            if (flag.Length == 0)
+            {
+                parts.Add([value]);
+                hasPositional = true;
+            }
+            else if (value.StartsWith('=') || IsSwitch(command, flag))
+            {
+                parts.Add([flag + (value.StartsWith('=') ? value : "=" + value)]);
+            }
+            else
+            {
+                parts.Add(Pick(rng, 2) == 0 ? [flag, value] : [$"{flag}={value}"]);
+            }
+        }
+        // Commands that need a positional argument get a valid one when no hostile one was drawn; render gets --baseline instead half the time.
+        if (!hasPositional && command is "eval" or "plot" or "render" && !parts.Any(p => p[0].StartsWith("--baseline", StringComparison.Ordinal)))
+        {
+            parts.Add(command == "render" && Pick(rng, 2) == 0 ? ["--baseline"] : [fixtures["RUN"]]);
+        }
+        foreach (string[] valid in Valid[command])
+        {
+            if (Pick(rng, 3) == 0 && !parts.Any(p => p[0].Split('=')[0] == valid[0]))
+            {
+                parts.Add(valid);
+            }
+        }
+        // Shuffle (Fisher–Yates with the test's own generator).
+        for (int i = parts.Count - 1; i > 0; i--)
+        {
+            int j = Pick(rng, i + 1);
+            (parts[i], parts[j]) = (parts[j], parts[i]);
+        }
+        return [command, .. parts.SelectMany(p => p)];
+    }
+
+    private static bool IsSwitch(string command, string flag)
+    {
+        IReadOnlyList<Flag> flags = command switch
+        {
+            "train" => TrainCommand.Flags,
+            "explain" => ExplainCommand.Flags,
+            "sweep" => SweepCommand.Flags,
+            "render" => RenderCommand.Flags,
+            _ => [],
+        };
+        return flags.Any(f => f.Name == flag && f.IsSwitch);
+    }
+
+    private static string Resolve(string value, Dictionary<string, string> fixtures)
+    {
+        if (value == Huge)
+        {
+            return new string('7', 100_000);
+        }
+        foreach (var (name, path) in fixtures.OrderByDescending(f => f.Key.Length))
+        {
+            if (value.StartsWith(name, StringComparison.Ordinal))
+            {
+                return path + value[name.Length..];
+            }
+        }
+        return value;
+    }
+
+    private static int Pick(Pcg64 rng, int count) => (int)(rng.NextUInt64() % (ulong)count);
+}

@@ -1,0 +1,173 @@
+using System.Globalization;
+using Reinforce.Checkpoints;
+using Reinforce.Cli;
+
+namespace Reinforce.Tests.Cli;
+
+/// <summary>
+/// What <c>reinforce train</c> reports besides training: evaluation during training (eval.csv, best.safetensors,
+/// --best), "solved" by both rules, warnings for flags without effect, and the progress display at a terminal.
+/// </summary>
+[TestFixture]
+public sealed class TrainReportingTests : CliTestBase
+{
+    [Test]
+    public void EvaluationDuringTraining_ChangesNoTrainingNumber_AndKeepsTheBestPolicy()
+    {
+        string plain = InFolder("plain"), evaluated = InFolder("evaluated");
+        string[] run = ["--max-updates", "12", "--seed", "2", "--quiet"];
+        Assert.That(Run(["train", "--out", plain, .. run]).ExitCode, Is.Zero);
+
+        CliResult result = Run(["train", "--out", evaluated, "--eval-interval", "3", "--eval-episodes", "4", .. run]);
+
+        // Tolerance: bit-exact — evaluation plays its own environment on its own seeds and does not touch the trainer.
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        Assert.That(Weights(evaluated), Is.EqualTo(Weights(plain)));
+        Assert.That(MetricsWithoutWallTime(evaluated), Is.EqualTo(MetricsWithoutWallTime(plain)));
+        Assert.That(EpisodesWithoutWallTime(evaluated), Is.EqualTo(EpisodesWithoutWallTime(plain)));
+
+        var rows = LearningCurve.ReadCsv(Path.Combine(evaluated, "eval.csv"), ["update", "eval_episodes", "mean_return"]);
+        Assert.That(rows.Select(r => r["update"]), Is.EqualTo(new[] { 3.0, 6, 9, 12 }));
+        Assert.That(rows.Select(r => r["eval_episodes"]), Has.All.EqualTo(4.0));
+        // The best is the highest mean, the earliest of equal ones.
+        double best = rows.Max(r => r["mean_return"]);
+        double bestUpdate = rows.First(r => r["mean_return"] == best)["update"];
+        TrainingCheckpoint kept = TrainingCheckpoint.Load(Path.Combine(evaluated, "best.safetensors"));
+        Assert.That(kept.Progress.UpdatesCompleted, Is.EqualTo((int)bestUpdate));
+        Assert.That(double.Parse(kept.Extra["cli.best.eval_mean"], CultureInfo.InvariantCulture), Is.EqualTo(best));
+        Assert.That(result.Output, Does.Contain("Best evaluation: mean return"));
+    }
+
+    [Test]
+    public void EvalAndRender_WithBest_PlayTheBestPolicy_AndWithoutOne_SayHowToGetIt()
+    {
+        string run = InFolder("run"), plain = InFolder("plain");
+        Assert.That(Run("train", "--out", run, "--max-updates", "4", "--eval-interval", "2", "--eval-episodes", "3", "--quiet").ExitCode, Is.Zero);
+        Assert.That(Run("train", "--out", plain, "--max-updates", "1", "--quiet").ExitCode, Is.Zero);
+
+        CliResult eval = Run("eval", run, "--best", "--episodes", "3");
+        CliResult render = Run("render", run, "--best", "--out", InFolder("best.svg"));
+
+        Assert.That(eval.ExitCode, Is.Zero, eval.ToString());
+        Assert.That(eval.Output, Does.Contain("best.safetensors"));
+        Assert.That(render.ExitCode, Is.Zero, render.ToString());
+        AssertUsageError(Run("eval", plain, "--best"), "has no best.safetensors; a run keeps one when trained with --eval-interval N");
+        AssertUsageError(Run("eval", Path.Combine(run, "checkpoint.safetensors"), "--best"), "--best needs a run folder");
+        AssertUsageError(Run("render", "--baseline", "--best"), "cannot be given with --baseline");
+    }
+
+    [Test]
+    public void Resume_KeepsEvaluating_AsTheUninterruptedRunDid()
+    {
+        string whole = InFolder("whole"), split = InFolder("split");
+        Assert.That(Run("train", "--out", whole, "--max-updates", "8", "--eval-interval", "2", "--eval-episodes", "3", "--quiet").ExitCode, Is.Zero);
+        Assert.That(Run("train", "--out", split, "--max-updates", "3", "--eval-interval", "2", "--eval-episodes", "3", "--quiet").ExitCode, Is.Zero);
+
+        CliResult resumed = Run("train", "--resume", split, "--max-updates", "8", "--quiet");
+
+        Assert.That(resumed.ExitCode, Is.Zero, resumed.ToString());
+        Assert.That(File.ReadAllText(Path.Combine(split, "eval.csv")), Is.EqualTo(File.ReadAllText(Path.Combine(whole, "eval.csv"))));
+        Assert.That(File.ReadAllBytes(Path.Combine(split, "best.safetensors")).Length, Is.GreaterThan(0));
+        Assert.That(Weights(split, "best.safetensors"), Is.EqualTo(Weights(whole, "best.safetensors")));
+    }
+
+    [Test]
+    public void SolvedByTheMeanOfTheLast100_StopsThere_AndBothRulesAreReported()
+    {
+        string running = InFolder("running"), mean = InFolder("mean");
+
+        CliResult byRunning = Run("train", "--out", running, "--quiet");
+        CliResult byMean = Run("train", "--out", mean, "--solved-by", "mean100", "--quiet");
+
+        Assert.That(byRunning.ExitCode, Is.Zero, byRunning.ToString());
+        Assert.That(byMean.ExitCode, Is.Zero, byMean.ToString());
+        Assert.That(byMean.OutputLines[0], Does.Contain("(mean of the last 100 returns").And.Contain("≥ 475.00)"));
+        long stoppedAt = TrainingCheckpoint.Load(Path.Combine(mean, "checkpoint.safetensors")).Progress.EpisodesCompleted;
+        Assert.That(byMean.OutputLines[1], Does.Match($@"mean of the last 100 returns ≥ 475\.00 at episode \d+$"));
+        Assert.That(stoppedAt, Is.GreaterThanOrEqualTo(100), "Gymnasium's rule needs 100 episodes");
+        Assert.That(byRunning.OutputLines[1], Does.StartWith("First solved: running reward > 475.00 at episode"));
+    }
+
+    [Test]
+    public void NoStopWhenSolved_StillSaysWhenTheRunWasFirstSolved()
+    {
+        string run = InFolder("run");
+
+        CliResult result = Run("train", "--out", run, "--no-stop-when-solved", "--max-episodes", "600", "--quiet");
+
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        Assert.That(result.OutputLines[0], Does.Contain("after 600 episodes"));
+        Assert.That(result.OutputLines[1], Does.Match(@"^First solved: running reward > 475\.00 at episode \d{3}; mean of the last 100 returns ≥ 475\.00 "));
+    }
+
+    [TestCase("--gamma|0.5", "--gamma has no effect here: only discounted returns use γ")]
+    [TestCase("--normalize|none|--normalize-eps|1e-3", "--normalize-eps has no effect here")]
+    [TestCase("--baseline", "--baseline has no effect here: normalising the weights (batch)")]
+    [TestCase("--hidden|none|--activation|tanh", "--activation has no effect here: a linear policy")]
+    [TestCase("--hidden|none|--dropout|0.5", "--dropout has no effect here")]
+    [TestCase("--batch-episodes|1|--threads|2", "--threads has no effect here: a batch of one episode")]
+    [TestCase("--quiet|--log-interval|5", "--log-interval has no effect with --quiet")]
+    [TestCase("--eval-episodes|5", "--eval-episodes has no effect without --eval-interval")]
+    public void AFlagWithoutEffect_IsWarnedAbout_InOneLine_AndTheRunGoesOn(string arguments, string warning)
+    {
+        CliResult result = Run(["train", "--out", InFolder("run"), "--max-updates", "1", "--quiet", .. arguments.Split('|')]);
+
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        Assert.That(result.ErrorLines, Has.Exactly(1).Contains("warning:").And.Contains(warning));
+    }
+
+    [Test]
+    public void AFlagWithEffect_IsNotWarnedAbout()
+    {
+        CliResult result = Run("train", "--out", InFolder("run"), "--max-updates", "1", "--quiet", "--returns", "discounted", "--gamma", "0.5",
+            "--normalize", "none", "--baseline", "--threads", "2", "--batch-episodes", "2");
+
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        Assert.That(result.Error, Does.Not.Contain("warning"));
+    }
+
+    [Test]
+    public void TheEquivalentCommand_ShowsOnlyEffectiveValues()
+    {
+        string defaults = TrainCommand.CommandLine(new Reinforce.Training.TrainerOptions { Returns = Reinforce.Returns.ReturnKind.RewardToGo }, null);
+        string discounted = TrainCommand.CommandLine(new Reinforce.Training.TrainerOptions(), null);
+
+        Assert.That(defaults, Does.Not.Contain("--gamma"));
+        Assert.That(discounted, Does.Contain("--gamma 0.99"));
+        Assert.That(TrainCommand.CommandLine(new Reinforce.Training.TrainerOptions { HiddenSizes = [] }, null), Does.Not.Contain("--activation"));
+    }
+
+    [Test]
+    public void AtATerminal_OneStatusLineIsRewrittenInPlace_AndKeptLinesFitTheWidth()
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var context = new CliContext(stdout, stderr, CancellationToken.None, Style.None, Style.None, ErrorTerminalWidth: 60);
+
+        int exit = Reinforce.Cli.Cli.Run(["train", "--out", InFolder("run"), "--max-updates", "40", "--log-interval", "1"], context);
+
+        Assert.That(exit, Is.Zero, stderr.ToString());
+        string[] kept = stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line[(line.LastIndexOf('\r') + 1)..].Replace("\u001b[K", "", StringComparison.Ordinal)).ToArray();
+        Assert.That(kept.Length, Is.LessThan(10), "not one line per update: a status line and a few kept lines");
+        Assert.That(kept.Where(line => !line.StartsWith('→')), Has.All.Length.LessThan(60), "every line fits a 60-column terminal (but the folder's path)");
+        Assert.That(kept[^1], Does.StartWith("update    40"), "the last update is kept");
+    }
+
+    [TestCase(3_200_000, "3.2M")]
+    [TestCase(320_080, "320k")]
+    [TestCase(12_345, "12k")]
+    [TestCase(1_234, "1,234")]
+    public void Compact_RoundsRatesForTheProgressLine(double rate, string expected) =>
+        Assert.That(ProgressDisplay.Compact(rate), Is.EqualTo(expected));
+
+    [Test]
+    public void Fit_CutsAtASeparator_AndNeverInsideAnEscapeSequence()
+    {
+        Assert.That(ProgressDisplay.Fit("update 5 · episode 20 · running 12.0/475", 30), Is.EqualTo("update 5 · episode 20"));
+        Assert.That(ProgressDisplay.Fit("\u001b[32mgreen\u001b[0m text", 80), Is.EqualTo("\u001b[32mgreen\u001b[0m text"));
+        Assert.That(ProgressDisplay.Fit(new string('x', 50), 20), Is.EqualTo(new string('x', 18) + "…"));
+        Assert.That(ProgressDisplay.Duration(TimeSpan.FromSeconds(3725)), Is.EqualTo("1:02:05"));
+        Assert.That(ProgressDisplay.Duration(TimeSpan.FromSeconds(65)), Is.EqualTo("1:05"));
+    }
+}
