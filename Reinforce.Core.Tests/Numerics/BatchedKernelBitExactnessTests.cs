@@ -36,10 +36,14 @@ public sealed class BatchedKernelBitExactnessTests
         yield return (31, 257, 21);
     }
 
-    [Test]
-    public void MatMulTransposedB_EqualsDotPerRowAndOutput_BitForBit()
+    /// <summary>With the x86-specific forward for in = 4 (where the machine has it) and with the portable one everywhere.</summary>
+    [TestCase(true)]
+    [TestCase(false)]
+    public void MatMulTransposedB_EqualsDotPerRowAndOutput_BitForBit(bool x86Forward)
     {
         var random = new Random(20260421);
+        SimdKernels.X86ForwardEnabled = x86Forward;
+        using var restore = new RestoreX86Forward();
         foreach (var (batch, inputs, outputs) in Shapes())
         {
             float[] x = Values(random, batch * inputs), w = Values(random, outputs * inputs), b = Values(random, outputs);
@@ -114,5 +118,10 @@ public sealed class BatchedKernelBitExactnessTests
         int[] actualBits = actual.Select(BitConverter.SingleToInt32Bits).ToArray();
         int[] expectedBits = expected.Select(BitConverter.SingleToInt32Bits).ToArray();
         Assert.That(actualBits, Is.EqualTo(expectedBits).AsCollection, what);
+    }
+
+    private readonly struct RestoreX86Forward : IDisposable
+    {
+        public void Dispose() => SimdKernels.X86ForwardEnabled = true;
     }
 }

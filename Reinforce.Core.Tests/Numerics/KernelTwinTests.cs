@@ -131,6 +131,20 @@ public class KernelTwinTests
         SimdKernels.LeakyReluBackward(x, dy, 0.01f, simd);
         ScalarKernels.LeakyReluBackward(x, dy, 0.01f, scalar);
         Assert.That(simd, Is.EqualTo(scalar), "LeakyReluBackward");
+        // tanh and ELU go through the library's exp, expm1 and tanh, whose vector and scalar forms agree bit for bit.
+        SimdKernels.TanhForward(x, simd);
+        ScalarKernels.TanhForward(x, scalar);
+        Assert.That(simd, Is.EqualTo(scalar), "TanhForward");
+        float[] y = (float[])scalar.Clone();
+        SimdKernels.TanhBackward(y, dy, simd);
+        ScalarKernels.TanhBackward(y, dy, scalar);
+        Assert.That(simd, Is.EqualTo(scalar), "TanhBackward");
+        SimdKernels.EluForward(x, 1.3f, simd);
+        ScalarKernels.EluForward(x, 1.3f, scalar);
+        Assert.That(simd, Is.EqualTo(scalar), "EluForward");
+        SimdKernels.EluBackward(x, dy, 1.3f, simd);
+        ScalarKernels.EluBackward(x, dy, 1.3f, scalar);
+        Assert.That(simd, Is.EqualTo(scalar), "EluBackward");
     }
 
     [TestCase(1, 1)]

@@ -11,7 +11,7 @@ namespace Reinforce.Tests.Training;
 /// The hot path allocates nothing in steady state: bytes allocated on this thread
 /// (<see cref="GC.GetAllocatedBytesForCurrentThread"/>) must not change across the measured calls,
 /// after warm-up calls have grown every buffer and JIT-compiled every method. Exact: 0 bytes (for the
-/// trainer's update: 0 bytes in at least one of three windows, see AllocatedPerWindow).
+/// trainer's update: 0 bytes in at least one of five windows, see AllocatedPerWindow).
 /// </summary>
 public class AllocationTests
 {
@@ -19,10 +19,10 @@ public class AllocationTests
     /// Bytes allocated by <paramref name="windows"/> windows of <paramref name="calls"/> calls each, after
     /// <paramref name="warmup"/> calls. The hot path must allocate nothing in at least one window: an allocation of
     /// the code under test recurs in every window, while a one-off of the runtime (seen about twice in ten runs of
-    /// the whole suite on a loaded 2-core machine, during a trainer update: tiered JIT work landing on the test's
-    /// thread) shows in one window only. Every window's count is in the failure message.
+    /// the whole suite on a loaded 2-core machine and under ARM64 emulation, during a trainer update: tiered JIT work
+    /// landing on the test's thread) shows in one window only. Every window's count is in the failure message.
     /// </summary>
-    private static long[] AllocatedPerWindow(Action call, int warmup = 5, int windows = 3, int calls = 20)
+    private static long[] AllocatedPerWindow(Action call, int warmup = 5, int windows = 5, int calls = 20)
     {
         for (int i = 0; i < warmup; i++)
         {

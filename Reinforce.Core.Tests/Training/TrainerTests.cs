@@ -29,8 +29,8 @@ public class TrainerTests
     };
 
     /// <summary>
-    /// Solves CartPole-v1 (running reward &gt; 475) within 500 episodes for seeds 7, 8 and 9.
-    /// Measured (this commit): 155, 226 and 249 episodes. The cap is twice the slowest. Over
+    /// Solves CartPole-v1 (running reward &gt; 475) within 800 episodes for seeds 7, 8 and 9.
+    /// Measured (since the library's own exp, log and tanh): 295, 235 and 385 episodes. The cap is about twice the slowest. Over
     /// seeds 1–30 with a 3000-episode cap, 24 of 30 solve (median 499 episodes) and 6 collapse to
     /// a deterministic failing policy — a known property of REINFORCE at lr 1e-2, not a defect.
     /// </summary>
@@ -39,7 +39,7 @@ public class TrainerTests
     [TestCase(9UL)]
     public void PyTorchExampleConfiguration_SolvesCartPoleV1_WithinTheCap(ulong seed)
     {
-        var trainer = new ReinforceTrainer(PyTorchExample(seed) with { MaxEpisodes = 500 });
+        var trainer = new ReinforceTrainer(PyTorchExample(seed) with { MaxEpisodes = 800 });
         var last = trainer.Train();
         Assert.That(trainer.Solved, Is.True, $"running reward {trainer.RunningReward:F1} after {trainer.EpisodesCompleted} episodes");
         Assert.That(last.Solved, Is.True);
@@ -89,7 +89,7 @@ public class TrainerTests
 
     /// <summary>
     /// Golden value, a determinism regression check: with the configuration above, seed 7 solves
-    /// after exactly 155 episodes and 42 778 steps. CI runs this test with Vector&lt;float&gt;.Count = 8
+    /// after exactly 295 episodes and 76 293 steps. CI runs this test with Vector&lt;float&gt;.Count = 8
     /// and again with hardware intrinsics off (Count = 4): the same numbers in both runs show that
     /// the whole pipeline is independent of the vector width. A deliberate change to the numerics
     /// (operation order, initialisation, sampling) changes these numbers: update them in the same
@@ -100,7 +100,7 @@ public class TrainerTests
     {
         var trainer = new ReinforceTrainer(PyTorchExample(7) with { MaxEpisodes = 500 });
         trainer.Train();
-        Assert.That((trainer.EpisodesCompleted, trainer.StepsCompleted), Is.EqualTo((155L, 42778L)));
+        Assert.That((trainer.EpisodesCompleted, trainer.StepsCompleted), Is.EqualTo((295L, 76293L)));
     }
 
     [Test]

@@ -107,8 +107,8 @@ public readonly record struct Activation
             case ActivationKind.Identity: x.CopyTo(y); break;
             case ActivationKind.ReLU: SimdKernels.ReluForward(x, y); break;
             case ActivationKind.LeakyReLU: SimdKernels.LeakyReluForward(x, Parameter, y); break;
-            case ActivationKind.Tanh: TanhForward(x, y); break;
-            case ActivationKind.ELU: EluForward(x, Parameter, y); break;
+            case ActivationKind.Tanh: SimdKernels.TanhForward(x, y); break;
+            case ActivationKind.ELU: SimdKernels.EluForward(x, Parameter, y); break;
         }
     }
 
@@ -123,47 +123,8 @@ public readonly record struct Activation
             case ActivationKind.Identity: dy.CopyTo(dx); break;
             case ActivationKind.ReLU: SimdKernels.ReluBackward(x, dy, dx); break;
             case ActivationKind.LeakyReLU: SimdKernels.LeakyReluBackward(x, dy, Parameter, dx); break;
-            case ActivationKind.Tanh: TanhBackward(y, dy, dx); break;
-            case ActivationKind.ELU: EluBackward(x, dy, Parameter, dx); break;
-        }
-    }
-
-    // tanh: y = tanh(x)
-    private static void TanhForward(ReadOnlySpan<float> x, Span<float> y)
-    {
-        for (int i = 0; i < x.Length; i++)
-        {
-            y[i] = MathF.Tanh(x[i]);
-        }
-    }
-
-    // d tanh(x)/dx = 1 − tanh²(x) = 1 − y², so dx = dy·(1 − y·y)   (PyTorch's tanh_backward; docs/backprop.md#activations)
-    private static void TanhBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
-    {
-        for (int i = 0; i < y.Length; i++)
-        {
-            dx[i] = dy[i] * (1f - y[i] * y[i]);
-        }
-    }
-
-    // ELU: y = x for x > 0, α·(eˣ − 1) for x ≤ 0   (expm1 keeps precision near 0)
-    private static void EluForward(ReadOnlySpan<float> x, float alpha, Span<float> y)
-    {
-        for (int i = 0; i < x.Length; i++)
-        {
-            float v = x[i];
-            y[i] = v > 0f ? v : (float)ScalarMath.ExpM1(v) * alpha;
-        }
-    }
-
-    // d ELU/dx = 1 for x > 0, α·eˣ for x ≤ 0, so dx = dy for x > 0 and dy·α·eˣ otherwise
-    // (PyTorch's elu_backward on the input; at x = 0 the derivative is α). See docs/backprop.md#activations.
-    private static void EluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, float alpha, Span<float> dx)
-    {
-        for (int i = 0; i < x.Length; i++)
-        {
-            float v = x[i];
-            dx[i] = v > 0f ? dy[i] : dy[i] * alpha * MathF.Exp(v);
+            case ActivationKind.Tanh: SimdKernels.TanhBackward(y, dy, dx); break;
+            case ActivationKind.ELU: SimdKernels.EluBackward(x, dy, Parameter, dx); break;
         }
     }
 }

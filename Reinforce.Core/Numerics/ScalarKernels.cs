@@ -211,6 +211,48 @@ public static class ScalarKernels
         }
     }
 
+    /// <summary>tanh forward, one element at a time with <see cref="ElementaryFunctions.Tanh(float)"/>.</summary>
+    public static void TanhForward(ReadOnlySpan<float> x, Span<float> y)
+    {
+        Guard.SameLength(x.Length, y.Length, nameof(y));
+        for (int i = 0; i < x.Length; i++)
+        {
+            y[i] = ElementaryFunctions.Tanh(x[i]);
+        }
+    }
+
+    /// <summary>tanh backward from the output: dx = dy·(1 − y·y). See docs/backprop.md#activations.</summary>
+    public static void TanhBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        Guard.SameLength(y.Length, dy.Length, nameof(dy));
+        Guard.SameLength(y.Length, dx.Length, nameof(dx));
+        for (int i = 0; i < y.Length; i++)
+        {
+            dx[i] = dy[i] * (1f - y[i] * y[i]);
+        }
+    }
+
+    /// <summary>ELU forward: y = x for x &gt; 0, α·(eˣ − 1) otherwise.</summary>
+    public static void EluForward(ReadOnlySpan<float> x, float alpha, Span<float> y)
+    {
+        Guard.SameLength(x.Length, y.Length, nameof(y));
+        for (int i = 0; i < x.Length; i++)
+        {
+            y[i] = x[i] > 0f ? x[i] : ElementaryFunctions.ExpM1(x[i]) * alpha;
+        }
+    }
+
+    /// <summary>ELU backward: dx = dy for x &gt; 0, (dy·α)·eˣ otherwise. See docs/backprop.md#activations.</summary>
+    public static void EluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, float alpha, Span<float> dx)
+    {
+        Guard.SameLength(x.Length, dy.Length, nameof(dy));
+        Guard.SameLength(x.Length, dx.Length, nameof(dx));
+        for (int i = 0; i < x.Length; i++)
+        {
+            dx[i] = x[i] > 0f ? dy[i] : dy[i] * alpha * ElementaryFunctions.Exp(x[i]);
+        }
+    }
+
     /// <summary>
     /// One Adam step, one element at a time, in exactly the operations of the SIMD kernel
     /// (m ← fma(w₁, g − m, m); v ← fma(w₂·g, g, β₂·v); θ ← θ + (−step·m) / (√v / √(1 − β₂ᵗ) + ε)):

@@ -42,9 +42,7 @@ public static partial class SimdKernels
         ref float py = ref MemoryMarshal.GetReference(y);
         int n = x.Length;
         int blocked = n - n % ReductionLanes;
-        float sum = blocked == 0 ? 0f : Vector<float>.Count == 8
-            ? DotBlocks8(ref px, ref py, blocked)
-            : DotBlocksAnyWidth(ref px, ref py, blocked);
+        float sum = blocked == 0 ? 0f : FoldFour(DotBlocks(ref px, ref py, blocked));
         for (int i = blocked; i < n; i++)
         {
             sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref px, i), Unsafe.Add(ref py, i), sum);
@@ -52,142 +50,93 @@ public static partial class SimdKernels
         return sum;
     }
 
-    // The common case (AVX2, Vector<float>.Count == 8): the 32 logical lanes in four registers.
-    private static float DotBlocks8(ref float px, ref float py, int blocked)
-    {
-        Vector<float> a0 = Vector<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
-        for (int i = 0; i < blocked; i += ReductionLanes)
-        {
-            a0 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref px, (nuint)i), Vector.LoadUnsafe(ref py, (nuint)i), a0);
-            a1 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref px, (nuint)(i + 8)), Vector.LoadUnsafe(ref py, (nuint)(i + 8)), a1);
-            a2 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref px, (nuint)(i + 16)), Vector.LoadUnsafe(ref py, (nuint)(i + 16)), a2);
-            a3 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref px, (nuint)(i + 24)), Vector.LoadUnsafe(ref py, (nuint)(i + 24)), a3);
-        }
-        // Tree fold: stride 16 (lanes 0..15 += lanes 16..31), then stride 8, then within 8 lanes.
-        a0 += a2;
-        a1 += a3;
-        a0 += a1;
-        return FoldLanes(a0);
-    }
-
-    // Any other width (4 or 16 lanes): the same logical lanes in 32 / Count registers.
-    private static float DotBlocksAnyWidth(ref float px, ref float py, int blocked)
-    {
-        int width = Vector<float>.Count;
-        int registers = ReductionLanes / width;
-        Span<Vector<float>> acc = stackalloc Vector<float>[registers];
-        acc.Clear();
-        for (int i = 0; i < blocked; i += ReductionLanes)
-        {
-            for (int r = 0; r < registers; r++)
-            {
-                int offset = i + r * width;
-                acc[r] = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref px, (nuint)offset), Vector.LoadUnsafe(ref py, (nuint)offset), acc[r]);
-            }
-        }
-        // Fold register halves until one register is left: stride 16, 8, … down to the width.
-        for (int live = registers; live > 1; live /= 2)
-        {
-            for (int r = 0; r < live / 2; r++)
-            {
-                acc[r] += acc[r + live / 2];
-            }
-        }
-        return FoldLanes(acc[0]);
-    }
-
-    // Folds one register's lanes with strides Count/2, …, 2, 1: lane j += lane j + stride.
-    private static float FoldLanes(Vector<float> v)
+    // The 32 logical lanes over the full blocks, folded with strides 16, 8 and 4 down to 4 lanes. Vector<float>.Count is
+    // a constant to the JIT, so only one branch is compiled: 32 / Count registers hold the lanes.
+    private static Vector128<float> DotBlocks(ref float px, ref float py, int blocked)
     {
         if (Vector<float>.Count == 8)
         {
-            // The same three steps in registers: [l0+l4 … l3+l7], then [A0+A2, A1+A3], then their sum.
-            Vector128<float> a = v.AsVector256().GetLower() + v.AsVector256().GetUpper();
-            Vector128<float> b = a + Vector128.Shuffle(a, Vector128.Create(2, 3, 0, 1));
-            return b.ToScalar() + b.GetElement(1);
-        }
-        Span<float> lanes = stackalloc float[Vector<float>.Count];
-        v.CopyTo(lanes);
-        for (int stride = lanes.Length / 2; stride >= 1; stride /= 2)
-        {
-            for (int j = 0; j < stride; j++)
+            // AVX2: lanes 0–7, 8–15, 16–23, 24–31 in a0…a3; stride 16 is a0 + a2 and a1 + a3, stride 8 their sum.
+            Vector<float> a0 = Vector<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
+            for (nuint i = 0; i < (nuint)blocked; i += ReductionLanes)
             {
-                lanes[j] += lanes[j + stride];
+                a0 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref px, i), Vector.LoadUnsafe(ref py, i), a0);
+                a1 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref px, i + 8), Vector.LoadUnsafe(ref py, i + 8), a1);
+                a2 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref px, i + 16), Vector.LoadUnsafe(ref py, i + 16), a2);
+                a3 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref px, i + 24), Vector.LoadUnsafe(ref py, i + 24), a3);
             }
+            return FoldToFour((a0 + a2) + (a1 + a3));
         }
-        return lanes[0];
+        if (Vector<float>.Count == 4)
+        {
+            // ARM64's AdvSimd, SSE, or intrinsics off: eight registers; strides 16, 8, 4 pair them up in three rounds.
+            Vector<float> a0 = Vector<float>.Zero, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+            for (nuint i = 0; i < (nuint)blocked; i += ReductionLanes)
+            {
+                a0 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref px, i), Vector.LoadUnsafe(ref py, i), a0);
+                a1 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref px, i + 4), Vector.LoadUnsafe(ref py, i + 4), a1);
+                a2 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref px, i + 8), Vector.LoadUnsafe(ref py, i + 8), a2);
+                a3 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref px, i + 12), Vector.LoadUnsafe(ref py, i + 12), a3);
+                a4 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref px, i + 16), Vector.LoadUnsafe(ref py, i + 16), a4);
+                a5 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref px, i + 20), Vector.LoadUnsafe(ref py, i + 20), a5);
+                a6 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref px, i + 24), Vector.LoadUnsafe(ref py, i + 24), a6);
+                a7 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref px, i + 28), Vector.LoadUnsafe(ref py, i + 28), a7);
+            }
+            return (((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7))).AsVector128();
+        }
+        if (Vector<float>.Count == 16)
+        {
+            // DOTNET_MaxVectorTBitWidth=512 on AVX-512: two registers; stride 16 is their sum, strides 8 and 4 inside it.
+            Vector<float> a0 = Vector<float>.Zero, a1 = a0;
+            for (nuint i = 0; i < (nuint)blocked; i += ReductionLanes)
+            {
+                a0 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref px, i), Vector.LoadUnsafe(ref py, i), a0);
+                a1 = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref px, i + 16), Vector.LoadUnsafe(ref py, i + 16), a1);
+            }
+            return FoldToFour(a0 + a1);
+        }
+        throw new PlatformNotSupportedException($"Vector<float>.Count = {Vector<float>.Count}; the 32-lane layout needs 4, 8 or 16.");
+    }
+
+    // Folds one register down to its first four lanes: lane j += lane j + stride for stride = Count/2, …, 4.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> FoldToFour(Vector<float> v)
+    {
+        if (Vector<float>.Count == 16)
+        {
+            Vector256<float> half = v.AsVector512().GetLower() + v.AsVector512().GetUpper();
+            return half.GetLower() + half.GetUpper();
+        }
+        if (Vector<float>.Count == 8)
+        {
+            return v.AsVector256().GetLower() + v.AsVector256().GetUpper();
+        }
+        return v.AsVector128();
+    }
+
+    // The last two strides of the fold: [l0 + l2, l1 + l3], then their sum.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float FoldFour(Vector128<float> a)
+    {
+        Vector128<float> b = a + Vector128.Shuffle(a, Vector128.Create(2, 3, 0, 1));
+        return b.ToScalar() + b.GetElement(1);
     }
 
     /// <summary>y ← a·x + y (fused multiply-add on every element).</summary>
-    public static void Axpy(ReadOnlySpan<float> x, float a, Span<float> y)
-    {
-        Guard.SameLength(x.Length, y.Length, nameof(y));
-        ref float px = ref MemoryMarshal.GetReference(x);
-        ref float py = ref MemoryMarshal.GetReference(y);
-        int n = x.Length, i = 0;
-        var va = new Vector<float>(a);
-        for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
-        {
-            Vector.FusedMultiplyAdd(va, Vector.LoadUnsafe(ref px, (nuint)i), Vector.LoadUnsafe(ref py, (nuint)i))
-                .StoreUnsafe(ref py, (nuint)i);
-        }
-        for (; i < n; i++)
-        {
-            Unsafe.Add(ref py, i) = MathF.FusedMultiplyAdd(a, Unsafe.Add(ref px, i), Unsafe.Add(ref py, i));
-        }
-    }
+    [MethodImpl(MethodImplOptions.NoInlining)] // Map and the operator inline here (see ElementWise)
+    public static void Axpy(ReadOnlySpan<float> x, float a, Span<float> y) => ElementWise.Map(x, y, new MultiplyAdd(a), y);
 
     /// <summary>y ← y + x.</summary>
-    public static void Add(ReadOnlySpan<float> x, Span<float> y)
-    {
-        Guard.SameLength(x.Length, y.Length, nameof(y));
-        ref float px = ref MemoryMarshal.GetReference(x);
-        ref float py = ref MemoryMarshal.GetReference(y);
-        int n = x.Length, i = 0;
-        for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
-        {
-            (Vector.LoadUnsafe(ref py, (nuint)i) + Vector.LoadUnsafe(ref px, (nuint)i)).StoreUnsafe(ref py, (nuint)i);
-        }
-        for (; i < n; i++)
-        {
-            Unsafe.Add(ref py, i) += Unsafe.Add(ref px, i);
-        }
-    }
+    [MethodImpl(MethodImplOptions.NoInlining)] // Map and the operator inline here (see ElementWise)
+    public static void Add(ReadOnlySpan<float> x, Span<float> y) => ElementWise.Map(x, y, new Sum(), y);
 
     /// <summary>z = x ⊙ y, element by element (one IEEE multiplication each). <paramref name="z"/> may be <paramref name="x"/> or <paramref name="y"/>.</summary>
-    public static void Multiply(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> z)
-    {
-        Guard.SameLength(x.Length, y.Length, nameof(y));
-        Guard.SameLength(x.Length, z.Length, nameof(z));
-        ref float px = ref MemoryMarshal.GetReference(x);
-        ref float py = ref MemoryMarshal.GetReference(y);
-        ref float pz = ref MemoryMarshal.GetReference(z);
-        int n = x.Length, i = 0;
-        for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
-        {
-            (Vector.LoadUnsafe(ref px, (nuint)i) * Vector.LoadUnsafe(ref py, (nuint)i)).StoreUnsafe(ref pz, (nuint)i);
-        }
-        for (; i < n; i++)
-        {
-            Unsafe.Add(ref pz, i) = Unsafe.Add(ref px, i) * Unsafe.Add(ref py, i);
-        }
-    }
+    [MethodImpl(MethodImplOptions.NoInlining)] // Map and the operator inline here (see ElementWise)
+    public static void Multiply(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> z) => ElementWise.Map(x, y, new Product(), z);
 
     /// <summary>x ← a·x.</summary>
-    public static void Scale(float a, Span<float> x)
-    {
-        ref float px = ref MemoryMarshal.GetReference(x);
-        int n = x.Length, i = 0;
-        var va = new Vector<float>(a);
-        for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
-        {
-            (va * Vector.LoadUnsafe(ref px, (nuint)i)).StoreUnsafe(ref px, (nuint)i);
-        }
-        for (; i < n; i++)
-        {
-            Unsafe.Add(ref px, i) *= a;
-        }
-    }
+    [MethodImpl(MethodImplOptions.NoInlining)] // Map and the operator inline here (see ElementWise)
+    public static void Scale(float a, Span<float> x) => ElementWise.Map(x, new ScaleBy(a), x);
 
     /// <summary>
     /// Matrix·vector with bias: y = W·x + b, W is [rows, cols] row-major, x has cols entries,
@@ -310,87 +259,40 @@ public static partial class SimdKernels
     }
 
     /// <summary>ReLU forward: y = max(x, 0). <paramref name="y"/> may be <paramref name="x"/>.</summary>
-    public static void ReluForward(ReadOnlySpan<float> x, Span<float> y)
-    {
-        Guard.SameLength(x.Length, y.Length, nameof(y));
-        ref float px = ref MemoryMarshal.GetReference(x);
-        ref float py = ref MemoryMarshal.GetReference(y);
-        int n = x.Length, i = 0;
-        for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
-        {
-            // A select rather than Vector.Max: the same answer as the scalar tail for every input, NaN included.
-            var v = Vector.LoadUnsafe(ref px, (nuint)i);
-            Vector.ConditionalSelect(Vector.GreaterThan(v, Vector<float>.Zero), v, Vector<float>.Zero).StoreUnsafe(ref py, (nuint)i);
-        }
-        for (; i < n; i++)
-        {
-            float v = Unsafe.Add(ref px, i);
-            Unsafe.Add(ref py, i) = v > 0f ? v : 0f;
-        }
-    }
+    [MethodImpl(MethodImplOptions.NoInlining)] // Map and the operator inline here (see ElementWise)
+    public static void ReluForward(ReadOnlySpan<float> x, Span<float> y) => ElementWise.Map(x, new Relu(), y);
 
     /// <summary>ReLU backward: dx = dy·[x &gt; 0] (the derivative at 0 is 0, as in PyTorch). See docs/backprop.md#activations.</summary>
-    public static void ReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
-    {
-        Guard.SameLength(x.Length, dy.Length, nameof(dy));
-        Guard.SameLength(x.Length, dx.Length, nameof(dx));
-        ref float px = ref MemoryMarshal.GetReference(x);
-        ref float pdy = ref MemoryMarshal.GetReference(dy);
-        ref float pdx = ref MemoryMarshal.GetReference(dx);
-        int n = x.Length, i = 0;
-        for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
-        {
-            var positive = Vector.GreaterThan(Vector.LoadUnsafe(ref px, (nuint)i), Vector<float>.Zero);
-            Vector.ConditionalSelect(positive, Vector.LoadUnsafe(ref pdy, (nuint)i), Vector<float>.Zero).StoreUnsafe(ref pdx, (nuint)i);
-        }
-        for (; i < n; i++)
-        {
-            Unsafe.Add(ref pdx, i) = Unsafe.Add(ref px, i) > 0f ? Unsafe.Add(ref pdy, i) : 0f;
-        }
-    }
+    [MethodImpl(MethodImplOptions.NoInlining)] // Map and the operator inline here (see ElementWise)
+    public static void ReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx) => ElementWise.Map(x, dy, new ReluGradient(), dx);
 
     /// <summary>LeakyReLU forward: y = x for x &gt; 0, slope·x otherwise.</summary>
-    public static void LeakyReluForward(ReadOnlySpan<float> x, float slope, Span<float> y)
-    {
-        Guard.SameLength(x.Length, y.Length, nameof(y));
-        ref float px = ref MemoryMarshal.GetReference(x);
-        ref float py = ref MemoryMarshal.GetReference(y);
-        int n = x.Length, i = 0;
-        var vslope = new Vector<float>(slope);
-        for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
-        {
-            var v = Vector.LoadUnsafe(ref px, (nuint)i);
-            Vector.ConditionalSelect(Vector.GreaterThan(v, Vector<float>.Zero), v, v * vslope).StoreUnsafe(ref py, (nuint)i);
-        }
-        for (; i < n; i++)
-        {
-            float v = Unsafe.Add(ref px, i);
-            Unsafe.Add(ref py, i) = v > 0f ? v : v * slope;
-        }
-    }
+    [MethodImpl(MethodImplOptions.NoInlining)] // Map and the operator inline here (see ElementWise)
+    public static void LeakyReluForward(ReadOnlySpan<float> x, float slope, Span<float> y) => ElementWise.Map(x, new LeakyRelu(slope), y);
 
     /// <summary>LeakyReLU backward: dx = dy for x &gt; 0, slope·dy otherwise (slope at 0, as in PyTorch). See docs/backprop.md#activations.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // Map and the operator inline here (see ElementWise)
     public static void LeakyReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, float slope, Span<float> dx)
-    {
-        Guard.SameLength(x.Length, dy.Length, nameof(dy));
-        Guard.SameLength(x.Length, dx.Length, nameof(dx));
-        ref float px = ref MemoryMarshal.GetReference(x);
-        ref float pdy = ref MemoryMarshal.GetReference(dy);
-        ref float pdx = ref MemoryMarshal.GetReference(dx);
-        int n = x.Length, i = 0;
-        var vslope = new Vector<float>(slope);
-        for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
-        {
-            var g = Vector.LoadUnsafe(ref pdy, (nuint)i);
-            var positive = Vector.GreaterThan(Vector.LoadUnsafe(ref px, (nuint)i), Vector<float>.Zero);
-            Vector.ConditionalSelect(positive, g, g * vslope).StoreUnsafe(ref pdx, (nuint)i);
-        }
-        for (; i < n; i++)
-        {
-            float g = Unsafe.Add(ref pdy, i);
-            Unsafe.Add(ref pdx, i) = Unsafe.Add(ref px, i) > 0f ? g : g * slope;
-        }
-    }
+        => ElementWise.Map(x, dy, new LeakyReluGradient(slope), dx);
+
+    /// <summary>tanh forward: y = tanh x with the library's own <see cref="ElementaryFunctions.Tanh(float)"/>.</summary>
+    public static void TanhForward(ReadOnlySpan<float> x, Span<float> y) => ElementaryFunctions.Tanh(x, y);
+
+    /// <summary>tanh backward from the output: d tanh(x)/dx = 1 − tanh²x = 1 − y², so dx = dy·(1 − y·y) (PyTorch's tanh_backward). See docs/backprop.md#activations.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // Map and the operator inline here (see ElementWise)
+    public static void TanhBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) => ElementWise.Map(y, dy, new TanhGradient(), dx);
+
+    /// <summary>ELU forward: y = x for x &gt; 0, α·(eˣ − 1) otherwise, with the library's <see cref="ElementaryFunctions.ExpM1(float)"/> (accurate near 0).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // Map and the operator inline here (see ElementWise)
+    public static void EluForward(ReadOnlySpan<float> x, float alpha, Span<float> y) => ElementWise.Map(x, new Elu(alpha), y);
+
+    /// <summary>
+    /// ELU backward on the input: d ELU/dx = 1 for x &gt; 0, α·eˣ for x ≤ 0, so dx = dy for x &gt; 0 and (dy·α)·eˣ otherwise
+    /// (PyTorch's elu_backward; at x = 0 the derivative is α). See docs/backprop.md#activations.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // Map and the operator inline here (see ElementWise)
+    public static void EluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, float alpha, Span<float> dx)
+        => ElementWise.Map(x, dy, new EluGradient(alpha), dx);
 
     /// <summary>
     /// One Adam step over flat buffers, in the float operations of PyTorch's CPU kernels (see
@@ -401,43 +303,145 @@ public static partial class SimdKernels
     /// twin takes them too: the two agree bit for bit. See docs/backprop.md#adam.
     /// </summary>
     public static void AdamUpdate(ReadOnlySpan<float> g, Optimizers.AdamCoefficients c, Span<float> p, Span<float> m, Span<float> v)
+        => ElementWise.Update(g, new AdamStep(c), p, m, v);
+
+    // ---------------------------------------------------------------- the element-wise operators (scalar and vector forms agree bit for bit)
+
+    private readonly struct MultiplyAdd(float a) : IBinaryOperator
     {
-        Guard.SameLength(g.Length, p.Length, nameof(p));
-        Guard.SameLength(g.Length, m.Length, nameof(m));
-        Guard.SameLength(g.Length, v.Length, nameof(v));
-        ref float pg = ref MemoryMarshal.GetReference(g);
-        ref float pp = ref MemoryMarshal.GetReference(p);
-        ref float pm = ref MemoryMarshal.GetReference(m);
-        ref float pv = ref MemoryMarshal.GetReference(v);
-        int n = g.Length, i = 0;
-        var w1 = new Vector<float>(c.Weight1);
-        var beta2 = new Vector<float>(c.Beta2);
-        var w2 = new Vector<float>(c.Weight2);
-        var bc2 = new Vector<float>(c.BiasCorrection2Sqrt);
-        var eps = new Vector<float>(c.Epsilon);
-        var step = new Vector<float>(c.NegativeStepSize);
-        for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
+        private readonly Vector<float> va = new(a);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Invoke(float x, float y) => MathF.FusedMultiplyAdd(a, x, y);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector<float> Invoke(Vector<float> x, Vector<float> y) => Vector.FusedMultiplyAdd(va, x, y);
+    }
+
+    private readonly struct Sum : IBinaryOperator
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Invoke(float x, float y) => y + x;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector<float> Invoke(Vector<float> x, Vector<float> y) => y + x;
+    }
+
+    private readonly struct Product : IBinaryOperator
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Invoke(float x, float y) => x * y;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector<float> Invoke(Vector<float> x, Vector<float> y) => x * y;
+    }
+
+    private readonly struct ScaleBy(float a) : IUnaryOperator
+    {
+        private readonly Vector<float> va = new(a);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Invoke(float x) => a * x;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector<float> Invoke(Vector<float> x) => va * x;
+    }
+
+    // A select rather than Vector.Max in the ReLU family: the same answer as the scalar form for every input, NaN included.
+    private readonly struct Relu : IUnaryOperator
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Invoke(float x) => x > 0f ? x : 0f;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector<float> Invoke(Vector<float> x) => Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<float>.Zero), x, Vector<float>.Zero);
+    }
+
+    private readonly struct ReluGradient : IBinaryOperator
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Invoke(float x, float dy) => x > 0f ? dy : 0f;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector<float> Invoke(Vector<float> x, Vector<float> dy) => Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<float>.Zero), dy, Vector<float>.Zero);
+    }
+
+    private readonly struct LeakyRelu(float slope) : IUnaryOperator
+    {
+        private readonly Vector<float> vslope = new(slope);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Invoke(float x) => x > 0f ? x : x * slope;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector<float> Invoke(Vector<float> x) => Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<float>.Zero), x, x * vslope);
+    }
+
+    private readonly struct LeakyReluGradient(float slope) : IBinaryOperator
+    {
+        private readonly Vector<float> vslope = new(slope);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Invoke(float x, float dy) => x > 0f ? dy : dy * slope;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector<float> Invoke(Vector<float> x, Vector<float> dy) => Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<float>.Zero), dy, dy * vslope);
+    }
+
+    private readonly struct TanhGradient : IBinaryOperator
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Invoke(float y, float dy) => dy * (1f - y * y);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector<float> Invoke(Vector<float> y, Vector<float> dy) => dy * (Vector<float>.One - y * y);
+    }
+
+    private readonly struct Elu(float alpha) : IUnaryOperator
+    {
+        private readonly Vector<float> valpha = new(alpha);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Invoke(float x) => x > 0f ? x : ElementaryFunctions.ExpM1(x) * alpha;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector<float> Invoke(Vector<float> x)
+            => Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<float>.Zero), x, ElementaryFunctions.ExpM1(x) * valpha);
+    }
+
+    private readonly struct EluGradient(float alpha) : IBinaryOperator
+    {
+        private readonly Vector<float> valpha = new(alpha);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Invoke(float x, float dy) => x > 0f ? dy : dy * alpha * ElementaryFunctions.Exp(x);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector<float> Invoke(Vector<float> x, Vector<float> dy)
+            => Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<float>.Zero), dy, dy * valpha * ElementaryFunctions.Exp(x));
+    }
+
+    private readonly struct AdamStep(Optimizers.AdamCoefficients c) : IStateUpdateOperator
+    {
+        private readonly Vector<float> w1 = new(c.Weight1), beta2 = new(c.Beta2), w2 = new(c.Weight2);
+        private readonly Vector<float> bc2 = new(c.BiasCorrection2Sqrt), eps = new(c.Epsilon), step = new(c.NegativeStepSize);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public (float P, float M, float V) Invoke(float g, float p, float m, float v)
         {
-            var gi = Vector.LoadUnsafe(ref pg, (nuint)i);
-            var mi = Vector.LoadUnsafe(ref pm, (nuint)i);
-            var vi = Vector.LoadUnsafe(ref pv, (nuint)i);
-            mi = Vector.FusedMultiplyAdd(w1, gi - mi, mi);
-            vi = Vector.FusedMultiplyAdd(w2 * gi, gi, vi * beta2);
-            var denominator = Vector.SquareRoot(vi) / bc2 + eps;
-            var pi = Vector.LoadUnsafe(ref pp, (nuint)i) + step * mi / denominator;
-            mi.StoreUnsafe(ref pm, (nuint)i);
-            vi.StoreUnsafe(ref pv, (nuint)i);
-            pi.StoreUnsafe(ref pp, (nuint)i);
+            m = MathF.FusedMultiplyAdd(c.Weight1, g - m, m);
+            v = MathF.FusedMultiplyAdd(c.Weight2 * g, g, v * c.Beta2);
+            float denominator = MathF.Sqrt(v) / c.BiasCorrection2Sqrt + c.Epsilon;
+            return (p + c.NegativeStepSize * m / denominator, m, v);
         }
-        for (; i < n; i++)
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public (Vector<float> P, Vector<float> M, Vector<float> V) Invoke(Vector<float> g, Vector<float> p, Vector<float> m, Vector<float> v)
         {
-            float gi = Unsafe.Add(ref pg, i);
-            float mi = MathF.FusedMultiplyAdd(c.Weight1, gi - Unsafe.Add(ref pm, i), Unsafe.Add(ref pm, i));
-            float vi = MathF.FusedMultiplyAdd(c.Weight2 * gi, gi, Unsafe.Add(ref pv, i) * c.Beta2);
-            float denominator = MathF.Sqrt(vi) / c.BiasCorrection2Sqrt + c.Epsilon;
-            Unsafe.Add(ref pp, i) += c.NegativeStepSize * mi / denominator;
-            Unsafe.Add(ref pm, i) = mi;
-            Unsafe.Add(ref pv, i) = vi;
+            m = Vector.FusedMultiplyAdd(w1, g - m, m);
+            v = Vector.FusedMultiplyAdd(w2 * g, g, v * beta2);
+            Vector<float> denominator = Vector.SquareRoot(v) / bc2 + eps;
+            return (p + step * m / denominator, m, v);
         }
     }
 }

@@ -86,8 +86,9 @@ public sealed class Adam : Optimizer
     /// </summary>
     public AdamCoefficients Coefficients(long step)
     {
-        double biasCorrection1 = 1 - Math.Pow(Beta1, step);
-        double biasCorrection2 = 1 - Math.Pow(Beta2, step);
+        // βᵗ correctly rounded, as a correctly rounded C library pow gives it to Python, but the same on every machine.
+        double biasCorrection1 = 1 - ElementaryFunctions.Pow(Beta1, step);
+        double biasCorrection2 = 1 - ElementaryFunctions.Pow(Beta2, step);
         double stepSize = LearningRate / biasCorrection1;
         return new AdamCoefficients(
             Weight1: (float)(1 - Beta1),

@@ -1,3 +1,4 @@
+using Reinforce.Numerics;
 using Reinforce.Randomness;
 
 namespace Reinforce.Policies;
@@ -50,9 +51,9 @@ public sealed class CategoricalHead : PolicyHead
         float sum = 0f;
         for (int j = 0; j < logits.Length; j++)
         {
-            sum += MathF.Exp(logits[j] - max);
+            sum += ElementaryFunctions.Exp(logits[j] - max);
         }
-        float logSum = MathF.Log(sum);
+        float logSum = ElementaryFunctions.Log(sum);
         for (int j = 0; j < logits.Length; j++)
         {
             logProbabilities[j] = logits[j] - max - logSum;
@@ -65,7 +66,7 @@ public sealed class CategoricalHead : PolicyHead
         LogSoftmax(logits, probabilities);
         for (int j = 0; j < probabilities.Length; j++)
         {
-            probabilities[j] = MathF.Exp(probabilities[j]);
+            probabilities[j] = ElementaryFunctions.Exp(probabilities[j]);
         }
     }
 
@@ -75,7 +76,7 @@ public sealed class CategoricalHead : PolicyHead
         float entropy = 0f;
         foreach (float logP in logProbabilities)
         {
-            float p = MathF.Exp(logP);
+            float p = ElementaryFunctions.Exp(logP);
             if (p > 0f)
             {
                 entropy -= p * logP;
@@ -86,7 +87,8 @@ public sealed class CategoricalHead : PolicyHead
 
     /// <summary>
     /// Samples by inversion: u uniform in [0, 1), the first action whose cumulative probability
-    /// exceeds u (cumulated in double). Actions of probability 0 are never chosen.
+    /// exceeds u (the probabilities of <see cref="Softmax"/>, cumulated in double). Actions of
+    /// probability 0 are never chosen.
     /// </summary>
     public override int Sample(ReadOnlySpan<float> output, Pcg64 rng)
     {
@@ -98,7 +100,7 @@ public sealed class CategoricalHead : PolicyHead
         int last = 0;
         for (int j = 0; j < ActionCount; j++)
         {
-            double p = Math.Exp(logP[j]);
+            double p = ElementaryFunctions.Exp(logP[j]); // float: Softmax's probability, widened
             if (p > 0)
             {
                 cumulative += p;
@@ -159,13 +161,22 @@ public sealed class CategoricalHead : PolicyHead
         float entropyCoefficient, float inverseN, Span<float> outputGradient)
     {
         Span<float> logP = stackalloc float[ActionCount];
+        Span<float> p = stackalloc float[ActionCount];
         LogSoftmax(output, logP);
-        float entropy = EntropyFromLogProbabilities(logP);
+        // p = exp(log p) once, for the entropy and the gradient (EntropyFromLogProbabilities's terms, in its order).
+        float entropy = 0f;
         for (int j = 0; j < ActionCount; j++)
         {
-            float p = MathF.Exp(logP[j]);
-            float policy = weight * (j == action ? p - 1f : p);
-            float entropyTerm = p > 0f ? entropyCoefficient * p * (logP[j] + entropy) : 0f;
+            p[j] = ElementaryFunctions.Exp(logP[j]);
+            if (p[j] > 0f)
+            {
+                entropy -= p[j] * logP[j];
+            }
+        }
+        for (int j = 0; j < ActionCount; j++)
+        {
+            float policy = weight * (j == action ? p[j] - 1f : p[j]);
+            float entropyTerm = p[j] > 0f ? entropyCoefficient * p[j] * (logP[j] + entropy) : 0f;
             outputGradient[j] = (policy + entropyTerm) * inverseN;
         }
         return (logP[action], entropy);

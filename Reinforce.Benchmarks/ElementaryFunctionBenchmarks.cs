@@ -1,0 +1,95 @@
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using Reinforce.Numerics;
+
+namespace Reinforce.Benchmarks;
+
+/// <summary>
+/// The library's exp, log and tanh (<see cref="ElementaryFunctions"/>) against the C library's through .NET's
+/// <c>MathF</c> (the baseline of each category), over N = 1024 floats: one call per element, and the span form
+/// (the vector form through the element-wise loop driver). Arguments in the range the policy sees: exp of log-softmax
+/// terms in [−8, 0], log of sums in [1, 3], tanh of pre-activations in [−4, 4].
+/// </summary>
+[MemoryDiagnoser]
+[GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
+[CategoriesColumn]
+public class ElementaryFunctionBenchmarks
+{
+    private const int N = 1024;
+    private readonly float[] expArguments = new float[N], logArguments = new float[N], tanhArguments = new float[N], results = new float[N];
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new Random(42);
+        for (int i = 0; i < N; i++)
+        {
+            expArguments[i] = (float)(random.NextDouble() * -8);
+            logArguments[i] = (float)(1 + random.NextDouble() * 2);
+            tanhArguments[i] = (float)(random.NextDouble() * 8 - 4);
+        }
+    }
+
+    [Benchmark(Baseline = true), BenchmarkCategory("Exp")]
+    public void ExpMathF()
+    {
+        for (int i = 0; i < N; i++)
+        {
+            results[i] = MathF.Exp(expArguments[i]);
+        }
+    }
+
+    [Benchmark, BenchmarkCategory("Exp")]
+    public void ExpScalar()
+    {
+        for (int i = 0; i < N; i++)
+        {
+            results[i] = ElementaryFunctions.Exp(expArguments[i]);
+        }
+    }
+
+    [Benchmark, BenchmarkCategory("Exp")]
+    public void ExpSpan() => ElementaryFunctions.Exp(expArguments, results);
+
+    [Benchmark(Baseline = true), BenchmarkCategory("Log")]
+    public void LogMathF()
+    {
+        for (int i = 0; i < N; i++)
+        {
+            results[i] = MathF.Log(logArguments[i]);
+        }
+    }
+
+    [Benchmark, BenchmarkCategory("Log")]
+    public void LogScalar()
+    {
+        for (int i = 0; i < N; i++)
+        {
+            results[i] = ElementaryFunctions.Log(logArguments[i]);
+        }
+    }
+
+    [Benchmark, BenchmarkCategory("Log")]
+    public void LogSpan() => ElementaryFunctions.Log(logArguments, results);
+
+    [Benchmark(Baseline = true), BenchmarkCategory("Tanh")]
+    public void TanhMathF()
+    {
+        for (int i = 0; i < N; i++)
+        {
+            results[i] = MathF.Tanh(tanhArguments[i]);
+        }
+    }
+
+    [Benchmark, BenchmarkCategory("Tanh")]
+    public void TanhScalar()
+    {
+        for (int i = 0; i < N; i++)
+        {
+            results[i] = ElementaryFunctions.Tanh(tanhArguments[i]);
+        }
+    }
+
+    [Benchmark, BenchmarkCategory("Tanh")]
+    public void TanhSpan() => ElementaryFunctions.Tanh(tanhArguments, results);
+}
