@@ -3,7 +3,8 @@
 # the golden runs (Training/GoldenRunTests) give the same weights on ARM64 (AdvSimd, Vector<float>.Count = 4, the
 # portable kernels) as on x64.
 #
-#   tools/test-arm64.sh            # installs what is missing (as root), publishes, runs; about a minute once installed
+#   tools/test-arm64.sh            # installs what is missing (as root), publishes, runs the whole suite
+#   tools/test-arm64.sh --filter "TestCategory!=CliRobustness"    # what .ci/run runs: arguments go to the test runner
 #
 # Needs, from Debian: qemu-user-static and the arm64 runtime libraries (libc6, libstdc++6, libgcc-s1, zlib1g, and
 # libssl3 for RandomNumberGenerator, which SeedSequence uses for an unseeded run);
@@ -48,7 +49,7 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 start=$(date +%s)
 # Without DOTNET_EnableWriteXorExecute=0 the emulated JIT runs stale code after patching it and crashes.
-DOTNET_EnableWriteXorExecute=0 qemu-aarch64-static "$out/Reinforce.Core.Tests" 2>&1 | tee "$log"
+DOTNET_EnableWriteXorExecute=0 qemu-aarch64-static "$out/Reinforce.Core.Tests" "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 # Microsoft.Testing.Platform's summary: "  total: N", "  failed: N", "  succeeded: N", "  skipped: N".
 passed=$(grep -Eo '^ *succeeded: *[0-9]+' "$log" | grep -Eo '[0-9]+' | tail -1)

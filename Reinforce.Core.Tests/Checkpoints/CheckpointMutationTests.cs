@@ -16,6 +16,7 @@ namespace Reinforce.Tests.Checkpoints;
 /// crash, and never a run that accepts (or leaves) a non-finite weight.
 /// </summary>
 [TestFixture]
+[Category(CliTestBase.CliRobustness)]
 public sealed class CheckpointMutationTests : CliTestBase
 {
     private const ulong Seed = 8;

@@ -14,6 +14,7 @@ namespace Reinforce.Tests.Cli;
 /// stdout, and leave every file and folder as it was — all before any work.
 /// </summary>
 [TestFixture]
+[Category(CliTestBase.CliRobustness)]
 public sealed class CliFuzzTests : CliTestBase
 {
     private const ulong Seed = 20261129;

@@ -10,6 +10,14 @@ namespace Reinforce.Tests.Cli;
 /// <summary>Runs the <c>reinforce</c> command line in-process, in a temporary folder per test.</summary>
 public abstract class CliTestBase
 {
+    /// <summary>
+    /// The category of the command line's robustness tests (hostile arguments, corrupted checkpoints, kills, file
+    /// safety): they exercise parsing, files and signals, no vector code, so .ci/run runs them once, in the README's
+    /// test command, and leaves them out (<c>--filter "TestCategory!=CliRobustness"</c>) of its reruns on other
+    /// instruction sets, vector widths and ARM64, where they would only repeat the same checks several times slower.
+    /// </summary>
+    public const string CliRobustness = "CliRobustness";
+
     protected string Folder { get; private set; } = "";
 
     [SetUp]

@@ -9,6 +9,7 @@ namespace Reinforce.Tests.Cli;
 /// every one must end with exit code 2 (bad input) or 1 (runtime failure), one line, and nothing lost.
 /// </summary>
 [TestFixture]
+[Category(CliTestBase.CliRobustness)]
 public sealed class FileSafetyTests : CliTestBase
 {
     [Test]

@@ -12,6 +12,7 @@ namespace Reinforce.Tests.Cli;
 /// started on the same folder: the second is refused, the first's run is intact.
 /// </summary>
 [TestFixture]
+[Category(CliTestBase.CliRobustness)]
 [Platform(Exclude = "Win", Reason = "signals")]
 public sealed class KillTests : CliTestBase
 {
