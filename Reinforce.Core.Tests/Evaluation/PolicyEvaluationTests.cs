@@ -137,7 +137,15 @@ public class PolicyEvaluationTests
         }
         Allocated(40); // warm-up: JIT
 
-        Assert.That(Allocated(40) - Allocated(10), Is.Zero);
+        // Up to five tries, one of which must be exact: an allocation per episode or step recurs in every try, while a
+        // one-off of the runtime (tiered JIT work landing on this thread, seen once in a CI run with 16-lane vectors)
+        // shows in one try only. Every try's difference is in the failure message.
+        var differences = new List<long>();
+        for (int attempt = 0; attempt < 5 && (differences.Count == 0 || differences[^1] != 0); attempt++)
+        {
+            differences.Add(Allocated(40) - Allocated(10));
+        }
+        Assert.That(differences, Has.Some.Zero, $"bytes of 40 episodes minus bytes of 10, per try: {string.Join(", ", differences)}");
         Assert.That(lengths.Sum(), Is.GreaterThan(40 * 10), "the episodes took steps");
     }
 
