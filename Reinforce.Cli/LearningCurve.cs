@@ -80,7 +80,8 @@ internal static class LearningCurve
             {
                 wallByUpdate[row["update"]] = row["wall_seconds"];
             }
-            double r = options.RunningRewardStart, steps = 0;
+            double r = options.InitialRunningReward, steps = 0;
+            long index = 0;
             foreach (var row in rows)
             {
                 steps += row["length"];
@@ -92,7 +93,7 @@ internal static class LearningCurve
                         : throw new UsageException($"{Display.Quote(episodesPath)}: episode {row["episode"]} has no wall time (no wall_seconds, and update {row["update"]} is not in {metricsFile}); plot it with --x episodes or steps"),
                     _ => row["episode"],
                 };
-                r = (1 - options.RunningRewardWeight) * r + options.RunningRewardWeight * row["return"];
+                r = options.NextRunningReward(r, row["return"], index++);
                 episodes.Add((x, row["return"]));
                 running.Add((x, r));
             }

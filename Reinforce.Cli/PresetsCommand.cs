@@ -57,7 +57,7 @@ internal static class PresetsCommand
         text.AppendLine(CultureInfo.InvariantCulture, $"  weights       {Weights(o)}{(o.Baseline ? ", baseline" : "")}{discount}");
         text.AppendLine(CultureInfo.InvariantCulture, $"  loss          {o.LossReduction.Name()} over steps, entropy coefficient {LearningCurve.Number(o.EntropyCoefficient)}");
         text.AppendLine(CultureInfo.InvariantCulture, $"  batch         {Batch(o)} per update; {Length(o)}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"  running       r ← {LearningCurve.Number(1 - o.RunningRewardWeight)}·r + {LearningCurve.Number(o.RunningRewardWeight)}·return, from {LearningCurve.Number(o.RunningRewardStart)}; seed {o.Seed}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  running       r ← {LearningCurve.Number(1 - o.RunningRewardWeight)}·r + {LearningCurve.Number(o.RunningRewardWeight)}·return, from {(o.RunningRewardStart is double start ? LearningCurve.Number(start) : "the first episode's return")}; seed {o.Seed}");
         text.AppendLine();
         foreach (string note in p.Notes)
         {

@@ -10,10 +10,12 @@ namespace Reinforce.Cli;
 /// <summary>The episodes of one run, with what its running reward needs.</summary>
 /// <param name="Returns">Each episode's return, in order.</param>
 /// <param name="Lengths">Each episode's length in steps.</param>
-/// <param name="Weight">The running reward's weight W: r ← (1 − W)·r + W·return.</param>
-/// <param name="Start">The running reward before the first episode.</param>
-internal sealed record RunEpisodes(IReadOnlyList<double> Returns, IReadOnlyList<int> Lengths, double Weight, double Start)
+/// <param name="Options">The run's options: its running reward's weight and start (<see cref="TrainerOptions.NextRunningReward"/>).</param>
+internal sealed record RunEpisodes(IReadOnlyList<double> Returns, IReadOnlyList<int> Lengths, TrainerOptions Options)
 {
+    /// <summary>The running reward before the first episode, as the trainer reports it.</summary>
+    public double Start => Options.InitialRunningReward;
+
     /// <summary>The running reward after each episode, recomputed as the trainer computes it.</summary>
     public double[] RunningRewards()
     {
@@ -21,7 +23,7 @@ internal sealed record RunEpisodes(IReadOnlyList<double> Returns, IReadOnlyList<
         double running = Start;
         for (int i = 0; i < result.Length; i++)
         {
-            running = (1 - Weight) * running + Weight * Returns[i];
+            running = Options.NextRunningReward(running, Returns[i], i);
             result[i] = running;
         }
         return result;
@@ -68,7 +70,7 @@ internal static class SweepFigures
     {
         var groups = plan.Cells.Select(cell => (cell.Name, Runs: Enumerable.Range(0, plan.Seeds.Count)
             .Select(s => runs[cell.Index * plan.Seeds.Count + s]).OfType<SweepRun>()
-            .Select(r => new RunEpisodes(r.Returns, r.Lengths, cell.Settings.Options.RunningRewardWeight, cell.Settings.Options.RunningRewardStart)).ToList())).ToList();
+            .Select(r => new RunEpisodes(r.Returns, r.Lengths, cell.Settings.Options)).ToList())).ToList();
         var thresholds = Thresholds(plan.Cells.Select(c => (c.Settings.Threshold, c.Settings.Options.SolvedBy)));
         string env = string.Join(", ", plan.Cells.Select(c => c.Settings.Options.EnvironmentId).Distinct());
         Write(folder, SweepFolder.CurvesFile, Curves(groups, thresholds, env, plan.Seeds.Count, plan.StepsAxis, plan.BootstrapSeed, plan.Workers));
@@ -500,7 +502,7 @@ internal sealed record SweepFolderData(string Folder, IReadOnlyList<(string Name
             if (currentCell >= 0)
             {
                 TrainerOptions o = cells[currentCell].Item2;
-                cells[currentCell].Item4.Add(new RunEpisodes([.. returns], [.. lengths], o.RunningRewardWeight, o.RunningRewardStart));
+                cells[currentCell].Item4.Add(new RunEpisodes([.. returns], [.. lengths], o));
             }
             returns.Clear();
             lengths.Clear();

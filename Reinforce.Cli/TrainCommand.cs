@@ -73,7 +73,7 @@ internal static class TrainCommand
         new("--stop-when-solved", null, "stop once the run is solved (--no-stop-when-solved to keep going; the first solved episode is still reported)", "on", "Run length"),
         new("--solved-by", "RULE", "running (the running reward beats the threshold) or mean100 (Gymnasium's: the mean return of the last 100 episodes reaches it)", "running", "Run length"),
         new("--running-reward-weight", "W", "running reward r ← (1 − W)·r + W·return after each episode, W in (0, 1]", "0.05", "Run length"),
-        new("--running-reward-start", "R", "running reward before the first episode", "10", "Run length"),
+        new("--running-reward-start", "R", "running reward before the first episode, or 'first': start at the first episode's return", "first", "Run length"),
         new("--seed", "N", "run seed: initial weights and every episode derive from it", "0", "Run length"),
         new("--threads", "N", "workers collecting a batch's episodes (the result does not depend on it); auto = one per core", "1", "Run length"),
 
@@ -347,7 +347,11 @@ internal static class TrainCommand
         {
             options = options with { RunningRewardWeight = weight };
         }
-        if (args.Number("--running-reward-start", double.MinValue, double.MaxValue, accepted: "a finite number") is double start)
+        if (args.Raw("--running-reward-start") == "first")
+        {
+            options = options with { RunningRewardStart = null };
+        }
+        else if (args.Number("--running-reward-start", double.MinValue, double.MaxValue, accepted: "a finite number, or 'first'") is double start)
         {
             options = options with { RunningRewardStart = start };
         }
@@ -534,7 +538,7 @@ internal static class TrainCommand
         {
             parts.AddRange(["--solved-by", o.SolvedBy.Name()]);
         }
-        parts.AddRange(["--running-reward-weight", D(o.RunningRewardWeight), "--running-reward-start", D(o.RunningRewardStart),
+        parts.AddRange(["--running-reward-weight", D(o.RunningRewardWeight), "--running-reward-start", o.RunningRewardStart is double start ? D(start) : "first",
             "--seed", o.Seed.ToString(CultureInfo.InvariantCulture)]);
         return string.Join(' ', parts);
     }

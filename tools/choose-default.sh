@@ -10,9 +10,10 @@ seeds=${1:-1000}
 dotnet build -c Release Reinforce.Cli >/dev/null
 reinforce=Reinforce.Cli/bin/Release/net10.0/reinforce
 out=sweeps/choose-default-$seeds
-# Each candidate: NAME=train flags over the default preset (4-128-2 ReLU, Adam, CartPole-v1).
+# Each candidate: NAME=train flags over the default preset (4-128-2 ReLU, Adam, CartPole-v1). rtg-b4-lr0.015 is the
+# default since the 1,000-seed run; rtg-b4-lr0.01 is the default before it.
 candidates=(
-  "default=--returns reward-to-go --normalize batch --batch-episodes 4 --lr 0.01"
+  "rtg-b4-lr0.01=--returns reward-to-go --normalize batch --batch-episodes 4 --lr 0.01"
   "rtg-b4-lr0.015=--returns reward-to-go --normalize batch --batch-episodes 4 --lr 0.015"
   "rtg-b4-lr0.02=--returns reward-to-go --normalize batch --batch-episodes 4 --lr 0.02"
   "rtg-b4-lr0.02-ent0.01=--returns reward-to-go --normalize batch --batch-episodes 4 --lr 0.02 --entropy-coef 0.01"
@@ -30,7 +31,7 @@ for candidate in "${candidates[@]}"; do
 done
 "$reinforce" sweep --seeds "$seeds" "${args[@]}" --max-episodes 3000 --out "$out" --force
 echo
-echo "Ranking (solve rate, then median episodes to solve; the rule: ≥ 99.9 % solved, then the lowest median):"
-awk -F, 'NR > 1 { printf "%s\t%s/%s\t%s\t%s\n", $2, $5, $4, ($5 / $4), ($13 == "" ? 1e9 : $13) }' "$out/summary.csv" \
-  | sort -t$'\t' -k3,3gr -k4,4g \
+echo "Ranking by the rule: the candidates that solve ≥ 99.9 % of the seeds by lowest median episodes to solve, then the others:"
+awk -F, 'NR > 1 { printf "%s\t%s/%s\t%s\t%s\t%d\n", $2, $5, $4, ($5 / $4), ($13 == "" ? 1e9 : $13), ($5 / $4 >= 0.999 ? 0 : 1) }' "$out/summary.csv" \
+  | sort -t$'\t' -k5,5n -k4,4g \
   | awk -F'\t' '{ printf "  %-26s solved %-10s median %s%s\n", $1, $2, ($4 == 1e9 ? "–" : $4), ($3 >= 0.999 ? "" : "   (below 99.9 %)") }'

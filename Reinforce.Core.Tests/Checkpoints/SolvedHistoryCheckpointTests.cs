@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Reinforce.Checkpoints;
+using Reinforce.Returns;
 using Reinforce.Training;
 
 namespace Reinforce.Tests.Checkpoints;
@@ -14,7 +15,12 @@ public class SolvedHistoryCheckpointTests
 {
     // CartPole-v0, one episode per update: the window wraps after 100 episodes, and the running reward passes 195
     // before the mean of the last 100 does (at episodes 157 and 196 for this seed, measured).
-    private static readonly TrainerOptions Options = new() { EnvironmentId = "CartPole-v0", Seed = 11, StopWhenSolved = false, MaxEpisodes = 900 };
+    // reinforce.py's configuration (lr 0.01, discounted returns normalised per episode, one episode per update, running reward from 10).
+    private static readonly TrainerOptions Options = new()
+    {
+        EnvironmentId = "CartPole-v0", LearningRate = 0.01, Returns = ReturnKind.Discounted, Normalization = Normalization.PerEpisode, BatchEpisodes = 1,
+        RunningRewardStart = 10, Seed = 11, StopWhenSolved = false, MaxEpisodes = 900,
+    };
 
     private static ReinforceTrainer TrainedFor(TrainerOptions options, long episodes)
     {

@@ -215,6 +215,19 @@ public sealed class TrainingCheckpointTests
         Assert.That(read.HiddenActivation, Is.EqualTo(Activation.LeakyReLU(0.2f)));
         Assert.That(read.LearningRate, Is.EqualTo(0.1234567890123));
         Assert.That(read.Seed, Is.EqualTo(ulong.MaxValue));
+        Assert.That(read.RunningRewardStart, Is.EqualTo(-4));
+    }
+
+    /// <summary>The default running reward start (none: the first episode's return) is written as null and read back as null; a string is refused.</summary>
+    [Test]
+    public void RunningRewardStart_Null_RoundTrips_AndAStringIsRefused()
+    {
+        string json = TrainerOptionsJson.Serialize(new TrainerOptions(), indented: false);
+
+        Assert.That(json, Does.Contain("\"runningRewardStart\":null"));
+        Assert.That(TrainerOptionsJson.Deserialize(json, requireAll: true).RunningRewardStart, Is.Null);
+        Assert.That(() => TrainerOptionsJson.Deserialize(json.Replace("\"runningRewardStart\":null", "\"runningRewardStart\":\"first\"", StringComparison.Ordinal)),
+            Throws.TypeOf<FormatException>().With.Message.Contains("runningRewardStart"));
     }
 
     /// <summary>

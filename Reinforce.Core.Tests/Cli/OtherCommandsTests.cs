@@ -49,6 +49,20 @@ public sealed class OtherCommandsTests : CliTestBase
         Assert.That(version.Output, Does.Match(@"^reinforce \d+\.\d+\.\d+\n$"));
     }
 
+    /// <summary>
+    /// The library's defaults are the CLI's default configuration (issue: a library user and a CLI user get the same
+    /// run from "no settings"). Compared as the checkpoint's JSON, which holds every option. Exact.
+    /// </summary>
+    [Test]
+    public void NewTrainerOptions_IsTheDefaultPreset()
+    {
+        Reinforce.Training.TrainerOptions preset = Preset.Find(Preset.DefaultName)!.Options;
+
+        Assert.That(Reinforce.Checkpoints.TrainerOptionsJson.Serialize(preset),
+            Is.EqualTo(Reinforce.Checkpoints.TrainerOptionsJson.Serialize(new Reinforce.Training.TrainerOptions())));
+        Assert.That(preset.RunningRewardStart, Is.Null, "the running reward starts at the first episode's return");
+    }
+
     [Test]
     public void Presets_ListsEveryPreset_WithItsSource_AndOneInFull()
     {

@@ -68,17 +68,21 @@ public sealed class SweepCommandTests : CliTestBase
         var summary = Table(folder, "summary.csv").Single();
         Assert.That(runs.Select(r => r["seed"]), Is.EqualTo(new[] { "0", "1", "2", "3", "4", "5", "6", "7" }));
 
-        // Each run's first solved episode, by hand: r ← 0.95·r + 0.05·return from 10, the first episode with r > 40; its steps
+        // Each run's first solved episode, by hand: r = the first episode's return, then r ← 0.95·r + 0.05·return (the
+        // default preset gives no --running-reward-start), the first episode with r > 40; its steps
         // are the lengths summed up to it. Tolerance: exact (the same recursion in the same order as the trainer).
         foreach (var run in runs)
         {
             var own = episodes.Where(e => e["seed"] == run["seed"]).ToList();
-            double r = 10;
+            double r = 0;
             long steps = 0;
+            bool first = true;
             string solvedAt = "", solvedSteps = "";
             foreach (var e in own)
             {
-                r = 0.95 * r + 0.05 * double.Parse(e["return"], Invariant);
+                double episodeReturn = double.Parse(e["return"], Invariant);
+                r = first ? episodeReturn : 0.95 * r + 0.05 * episodeReturn;
+                first = false;
                 steps += long.Parse(e["length"], Invariant);
                 if (r > 40 && solvedAt.Length == 0)
                 {

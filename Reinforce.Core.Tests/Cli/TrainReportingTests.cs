@@ -129,8 +129,8 @@ public sealed class TrainReportingTests : CliTestBase
     [Test]
     public void TheEquivalentCommand_ShowsOnlyEffectiveValues()
     {
-        string defaults = TrainCommand.CommandLine(new Reinforce.Training.TrainerOptions { Returns = Reinforce.Returns.ReturnKind.RewardToGo }, null);
-        string discounted = TrainCommand.CommandLine(new Reinforce.Training.TrainerOptions(), null);
+        string defaults = TrainCommand.CommandLine(new Reinforce.Training.TrainerOptions(), null); // reward-to-go: γ unused
+        string discounted = TrainCommand.CommandLine(new Reinforce.Training.TrainerOptions { Returns = Reinforce.Returns.ReturnKind.Discounted }, null);
 
         Assert.That(defaults, Does.Not.Contain("--gamma"));
         Assert.That(discounted, Does.Contain("--gamma 0.99"));

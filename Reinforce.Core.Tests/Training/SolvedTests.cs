@@ -86,22 +86,23 @@ public class SolvedTests
     [Test]
     public void TheDefaultCriterion_ChangesNoNumber_AndRecordsTheEpisodeOfTheReadmeExample()
     {
-        // The README's example (seed 7) solves after exactly 315 episodes (ReadmeExampleTests); one episode per update,
-        // so the first episode the running reward exceeds 475 is the last one run.
+        // The README's example (seed 7) stops after exactly 216 episodes (ReadmeExampleTests): 54 updates of 4 episodes.
+        // The running reward first exceeds 475 inside the last batch (at episode 213 of 213–216, measured), and that is the episode
+        // recorded, whichever criterion reports it.
         var trainer = new ReinforceTrainer(new TrainerOptions { Seed = 7, MaxEpisodes = 2000 });
         trainer.Train();
 
-        Assert.That((trainer.EpisodesCompleted, trainer.StepsCompleted), Is.EqualTo((315L, 104294L)));
-        Assert.That(trainer.RunningRewardSolvedAtEpisode, Is.EqualTo(315));
-        Assert.That(trainer.SolvedAtEpisode, Is.EqualTo(315));
+        Assert.That((trainer.EpisodesCompleted, trainer.StepsCompleted), Is.EqualTo((216L, 46701L)));
+        Assert.That(trainer.RunningRewardSolvedAtEpisode, Is.EqualTo(213));
+        Assert.That(trainer.SolvedAtEpisode, Is.EqualTo(trainer.RunningRewardSolvedAtEpisode));
     }
 
     [Test]
     public void NothingIsSolved_BeforeAnEpisodeHasRun()
     {
-        // A reward threshold of 0.9 is below the running reward's start of 10: before this change, Solved was true at
-        // construction and Train() returned at once.
-        var trainer = new ReinforceTrainer(new TrainerOptions { Seed = 1 }, () => new WithThreshold(0.9));
+        // A reward threshold of 0.9 is below a running reward start of 10: once, Solved was true at construction and
+        // Train() returned at once.
+        var trainer = new ReinforceTrainer(new TrainerOptions { Seed = 1, BatchEpisodes = 1, RunningRewardStart = 10 }, () => new WithThreshold(0.9));
 
         Assert.That(trainer.Solved, Is.False);
         Assert.That(trainer.IsFinished, Is.False);
@@ -110,6 +111,28 @@ public class SolvedTests
         Assert.That(trainer.RunningRewardSolvedAtEpisode, Is.EqualTo(1));
         Assert.That(trainer.MeanReturnOfLast100, Is.Null, "fewer than 100 episodes");
         Assert.That(trainer.RecentReturns.Length, Is.EqualTo(1));
+    }
+
+    /// <summary>
+    /// The default start (none: the first episode's return) suits any reward scale. CartPole with every reward × 0.001
+    /// and a threshold of 0.9: an episode returns at most 0.5, so no running reward built from returns can pass 0.9 —
+    /// but one that starts at 10 does at once (0.95·10 + 0.05·R ≥ 9.5), the defect of a CartPole-sized start.
+    /// </summary>
+    [Test]
+    public void TheDefaultStart_IsTheFirstReturn_SoASmallRewardScaleIsNeverSolvedByTheStart()
+    {
+        TrainerOptions options = new() { Seed = 1, MaxEpisodes = 40 };
+        var byDefault = new ReinforceTrainer(options, () => new WithThreshold(0.9, rewardScale: 0.001));
+        var fromTen = new ReinforceTrainer(options with { RunningRewardStart = 10 }, () => new WithThreshold(0.9, rewardScale: 0.001));
+
+        byDefault.Train();
+        fromTen.Update();
+
+        Assert.That(byDefault.Options.RunningRewardStart, Is.Null);
+        Assert.That(byDefault.Solved, Is.False, $"running reward {byDefault.RunningReward}");
+        Assert.That(byDefault.EpisodesCompleted, Is.EqualTo(40), "ran to the cap");
+        Assert.That(byDefault.RunningReward, Is.InRange(0.0, 0.5), "an average of returns, each at most 500 × 0.001");
+        Assert.That(fromTen.RunningRewardSolvedAtEpisode, Is.EqualTo(1), "the start alone is above the threshold");
     }
 
     [Test]
@@ -151,7 +174,7 @@ public class SolvedTests
     }
 
     /// <summary>CartPole-v1 with another reward threshold; optionally a NaN reward on the first step of one episode.</summary>
-    private sealed class WithThreshold(double? threshold, int poisonEpisode = 0) : IEnvironment
+    private sealed class WithThreshold(double? threshold, int poisonEpisode = 0, double rewardScale = 1) : IEnvironment
     {
         private readonly CartPole cartPole = CartPole.Create(CartPole.V1Id);
         private int episode;
@@ -177,7 +200,7 @@ public class SolvedTests
                 poisoned = false;
                 return result with { Reward = double.NaN };
             }
-            return result;
+            return rewardScale == 1 ? result : result with { Reward = result.Reward * rewardScale };
         }
     }
 }

@@ -21,10 +21,12 @@ public class TrainerTests
         HiddenActivation = Activation.ReLU,
         LearningRate = 1e-2,
         Gamma = 0.99,
+        Returns = ReturnKind.Discounted,
         BatchEpisodes = 1,
         Normalization = Normalization.PerEpisode,
         LossReduction = LossReduction.Sum,
         RunningRewardWeight = 0.05,
+        RunningRewardStart = 10,
         Seed = seed,
     };
 
@@ -117,8 +119,8 @@ public class TrainerTests
 
     /// <summary>
     /// Statistics against values recomputed from the batch: for CartPole every reward is 1, so an
-    /// episode's return is its length; the running reward after one update of N episodes is the
-    /// recursion r ← 0.95·r + 0.05·R from 10, applied in episode order.
+    /// episode's return is its length; the running reward after one update of N episodes starts at the first episode's
+    /// return (no start given) and follows r ← 0.95·r + 0.05·R in episode order.
     /// </summary>
     [Test]
     public void UpdateStatistics_AgreeWithTheBatch()
@@ -128,8 +130,8 @@ public class TrainerTests
         double[] returns = stats.EpisodeReturns.ToArray();
         int[] lengths = stats.EpisodeLengths.ToArray();
         Assert.That(returns, Is.EqualTo(lengths.Select(l => (double)l).ToArray()));
-        double running = 10;
-        foreach (double r in returns)
+        double running = returns[0];
+        foreach (double r in returns.Skip(1))
         {
             running = 0.95 * running + 0.05 * r;
         }
@@ -160,7 +162,7 @@ public class TrainerTests
     [Test]
     public void Weights_AreTheDiscountedReturns_NormalisedPerEpisode()
     {
-        var trainer = new ReinforceTrainer(new TrainerOptions { Gamma = 0.5, MaxEpisodeSteps = 10 }, () => new ScriptedEnvironment([1, 2, 3]));
+        var trainer = new ReinforceTrainer(new TrainerOptions { Returns = ReturnKind.Discounted, Normalization = Normalization.PerEpisode, Gamma = 0.5, BatchEpisodes = 1, MaxEpisodeSteps = 10 }, () => new ScriptedEnvironment([1, 2, 3]));
         trainer.Update();
         float[] weights = trainer.LastBatch.Weights.ToArray();
         Assert.That(trainer.LastBatch.Rewards.ToArray(), Is.EqualTo(new[] { 1f, 2f, 3f }));
@@ -172,7 +174,7 @@ public class TrainerTests
     [Test]
     public void Baseline_SubtractsTheBatchMean_BeforeAnyNormalisation()
     {
-        var trainer = new ReinforceTrainer(new TrainerOptions { Gamma = 1, Normalization = Normalization.None, Baseline = true, MaxEpisodeSteps = 10 },
+        var trainer = new ReinforceTrainer(new TrainerOptions { Gamma = 1, Normalization = Normalization.None, Baseline = true, BatchEpisodes = 1, MaxEpisodeSteps = 10 },
             () => new ScriptedEnvironment([1, 2, 3]));
         trainer.Update();
         // Reward-to-go (6, 5, 3), mean 14/3.

@@ -121,7 +121,7 @@ public static class TrainerOptionsJson
         json.WriteBoolean("stopWhenSolved", options.StopWhenSolved);
         json.WriteString("solvedBy", options.SolvedBy.Name());
         json.WriteNumber("runningRewardWeight", options.RunningRewardWeight);
-        json.WriteNumber("runningRewardStart", options.RunningRewardStart);
+        WriteNullable(json, "runningRewardStart", options.RunningRewardStart);
         json.WriteNumber("seed", options.Seed);
         json.WriteNumber("threads", options.Threads);
         json.WriteEndObject();
@@ -202,7 +202,7 @@ public static class TrainerOptionsJson
                     "stopWhenSolved" => o with { StopWhenSolved = Boolean(p) },
                     "solvedBy" => o with { SolvedBy = ParseSolvedCriterion(String(p)) },
                     "runningRewardWeight" => o with { RunningRewardWeight = Number(p) },
-                    "runningRewardStart" => o with { RunningRewardStart = Number(p) },
+                    "runningRewardStart" => o with { RunningRewardStart = p.Value.ValueKind == JsonValueKind.Null ? null : Number(p) },
                     "seed" => o with { Seed = p.Value.ValueKind == JsonValueKind.Number && p.Value.TryGetUInt64(out ulong seed) ? seed : throw Type(p, "an integer in [0, 2⁶⁴)") },
                     "threads" => o with { Threads = Int(p) },
                     _ => throw new FormatException($"unknown key {Display.Quote(p.Name)}; the keys are: {string.Join(", ", Keys)}"),
@@ -255,6 +255,7 @@ public static class TrainerOptionsJson
             case null: json.WriteNull(name); break;
             case int i: json.WriteNumber(name, i); break;
             case long l: json.WriteNumber(name, l); break;
+            case double d: json.WriteNumber(name, d); break;
             default: throw new NotSupportedException(typeof(T).Name);
         }
     }

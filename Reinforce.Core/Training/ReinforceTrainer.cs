@@ -107,7 +107,7 @@ public sealed class ReinforceTrainer
             }
             parallelRollouts = new ParallelRollouts(workers, RunEpisode);
         }
-        RunningReward = options.RunningRewardStart;
+        RunningReward = options.InitialRunningReward;
         parametersBeforeStep = new float[Policy.Parameters.Length];
         optimizerStateBeforeStep = Optimizer.StateBuffers.Select(b => new float[b.Buffer.Length]).ToArray();
     }
@@ -136,7 +136,10 @@ public sealed class ReinforceTrainer
     /// <summary>Environment steps taken.</summary>
     public long StepsCompleted { get; private set; }
 
-    /// <summary>The running reward r ← (1 − w)·r + w·R, updated after every episode.</summary>
+    /// <summary>
+    /// The running reward r ← (1 − w)·r + w·R, updated after every episode (<see cref="TrainerOptions.NextRunningReward"/>);
+    /// before the first episode <see cref="TrainerOptions.RunningRewardStart"/>, or 0 when that is null.
+    /// </summary>
     public double RunningReward { get; private set; }
 
     /// <summary>
@@ -377,9 +380,10 @@ public sealed class ReinforceTrainer
             }
         }
         runningRewardBeforeBatch = RunningReward;
+        long episode = EpisodesCompleted;
         foreach (double episodeReturn in batch.EpisodeReturns.Span)
         {
-            RunningReward = NextRunningReward(RunningReward, episodeReturn);
+            RunningReward = NextRunningReward(RunningReward, episodeReturn, episode++);
         }
         EpisodesCompleted += batch.Episodes;
         StepsCompleted += batch.Steps;
@@ -447,9 +451,8 @@ public sealed class ReinforceTrainer
         }
     }
 
-    // r ← (1 − w)·r + w·R.
-    private double NextRunningReward(double runningReward, double episodeReturn) =>
-        (1 - Options.RunningRewardWeight) * runningReward + Options.RunningRewardWeight * episodeReturn;
+    private double NextRunningReward(double runningReward, double episodeReturn, long index) =>
+        Options.NextRunningReward(runningReward, episodeReturn, index);
 
     // After an update has been applied (so a diverged update, which the guard above rolls back, records nothing): each
     // episode of the batch goes into the window of recent returns, and each criterion is checked after each episode, so
@@ -462,8 +465,8 @@ public sealed class ReinforceTrainer
         long episode = EpisodesCompleted - batch.Episodes;
         foreach (double episodeReturn in batch.EpisodeReturns.Span)
         {
+            running = NextRunningReward(running, episodeReturn, episode);
             episode++;
-            running = NextRunningReward(running, episodeReturn);
             RecordReturn(episodeReturn);
             if (threshold is double limit)
             {
