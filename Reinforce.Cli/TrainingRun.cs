@@ -45,7 +45,7 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
         if (!quiet)
         {
             string verb = resumeFrom is null ? "Training" : $"Resuming at update {trainer.UpdatesCompleted} (episode {trainer.EpisodesCompleted}):";
-            string what = $"{verb} {options.EnvironmentId}, {TrainingCheckpoint.Architecture(options)}, {options.Optimizer} lr {Fmt(options.LearningRate)}, " +
+            string what = $"{verb} {options.EnvironmentId}, {TrainingCheckpoint.Architecture(options)}, {options.Optimizer} lr {options.LearningRate.ToString("R", CultureInfo.InvariantCulture)}, " +
                 $"{(options.BatchSteps is int s ? $"≥{s} steps" : $"{options.BatchEpisodes} episode(s)")} per update, seed {options.Seed}";
             // At a terminal narrower than the line, the folder goes on a line of its own.
             bool split = context.ErrorTerminalWidth is int columns && what.Length + finalFolder.Length + 3 >= columns;
