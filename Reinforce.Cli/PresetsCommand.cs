@@ -23,24 +23,43 @@ internal static class PresetsCommand
             context.Output.Write(Detail(preset));
             return Cli.ExitSuccess;
         }
-        var rows = Preset.All.Select(p => new[] { p.Name, Environment(p), TrainingCheckpoint.Architecture(p.Options), Optimizer(p.Options), Weights(p.Options), Batch(p.Options), Length(p.Options) }).ToList();
-        string[] header = ["preset", "environment", "network", "optimizer", "weights", "batch", "length"];
-        var widths = header.Select((h, i) => Math.Max(h.Length, rows.Max(r => r[i].Length))).ToArray();
+        // One block per preset, wrapped to 80 columns so that it reads at any terminal (a table of every setting was
+        // 176 characters wide): the name and source, then the settings on indented lines.
         var text = new StringBuilder();
-        text.AppendLine(string.Join("  ", header.Select((h, i) => h.PadRight(widths[i]))).TrimEnd());
-        foreach (string[] row in rows)
-        {
-            text.AppendLine(string.Join("  ", row.Select((c, i) => c.PadRight(widths[i]))).TrimEnd());
-        }
-        text.AppendLine();
         foreach (Preset p in Preset.All)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"{p.Name,-18} {p.Source}");
+            TrainerOptions o = p.Options;
+            Wrap(text, $"{p.Name} — {p.Source}", indent: "", continuation: "    ");
+            Wrap(text, $"{Environment(p)} · {TrainingCheckpoint.Architecture(o)} · {Optimizer(o)}", indent: "    ", continuation: "    ");
+            Wrap(text, $"{Weights(o)} · {Batch(o)} per update", indent: "    ", continuation: "    ");
+            Wrap(text, Length(o), indent: "    ", continuation: "    ");
+            text.AppendLine();
         }
-        text.AppendLine();
-        text.AppendLine("reinforce presets NAME shows one in full; reinforce train --preset NAME [flags] trains it, flags override.");
+        Wrap(text, "reinforce presets NAME shows one in full; reinforce train --preset NAME [flags] trains it, flags override.", indent: "", continuation: "");
         context.Output.Write(text.ToString());
         return Cli.ExitSuccess;
+    }
+
+    private const int Columns = 80;
+
+    // Appends `line` word by word after `indent`, breaking before a word that would pass column 80 and going on after
+    // `continuation`.
+    private static void Wrap(StringBuilder text, string line, string indent, string continuation)
+    {
+        var current = new StringBuilder(indent);
+        bool empty = true;
+        foreach (string word in line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!empty && current.Length + 1 + word.Length > Columns)
+            {
+                text.AppendLine(current.ToString());
+                current.Clear().Append(continuation);
+                empty = true;
+            }
+            current.Append(empty ? "" : " ").Append(word);
+            empty = false;
+        }
+        text.AppendLine(current.ToString());
     }
 
     private static string Detail(Preset p)

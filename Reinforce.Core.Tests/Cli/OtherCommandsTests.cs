@@ -73,6 +73,7 @@ public sealed class OtherCommandsTests : CliTestBase
         Assert.That(new[] { "pytorch-example", "practical-rl", "gymnasium-torch", "handson-keras", "spinningup-simple", "spinningup-rtg" },
             Has.All.Matches<string>(name => list.Output.Contains(name, StringComparison.Ordinal)));
         Assert.That(list.Output, Does.Contain("reinforcement_learning/reinforce.py").And.Contain("Spinning Up").And.Not.Contain("notebook 00"));
+        Assert.That(list.Output.Split('\n'), Has.All.Matches<string>(line => line.TrimEnd('\r').Length <= 80), "the list fits 80 columns");
         Assert.That(one.Output, Does.Contain("4-16-1 elu, bernoulli").And.Contain("glorot").And.Contain("γ 0.95")
             .And.Contain("reinforce train --env CartPole-v1 --max-steps 200 --reward-threshold 195"));
     }
