@@ -20,29 +20,26 @@ public static class Compare
     /// PyTorch's reinforce.py today, as the peer script runs it: the <c>pytorch-example</c> preset's network,
     /// optimizer, returns and summed loss (4→128 ReLU→2, Adam 1e-2, γ 0.99, one episode per update, returns
     /// normalised per episode) on CartPole-v1 with the running reward r ← 0.95·r + 0.05·R from 10, solved above
-    /// 475. (The preset itself follows the older notebook: CartPole-v0 and a weight of 0.01.) These are the
-    /// library's defaults except the loss reduction.
+    /// 475. (The preset itself follows the older notebook: CartPole-v0 and a weight of 0.01.)
     /// </summary>
     public static TrainerOptions PyTorchExample(ulong seed) => new()
     {
         Seed = seed,
+        LearningRate = 1e-2,
+        Returns = Reinforce.Returns.ReturnKind.Discounted,
+        Normalization = Reinforce.Returns.Normalization.PerEpisode,
+        BatchEpisodes = 1,
         LossReduction = LossReduction.Sum,
+        RunningRewardStart = 10,
         MaxEpisodes = 10_000,
     };
 
     /// <summary>
-    /// The command line's <c>default</c> preset (Reinforce.Cli/Presets.cs): 4→128 ReLU→2, Adam 1e-2, four episodes
-    /// per update, reward-to-go normalised over the batch, mean loss, at most 5000 episodes.
+    /// The command line's <c>default</c> preset (Reinforce.Cli/Presets.cs), which is <c>new TrainerOptions()</c>: 4→128
+    /// ReLU→2, Adam 0.015, four episodes per update, reward-to-go normalised over the batch, mean loss, at most 5000
+    /// episodes, the running reward from the first episode's return.
     /// </summary>
-    public static TrainerOptions CliDefault(ulong seed) => new()
-    {
-        Seed = seed,
-        Returns = Reinforce.Returns.ReturnKind.RewardToGo,
-        Normalization = Reinforce.Returns.Normalization.PerBatch,
-        BatchEpisodes = 4,
-        LossReduction = LossReduction.Mean,
-        MaxEpisodes = 5000,
-    };
+    public static TrainerOptions CliDefault(ulong seed) => new() { Seed = seed };
 
     public static int Run(string[] args)
     {

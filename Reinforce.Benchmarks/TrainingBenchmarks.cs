@@ -6,9 +6,9 @@ namespace Reinforce.Benchmarks;
 
 /// <summary>
 /// End to end: CartPole-v1 trained until the running reward exceeds 475, one training run per iteration (the
-/// Allocated column includes building the trainer). <c>LibraryDefaults</c> is <c>new TrainerOptions()</c>
-/// (PyTorch's reinforce.py settings with a mean loss, seed 543); <c>CliDefault</c> is what <c>reinforce train</c>
-/// runs with no flags (<see cref="Compare.CliDefault"/>, seed 0).
+/// Allocated column includes building the trainer). <c>PyTorchExample</c> is reinforce.py's configuration
+/// (<see cref="Compare.PyTorchExample"/>, one episode per update, seed 543); <c>CliDefault</c> is what
+/// <c>reinforce train</c> runs with no flags and <c>new TrainerOptions()</c> (<see cref="Compare.CliDefault"/>, seed 0).
 /// </summary>
 [MemoryDiagnoser]
 [MedianColumn, MinColumn, MaxColumn]
@@ -16,9 +16,9 @@ namespace Reinforce.Benchmarks;
 public class TrainingBenchmarks
 {
     [Benchmark]
-    public long LibraryDefaults()
+    public long PyTorchExample()
     {
-        var trainer = new ReinforceTrainer(new TrainerOptions());
+        var trainer = new ReinforceTrainer(Compare.PyTorchExample(543));
         trainer.Train();
         return trainer.StepsCompleted;
     }
