@@ -51,6 +51,21 @@ public class AllocationTests
         Assert.That(bytes.Min(), Is.Zero, $"bytes per window: {string.Join(", ", bytes)}");
     }
 
+    /// <summary>
+    /// A batch of several episodes is collected in lockstep (a VectorCartPole of lanes, one batched forward per step):
+    /// by episodes (above) and by steps, where lanes take new episode indices as they finish, still 0 bytes.
+    /// </summary>
+    [Test]
+    public void TrainerUpdate_InLockstepBySteps_AllocatesNothing_InSteadyState()
+    {
+        var trainer = new ReinforceTrainer(new TrainerOptions { Seed = 3, BatchSteps = 600 });
+        Assert.That(trainer.UsesLockstep, Is.True);
+
+        long[] bytes = AllocatedPerWindow(() => trainer.Update());
+
+        Assert.That(bytes.Min(), Is.Zero, $"bytes per window: {string.Join(", ", bytes)}");
+    }
+
     /// <summary>With dropout the rollout also draws and stores masks, and the update applies them: still 0 bytes.</summary>
     [Test]
     public void TrainerUpdate_WithDropout_AllocatesNothing_InSteadyState()
