@@ -52,6 +52,19 @@ public abstract class PolicyHead
     /// <summary>Draws an action from π(·|s) with the library's generator.</summary>
     public abstract int Sample(ReadOnlySpan<float> output, Pcg64 rng);
 
+    /// <summary>
+    /// <see cref="Sample"/> for many states at once: row i of <paramref name="outputs"/> ((rows, <see cref="OutputSize"/>))
+    /// with <paramref name="generators"/>[i] into <paramref name="actions"/>[i], bit for bit the row-by-row calls (heads
+    /// may compute the rows' probabilities together, on vector lanes).
+    /// </summary>
+    internal virtual void SampleRows(ReadOnlySpan<float> outputs, ReadOnlySpan<Pcg64> generators, Span<int> actions)
+    {
+        for (int i = 0; i < actions.Length; i++)
+        {
+            actions[i] = Sample(outputs.Slice(i * OutputSize, OutputSize), generators[i]);
+        }
+    }
+
     /// <summary>The most probable action (the first one on ties).</summary>
     public abstract int Greedy(ReadOnlySpan<float> output);
 
@@ -96,19 +109,45 @@ public abstract class PolicyHead
         double policySum = 0, entropySum = 0;
         for (int i = 0; i < rows; i++)
         {
-            int action = actions[i];
-            if ((uint)action >= (uint)ActionCount)
+            if ((uint)actions[i] >= (uint)ActionCount)
             {
-                throw new ArgumentOutOfRangeException(nameof(actions), $"actions[{i}] is {action}; actions are 0..{ActionCount - 1}.");
+                throw new ArgumentOutOfRangeException(nameof(actions), $"actions[{i}] is {actions[i]}; actions are 0..{ActionCount - 1}.");
             }
-            var (logProbability, entropy) = RowGradient(outputs.Slice(i * OutputSize, OutputSize), action, weights[i],
-                entropyCoefficient, inverseN, outputGradients.Slice(i * OutputSize, OutputSize));
-            policySum += weights[i] * (double)logProbability;
-            entropySum += entropy;
+        }
+        // Rows in chunks (the heads may compute a chunk's rows together), the sums in row order as ever.
+        const int Chunk = 256;
+        Span<float> logProbabilities = stackalloc float[Chunk];
+        Span<float> entropies = stackalloc float[Chunk];
+        for (int start = 0; start < rows; start += Chunk)
+        {
+            int count = Math.Min(Chunk, rows - start);
+            RowGradients(outputs.Slice(start * OutputSize, count * OutputSize), actions.Slice(start, count), weights.Slice(start, count),
+                entropyCoefficient, inverseN, outputGradients.Slice(start * OutputSize, count * OutputSize),
+                logProbabilities[..count], entropies[..count]);
+            for (int i = 0; i < count; i++)
+            {
+                policySum += weights[start + i] * (double)logProbabilities[i];
+                entropySum += entropies[i];
+            }
         }
         double policyTerm = -policySum * inverseN;
         double loss = policyTerm - entropyCoefficient * entropySum * inverseN;
         return new PolicyLoss(loss, policyTerm, entropySum / rows);
+    }
+
+    /// <summary>
+    /// <see cref="RowGradient"/> of every row (actions already checked): row i's gradient into its row of
+    /// <paramref name="outputGradients"/>, its log π(aᵢ|sᵢ) and H into <paramref name="logProbabilities"/>[i] and
+    /// <paramref name="entropies"/>[i]. An override must give the row-by-row numbers bit for bit.
+    /// </summary>
+    private protected virtual void RowGradients(ReadOnlySpan<float> outputs, ReadOnlySpan<int> actions, ReadOnlySpan<float> weights,
+        float entropyCoefficient, float inverseN, Span<float> outputGradients, Span<float> logProbabilities, Span<float> entropies)
+    {
+        for (int i = 0; i < actions.Length; i++)
+        {
+            (logProbabilities[i], entropies[i]) = RowGradient(outputs.Slice(i * OutputSize, OutputSize), actions[i], weights[i],
+                entropyCoefficient, inverseN, outputGradients.Slice(i * OutputSize, OutputSize));
+        }
     }
 
     /// <summary>

@@ -113,10 +113,7 @@ internal sealed class LockstepRollouts : RolloutGroup
             Span<float> liveOutputs = outputs.AsSpan(0, live * outputSize);
             network.Forward(observations.AsSpan(0, live * observationSize), live, workspace, liveOutputs,
                 withDropout ? masks.AsSpan(0, live * maskWidth) : []);
-            for (int i = 0; i < live; i++)
-            {
-                actions[i] = head.Sample(liveOutputs.Slice(i * outputSize, outputSize), generators[i]);
-            }
+            head.SampleRows(liveOutputs, generators.AsSpan(0, live), actions.AsSpan(0, live));
             environments.StepFirst(live, actions, observations, rewards, terminated, truncated);
 
             // From the last lane down, so a finished lane can swap with the last live one, already handled.
