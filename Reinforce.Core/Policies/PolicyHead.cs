@@ -106,14 +106,41 @@ public abstract class PolicyHead
             return new PolicyLoss(0, 0, 0);
         }
         float inverseN = reduction == LossReduction.Mean ? 1f / rows : 1f;
+        CheckActions(actions);
         double policySum = 0, entropySum = 0;
-        for (int i = 0; i < rows; i++)
+        AccumulateLossAndGradient(outputs, actions, weights, entropyCoefficient, inverseN, outputGradients, ref policySum, ref entropySum);
+        return Loss(policySum, entropySum, entropyCoefficient, inverseN, rows);
+    }
+
+    /// <summary>The loss from the running sums Σ wᵢ·log π(aᵢ|sᵢ) and Σ Hᵢ over <paramref name="rows"/> rows.</summary>
+    internal static PolicyLoss Loss(double policySum, double entropySum, float entropyCoefficient, float inverseN, int rows)
+    {
+        double policyTerm = -policySum * inverseN;
+        double loss = policyTerm - entropyCoefficient * entropySum * inverseN;
+        return new PolicyLoss(loss, policyTerm, entropySum / rows);
+    }
+
+    /// <summary>Throws for the first action outside 0 … K − 1, naming its row.</summary>
+    internal void CheckActions(ReadOnlySpan<int> actions)
+    {
+        for (int i = 0; i < actions.Length; i++)
         {
             if ((uint)actions[i] >= (uint)ActionCount)
             {
                 throw new ArgumentOutOfRangeException(nameof(actions), $"actions[{i}] is {actions[i]}; actions are 0..{ActionCount - 1}.");
             }
         }
+    }
+
+    /// <summary>
+    /// The work of <see cref="LossAndGradient"/> on some rows of a batch (actions already checked, 1/N given): writes their
+    /// gradients and adds their terms to the running sums in row order, so consecutive calls over consecutive rows give the
+    /// numbers of one call over all of them, bit for bit.
+    /// </summary>
+    internal void AccumulateLossAndGradient(ReadOnlySpan<float> outputs, ReadOnlySpan<int> actions, ReadOnlySpan<float> weights,
+        float entropyCoefficient, float inverseN, Span<float> outputGradients, ref double policySum, ref double entropySum)
+    {
+        int rows = actions.Length;
         // Rows in chunks (the heads may compute a chunk's rows together), the sums in row order as ever.
         const int Chunk = 256;
         Span<float> logProbabilities = stackalloc float[Chunk];
@@ -130,9 +157,6 @@ public abstract class PolicyHead
                 entropySum += entropies[i];
             }
         }
-        double policyTerm = -policySum * inverseN;
-        double loss = policyTerm - entropyCoefficient * entropySum * inverseN;
-        return new PolicyLoss(loss, policyTerm, entropySum / rows);
     }
 
     /// <summary>
