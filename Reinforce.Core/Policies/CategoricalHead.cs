@@ -193,8 +193,8 @@ public sealed class CategoricalHead : PolicyHead
     // Vector<float>.Count rows at a time, one row per lane: the logits are transposed into K column vectors, and every
     // lane then runs LogSoftmax's, Sample's and RowGradient's float operations in their order, with the library's
     // vector exp and log (bit for bit the scalar ones) and Vector.Max (IEEE maximum, as MathF.Max). So each row gets
-    // the row-by-row numbers bit for bit (CategoricalHeadTests sweep row counts and special values); rows past the
-    // last full vector go through the scalar code.
+    // the row-by-row numbers bit for bit (CategoricalHeadRowsTests sweep row counts and special values). Sampling pads
+    // the last rows to a full vector; the loss gradient sends rows past the last full vector through the scalar code.
 
     /// <inheritdoc/>
     internal override void SampleRows(ReadOnlySpan<float> outputs, ReadOnlySpan<Pcg64> generators, Span<int> actions)
@@ -202,11 +202,22 @@ public sealed class CategoricalHead : PolicyHead
         int k = ActionCount, width = Vector<float>.Count, rows = actions.Length;
         Span<Vector<float>> logP = stackalloc Vector<float>[k];
         Span<float> probabilities = stackalloc float[width * k];
-        int row = 0;
-        for (; row <= rows - width; row += width)
+        Span<float> padded = stackalloc float[width * k];
+        for (int row = 0; row < rows; row += width)
         {
-            ReadOnlySpan<float> block = outputs.Slice(row * k, width * k);
-            LogSoftmaxColumns(block, logP);
+            // The last rows (fewer than a vector: all of them for the 4 lanes of the default batch on 8-lane AVX2) run
+            // padded with zero logits, whose lanes are computed and ignored; the lanes do not interact.
+            int count = Math.Min(width, rows - row);
+            if (count < width)
+            {
+                padded.Clear();
+                outputs.Slice(row * k, count * k).CopyTo(padded);
+                LogSoftmaxColumns(padded, logP);
+            }
+            else
+            {
+                LogSoftmaxColumns(outputs.Slice(row * k, width * k), logP);
+            }
             // p_j = exp(log p_j), back in row order: probabilities[lane·K + j].
             for (int j = 0; j < k; j++)
             {
@@ -216,14 +227,10 @@ public sealed class CategoricalHead : PolicyHead
                     probabilities[lane * k + j] = p[lane];
                 }
             }
-            for (int lane = 0; lane < width; lane++)
+            for (int lane = 0; lane < count; lane++)
             {
                 actions[row + lane] = SampleFromProbabilities(probabilities.Slice(lane * k, k), generators[row + lane]);
             }
-        }
-        for (; row < rows; row++)
-        {
-            actions[row] = Sample(outputs.Slice(row * k, k), generators[row]);
         }
     }
 
