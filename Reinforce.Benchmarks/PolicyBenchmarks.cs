@@ -21,6 +21,11 @@ public class PolicyBenchmarks
     private MlpWorkspace workspace = null!;
     private float[] logits = [], gradients = [], weights = [];
     private int[] actions = [];
+    public const int Lanes = 16;
+    private MlpWorkspace lanesWorkspace = null!;
+    private float[] laneStates = [], laneLogits = [];
+    private int[] laneActions = [];
+    private Pcg64[] laneGenerators = [];
 
     [GlobalSetup]
     public void Setup()
@@ -32,6 +37,23 @@ public class PolicyBenchmarks
         gradients = new float[2 * T];
         actions = Enumerable.Range(0, T).Select(_ => random.Next(2)).ToArray();
         weights = Enumerable.Range(0, T).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        lanesWorkspace = policy.Network.CreateWorkspace(Lanes);
+        laneStates = Enumerable.Range(0, 4 * Lanes).Select(_ => (float)(random.NextDouble() * 0.1 - 0.05)).ToArray();
+        laneLogits = new float[2 * Lanes];
+        laneActions = new int[Lanes];
+        laneGenerators = Enumerable.Range(0, Lanes).Select(i => Pcg64.Derive(7, (ulong)i)).ToArray();
+    }
+
+    /// <summary>
+    /// The lockstep rollout's action for 16 states, reported per state: one batched 4→128→2 forward over the 16 rows,
+    /// then the categorical head on vector lanes, each row sampling from its own generator (the trainer's SampleRows).
+    /// </summary>
+    [Benchmark(OperationsPerInvoke = Lanes)]
+    public int ActSixteenStates()
+    {
+        policy.Network.Forward(laneStates, Lanes, lanesWorkspace, laneLogits);
+        policy.Head.SampleRows(laneLogits, laneGenerators, laneActions);
+        return laneActions[0];
     }
 
     /// <summary>

@@ -51,6 +51,35 @@ public class AllocationTests
         Assert.That(bytes.Min(), Is.Zero, $"bytes per window: {string.Join(", ", bytes)}");
     }
 
+    /// <summary>
+    /// A batch of several episodes is collected in lockstep (a VectorCartPole of lanes, one batched forward per step):
+    /// by episodes (above) and by steps, where lanes take new episode indices as they finish, still 0 bytes.
+    /// </summary>
+    [Test]
+    public void TrainerUpdate_InLockstepBySteps_AllocatesNothing_InSteadyState()
+    {
+        var trainer = new ReinforceTrainer(new TrainerOptions { Seed = 3, BatchSteps = 600 });
+        Assert.That(trainer.UsesLockstep, Is.True);
+
+        long[] bytes = AllocatedPerWindow(() => trainer.Update());
+
+        Assert.That(bytes.Min(), Is.Zero, $"bytes per window: {string.Join(", ", bytes)}");
+    }
+
+    /// <summary>
+    /// Two workers, each running a lockstep group over its share of 16 episodes, then the update in 128-row chunks:
+    /// 0 bytes on the calling thread (worker 0's group runs on it).
+    /// </summary>
+    [Test]
+    public void TrainerUpdate_OnTwoWorkers_AllocatesNothing_InSteadyState()
+    {
+        var trainer = new ReinforceTrainer(new TrainerOptions { Seed = 3, BatchEpisodes = 16, Threads = 2 });
+
+        long[] bytes = AllocatedPerWindow(() => trainer.Update());
+
+        Assert.That(bytes.Min(), Is.Zero, $"bytes per window: {string.Join(", ", bytes)}");
+    }
+
     /// <summary>With dropout the rollout also draws and stores masks, and the update applies them: still 0 bytes.</summary>
     [Test]
     public void TrainerUpdate_WithDropout_AllocatesNothing_InSteadyState()

@@ -136,6 +136,36 @@ public sealed class VectorCartPole
     }
 
     /// <summary>
+    /// Starts an episode in environment <paramref name="index"/> alone, as <c>CartPole.Reset(row, seed)</c>
+    /// (reseeds its generator), and writes its first observation into row <paramref name="index"/> of
+    /// <paramref name="observations"/>. For the trainer's lockstep rollouts, which start each episode from its
+    /// own stream instead of autoresetting.
+    /// </summary>
+    internal void StartEpisode(int index, long seed, Span<float> observations)
+    {
+        _random[index].Reseed((ulong)seed);
+        DrawInitialState(index);
+        _endedLastStep[index] = false;
+        WriteObservation(index, observations);
+        _hasEpisodes = true;
+    }
+
+    /// <summary>
+    /// Exchanges environments <paramref name="i"/> and <paramref name="j"/> — state, step count, end flag and
+    /// generator — so that the trainer's lockstep rollouts can keep their live environments in the first rows.
+    /// </summary>
+    internal void Swap(int i, int j)
+    {
+        (_x[i], _x[j]) = (_x[j], _x[i]);
+        (_xDot[i], _xDot[j]) = (_xDot[j], _xDot[i]);
+        (_theta[i], _theta[j]) = (_theta[j], _theta[i]);
+        (_thetaDot[i], _thetaDot[j]) = (_thetaDot[j], _thetaDot[i]);
+        (_elapsed[i], _elapsed[j]) = (_elapsed[j], _elapsed[i]);
+        (_endedLastStep[i], _endedLastStep[j]) = (_endedLastStep[j], _endedLastStep[i]);
+        (_random[i], _random[j]) = (_random[j], _random[i]);
+    }
+
+    /// <summary>
     /// Steps every environment: those whose episode ended on the previous step start a new one instead (their
     /// action is ignored; reward 0, flags false), the others advance with their action.
     /// </summary>
@@ -155,13 +185,29 @@ public sealed class VectorCartPole
         CheckLength(rewards.Length, nameof(rewards));
         CheckLength(terminated.Length, nameof(terminated));
         CheckLength(truncated.Length, nameof(truncated));
+        StepFirst(Count, actions, observations, rewards, terminated, truncated);
+    }
+
+    /// <summary>
+    /// <see cref="Step"/> for environments 0 … <paramref name="count"/> − 1 only (the buffers hold at least
+    /// <paramref name="count"/> rows; the others are left as they are). The trainer's lockstep rollouts keep
+    /// their live environments first and step just those.
+    /// </summary>
+    internal void StepFirst(int count, ReadOnlySpan<int> actions, Span<float> observations, Span<float> rewards, Span<bool> terminated, Span<bool> truncated)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)count, (uint)Count, nameof(count));
+        if (actions.Length < count || rewards.Length < count || terminated.Length < count || truncated.Length < count
+            || observations.Length < count * CartPole.ObservationLength)
+        {
+            throw new ArgumentException($"Every buffer needs at least {count} rows.", nameof(count));
+        }
 
         // Per environment: the force and the platform's sin and cos (as CartPole.Advance calls them).
         ref double theta = ref MemoryMarshal.GetArrayDataReference(_theta);
         ref double force = ref MemoryMarshal.GetArrayDataReference(_force);
         ref double sin = ref MemoryMarshal.GetArrayDataReference(_sin);
         ref double cos = ref MemoryMarshal.GetArrayDataReference(_cos);
-        for (int i = 0; i < Count; i++)
+        for (int i = 0; i < count; i++)
         {
             int action = actions[i];
             if ((uint)action > 1u && !_endedLastStep[i])
@@ -174,14 +220,14 @@ public sealed class VectorCartPole
             Unsafe.Add(ref sin, i) = Math.Sin(angle);
         }
 
-        AdvanceAll();
+        AdvanceAll(count);
 
         ref double x = ref MemoryMarshal.GetArrayDataReference(_x);
         ref double xDot = ref MemoryMarshal.GetArrayDataReference(_xDot);
         ref double thetaDot = ref MemoryMarshal.GetArrayDataReference(_thetaDot);
         ref float observation = ref MemoryMarshal.GetReference(observations);
         float terminalReward = SuttonBartoReward ? -1f : 1f, aliveReward = SuttonBartoReward ? 0f : 1f;
-        for (int i = 0; i < Count; i++)
+        for (int i = 0; i < count; i++)
         {
             if (_endedLastStep[i])
             {
@@ -214,7 +260,8 @@ public sealed class VectorCartPole
     }
 
     // CartPole.Advance on every lane: the same operations in the same order, a vector of environments at a time.
-    private void AdvanceAll()
+    // Only the vectors that hold environments 0 … count − 1.
+    private void AdvanceAll(int count)
     {
         var tau = new Vector<double>(CartPole.Tau);
         var poleMassLength = new Vector<double>(CartPole.PoleMassLength);
@@ -231,7 +278,8 @@ public sealed class VectorCartPole
         ReadOnlySpan<Vector<double>> sines = MemoryMarshal.Cast<double, Vector<double>>(_sin.AsSpan());
         ReadOnlySpan<Vector<double>> cosines = MemoryMarshal.Cast<double, Vector<double>>(_cos.AsSpan());
         ReadOnlySpan<Vector<double>> forces = MemoryMarshal.Cast<double, Vector<double>>(_force.AsSpan());
-        for (int v = 0; v < xs.Length; v++)
+        int vectors = (count + Vector<double>.Count - 1) / Vector<double>.Count;
+        for (int v = 0; v < vectors; v++)
         {
             Vector<double> x = xs[v], xDot = xDots[v], theta = thetas[v], thetaDot = thetaDots[v];
             Vector<double> sinTheta = sines[v], cosTheta = cosines[v];

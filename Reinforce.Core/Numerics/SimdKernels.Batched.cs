@@ -601,10 +601,31 @@ public static partial class SimdKernels
         if (cols < width && aRowStride == 1 && rows >= width)
         {
             // Narrow C (dW of a layer with in = 4): vectors run down the rows instead, where A is contiguous.
-            ChainedProductDownRows(ref pa, aDepthStride, ref pb, ref pc, rows, depth, cols, accumulate);
+            int firstRow = cols == 4 ? ChainedProductDownRowsFourColumns(ref pa, aDepthStride, ref pb, ref pc, rows, depth, accumulate) : 0;
+            ChainedProductDownRows(ref pa, aDepthStride, ref pb, ref pc, rows, depth, cols, accumulate, firstRow);
             return;
         }
         int j = 0;
+        if (rows < 6)
+        {
+            // Few rows of C (dW of a layer with 2 outputs): pairs of rows × four vectors of columns, 8 independent chains.
+            for (; j <= cols - 4 * width; j += 4 * width)
+            {
+                int m = 0;
+                for (; m <= rows - 2; m += 2)
+                {
+                    ChainTile2x4(ref Unsafe.Add(ref pa, m * aRowStride), aRowStride, aDepthStride, ref Unsafe.Add(ref pb, j), cols,
+                        ref Unsafe.Add(ref pc, m * cols + j), depth, accumulate);
+                }
+                for (; m < rows; m++)
+                {
+                    ChainTile1x2(ref Unsafe.Add(ref pa, m * aRowStride), aDepthStride, ref Unsafe.Add(ref pb, j), cols,
+                        ref Unsafe.Add(ref pc, m * cols + j), depth, accumulate);
+                    ChainTile1x2(ref Unsafe.Add(ref pa, m * aRowStride), aDepthStride, ref Unsafe.Add(ref pb, j + 2 * width), cols,
+                        ref Unsafe.Add(ref pc, m * cols + j + 2 * width), depth, accumulate);
+                }
+            }
+        }
         for (; j <= cols - 2 * width; j += 2 * width)
         {
             int m = 0;
@@ -698,8 +719,61 @@ public static partial class SimdKernels
     }
 
     // C[m..m+4w, j] as four vectors down a column (C is gathered and scattered once per tile); A(m, k) is contiguous in m.
-    private static void ChainedProductDownRows(ref float pa, int aDepthStride, ref float pb, ref float pc, int rows, int depth, int cols,
+    // C with exactly four columns (dW of in = 4), rows m … m + 2w − 1 at a time: two vectors down each of the four columns,
+    // 8 independent chains fed per step by 2 loads of A and 4 broadcasts of B's row (one chain per column of a vector
+    // left the FMA latency exposed). C's tile is gathered and scattered once. Returns the first row it did not cover.
+    private static int ChainedProductDownRowsFourColumns(ref float pa, int aDepthStride, ref float pb, ref float pc, int rows, int depth,
         bool accumulate)
+    {
+        int width = Vector<float>.Count, block = 2 * width;
+        Span<float> tile = stackalloc float[4 * block];
+        ref float pt = ref MemoryMarshal.GetReference(tile);
+        nuint w = (nuint)width;
+        int m = 0;
+        for (; m <= rows - block; m += block)
+        {
+            // tile[c·block + r] = C[m + r, c]
+            for (int r = 0; r < block; r++)
+            {
+                for (int c = 0; c < 4; c++)
+                {
+                    tile[c * block + r] = accumulate ? Unsafe.Add(ref pc, (m + r) * 4 + c) : 0f;
+                }
+            }
+            Vector<float> s00 = Vector.LoadUnsafe(ref pt), s01 = Vector.LoadUnsafe(ref pt, w);
+            Vector<float> s10 = Vector.LoadUnsafe(ref pt, 2 * w), s11 = Vector.LoadUnsafe(ref pt, 3 * w);
+            Vector<float> s20 = Vector.LoadUnsafe(ref pt, 4 * w), s21 = Vector.LoadUnsafe(ref pt, 5 * w);
+            Vector<float> s30 = Vector.LoadUnsafe(ref pt, 6 * w), s31 = Vector.LoadUnsafe(ref pt, 7 * w);
+            ref float am = ref Unsafe.Add(ref pa, m);
+            for (int k = 0; k < depth; k++)
+            {
+                ref float ak = ref Unsafe.Add(ref am, k * aDepthStride);
+                Vector<float> a0 = Vector.LoadUnsafe(ref ak), a1 = Vector.LoadUnsafe(ref ak, w);
+                ref float bk = ref Unsafe.Add(ref pb, k * 4);
+                var b0 = new Vector<float>(bk);
+                var b1 = new Vector<float>(Unsafe.Add(ref bk, 1));
+                var b2 = new Vector<float>(Unsafe.Add(ref bk, 2));
+                var b3 = new Vector<float>(Unsafe.Add(ref bk, 3));
+                s00 = Vector.FusedMultiplyAdd(a0, b0, s00); s01 = Vector.FusedMultiplyAdd(a1, b0, s01);
+                s10 = Vector.FusedMultiplyAdd(a0, b1, s10); s11 = Vector.FusedMultiplyAdd(a1, b1, s11);
+                s20 = Vector.FusedMultiplyAdd(a0, b2, s20); s21 = Vector.FusedMultiplyAdd(a1, b2, s21);
+                s30 = Vector.FusedMultiplyAdd(a0, b3, s30); s31 = Vector.FusedMultiplyAdd(a1, b3, s31);
+            }
+            s00.StoreUnsafe(ref pt); s01.StoreUnsafe(ref pt, w); s10.StoreUnsafe(ref pt, 2 * w); s11.StoreUnsafe(ref pt, 3 * w);
+            s20.StoreUnsafe(ref pt, 4 * w); s21.StoreUnsafe(ref pt, 5 * w); s30.StoreUnsafe(ref pt, 6 * w); s31.StoreUnsafe(ref pt, 7 * w);
+            for (int r = 0; r < block; r++)
+            {
+                for (int c = 0; c < 4; c++)
+                {
+                    Unsafe.Add(ref pc, (m + r) * 4 + c) = tile[c * block + r];
+                }
+            }
+        }
+        return m;
+    }
+
+    private static void ChainedProductDownRows(ref float pa, int aDepthStride, ref float pb, ref float pc, int rows, int depth, int cols,
+        bool accumulate, int firstRow)
     {
         int width = Vector<float>.Count;
         Span<float> column = stackalloc float[4 * width];
@@ -707,7 +781,7 @@ public static partial class SimdKernels
         nuint w1 = (nuint)width, w2 = 2 * w1, w3 = 3 * w1;
         for (int j = 0; j < cols; j++)
         {
-            int m = 0;
+            int m = firstRow;
             for (; m <= rows - width; m += width)
             {
                 int vectors = Math.Min(4, (rows - m) / width);
@@ -811,6 +885,36 @@ public static partial class SimdKernels
         s30.StoreUnsafe(ref c3); s31.StoreUnsafe(ref c3, width);
         s40.StoreUnsafe(ref c4); s41.StoreUnsafe(ref c4, width);
         s50.StoreUnsafe(ref c5); s51.StoreUnsafe(ref c5, width);
+    }
+
+    // Two rows of C × four vectors of columns: 8 independent chains, 4 loads and 2 broadcasts per step.
+    private static void ChainTile2x4(ref float a, int aRowStride, int aDepthStride, ref float b, int cols, ref float c, int depth, bool accumulate)
+    {
+        nuint width = (nuint)Vector<float>.Count;
+        ref float c1 = ref Unsafe.Add(ref c, cols);
+        Vector<float> s00 = Vector<float>.Zero, s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+        if (accumulate)
+        {
+            s00 = Vector.LoadUnsafe(ref c); s01 = Vector.LoadUnsafe(ref c, width);
+            s02 = Vector.LoadUnsafe(ref c, 2 * width); s03 = Vector.LoadUnsafe(ref c, 3 * width);
+            s10 = Vector.LoadUnsafe(ref c1); s11 = Vector.LoadUnsafe(ref c1, width);
+            s12 = Vector.LoadUnsafe(ref c1, 2 * width); s13 = Vector.LoadUnsafe(ref c1, 3 * width);
+        }
+        for (int k = 0; k < depth; k++)
+        {
+            ref float ak = ref Unsafe.Add(ref a, k * aDepthStride);
+            var v0 = new Vector<float>(ak);
+            var v1 = new Vector<float>(Unsafe.Add(ref ak, aRowStride));
+            ref float bk = ref Unsafe.Add(ref b, k * cols);
+            Vector<float> b0 = Vector.LoadUnsafe(ref bk), b1 = Vector.LoadUnsafe(ref bk, width);
+            Vector<float> b2 = Vector.LoadUnsafe(ref bk, 2 * width), b3 = Vector.LoadUnsafe(ref bk, 3 * width);
+            s00 = Vector.FusedMultiplyAdd(v0, b0, s00); s01 = Vector.FusedMultiplyAdd(v0, b1, s01);
+            s02 = Vector.FusedMultiplyAdd(v0, b2, s02); s03 = Vector.FusedMultiplyAdd(v0, b3, s03);
+            s10 = Vector.FusedMultiplyAdd(v1, b0, s10); s11 = Vector.FusedMultiplyAdd(v1, b1, s11);
+            s12 = Vector.FusedMultiplyAdd(v1, b2, s12); s13 = Vector.FusedMultiplyAdd(v1, b3, s13);
+        }
+        s00.StoreUnsafe(ref c); s01.StoreUnsafe(ref c, width); s02.StoreUnsafe(ref c, 2 * width); s03.StoreUnsafe(ref c, 3 * width);
+        s10.StoreUnsafe(ref c1); s11.StoreUnsafe(ref c1, width); s12.StoreUnsafe(ref c1, 2 * width); s13.StoreUnsafe(ref c1, 3 * width);
     }
 
     private static void ChainTile1x2(ref float a, int aDepthStride, ref float b, int cols, ref float c, int depth, bool accumulate)

@@ -263,24 +263,24 @@ public static partial class SimdKernels
     public static void ReluForward(ReadOnlySpan<float> x, Span<float> y) => ElementWise.Map(x, new Relu(), y);
 
     /// <summary>ReLU backward: dx = dy·[x &gt; 0] (the derivative at 0 is 0, as in PyTorch). See docs/backprop.md#activations.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)] // Map and the operator inline here (see ElementWise)
-    public static void ReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx) => ElementWise.Map(x, dy, new ReluGradient(), dx);
+    [MethodImpl(MethodImplOptions.NoInlining)] // the operator inlines into MapAlone (see ElementWise)
+    public static void ReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx) => ElementWise.MapAlone(x, dy, new ReluGradient(), dx);
 
     /// <summary>LeakyReLU forward: y = x for x &gt; 0, slope·x otherwise.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)] // Map and the operator inline here (see ElementWise)
     public static void LeakyReluForward(ReadOnlySpan<float> x, float slope, Span<float> y) => ElementWise.Map(x, new LeakyRelu(slope), y);
 
     /// <summary>LeakyReLU backward: dx = dy for x &gt; 0, slope·dy otherwise (slope at 0, as in PyTorch). See docs/backprop.md#activations.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)] // Map and the operator inline here (see ElementWise)
+    [MethodImpl(MethodImplOptions.NoInlining)] // the operator inlines into MapAlone (see ElementWise)
     public static void LeakyReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, float slope, Span<float> dx)
-        => ElementWise.Map(x, dy, new LeakyReluGradient(slope), dx);
+        => ElementWise.MapAlone(x, dy, new LeakyReluGradient(slope), dx);
 
     /// <summary>tanh forward: y = tanh x with the library's own <see cref="ElementaryFunctions.Tanh(float)"/>.</summary>
     public static void TanhForward(ReadOnlySpan<float> x, Span<float> y) => ElementaryFunctions.Tanh(x, y);
 
     /// <summary>tanh backward from the output: d tanh(x)/dx = 1 − tanh²x = 1 − y², so dx = dy·(1 − y·y) (PyTorch's tanh_backward). See docs/backprop.md#activations.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)] // Map and the operator inline here (see ElementWise)
-    public static void TanhBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) => ElementWise.Map(y, dy, new TanhGradient(), dx);
+    [MethodImpl(MethodImplOptions.NoInlining)] // the operator inlines into MapAlone (see ElementWise)
+    public static void TanhBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) => ElementWise.MapAlone(y, dy, new TanhGradient(), dx);
 
     /// <summary>ELU forward: y = x for x &gt; 0, α·(eˣ − 1) otherwise, with the library's <see cref="ElementaryFunctions.ExpM1(float)"/> (accurate near 0).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)] // Map and the operator inline here (see ElementWise)
@@ -290,9 +290,9 @@ public static partial class SimdKernels
     /// ELU backward on the input: d ELU/dx = 1 for x &gt; 0, α·eˣ for x ≤ 0, so dx = dy for x &gt; 0 and (dy·α)·eˣ otherwise
     /// (PyTorch's elu_backward; at x = 0 the derivative is α). See docs/backprop.md#activations.
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)] // Map and the operator inline here (see ElementWise)
+    [MethodImpl(MethodImplOptions.NoInlining)] // the operator inlines into MapAlone (see ElementWise)
     public static void EluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, float alpha, Span<float> dx)
-        => ElementWise.Map(x, dy, new EluGradient(alpha), dx);
+        => ElementWise.MapAlone(x, dy, new EluGradient(alpha), dx);
 
     /// <summary>
     /// One Adam step over flat buffers, in the float operations of PyTorch's CPU kernels (see

@@ -52,6 +52,19 @@ public abstract class PolicyHead
     /// <summary>Draws an action from π(·|s) with the library's generator.</summary>
     public abstract int Sample(ReadOnlySpan<float> output, Pcg64 rng);
 
+    /// <summary>
+    /// <see cref="Sample"/> for many states at once: row i of <paramref name="outputs"/> ((rows, <see cref="OutputSize"/>))
+    /// with <paramref name="generators"/>[i] into <paramref name="actions"/>[i], bit for bit the row-by-row calls (heads
+    /// may compute the rows' probabilities together, on vector lanes).
+    /// </summary>
+    internal virtual void SampleRows(ReadOnlySpan<float> outputs, ReadOnlySpan<Pcg64> generators, Span<int> actions)
+    {
+        for (int i = 0; i < actions.Length; i++)
+        {
+            actions[i] = Sample(outputs.Slice(i * OutputSize, OutputSize), generators[i]);
+        }
+    }
+
     /// <summary>The most probable action (the first one on ties).</summary>
     public abstract int Greedy(ReadOnlySpan<float> output);
 
@@ -93,22 +106,72 @@ public abstract class PolicyHead
             return new PolicyLoss(0, 0, 0);
         }
         float inverseN = reduction == LossReduction.Mean ? 1f / rows : 1f;
+        CheckActions(actions);
         double policySum = 0, entropySum = 0;
-        for (int i = 0; i < rows; i++)
-        {
-            int action = actions[i];
-            if ((uint)action >= (uint)ActionCount)
-            {
-                throw new ArgumentOutOfRangeException(nameof(actions), $"actions[{i}] is {action}; actions are 0..{ActionCount - 1}.");
-            }
-            var (logProbability, entropy) = RowGradient(outputs.Slice(i * OutputSize, OutputSize), action, weights[i],
-                entropyCoefficient, inverseN, outputGradients.Slice(i * OutputSize, OutputSize));
-            policySum += weights[i] * (double)logProbability;
-            entropySum += entropy;
-        }
+        AccumulateLossAndGradient(outputs, actions, weights, entropyCoefficient, inverseN, outputGradients, ref policySum, ref entropySum);
+        return Loss(policySum, entropySum, entropyCoefficient, inverseN, rows);
+    }
+
+    /// <summary>The loss from the running sums Σ wᵢ·log π(aᵢ|sᵢ) and Σ Hᵢ over <paramref name="rows"/> rows.</summary>
+    internal static PolicyLoss Loss(double policySum, double entropySum, float entropyCoefficient, float inverseN, int rows)
+    {
         double policyTerm = -policySum * inverseN;
         double loss = policyTerm - entropyCoefficient * entropySum * inverseN;
         return new PolicyLoss(loss, policyTerm, entropySum / rows);
+    }
+
+    /// <summary>Throws for the first action outside 0 … K − 1, naming its row.</summary>
+    internal void CheckActions(ReadOnlySpan<int> actions)
+    {
+        for (int i = 0; i < actions.Length; i++)
+        {
+            if ((uint)actions[i] >= (uint)ActionCount)
+            {
+                throw new ArgumentOutOfRangeException(nameof(actions), $"actions[{i}] is {actions[i]}; actions are 0..{ActionCount - 1}.");
+            }
+        }
+    }
+
+    /// <summary>
+    /// The work of <see cref="LossAndGradient"/> on some rows of a batch (actions already checked, 1/N given): writes their
+    /// gradients and adds their terms to the running sums in row order, so consecutive calls over consecutive rows give the
+    /// numbers of one call over all of them, bit for bit.
+    /// </summary>
+    internal void AccumulateLossAndGradient(ReadOnlySpan<float> outputs, ReadOnlySpan<int> actions, ReadOnlySpan<float> weights,
+        float entropyCoefficient, float inverseN, Span<float> outputGradients, ref double policySum, ref double entropySum)
+    {
+        int rows = actions.Length;
+        // Rows in chunks (the heads may compute a chunk's rows together), the sums in row order as ever.
+        const int Chunk = 256;
+        Span<float> logProbabilities = stackalloc float[Chunk];
+        Span<float> entropies = stackalloc float[Chunk];
+        for (int start = 0; start < rows; start += Chunk)
+        {
+            int count = Math.Min(Chunk, rows - start);
+            RowGradients(outputs.Slice(start * OutputSize, count * OutputSize), actions.Slice(start, count), weights.Slice(start, count),
+                entropyCoefficient, inverseN, outputGradients.Slice(start * OutputSize, count * OutputSize),
+                logProbabilities[..count], entropies[..count]);
+            for (int i = 0; i < count; i++)
+            {
+                policySum += weights[start + i] * (double)logProbabilities[i];
+                entropySum += entropies[i];
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="RowGradient"/> of every row (actions already checked): row i's gradient into its row of
+    /// <paramref name="outputGradients"/>, its log π(aᵢ|sᵢ) and H into <paramref name="logProbabilities"/>[i] and
+    /// <paramref name="entropies"/>[i]. An override must give the row-by-row numbers bit for bit.
+    /// </summary>
+    private protected virtual void RowGradients(ReadOnlySpan<float> outputs, ReadOnlySpan<int> actions, ReadOnlySpan<float> weights,
+        float entropyCoefficient, float inverseN, Span<float> outputGradients, Span<float> logProbabilities, Span<float> entropies)
+    {
+        for (int i = 0; i < actions.Length; i++)
+        {
+            (logProbabilities[i], entropies[i]) = RowGradient(outputs.Slice(i * OutputSize, OutputSize), actions[i], weights[i],
+                entropyCoefficient, inverseN, outputGradients.Slice(i * OutputSize, OutputSize));
+        }
     }
 
     /// <summary>

@@ -6,18 +6,36 @@ using Reinforce.Randomness;
 namespace Reinforce.Training;
 
 /// <summary>
+/// One worker of <see cref="ParallelRollouts"/>: it claims episode indices from the coordinator, runs them, and
+/// reports each finished one with where its steps are. <see cref="RolloutWorker"/> runs one episode at a time
+/// in any environment; <see cref="LockstepRollouts"/> runs several CartPole episodes side by side.
+/// </summary>
+internal abstract class RolloutGroup
+{
+    /// <summary>Forgets the episodes of the previous batch.</summary>
+    public abstract void Clear();
+
+    /// <summary>Runs episodes while <paramref name="rollouts"/> gives out indices, reporting each through <see cref="ParallelRollouts.Finished"/>.</summary>
+    public abstract void Run(ParallelRollouts rollouts);
+}
+
+/// <summary>
 /// What one rollout worker owns: its environment, its forward workspace, its generator (re-seeded per episode to
 /// that episode's stream), its observation and output rows, and the steps of the episodes it ran in this batch.
 /// </summary>
-internal sealed class RolloutWorker
+internal sealed class RolloutWorker : RolloutGroup
 {
-    public RolloutWorker(IEnvironment environment, MlpWorkspace workspace, int headOutputSize, EpisodeBatch episodes)
+    private readonly Action<RolloutWorker, EpisodeBatch, long>? runEpisode;
+
+    public RolloutWorker(IEnvironment environment, MlpWorkspace workspace, int headOutputSize, EpisodeBatch episodes,
+        Action<RolloutWorker, EpisodeBatch, long>? runEpisode = null)
     {
         Environment = environment;
         Workspace = workspace;
         Observation = new float[environment.ObservationSize];
         Output = new float[headOutputSize];
         Episodes = episodes;
+        this.runEpisode = runEpisode;
     }
 
     public IEnvironment Environment { get; }
@@ -32,6 +50,18 @@ internal sealed class RolloutWorker
 
     /// <summary>The episodes this worker ran in the current batch, in the order it ran them.</summary>
     public EpisodeBatch Episodes { get; }
+
+    public override void Clear() => Episodes.Clear();
+
+    public override void Run(ParallelRollouts rollouts)
+    {
+        while (rollouts.TryClaim(out long episode, out int k))
+        {
+            runEpisode!(this, Episodes, episode);
+            int local = Episodes.Episodes - 1;
+            rollouts.Finished(k, Episodes, local, Episodes.EpisodeLengths.Span[local]);
+        }
+    }
 }
 
 /// <summary>
@@ -44,7 +74,10 @@ internal sealed class RolloutWorker
 /// weights, as the first episodes of the next batch — as they would sequentially).
 /// </summary>
 /// <remarks>
-/// Worker 0 is the calling thread; workers 1 … N − 1 are helper threads of this object that wait on a semaphore
+/// A worker is a <see cref="RolloutGroup"/>: a <see cref="LockstepRollouts"/> group (several CartPole episodes
+/// advanced together; the trainer's path whenever a batch holds several episodes of its own CartPole, also with one
+/// worker, which then runs on the calling thread alone) or a <see cref="RolloutWorker"/> (one episode at a time, any
+/// environment). Worker 0 is the calling thread; workers 1 … N − 1 are helper threads of this object that wait on a semaphore
 /// between batches (spinning briefly first, so back-to-back updates wake them in microseconds; the thread pool
 /// took up to 2 ms to start a queued item here, by which time the caller had run most of the batch). A helper
 /// that has had no batch for <see cref="IdleMilliseconds"/> ends, so an abandoned trainer leaves no thread
@@ -58,8 +91,7 @@ internal sealed class ParallelRollouts
     /// <summary>How long a helper thread waits for a batch before it ends.</summary>
     public const int IdleMilliseconds = 2000;
 
-    private readonly RolloutWorker[] workers;
-    private readonly Action<RolloutWorker, EpisodeBatch, long> runEpisode;
+    private readonly RolloutGroup[] workers;
     private readonly object gate = new();
     private readonly SemaphoreSlim batchReady = new(0);
     private readonly ThreadStart helperLoop;
@@ -75,15 +107,16 @@ internal sealed class ParallelRollouts
     private int active;
     private bool closed;
     private long stepsAtLeast;
-    private int[] owner = [];
+    private int running;
+    private int runningLimit;
+    private EpisodeBatch?[] owner = [];
     private int[] ownerEpisode = [];
     private int[] lengths = [];
     private ExceptionDispatchInfo? failure;
 
-    public ParallelRollouts(RolloutWorker[] workers, Action<RolloutWorker, EpisodeBatch, long> runEpisode)
+    public ParallelRollouts(RolloutGroup[] workers)
     {
         this.workers = workers;
-        this.runEpisode = runEpisode;
         helperLoop = HelperLoop;
     }
 
@@ -93,19 +126,24 @@ internal sealed class ParallelRollouts
     /// Runs the batch starting at episode <paramref name="first"/> — <paramref name="episodes"/> episodes, or when
     /// <paramref name="steps"/> is set the shortest prefix with at least that many steps — into <paramref name="batch"/>.
     /// </summary>
-    public void Collect(long first, int episodes, int? steps, EpisodeBatch batch)
+    /// <remarks>
+    /// At most <paramref name="concurrentEpisodes"/> episodes run at once (claimed, not yet finished): a speed
+    /// choice that bounds the episodes run past the kept prefix, never a change to which episodes are kept (the
+    /// episode that finishes can always claim the next one).
+    /// </remarks>
+    public void Collect(long first, int episodes, int? steps, EpisodeBatch batch, int concurrentEpisodes = int.MaxValue)
     {
         // At most one episode per step of the target (every episode has ≥ 1 step) plus one per worker.
         int records = steps is int s ? s + workers.Length : episodes;
         if (owner.Length < records)
         {
-            owner = new int[records];
+            owner = new EpisodeBatch?[records];
             ownerEpisode = new int[records];
             lengths = new int[records];
         }
-        foreach (RolloutWorker worker in workers)
+        foreach (RolloutGroup worker in workers)
         {
-            worker.Episodes.Clear();
+            worker.Clear();
         }
         lock (gate)
         {
@@ -115,6 +153,8 @@ internal sealed class ParallelRollouts
             stepTarget = steps ?? 0;
             claimed = 0;
             stepsAtLeast = 0;
+            running = 0;
+            runningLimit = Math.Max(1, concurrentEpisodes);
             failure = null;
             nextSlot = 1;
             active = 1;
@@ -125,7 +165,10 @@ internal sealed class ParallelRollouts
                 new Thread(helperLoop) { IsBackground = true, Name = "Reinforce rollout worker" }.Start();
                 liveHelpers++;
             }
-            batchReady.Release(workers.Length - 1);
+            if (workers.Length > 1)
+            {
+                batchReady.Release(workers.Length - 1);
+            }
         }
         RunWorker(0);
         lock (gate)
@@ -142,7 +185,7 @@ internal sealed class ParallelRollouts
         batch.Clear();
         for (int k = 0; k < kept; k++)
         {
-            batch.AppendEpisode(workers[owner[k]].Episodes, ownerEpisode[k]);
+            batch.AppendEpisode(owner[k]!, ownerEpisode[k]);
         }
     }
 
@@ -183,22 +226,9 @@ internal sealed class ParallelRollouts
 
     private void RunWorker(int slot)
     {
-        RolloutWorker worker = workers[slot];
         try
         {
-            while (TryClaim(out int k))
-            {
-                runEpisode(worker, worker.Episodes, firstEpisode + k);
-                int local = worker.Episodes.Episodes - 1;
-                int length = worker.Episodes.EpisodeLengths.Span[local];
-                lock (gate)
-                {
-                    owner[k] = slot;
-                    ownerEpisode[k] = local;
-                    lengths[k] = length;
-                    stepsAtLeast += length - 1;
-                }
-            }
+            workers[slot].Run(this);
         }
         catch (Exception exception)
         {
@@ -220,18 +250,42 @@ internal sealed class ParallelRollouts
         }
     }
 
-    // Episode indices are claimed in order. By steps, index k is needed only if episodes 0 … k − 1 may still hold
-    // fewer than S steps: stepsAtLeast counts a finished episode's length and a running one as 1 step, its least.
-    private bool TryClaim(out int k)
+    /// <summary>
+    /// Records that batch episode <paramref name="k"/> (counting from the batch's first) finished with
+    /// <paramref name="length"/> steps, as episode <paramref name="local"/> of <paramref name="episodes"/>.
+    /// </summary>
+    public void Finished(int k, EpisodeBatch episodes, int local, int length)
+    {
+        lock (gate)
+        {
+            owner[k] = episodes;
+            ownerEpisode[k] = local;
+            lengths[k] = length;
+            stepsAtLeast += length - 1;
+            running--;
+        }
+    }
+
+    /// <summary>
+    /// Claims the next episode the batch may need: <paramref name="episode"/> is its index in the run (its stream),
+    /// <paramref name="k"/> its index in the batch. False when the batch needs no more episodes (or a worker failed).
+    /// </summary>
+    /// <remarks>
+    /// Episode indices are claimed in order. By steps, index k is needed only if episodes 0 … k − 1 may still hold
+    /// fewer than S steps: stepsAtLeast counts a finished episode's length and a running one as 1 step, its least.
+    /// </remarks>
+    public bool TryClaim(out long episode, out int k)
     {
         lock (gate)
         {
             k = claimed;
-            bool needed = failure is null && (byEpisodes ? k < episodeTarget : stepsAtLeast < stepTarget);
+            episode = firstEpisode + k;
+            bool needed = failure is null && running < runningLimit && (byEpisodes ? k < episodeTarget : stepsAtLeast < stepTarget);
             if (needed)
             {
                 claimed++;
                 stepsAtLeast++;
+                running++;
             }
             return needed;
         }

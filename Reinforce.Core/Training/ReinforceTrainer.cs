@@ -26,6 +26,10 @@ namespace Reinforce.Training;
 /// <see cref="TrainerOptions.Dropout"/> is 0) and the action a_t. An episode therefore depends only on
 /// the seed, its index and the weights, never on which worker ran it or when — the same seed
 /// gives the same run bit for bit, whatever <see cref="TrainerOptions.Threads"/> is.</para>
+/// <para><b>Lockstep.</b> When a batch holds several episodes (and the environment is the trainer's own CartPole),
+/// they advance together: one <see cref="VectorCartPole"/> step and one batched forward for all live episodes, each
+/// action drawn from its own episode's stream, so the batch is bit for bit the one-at-a-time loop's (each worker of
+/// <see cref="TrainerOptions.Threads"/> runs one such group).</para>
 /// <para><b>Dropout.</b> The rollout stores each step's masks in the batch
 /// (<see cref="EpisodeBatch.DropoutMasks"/>), and the update's forward and backward over the batch use
 /// exactly them, so the gradient is that of the log-probabilities the actions were sampled from, as
@@ -44,6 +48,8 @@ public sealed class ReinforceTrainer
     private const int WorkerPaddingBytes = 128;
     private readonly byte[][] workerPadding = [];
     private readonly int maxEpisodeSteps;
+    // The most episodes one lockstep group runs at once.
+    private const int MaxLockstepLanes = 16;
     // The returns of the last SolvedWindowEpisodes episodes, each written twice (at i and i + SolvedWindowEpisodes) so
     // that the window is always one contiguous span, oldest first: [start, start + length).
     private readonly double[] recentReturns = new double[2 * SolvedWindowEpisodes];
@@ -59,6 +65,15 @@ public sealed class ReinforceTrainer
     /// describes by any discrete-action environment with a time limit.
     /// </summary>
     public ReinforceTrainer(TrainerOptions options, Func<IEnvironment>? environmentFactory = null)
+        : this(options, environmentFactory, lockstep: true)
+    {
+    }
+
+    /// <summary>
+    /// As the public constructor; <paramref name="lockstep"/> false keeps the one-episode-at-a-time collection for
+    /// multi-episode batches too (the reference the lockstep path is tested against: the same run bit for bit).
+    /// </summary>
+    internal ReinforceTrainer(TrainerOptions options, Func<IEnvironment>? environmentFactory, bool lockstep)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -84,10 +99,30 @@ public sealed class ReinforceTrainer
         batch = new EpisodeBatch(Environment.ObservationSize, maxBatchSteps, options.BatchSteps is int steps ? Math.Min(steps, 1024) : options.BatchEpisodes,
             maskWidth);
         sequentialWorker = new RolloutWorker(Environment, Policy.Network.CreateWorkspace(1), head.OutputSize, batch);
-        // Parallel collection only pays when a batch can hold several episodes.
-        if (options.Threads > 1 && (options.BatchSteps is not null || options.BatchEpisodes > 1))
+        bool severalEpisodes = options.BatchSteps is not null || options.BatchEpisodes > 1;
+        if (lockstep && severalEpisodes && environmentFactory is null)
         {
-            var workers = new RolloutWorker[options.Threads];
+            // Lockstep groups, one per worker: the episodes of a batch advance together in each (the trainer's
+            // CartPole is then only the public Environment; the groups step their own VectorCartPole).
+            int groups = options.Threads;
+            int lanes = options.BatchSteps is int stepTarget
+                ? Math.Clamp(stepTarget, 1, MaxLockstepLanes)
+                : Math.Min((options.BatchEpisodes + groups - 1) / groups, MaxLockstepLanes);
+            var workers = new RolloutGroup[groups];
+            workerPadding = new byte[groups + 1][];
+            workerPadding[0] = new byte[WorkerPaddingBytes];
+            for (int w = 0; w < groups; w++)
+            {
+                workers[w] = new LockstepRollouts(Policy, options, lanes, maxEpisodeSteps, 4);
+                workerPadding[w + 1] = new byte[WorkerPaddingBytes];
+            }
+            parallelRollouts = new ParallelRollouts(workers);
+            UsesLockstep = true;
+        }
+        // Parallel collection only pays when a batch can hold several episodes.
+        else if (options.Threads > 1 && severalEpisodes)
+        {
+            var workers = new RolloutGroup[options.Threads];
             // Each worker writes its observation, logits, generator and environment state on every step. Objects
             // allocated one after the other sit side by side, so two workers' could share a 64-byte cache line and
             // stall each other (false sharing); a live 128-byte block between consecutive workers' objects keeps
@@ -102,15 +137,18 @@ public sealed class ReinforceTrainer
                         : environmentFactory();
                 // A worker may run any share of the batch, up to all of it.
                 workers[w] = new RolloutWorker(environment, Policy.Network.CreateWorkspace(1), head.OutputSize,
-                    new EpisodeBatch(Environment.ObservationSize, maxBatchSteps, batch.EpisodeCapacity, maskWidth));
+                    new EpisodeBatch(Environment.ObservationSize, maxBatchSteps, batch.EpisodeCapacity, maskWidth), RunEpisode);
                 workerPadding[w + 1] = new byte[WorkerPaddingBytes];
             }
-            parallelRollouts = new ParallelRollouts(workers, RunEpisode);
+            parallelRollouts = new ParallelRollouts(workers);
         }
         RunningReward = options.InitialRunningReward;
         parametersBeforeStep = new float[Policy.Parameters.Length];
         optimizerStateBeforeStep = Optimizer.StateBuffers.Select(b => new float[b.Buffer.Length]).ToArray();
     }
+
+    /// <summary>Whether batches are collected by lockstep groups (several CartPole episodes advanced together).</summary>
+    internal bool UsesLockstep { get; }
 
     /// <summary>The run's configuration.</summary>
     public TrainerOptions Options { get; }
@@ -368,7 +406,7 @@ public sealed class ReinforceTrainer
     {
         if (parallelRollouts is not null)
         {
-            parallelRollouts.Collect(EpisodesCompleted, Options.BatchEpisodes, Options.BatchSteps, batch);
+            parallelRollouts.Collect(EpisodesCompleted, Options.BatchEpisodes, Options.BatchSteps, batch, ConcurrentEpisodes());
         }
         else
         {
@@ -387,6 +425,19 @@ public sealed class ReinforceTrainer
         }
         EpisodesCompleted += batch.Episodes;
         StepsCompleted += batch.Steps;
+    }
+
+    // How many episodes to run at once: by episodes, all; by steps, about as many as the target needs at the last
+    // batch's mean episode length (rounded up), so that few episodes past the kept prefix are run for nothing. Only
+    // a speed choice: the coordinator's rule decides which episodes the batch keeps, whatever this is.
+    private int ConcurrentEpisodes()
+    {
+        if (Options.BatchSteps is not int target || batch.Episodes == 0)
+        {
+            return int.MaxValue;
+        }
+        long meanLength = Math.Max(1, batch.Steps / batch.Episodes);
+        return (int)Math.Clamp((target + meanLength - 1) / meanLength, 1, int.MaxValue);
     }
 
     // One episode into `episodes`, with the worker's environment, workspace and generator (reads the weights only,

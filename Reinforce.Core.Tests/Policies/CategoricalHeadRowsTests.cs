@@ -1,0 +1,100 @@
+using System.Numerics;
+using Reinforce.Policies;
+using Reinforce.Randomness;
+
+namespace Reinforce.Tests.Policies;
+
+/// <summary>
+/// The categorical head over many rows at once (one row per vector lane, the library's vector exp and log) gives
+/// the row-by-row numbers bit for bit. Tolerance: none — actions, and gradients, log-probabilities and entropies as
+/// bit patterns. The expected values are the scalar head's: <see cref="CategoricalHead.Sample"/> row by row with a
+/// copy of each row's generator, and <see cref="PolicyHead.LossAndGradient"/> over one row at a time (fewer rows
+/// than a vector, so the scalar path) with the sum reduction, then scaled by 1/N as the mean reduction does.
+/// Row counts sweep 0 to a few vectors past <see cref="Vector{T}.Count"/>; logits include ±0, ±∞, NaN, huge and tiny.
+/// </summary>
+public class CategoricalHeadRowsTests
+{
+    private static readonly float[] Specials =
+    [
+        0f, -0f, 1e-30f, -1e-30f, 30f, -30f, 88.7f, -104f, 1e6f, -1e6f, float.MaxValue, float.MinValue,
+        float.PositiveInfinity, float.NegativeInfinity, float.NaN, float.Epsilon,
+    ];
+
+    private static float[] Logits(int rows, int actions, int seed, bool specials)
+    {
+        var random = new Pcg64((ulong)seed);
+        var logits = new float[rows * actions];
+        for (int i = 0; i < logits.Length; i++)
+        {
+            logits[i] = specials && random.NextDouble() < 0.3
+                ? Specials[(int)(random.NextDouble() * Specials.Length)]
+                : (float)(random.NextDouble() * 20 - 10);
+        }
+        return logits;
+    }
+
+    public static IEnumerable<TestCaseData> Shapes()
+    {
+        foreach (int actions in new[] { 1, 2, 3, 7 })
+        {
+            foreach (bool specials in new[] { false, true })
+            {
+                yield return new TestCaseData(actions, specials);
+            }
+        }
+    }
+
+    [TestCaseSource(nameof(Shapes))]
+    public void SampleRows_GivesRowByRowSample_BitForBit(int actions, bool specials)
+    {
+        var head = new CategoricalHead(actions);
+        for (int rows = 0; rows <= 3 * Vector<float>.Count + 1; rows++)
+        {
+            float[] logits = Logits(rows, actions, 100 + rows, specials);
+            Pcg64[] batched = Enumerable.Range(0, rows).Select(i => Pcg64.Derive(7, (ulong)i)).ToArray();
+            Pcg64[] single = Enumerable.Range(0, rows).Select(i => Pcg64.Derive(7, (ulong)i)).ToArray();
+            var actual = new int[rows];
+            head.SampleRows(logits, batched, actual);
+            for (int i = 0; i < rows; i++)
+            {
+                Assert.That(actual[i], Is.EqualTo(head.Sample(logits.AsSpan(i * actions, actions), single[i])), $"{rows} rows, row {i}");
+                Assert.That(batched[i].NextUInt64(), Is.EqualTo(single[i].NextUInt64()), "one draw per row");
+            }
+        }
+    }
+
+    [TestCaseSource(nameof(Shapes))]
+    public void LossAndGradient_OverManyRows_GivesTheRowByRowNumbers_BitForBit(int actions, bool specials)
+    {
+        var head = new CategoricalHead(actions);
+        for (int rows = 1; rows <= 3 * Vector<float>.Count + 1; rows++)
+        {
+            float[] logits = Logits(rows, actions, 200 + rows, specials);
+            var random = new Pcg64((ulong)(300 + rows));
+            int[] chosen = Enumerable.Range(0, rows).Select(_ => (int)(random.NextDouble() * actions)).ToArray();
+            float[] weights = Enumerable.Range(0, rows).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
+            const float Beta = 0.01f;
+            var gradients = new float[rows * actions];
+            PolicyLoss loss = head.LossAndGradient(logits, chosen, weights, Beta, LossReduction.Mean, gradients);
+
+            float inverseN = 1f / rows;
+            var expected = new float[rows * actions];
+            double policySum = 0, entropySum = 0;
+            for (int i = 0; i < rows; i++)
+            {
+                Span<float> row = expected.AsSpan(i * actions, actions);
+                PolicyLoss one = head.LossAndGradient(logits.AsSpan(i * actions, actions), [chosen[i]], [weights[i]], Beta, LossReduction.Sum, row);
+                for (int j = 0; j < actions; j++)
+                {
+                    row[j] *= inverseN;
+                }
+                policySum += weights[i] * (double)head.LogProbability(logits.AsSpan(i * actions, actions), chosen[i]);
+                entropySum += one.MeanEntropy;
+            }
+            Assert.That(gradients.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(expected.Select(BitConverter.SingleToInt32Bits)).AsCollection, $"{rows} rows");
+            double policyTerm = -policySum * inverseN;
+            Assert.That(BitConverter.DoubleToInt64Bits(loss.PolicyTerm), Is.EqualTo(BitConverter.DoubleToInt64Bits(policyTerm)), $"{rows} rows");
+            Assert.That(BitConverter.DoubleToInt64Bits(loss.MeanEntropy), Is.EqualTo(BitConverter.DoubleToInt64Bits(entropySum / rows)), $"{rows} rows");
+        }
+    }
+}

@@ -1,0 +1,75 @@
+using Reinforce.NeuralNetworks;
+using Reinforce.Policies;
+using Reinforce.Randomness;
+
+namespace Reinforce.Tests.Policies;
+
+/// <summary>
+/// <see cref="Policy.AccumulateGradients"/> runs a long batch a chunk of rows at a time (forward, loss, backward per
+/// chunk, in row order). Tolerance: none — the gradients and the loss must be the bits of one pass over the whole
+/// batch, computed here independently with the public pieces: <see cref="Mlp.Forward(ReadOnlySpan{float}, int, MlpWorkspace, Span{float}, ReadOnlySpan{float})"/>,
+/// <see cref="PolicyHead.LossAndGradient"/> and <see cref="Mlp.Backward"/>, each over all rows at once.
+/// </summary>
+public class PolicyChunkedUpdateTests
+{
+    private static readonly int Chunk = Policy.UpdateChunkRows;
+
+    public static IEnumerable<TestCaseData> Cases()
+    {
+        foreach (int batch in new[] { Chunk - 1, Chunk, Chunk + 1, 2 * Chunk + 3 })
+        {
+            yield return new TestCaseData(batch, "relu", new[] { 128 }, 0.0, "categorical", 0f, LossReduction.Mean);
+        }
+        yield return new TestCaseData(2 * Chunk + 7, "tanh", new[] { 16, 8 }, 0.6, "categorical", 0.01f, LossReduction.Sum);
+        yield return new TestCaseData(Chunk + 100, "elu", new[] { 32 }, 0.0, "bernoulli", 0.01f, LossReduction.Mean);
+        yield return new TestCaseData(3 * Chunk, "leaky-relu", new[] { 24 }, 0.3, "bernoulli", 0f, LossReduction.Sum);
+    }
+
+    [TestCaseSource(nameof(Cases))]
+    public void AccumulateGradients_ByChunks_GivesTheWholeBatchPass_BitForBit(int batch, string activation, int[] hidden, double dropout,
+        string headName, float entropyCoefficient, LossReduction reduction)
+    {
+        PolicyHead head = PolicyHead.Create(headName, 2);
+        Policy policy = Policy.Create(4, hidden, Activation.Parse(activation), head, new Pcg64(5), dropout: dropout);
+        var random = new Pcg64(9);
+        float[] states = Enumerable.Range(0, 4 * batch).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        int[] actions = Enumerable.Range(0, batch).Select(_ => random.NextDouble() < 0.5 ? 1 : 0).ToArray();
+        float[] weights = Enumerable.Range(0, batch).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
+        int maskWidth = policy.Network.DropoutMaskWidth;
+        var masks = new float[batch * maskWidth];
+        for (int t = 0; t < batch && dropout > 0; t++)
+        {
+            Dropout.DrawMask(dropout, random, masks.AsSpan(t * maskWidth, maskWidth));
+        }
+
+        // One pass over the whole batch, from the public pieces.
+        MlpWorkspace workspace = policy.Network.CreateWorkspace(batch);
+        var logits = new float[batch * head.OutputSize];
+        var logitGradients = new float[logits.Length];
+        policy.Network.Forward(states, batch, workspace, logits, masks);
+        PolicyLoss expectedLoss = head.LossAndGradient(logits, actions, weights, entropyCoefficient, reduction, logitGradients);
+        policy.Parameters.ZeroGradients();
+        policy.Network.Backward(logitGradients, workspace);
+        float[] expected = [.. policy.Parameters.Gradients];
+
+        policy.Parameters.ZeroGradients();
+        PolicyLoss loss = policy.AccumulateGradients(states, actions, weights, entropyCoefficient, reduction, masks);
+
+        Assert.That(policy.Parameters.Gradients.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(expected.Select(BitConverter.SingleToInt32Bits)).AsCollection);
+        Assert.That(BitConverter.DoubleToInt64Bits(loss.Loss), Is.EqualTo(BitConverter.DoubleToInt64Bits(expectedLoss.Loss)));
+        Assert.That(BitConverter.DoubleToInt64Bits(loss.MeanEntropy), Is.EqualTo(BitConverter.DoubleToInt64Bits(expectedLoss.MeanEntropy)));
+    }
+
+    [Test]
+    public void AccumulateGradients_ByChunks_RejectsABadActionBeforeTouchingTheGradients()
+    {
+        Policy policy = Policy.Create(4, [8], Activation.ReLU, new CategoricalHead(2), new Pcg64(1));
+        int batch = 3 * Chunk;
+        int[] actions = new int[batch];
+        actions[^1] = 2;
+        policy.Parameters.ZeroGradients();
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => policy.AccumulateGradients(new float[4 * batch], actions, new float[batch], 0f));
+        Assert.That(ex!.Message, Does.Contain($"actions[{batch - 1}] is 2"));
+        Assert.That(policy.Parameters.Gradients, Is.All.EqualTo(0f));
+    }
+}
