@@ -8,10 +8,11 @@ underflow. Inputs: edge values (0, subnormals, the overflow and underflow thresh
 random ones, uniform in value over each function's useful range and uniform in bit pattern over all binades.
 
     python3 tools/reference/elementary_functions.py > Reinforce.Core.Tests/Reference/elementary_functions.txt
-    cat /tmp/reinforce-boundary-cases-*.txt | python3 tools/reference/elementary_functions.py --check
+    cat "${TMPDIR:-/tmp}"/reinforce-boundary-cases-*.txt | python3 tools/reference/elementary_functions.py --check
 
 (the second form checks the inputs that ElementaryFunctionsTests.AllFloatInputs_MeasuredOnce found too close to a
-rounding boundary for its double reference to decide).
+rounding boundary for its double reference to decide; the test writes them to .NET's Path.GetTempPath(), which is
+$TMPDIR or else /tmp on Linux).
 
 Each line: function (powN: x to the integer power N), input bits, correctly rounded result bits (hex), delta = (exact - result) / q, and log2 q,
 where q is the spacing of the format at the exact value (the unit in the last place of that binade), so that an
