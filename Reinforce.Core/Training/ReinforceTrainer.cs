@@ -45,6 +45,8 @@ public sealed class ReinforceTrainer
     private readonly EpisodeBatch batch;
     private readonly RolloutWorker sequentialWorker;
     private readonly ParallelRollouts? parallelRollouts;
+    // With several threads and a one-hidden-layer network: the gradient pass of a large batch on the workers.
+    private readonly SplitUpdate? splitUpdate;
     private const int WorkerPaddingBytes = 128;
     private readonly byte[][] workerPadding = [];
     private readonly int maxEpisodeSteps;
@@ -142,10 +144,28 @@ public sealed class ReinforceTrainer
             }
             parallelRollouts = new ParallelRollouts(workers);
         }
+        if (options.Threads > 1 && System.Environment.ProcessorCount > 1 && SplitUpdate.Supports(Policy))
+        {
+            splitUpdate = new SplitUpdate(Policy, Math.Min(options.Threads, System.Environment.ProcessorCount));
+        }
         RunningReward = options.InitialRunningReward;
         parametersBeforeStep = new float[Policy.Parameters.Length];
         optimizerStateBeforeStep = Optimizer.StateBuffers.Select(b => new float[b.Buffer.Length]).ToArray();
     }
+
+    /// <summary>
+    /// The fewest rows for which a batch's gradient pass is split across the workers (<see cref="SplitUpdate"/>; the result
+    /// is the same bits either way). Below it, and with one thread, the pass runs on the calling thread alone.
+    /// </summary>
+    internal int SplitUpdateMinimumRows { get; set; } = DefaultSplitUpdateMinimumRows;
+
+    /// <summary>
+    /// <see cref="SplitUpdateMinimumRows"/> unless told otherwise: measured, see the README's "Training at the hardware's pace".
+    /// </summary>
+    internal const int DefaultSplitUpdateMinimumRows = 2048;
+
+    /// <summary>The workers of the split gradient pass (1 when the pass is never split).</summary>
+    internal int SplitUpdateWorkers => splitUpdate?.WorkerCount ?? 1;
 
     /// <summary>Whether batches are collected by lockstep groups (several CartPole episodes advanced together).</summary>
     internal bool UsesLockstep { get; }
@@ -338,8 +358,11 @@ public sealed class ReinforceTrainer
         // touches the weights before both checks below have passed.
         ParameterBuffer parameters = Policy.Parameters;
         parameters.ZeroGradients();
-        PolicyLoss loss = Policy.AccumulateGradients(batch.Observations, batch.Actions, batch.Weights,
-            (float)Options.EntropyCoefficient, Options.LossReduction, batch.DropoutMasks);
+        PolicyLoss loss = splitUpdate is not null && batch.Steps >= SplitUpdateMinimumRows
+            ? splitUpdate.AccumulateGradients(batch.ObservationMemory, batch.ActionMemory, batch.WeightMemory,
+                (float)Options.EntropyCoefficient, Options.LossReduction, batch.DropoutMaskMemory)
+            : Policy.AccumulateGradients(batch.Observations, batch.Actions, batch.Weights,
+                (float)Options.EntropyCoefficient, Options.LossReduction, batch.DropoutMasks);
         if (!double.IsFinite(loss.Loss))
         {
             (EpisodesCompleted, StepsCompleted, RunningReward) = countersBefore;
