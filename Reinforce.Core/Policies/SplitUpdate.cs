@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Numerics;
+using System.Runtime.Intrinsics;
 using System.Runtime.ExceptionServices;
 using Reinforce.NeuralNetworks;
 using Reinforce.Numerics;
@@ -19,22 +21,29 @@ namespace Reinforce.Policies;
 /// (chunking never changes a result: every chain continues from the previous chunk's value). Hidden unit j belongs to
 /// one worker (a contiguous range of units each), and so do a share of each chunk's rows. Per chunk:</para>
 /// <list type="number">
-/// <item><b>Forward of layer 1, by units.</b> z₁[t, j] = Σᵢ W₁[j, i]·x[t, i] + b₁[j], the mask, a₁ = f(z₁): every element
-/// depends on unit j's weights and row t alone, and the blocked kernel computes each output element by the same chain
-/// whichever other outputs share its call (<c>BatchedKernelBitExactnessTests</c>), so a worker computing its units'
-/// columns gets their bits. They stay in the worker's cache for its backward.</item>
-/// <item><b>Layer 2 and the head, by rows.</b> A logit is a sum over all H units, so it needs a whole row of a₁: each
-/// worker gathers its rows of a₁ from every worker's columns (the one place where data crosses between cores, H/2
-/// floats per row with two workers) and runs the logits layer and the head on them, writing dY = ∂L/∂logits and each
-/// row's log π(a|s) and entropy. Row by row, the kernels and the head give the same bits for any set of rows.</item>
+/// <item><b>Forward by units.</b> z₁[t, j] = Σᵢ W₁[j, i]·x[t, i] + b₁[j], the mask, a₁ = f(z₁): every element depends
+/// on unit j's weights and row t alone, and the blocked kernel computes each output element by the same chain whichever
+/// other outputs share its call (<c>BatchedKernelBitExactnessTests</c>), so a worker computing its units' columns (from
+/// its own copy of their rows of W₁) gets their bits. They stay in the worker's cache for its backward. A logit is a
+/// sum over all H units, but <see cref="SimdKernels.Dot"/>'s fixed layout makes it one: unit j goes to logical lane
+/// j mod 32, each lane is an FMA chain over the 32-unit blocks in order, and only then do the lanes meet, in a fixed
+/// tree (stride 16, 8, 4, 2, 1), before the units after the last full block are added one by one. So the units are
+/// dealt out <em>by lane</em> — worker w owns lanes l_w … l_{w+1} − 1 of every block, that is units 32b + l — and a
+/// worker runs its lanes' whole chains, W₂[o, j]·a₁[t, j] over the blocks, for every row of the chunk: the logits'
+/// partial lanes, exactly the numbers inside the kernel.</item>
+/// <item><b>Fold and head, by rows.</b> Each worker takes a share of the chunk's rows and folds each row's 32 lanes in
+/// Dot's tree (the one place where data crosses between cores: 32 floats per row and logit, half of them another
+/// worker's with two workers), adds the units past the last full block (they belong to worker 0) and the bias, then
+/// runs the head on its rows, writing dY = ∂L/∂logits and each row's log π(a|s) and entropy. Row by row, the head gives
+/// the same bits for any set of rows.</item>
 /// <item><b>Backward, by units.</b> dA₁[t, j] = Σ_o dY[t, o]·W₂[o, j] and dZ₁ = dA₁ ⊙ f′(z₁) (⊙ m) are per element;
 /// dW₁[j, :], db₁[j] and dW₂[:, j] are chains over the rows that involve unit j alone. The worker owning j runs them
 /// over all the chunk's rows, continuing its chains from the previous chunk: exactly the one-worker chains. db₂ and the
 /// loss's two running sums are chains over all rows that no unit split can cut: the worker of the first units runs them
 /// (K additions and two per row, cheap), in row order.</item>
 /// </list>
-/// <para>The backward of chunk c and the forward of chunk c + 1 are one task per unit range (the units' buffers are
-/// the worker's own), so a chunk costs two waits: after the units' forward (layer 2 needs whole rows of a₁) and after
+/// <para>The backward of chunk c and the forward of chunk c + 1 are one task per unit share (the units' buffers are
+/// the worker's own), so a chunk costs two waits: after the units' forward (the fold needs every lane) and after
 /// the rows' pass (the backward needs every row's dY). Each worker keeps its own copy of its units' gradients for the
 /// whole pass (written back at the end), so no two workers ever write the same cache line.</para>
 /// <para><b>Workers.</b> Worker 0 is the calling thread; workers 1 … N − 1 are helper threads of this object, as in
@@ -42,7 +51,7 @@ namespace Reinforce.Policies;
 /// <see cref="IdleMilliseconds"/> without work. A worker runs its own task of each phase; a task whose worker has not
 /// joined this pass, or has not started it <see cref="StealAfterMicroseconds"/> after the phase opened (the helper's
 /// vCPU may be busy with someone else's work), is run by whichever worker reaches it first. Which thread runs a task
-/// never changes a result: tasks are defined by their units or rows, and their buffers belong to the task. Nothing
+/// never changes a result: tasks are defined by their lanes or rows, and their buffers belong to the task. Nothing
 /// is allocated in steady state.</para>
 /// </remarks>
 internal sealed class SplitUpdate
@@ -62,10 +71,13 @@ internal sealed class SplitUpdate
     private readonly Activation activation;
     private readonly int workers, inputWidth, hiddenWidth, outputWidth, maskWidth;
     private readonly int w1Offset, b1Offset, w2Offset, b2Offset;
-    private readonly int[] unitStart;
+    // Lanes of Dot's layout; the units past the last full 32-unit block (the tail) are added after the fold.
+    private const int Lanes = SimdKernels.ReductionLanes;
+    private readonly int blocks, tailStart;
     private readonly UnitShare[] units;
-    private readonly float[][] rowActivations;
     private readonly byte[][] padding;
+    // The logits' partial lanes of the chunk, (rows, out, 32): lane l of row t and logit o after the chain over the blocks.
+    private readonly float[] partialLanes;
     private readonly float[] logits, logitGradients, logProbabilities, entropies;
     private readonly int rowsPerTask;
 
@@ -114,26 +126,24 @@ internal sealed class SplitUpdate
         b2Offset = network.BiasTensor(1).Offset;
         recordInts = (workers + 1 + 15) / 16 * 16;
 
-        // Units in ranges of whole 16-float lines (the x86 forward's 16-output groups, and no shared cache line), as even as that allows.
-        unitStart = new int[workers + 1];
-        int perWorker = hiddenWidth >= 16 * workers ? (hiddenWidth + 16 * workers - 1) / (16 * workers) * 16 : (hiddenWidth + workers - 1) / workers;
-        for (int w = 1; w <= workers; w++)
-        {
-            unitStart[w] = Math.Min(hiddenWidth, unitStart[w - 1] + perWorker);
-        }
+        // Lanes in runs of 4 (whole Vector128s of the fold), as even as that allows: 16 and 16 for two workers.
+        blocks = hiddenWidth / Lanes;
+        tailStart = blocks * Lanes;
+        int lanesPerWorker = (Lanes + 4 * workers - 1) / (4 * workers) * 4;
         rowsPerTask = (chunkRows + 8 * workers - 1) / (8 * workers) * 8;
 
         // Each worker's buffers allocated together, with a live 128-byte block between two workers' (no shared cache lines).
         padding = new byte[workers + 1][];
         padding[0] = new byte[128];
         units = new UnitShare[workers];
-        rowActivations = new float[workers][];
         for (int w = 0; w < workers; w++)
         {
-            units[w] = new UnitShare(unitStart[w + 1] - unitStart[w], chunkRows, inputWidth, outputWidth, maskWidth > 0);
-            rowActivations[w] = new float[rowsPerTask * hiddenWidth];
+            int firstLane = Math.Min(Lanes, w * lanesPerWorker), lastLane = Math.Min(Lanes, firstLane + lanesPerWorker);
+            units[w] = new UnitShare(firstLane, lastLane - firstLane, blocks, w == 0 ? hiddenWidth - tailStart : 0, chunkRows, inputWidth,
+                outputWidth, maskWidth > 0);
             padding[w + 1] = new byte[128];
         }
+        partialLanes = new float[chunkRows * outputWidth * Lanes];
         logits = new float[chunkRows * outputWidth];
         logitGradients = new float[chunkRows * outputWidth];
         logProbabilities = new float[chunkRows];
@@ -217,7 +227,7 @@ internal sealed class SplitUpdate
         float[] values = network.Parameters.Values, gradients = network.Parameters.Gradients;
         for (int w = 0; w < workers; w++)
         {
-            units[w].Load(values, gradients, unitStart[w], hiddenWidth, inputWidth, outputWidth, w1Offset, b1Offset, w2Offset, b2Offset, w == 0);
+            units[w].Load(values, gradients, hiddenWidth, inputWidth, outputWidth, w1Offset, b1Offset, w2Offset, b2Offset, w == 0);
         }
 
         OpenToHelpers();
@@ -226,7 +236,7 @@ internal sealed class SplitUpdate
 
         for (int w = 0; w < workers; w++)
         {
-            units[w].Store(gradients, unitStart[w], hiddenWidth, inputWidth, outputWidth, w1Offset, b1Offset, w2Offset, b2Offset, w == 0);
+            units[w].Store(gradients, hiddenWidth, inputWidth, outputWidth, w1Offset, b1Offset, w2Offset, b2Offset, w == 0);
         }
         this.states = default;
         this.actions = default;
@@ -315,7 +325,9 @@ internal sealed class SplitUpdate
         }
     }
 
-    // z₁ = x·W₁[units]ᵀ + b₁[units], ⊙ m[:, units], a₁ = f(z₁): the units' columns for the chunk's rows, (rows, units).
+    // z₁ = x·W₁[units]ᵀ + b₁[units], ⊙ m[:, units], a₁ = f(z₁) for the share's units (its own order), (rows, units); then the
+    // logits' partial lanes of the share's lanes: lane l of logit o = chain over the blocks b of fma(W₂[o, 32b + l], a₁[t, 32b + l], ·)
+    // from +0, Dot's lane chain (in the share's order, unit 32b + l is at b·laneCount + l − firstLane).
     private void ForwardUnits(int share, int chunk)
     {
         UnitShare unit = units[share];
@@ -324,26 +336,69 @@ internal sealed class SplitUpdate
         {
             return;
         }
-        int start = chunk * ChunkRows, rows = Math.Min(ChunkRows, batch - start), first = unitStart[share];
-        float[] values = network.Parameters.Values;
-        Span<float> z = unit.PreActivations.AsSpan(0, rows * width);
-        Dense.Forward(states.Span.Slice(start * inputWidth, rows * inputWidth), values.AsSpan(w1Offset + first * inputWidth, width * inputWidth),
-            values.AsSpan(b1Offset + first, width), rows, z);
+        int start = chunk * ChunkRows, rows = Math.Min(ChunkRows, batch - start);
+        Span<float> z = unit.PreActivations.AsSpan(0, rows * width), a = unit.Activations.AsSpan(0, rows * width);
+        Dense.Forward(states.Span.Slice(start * inputWidth, rows * inputWidth), unit.InputWeights, unit.InputBiases, rows, z);
         if (!dropoutMasks.IsEmpty)
         {
             ReadOnlySpan<float> masks = dropoutMasks.Span;
             Span<float> mask = unit.Masks.AsSpan(0, rows * width);
+            int[] order = unit.Units;
             for (int t = 0; t < rows; t++)
             {
-                masks.Slice((start + t) * maskWidth + first, width).CopyTo(mask.Slice(t * width, width));
+                ReadOnlySpan<float> rowMasks = masks.Slice((start + t) * maskWidth, maskWidth);
+                Span<float> local = mask.Slice(t * width, width);
+                for (int i = 0; i < width; i++)
+                {
+                    local[i] = rowMasks[order[i]];
+                }
             }
             Dropout.Forward(z, mask, z);
         }
-        activation.Forward(z, unit.Activations.AsSpan(0, rows * width));
+        activation.Forward(z, a);
+        int laneCount = unit.LaneCount;
+        if (laneCount == 0)
+        {
+            return;
+        }
+        ReadOnlySpan<float> w2 = unit.OutputWeights;
+        Span<float> partial = partialLanes;
+        int vectorLanes = laneCount - laneCount % Vector<float>.Count;
+        for (int t = 0; t < rows; t++)
+        {
+            ReadOnlySpan<float> aRow = a.Slice(t * width, width);
+            for (int o = 0; o < outputWidth; o++)
+            {
+                ReadOnlySpan<float> wRow = w2.Slice(o * width, width);
+                Span<float> lanes = partial.Slice((t * outputWidth + o) * Lanes + unit.FirstLane, laneCount);
+                int j = 0;
+                for (; j < vectorLanes; j += Vector<float>.Count)
+                {
+                    Vector<float> sum = Vector<float>.Zero;
+                    for (int b = 0; b < blocks; b++)
+                    {
+                        int i = b * laneCount + j;
+                        sum = Vector.FusedMultiplyAdd(new Vector<float>(wRow[i..]), new Vector<float>(aRow[i..]), sum);
+                    }
+                    sum.CopyTo(lanes[j..]);
+                }
+                for (; j < laneCount; j++)
+                {
+                    float sum = 0f;
+                    for (int b = 0; b < blocks; b++)
+                    {
+                        int i = b * laneCount + j;
+                        sum = MathF.FusedMultiplyAdd(wRow[i], aRow[i], sum);
+                    }
+                    lanes[j] = sum;
+                }
+            }
+        }
     }
 
-    // Rows r0 … r1 − 1 of the chunk: gather their a₁ rows from every unit share, logits = a₁·W₂ᵀ + b₂, then the head's
-    // gradient dY and each row's log π(a|s) and entropy.
+    // Rows r0 … r1 − 1 of the chunk: each logit is Dot's fold of its 32 partial lanes, then the tail units one fused
+    // multiply-add each in order (their a₁ is worker 0's), then the bias; then the head's gradient dY and each row's
+    // log π(a|s) and entropy.
     private void LogitsAndHeadOfRows(int share, int chunk)
     {
         int start = chunk * ChunkRows, rows = Math.Min(ChunkRows, batch - start);
@@ -352,21 +407,36 @@ internal sealed class SplitUpdate
         {
             return;
         }
-        Span<float> gathered = rowActivations[share].AsSpan(0, count * hiddenWidth);
-        for (int w = 0; w < workers; w++)
+        float[] values = network.Parameters.Values;
+        ReadOnlySpan<float> w2 = values.AsSpan(w2Offset, outputWidth * hiddenWidth), b2 = values.AsSpan(b2Offset, outputWidth);
+        UnitShare first = units[0];
+        int tailCount = hiddenWidth - tailStart, tailAt = first.Width - tailCount;
+        Span<float> rowLogits = logits.AsSpan(r0 * outputWidth, count * outputWidth);
+        for (int t = r0; t < r1; t++)
         {
-            int width = units[w].Width, first = unitStart[w];
-            ReadOnlySpan<float> columns = units[w].Activations;
-            for (int t = 0; t < count; t++)
+            ReadOnlySpan<float> tail = first.Activations.AsSpan(t * first.Width + tailAt, tailCount);
+            for (int o = 0; o < outputWidth; o++)
             {
-                columns.Slice((r0 + t) * width, width).CopyTo(gathered.Slice(t * hiddenWidth + first, width));
+                float sum = blocks == 0 ? 0f : FoldLanes(partialLanes.AsSpan((t * outputWidth + o) * Lanes, Lanes));
+                ReadOnlySpan<float> wTail = w2.Slice(o * hiddenWidth + tailStart, tailCount);
+                for (int i = 0; i < tailCount; i++)
+                {
+                    sum = MathF.FusedMultiplyAdd(wTail[i], tail[i], sum);
+                }
+                rowLogits[(t - r0) * outputWidth + o] = sum + b2[o];
             }
         }
-        float[] values = network.Parameters.Values;
-        Span<float> rowLogits = logits.AsSpan(r0 * outputWidth, count * outputWidth);
-        Dense.Forward(gathered, values.AsSpan(w2Offset, outputWidth * hiddenWidth), values.AsSpan(b2Offset, outputWidth), count, rowLogits);
         head.GradientsOfRows(rowLogits, actions.Span.Slice(start + r0, count), weights.Span.Slice(start + r0, count), entropyCoefficient,
             inverseN, logitGradients.AsSpan(r0 * outputWidth, count * outputWidth), logProbabilities.AsSpan(r0, count), entropies.AsSpan(r0, count));
+    }
+
+    // Dot's fold of 32 lanes v: stride 16 (v[l] + v[l + 16]), 8, 4 on four-lane vectors, then [(l0 + l2) + (l1 + l3)].
+    private static float FoldLanes(ReadOnlySpan<float> v)
+    {
+        Vector128<float> v0 = Vector128.Create(v), v1 = Vector128.Create(v[4..]), v2 = Vector128.Create(v[8..]), v3 = Vector128.Create(v[12..]);
+        Vector128<float> v4 = Vector128.Create(v[16..]), v5 = Vector128.Create(v[20..]), v6 = Vector128.Create(v[24..]), v7 = Vector128.Create(v[28..]);
+        Vector128<float> four = ((v0 + v4) + (v2 + v6)) + ((v1 + v5) + (v3 + v7));
+        return (four.GetElement(0) + four.GetElement(2)) + (four.GetElement(1) + four.GetElement(3));
     }
 
     // The units' backward over the chunk's rows: dA₁ = dY·W₂[:, units], dZ₁ = dA₁ ⊙ f′(z₁) ⊙ m, then the chains
@@ -470,27 +540,59 @@ internal sealed class SplitUpdate
     }
 
     /// <summary>
-    /// The buffers of one range of hidden units: its columns of z₁, a₁, the masks and dA₁ for a chunk's rows (rows, units),
-    /// a copy of W₂'s columns, and its own copies of the gradients of W₁'s rows, b₁, W₂'s columns (and, for the first range, b₂)
-    /// for the whole pass.
+    /// The buffers of one share of hidden units: lanes firstLane … firstLane + laneCount − 1 of every 32-unit block (block
+    /// by block: unit 32b + l at b·laneCount + l − firstLane) and, for the first share, the tail units after them. Its
+    /// copies of those units' weights (rows of W₁ and b₁, columns of W₂), their columns of z₁, a₁, the masks and dA₁ for a
+    /// chunk's rows (rows, units), and its own copies of their gradients (and, for the first share, db₂) for the whole pass.
     /// </summary>
     private sealed class UnitShare
     {
-        public UnitShare(int width, int chunkRows, int inputWidth, int outputWidth, bool dropout)
+        public UnitShare(int firstLane, int laneCount, int blocks, int tailCount, int chunkRows, int inputWidth, int outputWidth, bool dropout)
         {
-            Width = width;
+            FirstLane = firstLane;
+            LaneCount = laneCount;
+            Units = new int[blocks * laneCount + tailCount];
+            for (int b = 0; b < blocks; b++)
+            {
+                for (int l = 0; l < laneCount; l++)
+                {
+                    Units[b * laneCount + l] = b * Lanes + firstLane + l;
+                }
+            }
+            for (int i = 0; i < tailCount; i++)
+            {
+                Units[blocks * laneCount + i] = blocks * Lanes + i;
+            }
+            int width = Width;
+            InputWeights = new float[width * inputWidth];
+            InputBiases = new float[width];
+            OutputWeights = new float[outputWidth * width];
             PreActivations = new float[chunkRows * width];
             Activations = new float[chunkRows * width];
             ActivationGradients = new float[chunkRows * width];
             Masks = dropout ? new float[chunkRows * width] : [];
-            OutputWeights = new float[outputWidth * width];
             InputWeightGradients = new float[width * inputWidth];
             InputBiasGradients = new float[width];
             OutputWeightGradients = new float[outputWidth * width];
             OutputBiasGradients = new float[outputWidth];
         }
 
-        public int Width { get; }
+        public int FirstLane { get; }
+
+        public int LaneCount { get; }
+
+        /// <summary>The share's hidden units, in its order.</summary>
+        public int[] Units { get; }
+
+        public int Width => Units.Length;
+
+        /// <summary>W₁[units, :], (units, in).</summary>
+        public float[] InputWeights { get; }
+
+        public float[] InputBiases { get; }
+
+        /// <summary>W₂[:, units], (out, units).</summary>
+        public float[] OutputWeights { get; }
 
         public float[] PreActivations { get; }
 
@@ -500,9 +602,6 @@ internal sealed class SplitUpdate
 
         public float[] Masks { get; }
 
-        /// <summary>W₂[:, units], (out, units).</summary>
-        public float[] OutputWeights { get; }
-
         /// <summary>dW₁[units, :], (units, in).</summary>
         public float[] InputWeightGradients { get; }
 
@@ -511,32 +610,42 @@ internal sealed class SplitUpdate
         /// <summary>dW₂[:, units], (out, units).</summary>
         public float[] OutputWeightGradients { get; }
 
-        /// <summary>db₂ for the first range (the chain over all rows runs there); a scratch sum for the others.</summary>
+        /// <summary>db₂ for the first share (the chain over all rows runs there); a scratch sum for the others.</summary>
         public float[] OutputBiasGradients { get; }
 
-        public void Load(float[] values, float[] gradients, int first, int hidden, int inputs, int outputs, int w1, int b1, int w2, int b2, bool ownsOutputBias)
+        public void Load(float[] values, float[] gradients, int hidden, int inputs, int outputs, int w1, int b1, int w2, int b2, bool ownsOutputBias)
         {
-            for (int o = 0; o < outputs; o++)
+            for (int i = 0; i < Units.Length; i++)
             {
-                values.AsSpan(w2 + o * hidden + first, Width).CopyTo(OutputWeights.AsSpan(o * Width, Width));
-                gradients.AsSpan(w2 + o * hidden + first, Width).CopyTo(OutputWeightGradients.AsSpan(o * Width, Width));
+                int unit = Units[i];
+                values.AsSpan(w1 + unit * inputs, inputs).CopyTo(InputWeights.AsSpan(i * inputs, inputs));
+                gradients.AsSpan(w1 + unit * inputs, inputs).CopyTo(InputWeightGradients.AsSpan(i * inputs, inputs));
+                InputBiases[i] = values[b1 + unit];
+                InputBiasGradients[i] = gradients[b1 + unit];
+                for (int o = 0; o < outputs; o++)
+                {
+                    OutputWeights[o * Units.Length + i] = values[w2 + o * hidden + unit];
+                    OutputWeightGradients[o * Units.Length + i] = gradients[w2 + o * hidden + unit];
+                }
             }
-            gradients.AsSpan(w1 + first * inputs, Width * inputs).CopyTo(InputWeightGradients);
-            gradients.AsSpan(b1 + first, Width).CopyTo(InputBiasGradients);
             if (ownsOutputBias)
             {
                 gradients.AsSpan(b2, outputs).CopyTo(OutputBiasGradients);
             }
         }
 
-        public void Store(float[] gradients, int first, int hidden, int inputs, int outputs, int w1, int b1, int w2, int b2, bool ownsOutputBias)
+        public void Store(float[] gradients, int hidden, int inputs, int outputs, int w1, int b1, int w2, int b2, bool ownsOutputBias)
         {
-            for (int o = 0; o < outputs; o++)
+            for (int i = 0; i < Units.Length; i++)
             {
-                OutputWeightGradients.AsSpan(o * Width, Width).CopyTo(gradients.AsSpan(w2 + o * hidden + first, Width));
+                int unit = Units[i];
+                InputWeightGradients.AsSpan(i * inputs, inputs).CopyTo(gradients.AsSpan(w1 + unit * inputs, inputs));
+                gradients[b1 + unit] = InputBiasGradients[i];
+                for (int o = 0; o < outputs; o++)
+                {
+                    gradients[w2 + o * hidden + unit] = OutputWeightGradients[o * Units.Length + i];
+                }
             }
-            InputWeightGradients.CopyTo(gradients.AsSpan(w1 + first * inputs, Width * inputs));
-            InputBiasGradients.CopyTo(gradients.AsSpan(b1 + first, Width));
             if (ownsOutputBias)
             {
                 OutputBiasGradients.CopyTo(gradients.AsSpan(b2, outputs));
