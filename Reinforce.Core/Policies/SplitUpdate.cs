@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.Intrinsics;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
+using System.Runtime.InteropServices;
 using Reinforce.NeuralNetworks;
 using Reinforce.Numerics;
 
@@ -285,6 +287,7 @@ internal sealed class SplitUpdate
         }
     }
 
+
     private void TryRun(int phase, int task)
     {
         int record = phase * recordInts;
@@ -344,10 +347,10 @@ internal sealed class SplitUpdate
             ReadOnlySpan<float> masks = dropoutMasks.Span;
             Span<float> mask = unit.Masks.AsSpan(0, rows * width);
             int[] order = unit.Units;
-            for (int t = 0; t < rows; t++)
+            for (int row = 0; row < rows; row++)
             {
-                ReadOnlySpan<float> rowMasks = masks.Slice((start + t) * maskWidth, maskWidth);
-                Span<float> local = mask.Slice(t * width, width);
+                ReadOnlySpan<float> rowMasks = masks.Slice((start + row) * maskWidth, maskWidth);
+                Span<float> local = mask.Slice(row * width, width);
                 for (int i = 0; i < width; i++)
                 {
                     local[i] = rowMasks[order[i]];
@@ -361,39 +364,71 @@ internal sealed class SplitUpdate
         {
             return;
         }
-        ReadOnlySpan<float> w2 = unit.OutputWeights;
-        Span<float> partial = partialLanes;
-        int vectorLanes = laneCount - laneCount % Vector<float>.Count;
-        for (int t = 0; t < rows; t++)
+        // Four rows at a time (their a₁ stays in L1 while every logit and vector of lanes is done), one vector of lanes and
+        // one logit: four independent chains sharing each load of W₂ (one chain alone would wait on the FMA latency at every block).
+        ref float w2 = ref MemoryMarshal.GetArrayDataReference(unit.OutputWeights);
+        ref float activations = ref MemoryMarshal.GetReference(a);
+        ref float partial = ref MemoryMarshal.GetArrayDataReference(partialLanes);
+        int count = Vector<float>.Count, vectorLanes = laneCount - laneCount % count, end = blocks * laneCount;
+        int groupedRows = rows - rows % 4, rowStride = outputWidth * Lanes;
+        int t = 0;
+        for (; t < groupedRows; t += 4)
         {
-            ReadOnlySpan<float> aRow = a.Slice(t * width, width);
+            ref float a0 = ref Unsafe.Add(ref activations, t * width);
+            ref float a1 = ref Unsafe.Add(ref a0, width);
+            ref float a2 = ref Unsafe.Add(ref a1, width);
+            ref float a3 = ref Unsafe.Add(ref a2, width);
             for (int o = 0; o < outputWidth; o++)
             {
-                ReadOnlySpan<float> wRow = w2.Slice(o * width, width);
-                Span<float> lanes = partial.Slice((t * outputWidth + o) * Lanes + unit.FirstLane, laneCount);
-                int j = 0;
-                for (; j < vectorLanes; j += Vector<float>.Count)
+                ref float wRow = ref Unsafe.Add(ref w2, o * width);
+                ref float l0 = ref Unsafe.Add(ref partial, t * rowStride + o * Lanes + unit.FirstLane);
+                for (int j = 0; j < vectorLanes; j += count)
                 {
-                    Vector<float> sum = Vector<float>.Zero;
-                    for (int b = 0; b < blocks; b++)
+                    Vector<float> s0 = Vector<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
+                    for (nuint i = (nuint)j; i < (nuint)end; i += (nuint)laneCount)
                     {
-                        int i = b * laneCount + j;
-                        sum = Vector.FusedMultiplyAdd(new Vector<float>(wRow[i..]), new Vector<float>(aRow[i..]), sum);
+                        Vector<float> wv = Vector.LoadUnsafe(ref wRow, i);
+                        s0 = Vector.FusedMultiplyAdd(wv, Vector.LoadUnsafe(ref a0, i), s0);
+                        s1 = Vector.FusedMultiplyAdd(wv, Vector.LoadUnsafe(ref a1, i), s1);
+                        s2 = Vector.FusedMultiplyAdd(wv, Vector.LoadUnsafe(ref a2, i), s2);
+                        s3 = Vector.FusedMultiplyAdd(wv, Vector.LoadUnsafe(ref a3, i), s3);
                     }
-                    sum.CopyTo(lanes[j..]);
+                    s0.StoreUnsafe(ref l0, (nuint)j);
+                    s1.StoreUnsafe(ref l0, (nuint)(rowStride + j));
+                    s2.StoreUnsafe(ref l0, (nuint)(2 * rowStride + j));
+                    s3.StoreUnsafe(ref l0, (nuint)(3 * rowStride + j));
                 }
-                for (; j < laneCount; j++)
+                for (int j = vectorLanes; j < laneCount; j++)
                 {
-                    float sum = 0f;
-                    for (int b = 0; b < blocks; b++)
+                    for (int r = 0; r < 4; r++)
                     {
-                        int i = b * laneCount + j;
-                        sum = MathF.FusedMultiplyAdd(wRow[i], aRow[i], sum);
+                        PartialLane(ref Unsafe.Add(ref a0, r * width), ref wRow, j, end, laneCount, ref Unsafe.Add(ref l0, r * rowStride + j));
                     }
-                    lanes[j] = sum;
                 }
             }
         }
+        for (; t < rows; t++)
+        {
+            for (int o = 0; o < outputWidth; o++)
+            {
+                ref float l0 = ref Unsafe.Add(ref partial, t * rowStride + o * Lanes + unit.FirstLane);
+                for (int j = 0; j < laneCount; j++)
+                {
+                    PartialLane(ref Unsafe.Add(ref activations, t * width), ref Unsafe.Add(ref w2, o * width), j, end, laneCount, ref Unsafe.Add(ref l0, j));
+                }
+            }
+        }
+    }
+
+    // One lane alone: the chain over the blocks of fma(W₂[o, unit], a₁[t, unit], ·) from +0.
+    private static void PartialLane(ref float aRow, ref float wRow, int lane, int end, int laneCount, ref float result)
+    {
+        float sum = 0f;
+        for (int i = lane; i < end; i += laneCount)
+        {
+            sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref wRow, i), Unsafe.Add(ref aRow, i), sum);
+        }
+        result = sum;
     }
 
     // Rows r0 … r1 − 1 of the chunk: each logit is Dot's fold of its 32 partial lanes, then the tail units one fused
@@ -431,10 +466,12 @@ internal sealed class SplitUpdate
     }
 
     // Dot's fold of 32 lanes v: stride 16 (v[l] + v[l + 16]), 8, 4 on four-lane vectors, then [(l0 + l2) + (l1 + l3)].
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float FoldLanes(ReadOnlySpan<float> v)
     {
-        Vector128<float> v0 = Vector128.Create(v), v1 = Vector128.Create(v[4..]), v2 = Vector128.Create(v[8..]), v3 = Vector128.Create(v[12..]);
-        Vector128<float> v4 = Vector128.Create(v[16..]), v5 = Vector128.Create(v[20..]), v6 = Vector128.Create(v[24..]), v7 = Vector128.Create(v[28..]);
+        ref float p = ref MemoryMarshal.GetReference(v);
+        Vector128<float> v0 = Vector128.LoadUnsafe(ref p), v1 = Vector128.LoadUnsafe(ref p, 4), v2 = Vector128.LoadUnsafe(ref p, 8), v3 = Vector128.LoadUnsafe(ref p, 12);
+        Vector128<float> v4 = Vector128.LoadUnsafe(ref p, 16), v5 = Vector128.LoadUnsafe(ref p, 20), v6 = Vector128.LoadUnsafe(ref p, 24), v7 = Vector128.LoadUnsafe(ref p, 28);
         Vector128<float> four = ((v0 + v4) + (v2 + v6)) + ((v1 + v5) + (v3 + v7));
         return (four.GetElement(0) + four.GetElement(2)) + (four.GetElement(1) + four.GetElement(3));
     }
