@@ -147,6 +147,11 @@ public sealed class ReinforceTrainer
         if (options.Threads > 1 && System.Environment.ProcessorCount > 1 && SplitUpdate.Supports(Policy))
         {
             splitUpdate = new SplitUpdate(Policy, Math.Min(options.Threads, System.Environment.ProcessorCount));
+            if (parallelRollouts is not null)
+            {
+                // A rollout helper that has finished its episodes serves the pass while still awake (see HelpWithNextPass).
+                parallelRollouts.AfterBatch = splitUpdate.HelpWithNextPass;
+            }
         }
         RunningReward = options.InitialRunningReward;
         parametersBeforeStep = new float[Policy.Parameters.Length];
@@ -351,15 +356,30 @@ public sealed class ReinforceTrainer
     {
         int update = UpdatesCompleted + 1;
         var countersBefore = (EpisodesCompleted, StepsCompleted, RunningReward);
-        CollectBatch();
+        // Rollout helpers that finish their episodes wait for the split pass unless the batch turns out too small for it.
+        splitUpdate?.ExpectPass();
+        try
+        {
+            CollectBatch();
+        }
+        catch
+        {
+            splitUpdate?.CancelExpectedPass();
+            throw;
+        }
+        bool split = splitUpdate is not null && batch.Steps >= SplitUpdateMinimumRows;
+        if (!split)
+        {
+            splitUpdate?.CancelExpectedPass();
+        }
         ComputeWeights();
 
         // Forward the whole batch, the loss and its gradient at the logits, then backward. Nothing
         // touches the weights before both checks below have passed.
         ParameterBuffer parameters = Policy.Parameters;
         parameters.ZeroGradients();
-        PolicyLoss loss = splitUpdate is not null && batch.Steps >= SplitUpdateMinimumRows
-            ? splitUpdate.AccumulateGradients(batch.ObservationMemory, batch.ActionMemory, batch.WeightMemory,
+        PolicyLoss loss = split
+            ? splitUpdate!.AccumulateGradients(batch.ObservationMemory, batch.ActionMemory, batch.WeightMemory,
                 (float)Options.EntropyCoefficient, Options.LossReduction, batch.DropoutMaskMemory)
             : Policy.AccumulateGradients(batch.Observations, batch.Actions, batch.Weights,
                 (float)Options.EntropyCoefficient, Options.LossReduction, batch.DropoutMasks);
