@@ -61,11 +61,12 @@ internal sealed class SplitUpdate
     /// <summary>How long a helper thread waits for a pass before it ends.</summary>
     public const int IdleMilliseconds = 2000;
 
-    /// <summary>How long a task may stay unclaimed after its phase opened before another worker runs it.</summary>
+    /// <summary>How long a worker waits for a task that nobody has started before it runs the task itself.</summary>
     public const double StealAfterMicroseconds = 20;
 
-    // Ints per phase record: a claim flag per task, the done count in the last slot; a multiple of 16 (a 64-byte line).
-    private readonly int recordInts;
+    // Per task k, on a cache line of its own (written by whoever runs the task, normally its worker): at [32k + 16] the
+    // phases claimed so far (task k of phase p is free while this is p), at [32k + 17] the phases completed.
+    private readonly int[] taskProgress;
     private const int Open = 1, Joined = 2, Left = 3, Closed = 4;
 
     private readonly Mlp network;
@@ -78,8 +79,8 @@ internal sealed class SplitUpdate
     private readonly int blocks, tailStart;
     private readonly UnitShare[] units;
     private readonly byte[][] padding;
-    // The logits' partial lanes of the chunk, (rows, out, 32): lane l of row t and logit o after the chain over the blocks.
-    private readonly float[] partialLanes;
+    // Where the fold finds lanes 4k … 4k + 3 (k = 0 … 7): the share that owns them and their place in its records.
+    private readonly int[] foldShare = new int[Lanes / 4], foldOffset = new int[Lanes / 4];
     private readonly float[] logits, logitGradients, logProbabilities, entropies;
     private readonly int rowsPerTask;
 
@@ -89,8 +90,6 @@ internal sealed class SplitUpdate
     private int batch, chunks;
     private float entropyCoefficient, inverseN;
     private double policySum, entropySum;
-    private int[] phases = [];
-    private long[] phaseOpened = [];
     private ExceptionDispatchInfo? failure;
     private int passExpected;
 
@@ -128,7 +127,7 @@ internal sealed class SplitUpdate
         b1Offset = network.BiasTensor(0).Offset;
         w2Offset = network.WeightTensor(1).Offset;
         b2Offset = network.BiasTensor(1).Offset;
-        recordInts = (workers + 1 + 15) / 16 * 16;
+        taskProgress = new int[32 * workers + 32];
 
         // Lanes in runs of 4 (whole Vector128s of the fold), as even as that allows: 16 and 16 for two workers.
         blocks = hiddenWidth / Lanes;
@@ -147,7 +146,11 @@ internal sealed class SplitUpdate
                 outputWidth, maskWidth > 0);
             padding[w + 1] = new byte[128];
         }
-        partialLanes = new float[chunkRows * outputWidth * Lanes];
+        for (int k = 0; k < Lanes / 4; k++)
+        {
+            foldShare[k] = 4 * k / lanesPerWorker;
+            foldOffset[k] = 4 * k - units[foldShare[k]].FirstLane;
+        }
         logits = new float[chunkRows * outputWidth];
         logitGradients = new float[chunkRows * outputWidth];
         logProbabilities = new float[chunkRows];
@@ -220,17 +223,7 @@ internal sealed class SplitUpdate
         policySum = 0;
         entropySum = 0;
         failure = null;
-        int phaseCount = 2 * chunks + 1;
-        if (phaseOpened.Length < phaseCount)
-        {
-            phases = new int[phaseCount * recordInts];
-            phaseOpened = new long[phaseCount];
-        }
-        else
-        {
-            Array.Clear(phases, 0, phaseCount * recordInts);
-            Array.Clear(phaseOpened, 0, phaseCount);
-        }
+        Array.Clear(taskProgress);
         float[] values = network.Parameters.Values, gradients = network.Parameters.Gradients;
         for (int w = 0; w < workers; w++)
         {
@@ -262,12 +255,6 @@ internal sealed class SplitUpdate
         int phaseCount = 2 * chunks + 1;
         for (int phase = 0; phase < phaseCount; phase++)
         {
-            int record = phase * recordInts;
-            ref long opened = ref phaseOpened[phase];
-            if (Volatile.Read(ref opened) == 0)
-            {
-                Interlocked.CompareExchange(ref opened, Stopwatch.GetTimestamp(), 0);
-            }
             TryRun(phase, worker);
             for (int k = 0; k < workers; k++)
             {
@@ -276,9 +263,8 @@ internal sealed class SplitUpdate
                     TryRun(phase, k); // its worker has not joined this pass
                 }
             }
-            ref int done = ref phases[record + recordInts - 1];
-            long since = Volatile.Read(ref opened);
-            while (Volatile.Read(ref done) < workers)
+            long since = Stopwatch.GetTimestamp();
+            while (!PhaseDone(phase))
             {
                 Thread.SpinWait(4);
                 if (Stopwatch.GetTimestamp() - since > stealTicks)
@@ -287,16 +273,33 @@ internal sealed class SplitUpdate
                     {
                         TryRun(phase, k); // a worker that has not started its task by now is busy elsewhere
                     }
+                    // The worker we wait for may share this vCPU (the scheduler put it here, or the host runs both vCPUs on one
+                    // core): let it run rather than spin through its time slice.
+                    Thread.Yield();
                 }
             }
         }
     }
 
 
+    private bool PhaseDone(int phase)
+    {
+        for (int k = 0; k < workers; k++)
+        {
+            if (Volatile.Read(ref taskProgress[32 * k + 17]) <= phase)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // Runs task `task` of `phase` unless someone has claimed it. Every task of the previous phase is done by now, so its
+    // claim count is exactly `phase` while it is free.
     private void TryRun(int phase, int task)
     {
-        int record = phase * recordInts;
-        if (Volatile.Read(ref phases[record + task]) != 0 || Interlocked.CompareExchange(ref phases[record + task], 1, 0) != 0)
+        ref int claimed = ref taskProgress[32 * task + 16];
+        if (Volatile.Read(ref claimed) != phase || Interlocked.CompareExchange(ref claimed, phase + 1, phase) != phase)
         {
             return;
         }
@@ -329,7 +332,7 @@ internal sealed class SplitUpdate
         }
         finally
         {
-            Interlocked.Increment(ref phases[record + recordInts - 1]);
+            Volatile.Write(ref taskProgress[32 * task + 17], phase + 1);
         }
     }
 
@@ -373,9 +376,9 @@ internal sealed class SplitUpdate
         // one logit: four independent chains sharing each load of W₂ (one chain alone would wait on the FMA latency at every block).
         ref float w2 = ref MemoryMarshal.GetArrayDataReference(unit.OutputWeights);
         ref float activations = ref MemoryMarshal.GetReference(a);
-        ref float partial = ref MemoryMarshal.GetArrayDataReference(partialLanes);
+        ref float partial = ref MemoryMarshal.GetArrayDataReference(unit.PartialLanes);
         int count = Vector<float>.Count, vectorLanes = laneCount - laneCount % count, end = blocks * laneCount;
-        int groupedRows = rows - rows % 4, rowStride = outputWidth * Lanes;
+        int groupedRows = rows - rows % 4, rowStride = outputWidth * laneCount;
         int t = 0;
         for (; t < groupedRows; t += 4)
         {
@@ -386,7 +389,7 @@ internal sealed class SplitUpdate
             for (int o = 0; o < outputWidth; o++)
             {
                 ref float wRow = ref Unsafe.Add(ref w2, o * width);
-                ref float l0 = ref Unsafe.Add(ref partial, t * rowStride + o * Lanes + unit.FirstLane);
+                ref float l0 = ref Unsafe.Add(ref partial, t * rowStride + o * laneCount);
                 for (int j = 0; j < vectorLanes; j += count)
                 {
                     Vector<float> s0 = Vector<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
@@ -416,7 +419,7 @@ internal sealed class SplitUpdate
         {
             for (int o = 0; o < outputWidth; o++)
             {
-                ref float l0 = ref Unsafe.Add(ref partial, t * rowStride + o * Lanes + unit.FirstLane);
+                ref float l0 = ref Unsafe.Add(ref partial, t * rowStride + o * laneCount);
                 for (int j = 0; j < laneCount; j++)
                 {
                     PartialLane(ref Unsafe.Add(ref activations, t * width), ref Unsafe.Add(ref w2, o * width), j, end, laneCount, ref Unsafe.Add(ref l0, j));
@@ -457,7 +460,7 @@ internal sealed class SplitUpdate
             ReadOnlySpan<float> tail = first.Activations.AsSpan(t * first.Width + tailAt, tailCount);
             for (int o = 0; o < outputWidth; o++)
             {
-                float sum = blocks == 0 ? 0f : FoldLanes(partialLanes.AsSpan((t * outputWidth + o) * Lanes, Lanes));
+                float sum = blocks == 0 ? 0f : FoldLanes(t * outputWidth + o);
                 ReadOnlySpan<float> wTail = w2.Slice(o * hiddenWidth + tailStart, tailCount);
                 for (int i = 0; i < tailCount; i++)
                 {
@@ -470,15 +473,22 @@ internal sealed class SplitUpdate
             inverseN, logitGradients.AsSpan(r0 * outputWidth, count * outputWidth), logProbabilities.AsSpan(r0, count), entropies.AsSpan(r0, count));
     }
 
-    // Dot's fold of 32 lanes v: stride 16 (v[l] + v[l + 16]), 8, 4 on four-lane vectors, then [(l0 + l2) + (l1 + l3)].
+    // Dot's fold of the 32 partial lanes of record r (row t, logit o: r = t·out + o), each run of four from its share's
+    // buffer: stride 16 (v[l] + v[l + 16]), 8, 4 on four-lane vectors, then [(l0 + l2) + (l1 + l3)].
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float FoldLanes(ReadOnlySpan<float> v)
+    private float FoldLanes(int record)
     {
-        ref float p = ref MemoryMarshal.GetReference(v);
-        Vector128<float> v0 = Vector128.LoadUnsafe(ref p), v1 = Vector128.LoadUnsafe(ref p, 4), v2 = Vector128.LoadUnsafe(ref p, 8), v3 = Vector128.LoadUnsafe(ref p, 12);
-        Vector128<float> v4 = Vector128.LoadUnsafe(ref p, 16), v5 = Vector128.LoadUnsafe(ref p, 20), v6 = Vector128.LoadUnsafe(ref p, 24), v7 = Vector128.LoadUnsafe(ref p, 28);
+        Vector128<float> v0 = LaneRun(0, record), v1 = LaneRun(1, record), v2 = LaneRun(2, record), v3 = LaneRun(3, record);
+        Vector128<float> v4 = LaneRun(4, record), v5 = LaneRun(5, record), v6 = LaneRun(6, record), v7 = LaneRun(7, record);
         Vector128<float> four = ((v0 + v4) + (v2 + v6)) + ((v1 + v5) + (v3 + v7));
         return (four.GetElement(0) + four.GetElement(2)) + (four.GetElement(1) + four.GetElement(3));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Vector128<float> LaneRun(int k, int record)
+    {
+        UnitShare owner = units[foldShare[k]];
+        return Vector128.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(owner.PartialLanes), (nuint)(record * owner.LaneCount + foldOffset[k]));
     }
 
     // The units' backward over the chunk's rows: dA₁ = dY·W₂[:, units], dZ₁ = dA₁ ⊙ f′(z₁) ⊙ m, then the chains
@@ -492,12 +502,15 @@ internal sealed class SplitUpdate
         ReadOnlySpan<float> dy = logitGradients.AsSpan(0, rows * outputWidth);
         if (share == 0)
         {
+            // In locals: the fields share a cache line with what the other workers read.
             ReadOnlySpan<float> rowWeights = weights.Span.Slice(start, rows);
+            double policy = policySum, entropy = entropySum;
             for (int t = 0; t < rows; t++)
             {
-                policySum += rowWeights[t] * (double)logProbabilities[t];
-                entropySum += entropies[t];
+                policy += rowWeights[t] * (double)logProbabilities[t];
+                entropy += entropies[t];
             }
+            (policySum, entropySum) = (policy, entropy);
         }
         if (width == 0)
         {
@@ -547,9 +560,13 @@ internal sealed class SplitUpdate
         ref int spinning = ref helperState[16 * worker + 1];
         Interlocked.Exchange(ref spinning, 1);
         long start = Stopwatch.GetTimestamp(), limit = HandOffMicroseconds * Stopwatch.Frequency / 1_000_000;
-        while (Volatile.Read(ref state) != Open && Volatile.Read(ref passExpected) == 1 && Stopwatch.GetTimestamp() - start < limit)
+        for (int spin = 0; Volatile.Read(ref state) != Open && Volatile.Read(ref passExpected) == 1 && Stopwatch.GetTimestamp() - start < limit; spin++)
         {
             Thread.SpinWait(8);
+            if (spin % 64 == 63)
+            {
+                Thread.Yield(); // not at the expense of a thread with work on this vCPU
+            }
         }
         // Stop spinning, then look once more: the caller either saw the spinning flag (and woke no one) or wakes the helper thread.
         Interlocked.Exchange(ref spinning, 0);
@@ -593,6 +610,7 @@ internal sealed class SplitUpdate
                 while (Volatile.Read(ref helperState[16 * w]) != Left)
                 {
                     Thread.SpinWait(4);
+                    Thread.Yield();
                 }
             }
         }
@@ -607,6 +625,10 @@ internal sealed class SplitUpdate
             for (int spin = 0; spin < 200 && Volatile.Read(ref state) != Open; spin++)
             {
                 Thread.SpinWait(20);
+                if (spin % 16 == 15)
+                {
+                    Thread.Yield(); // not at the expense of a thread with work on this vCPU
+                }
             }
             if (Volatile.Read(ref state) != Open && !wake[worker].Wait(IdleMilliseconds))
             {
@@ -660,6 +682,7 @@ internal sealed class SplitUpdate
             Activations = new float[chunkRows * width];
             ActivationGradients = new float[chunkRows * width];
             Masks = dropout ? new float[chunkRows * width] : [];
+            PartialLanes = new float[chunkRows * outputWidth * laneCount];
             InputWeightGradients = new float[width * inputWidth];
             InputBiasGradients = new float[width];
             OutputWeightGradients = new float[outputWidth * width];
@@ -690,6 +713,9 @@ internal sealed class SplitUpdate
         public float[] ActivationGradients { get; }
 
         public float[] Masks { get; }
+
+        /// <summary>The logits' partial lanes of the share's lanes, (rows, out, lanes): lane l of row t and logit o after its chain over the blocks.</summary>
+        public float[] PartialLanes { get; }
 
         /// <summary>dW₁[units, :], (units, in).</summary>
         public float[] InputWeightGradients { get; }
