@@ -123,13 +123,16 @@ public class SplitUpdateBenchmarks
                 }
             }
         }
-        Console.WriteLine($"{title}: best / median of {rounds} interleaved rounds (2 timed runs each), µs");
+        Console.WriteLine($"{title}: best / median of {rounds} interleaved rounds (2 timed runs each), µs; speed-up over the first: best / best,");
+        Console.WriteLine("  and the quartiles of the paired ratio (the first's time / this one's, the faster run of each in the same round)");
         double baseline = times[0].Min();
         for (int v = 0; v < variants.Count; v++)
         {
             List<double> sorted = [.. times[v].Order()];
+            List<double> ratios = [.. Enumerable.Range(0, rounds)
+                .Select(r => Math.Min(times[0][2 * r], times[0][2 * r + 1]) / Math.Min(times[v][2 * r], times[v][2 * r + 1])).Order()];
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  {variants[v].Name,-52} {sorted[0],9:F1} {sorted[sorted.Count / 2],9:F1}   best {baseline / sorted[0]:F2}× the first"));
+                $"  {variants[v].Name,-52} {sorted[0],9:F1} {sorted[sorted.Count / 2],9:F1}   best {baseline / sorted[0]:F2}×   paired {ratios[rounds / 4]:F2} / {ratios[rounds / 2]:F2} / {ratios[3 * rounds / 4]:F2}×"));
         }
     }
 }

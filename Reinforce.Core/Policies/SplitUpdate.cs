@@ -455,12 +455,26 @@ internal sealed class SplitUpdate
         UnitShare first = units[0];
         int tailCount = hiddenWidth - tailStart, tailAt = first.Width - tailCount;
         Span<float> rowLogits = logits.AsSpan(r0 * outputWidth, count * outputWidth);
+        // Where lanes 4k … 4k + 3 of record r are: p_k + r·m_k (their share's buffer and record length).
+        ref float p0 = ref LaneRuns(0, out int m0), p1 = ref LaneRuns(1, out int m1), p2 = ref LaneRuns(2, out int m2), p3 = ref LaneRuns(3, out int m3);
+        ref float p4 = ref LaneRuns(4, out int m4), p5 = ref LaneRuns(5, out int m5), p6 = ref LaneRuns(6, out int m6), p7 = ref LaneRuns(7, out int m7);
         for (int t = r0; t < r1; t++)
         {
             ReadOnlySpan<float> tail = first.Activations.AsSpan(t * first.Width + tailAt, tailCount);
             for (int o = 0; o < outputWidth; o++)
             {
-                float sum = blocks == 0 ? 0f : FoldLanes(t * outputWidth + o);
+                float sum = 0f;
+                if (blocks > 0)
+                {
+                    // Dot's fold: stride 16 (lane l + lane l + 16), 8, 4 on four-lane vectors, then [(l0 + l2) + (l1 + l3)].
+                    nuint r = (nuint)(t * outputWidth + o);
+                    Vector128<float> v0 = Vector128.LoadUnsafe(ref p0, r * (nuint)m0), v1 = Vector128.LoadUnsafe(ref p1, r * (nuint)m1);
+                    Vector128<float> v2 = Vector128.LoadUnsafe(ref p2, r * (nuint)m2), v3 = Vector128.LoadUnsafe(ref p3, r * (nuint)m3);
+                    Vector128<float> v4 = Vector128.LoadUnsafe(ref p4, r * (nuint)m4), v5 = Vector128.LoadUnsafe(ref p5, r * (nuint)m5);
+                    Vector128<float> v6 = Vector128.LoadUnsafe(ref p6, r * (nuint)m6), v7 = Vector128.LoadUnsafe(ref p7, r * (nuint)m7);
+                    Vector128<float> four = ((v0 + v4) + (v2 + v6)) + ((v1 + v5) + (v3 + v7));
+                    sum = (four.GetElement(0) + four.GetElement(2)) + (four.GetElement(1) + four.GetElement(3));
+                }
                 ReadOnlySpan<float> wTail = w2.Slice(o * hiddenWidth + tailStart, tailCount);
                 for (int i = 0; i < tailCount; i++)
                 {
@@ -473,22 +487,12 @@ internal sealed class SplitUpdate
             inverseN, logitGradients.AsSpan(r0 * outputWidth, count * outputWidth), logProbabilities.AsSpan(r0, count), entropies.AsSpan(r0, count));
     }
 
-    // Dot's fold of the 32 partial lanes of record r (row t, logit o: r = t·out + o), each run of four from its share's
-    // buffer: stride 16 (v[l] + v[l + 16]), 8, 4 on four-lane vectors, then [(l0 + l2) + (l1 + l3)].
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private float FoldLanes(int record)
-    {
-        Vector128<float> v0 = LaneRun(0, record), v1 = LaneRun(1, record), v2 = LaneRun(2, record), v3 = LaneRun(3, record);
-        Vector128<float> v4 = LaneRun(4, record), v5 = LaneRun(5, record), v6 = LaneRun(6, record), v7 = LaneRun(7, record);
-        Vector128<float> four = ((v0 + v4) + (v2 + v6)) + ((v1 + v5) + (v3 + v7));
-        return (four.GetElement(0) + four.GetElement(2)) + (four.GetElement(1) + four.GetElement(3));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private Vector128<float> LaneRun(int k, int record)
+    // Lanes 4k … 4k + 3 of the partial lanes: the first record's run in its share's buffer, and that share's record length.
+    private ref float LaneRuns(int k, out int recordLength)
     {
         UnitShare owner = units[foldShare[k]];
-        return Vector128.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(owner.PartialLanes), (nuint)(record * owner.LaneCount + foldOffset[k]));
+        recordLength = owner.LaneCount;
+        return ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(owner.PartialLanes), foldOffset[k]);
     }
 
     // The units' backward over the chunk's rows: dA₁ = dY·W₂[:, units], dZ₁ = dA₁ ⊙ f′(z₁) ⊙ m, then the chains
