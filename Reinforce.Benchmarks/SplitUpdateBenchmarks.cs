@@ -87,12 +87,16 @@ public class SplitUpdateBenchmarks
         var trainers = new List<(string, Action)>();
         var solved = new ReinforceTrainer(new TrainerOptions());
         solved.Train();
-        foreach (int threads in new[] { 1, 2 })
+        foreach (var (threads, mode) in new[] { (1, SplitUpdateMode.Auto), (2, SplitUpdateMode.Never), (2, SplitUpdateMode.Always), (2, SplitUpdateMode.Auto) })
         {
-            var trainer = new ReinforceTrainer(new TrainerOptions { BatchEpisodes = 16, Threads = threads, LearningRate = 1e-6, Seed = 7 });
+            var trainer = new ReinforceTrainer(new TrainerOptions { BatchEpisodes = 16, Threads = threads, LearningRate = 1e-6, Seed = 7 }) { SplitMode = mode };
             solved.Policy.Parameters.Values.CopyTo(trainer.Policy.Parameters.Values, 0);
-            trainers.Add(($"16-episode update (collect + update), {threads} thread(s)", () => trainer.Update()));
-            trainers.Add(($"16-episode collect only, {threads} thread(s)", () => trainer.CollectBatch()));
+            string pass = threads == 1 ? "" : mode switch { SplitUpdateMode.Never => ", pass unsplit", SplitUpdateMode.Always => ", pass split", _ => ", pass auto" };
+            trainers.Add(($"16-episode update, {threads} thread(s){pass}", () => trainer.Update()));
+            if (mode == SplitUpdateMode.Never || threads == 1)
+            {
+                trainers.Add(($"16-episode collect only, {threads} thread(s)", () => trainer.CollectBatch()));
+            }
         }
         Measure("trainer, trained policy", trainers, Math.Max(20, rounds / 4));
         return 0;

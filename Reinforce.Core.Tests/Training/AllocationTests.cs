@@ -88,7 +88,7 @@ public class AllocationTests
     [TestCase(0.6)]
     public void TrainerUpdate_WithTheSplitPass_AllocatesNothing_InSteadyState(double dropout)
     {
-        var trainer = new ReinforceTrainer(new TrainerOptions { Seed = 3, BatchEpisodes = 16, Threads = 2, Dropout = dropout }) { SplitUpdateMinimumRows = 1 };
+        var trainer = new ReinforceTrainer(new TrainerOptions { Seed = 3, BatchEpisodes = 16, Threads = 2, Dropout = dropout }) { SplitUpdateMinimumRows = 1, SplitMode = SplitUpdateMode.Always };
         Assume.That(trainer.SplitUpdateWorkers, Is.EqualTo(2), "the trainer splits the pass only on a machine with several processors");
 
         long[] bytes = AllocatedPerWindow(() => trainer.Update());

@@ -42,7 +42,7 @@ public sealed class SplitUpdateTrainingTests
             Assert.Ignore("The trainer splits the pass only on a machine with several processors (SplitUpdateTests cover the split itself).");
         }
         var sequential = new ReinforceTrainer(sequentialOptions);
-        var parallel = new ReinforceTrainer(sequentialOptions with { Threads = threads }) { SplitUpdateMinimumRows = 1 };
+        var parallel = new ReinforceTrainer(sequentialOptions with { Threads = threads }) { SplitUpdateMinimumRows = 1, SplitMode = SplitUpdateMode.Always };
         Assert.That(parallel.SplitUpdateWorkers, Is.EqualTo(Math.Min(threads, Environment.ProcessorCount)));
         for (int update = 1; update <= Updates; update++)
         {
@@ -56,6 +56,25 @@ public sealed class SplitUpdateTrainingTests
             }
         }
         Assert.That(parallel.StepsCompleted, Is.EqualTo(sequential.StepsCompleted));
+    }
+
+    /// <summary>
+    /// The default mode picks, batch by batch, whichever pass measured faster (the one-worker pass first, then the split, then
+    /// the faster with a probe of the other every 8 batches): whatever it picks, the run is the one-thread run's bits.
+    /// </summary>
+    [Test]
+    public void Update_ChoosingThePassByItsMeasuredSpeed_GivesTheOneThreadRunBitForBit()
+    {
+        TrainerOptions options = Options(1) with { MaxUpdates = 12 };
+        var sequential = new ReinforceTrainer(options);
+        var parallel = new ReinforceTrainer(options with { Threads = 2 }) { SplitUpdateMinimumRows = 1 };
+        Assert.That(parallel.SplitMode, Is.EqualTo(SplitUpdateMode.Auto));
+        for (int update = 1; update <= 12; update++)
+        {
+            sequential.Update();
+            parallel.Update();
+            Assert.That(Bits(parallel.Policy.Parameters.Values), Is.EqualTo(Bits(sequential.Policy.Parameters.Values)).AsCollection, $"weights after update {update}");
+        }
     }
 
     [Test]
