@@ -21,7 +21,7 @@ namespace Reinforce.Policies;
 /// elsewhere: by hidden units where a result is a chain over the rows, by rows where it is a function of one row.</para>
 /// <para><b>The phases.</b> The batch runs in chunks of <see cref="ChunkRows"/> rows, as the one-worker path does
 /// (chunking never changes a result: every chain continues from the previous chunk's value). Hidden unit j belongs to
-/// one worker (a contiguous range of units each), and so do a share of each chunk's rows. Per chunk:</para>
+/// one worker (which, below), and so does a share of each chunk's rows. Per chunk:</para>
 /// <list type="number">
 /// <item><b>Forward by units.</b> z₁[t, j] = Σᵢ W₁[j, i]·x[t, i] + b₁[j], the mask, a₁ = f(z₁): every element depends
 /// on unit j's weights and row t alone, and the blocked kernel computes each output element by the same chain whichever
@@ -30,14 +30,17 @@ namespace Reinforce.Policies;
 /// sum over all H units, but <see cref="SimdKernels.Dot"/>'s fixed layout makes it one: unit j goes to logical lane
 /// j mod 32, each lane is an FMA chain over the 32-unit blocks in order, and only then do the lanes meet, in a fixed
 /// tree (stride 16, 8, 4, 2, 1), before the units after the last full block are added one by one. So the units are
-/// dealt out <em>by lane</em> — worker w owns lanes l_w … l_{w+1} − 1 of every block, that is units 32b + l — and a
-/// worker runs its lanes' whole chains, W₂[o, j]·a₁[t, j] over the blocks, for every row of the chunk: the logits'
-/// partial lanes, exactly the numbers inside the kernel.</item>
-/// <item><b>Fold and head, by rows.</b> Each worker takes a share of the chunk's rows and folds each row's 32 lanes in
-/// Dot's tree (the one place where data crosses between cores: 32 floats per row and logit, half of them another
-/// worker's with two workers), adds the units past the last full block (they belong to worker 0) and the bias, then
-/// runs the head on its rows, writing dY = ∂L/∂logits and each row's log π(a|s) and entropy. Row by row, the head gives
-/// the same bits for any set of rows.</item>
+/// dealt out <em>by lane</em>: the 32 lanes form 8 runs of 4 (the fold's four-lane vectors), and with two workers worker 0
+/// owns runs 0, 2, 4, 6 and worker 1 runs 1, 3, 5, 7 of every block, that is units 32b + l for their lanes l. A worker
+/// runs its lanes' whole chains, W₂[o, j]·a₁[t, j] over the blocks, for every row of the chunk — exactly the numbers
+/// inside the kernel — and then the fold's first two levels, which only ever join runs of one worker (stride 16 adds
+/// run k + 4 to run k, stride 8 run k + 2), down to one four-lane vector per row and logit.</item>
+/// <item><b>Fold and head, by rows.</b> Each worker takes a share of the chunk's rows and finishes each logit's fold: the
+/// two workers' vectors added (stride 4: the one place where data crosses between cores, 4 floats per row and logit), then
+/// [(l0 + l2) + (l1 + l3)], then the units past the last full block one fused multiply-add each (they belong to worker 0)
+/// and the bias; then the head on its rows, writing dY = ∂L/∂logits and each row's log π(a|s) and entropy. Row by row,
+/// the head gives the same bits for any set of rows. (With 4 or 8 workers the runs go 2 or 1 to a worker and the
+/// rows' pass joins 4 or 8 vectors in the same tree; a worker beyond the largest power of two ≤ 8 owns no lanes.)</item>
 /// <item><b>Backward, by units.</b> dA₁[t, j] = Σ_o dY[t, o]·W₂[o, j] and dZ₁ = dA₁ ⊙ f′(z₁) (⊙ m) are per element;
 /// dW₁[j, :], db₁[j] and dW₂[:, j] are chains over the rows that involve unit j alone. The worker owning j runs them
 /// over all the chunk's rows, continuing its chains from the previous chunk: exactly the one-worker chains. db₂ and the
@@ -50,8 +53,9 @@ namespace Reinforce.Policies;
 /// whole pass (written back at the end), so no two workers ever write the same cache line.</para>
 /// <para><b>Workers.</b> Worker 0 is the calling thread; workers 1 … N − 1 are helper threads of this object, as in
 /// <c>ParallelRollouts</c>: each waits on a semaphore between updates (spinning briefly first) and ends after
-/// <see cref="IdleMilliseconds"/> without work. A worker runs its own task of each phase; a task whose worker has not
-/// joined this pass, or has not started it <see cref="StealAfterMicroseconds"/> after the phase opened (the helper's
+/// <see cref="IdleMilliseconds"/> without work; in the trainer a rollout helper that has just finished its episodes
+/// serves instead while it is still awake (<see cref="HelpWithNextPass"/>). A worker runs its own task of each phase; a task whose worker has not
+/// joined this pass, or has not started it <see cref="StealAfterMicroseconds"/> after another worker began waiting for it (the helper's
 /// vCPU may be busy with someone else's work), is run by whichever worker reaches it first. Which thread runs a task
 /// never changes a result: tasks are defined by their lanes or rows, and their buffers belong to the task. Nothing
 /// is allocated in steady state.</para>
@@ -79,8 +83,8 @@ internal sealed class SplitUpdate
     private readonly int blocks, tailStart;
     private readonly UnitShare[] units;
     private readonly byte[][] padding;
-    // Where the fold finds lanes 4k … 4k + 3 (k = 0 … 7): the share that owns them and their place in its records.
-    private readonly int[] foldShare = new int[Lanes / 4], foldOffset = new int[Lanes / 4];
+    // The shares that own lanes: G, a power of two ≤ 8 (see the constructor).
+    private readonly int laneGroups;
     private readonly float[] logits, logitGradients, logProbabilities, entropies;
     private readonly int rowsPerTask;
 
@@ -129,10 +133,17 @@ internal sealed class SplitUpdate
         b2Offset = network.BiasTensor(1).Offset;
         taskProgress = new int[32 * workers + 32];
 
-        // Lanes in runs of 4 (whole Vector128s of the fold), as even as that allows: 16 and 16 for two workers.
+        // The 32 lanes in 8 runs of 4 (the fold's four-lane vectors v_k, lanes 4k … 4k + 3), dealt to G shares, G the largest
+        // power of two ≤ min(workers, 8): share g owns runs g, g + G, g + 2G, …. Dot's fold adds v_k and v_{k+4} (stride 16),
+        // then runs 2 apart (stride 8), then neighbours (stride 4): the first 3 − log₂G levels pair runs of one share, so each
+        // share folds its own runs down to one four-lane vector per row and logit, and only those G vectors cross cores.
         blocks = hiddenWidth / Lanes;
         tailStart = blocks * Lanes;
-        int lanesPerWorker = (Lanes + 4 * workers - 1) / (4 * workers) * 4;
+        laneGroups = 1;
+        while (laneGroups * 2 <= Math.Min(workers, 8))
+        {
+            laneGroups *= 2;
+        }
         rowsPerTask = (chunkRows + 8 * workers - 1) / (8 * workers) * 8;
 
         // Each worker's buffers allocated together, with a live 128-byte block between two workers' (no shared cache lines).
@@ -141,15 +152,11 @@ internal sealed class SplitUpdate
         units = new UnitShare[workers];
         for (int w = 0; w < workers; w++)
         {
-            int firstLane = Math.Min(Lanes, w * lanesPerWorker), lastLane = Math.Min(Lanes, firstLane + lanesPerWorker);
-            units[w] = new UnitShare(firstLane, lastLane - firstLane, blocks, w == 0 ? hiddenWidth - tailStart : 0, chunkRows, inputWidth,
-                outputWidth, maskWidth > 0);
+            int[] lanes = w < laneGroups
+                ? [.. Enumerable.Range(0, 8 / laneGroups).SelectMany(j => Enumerable.Range(4 * (w + j * laneGroups), 4))]
+                : [];
+            units[w] = new UnitShare(lanes, blocks, w == 0 ? hiddenWidth - tailStart : 0, chunkRows, inputWidth, outputWidth, maskWidth > 0);
             padding[w + 1] = new byte[128];
-        }
-        for (int k = 0; k < Lanes / 4; k++)
-        {
-            foldShare[k] = 4 * k / lanesPerWorker;
-            foldOffset[k] = 4 * k - units[foldShare[k]].FirstLane;
         }
         logits = new float[chunkRows * outputWidth];
         logitGradients = new float[chunkRows * outputWidth];
@@ -426,6 +433,29 @@ internal sealed class SplitUpdate
                 }
             }
         }
+        FoldOwnRuns(unit, rows * outputWidth);
+    }
+
+    // Each (row, logit)'s lane chains of this share, runs j = 0 … R − 1 of four lanes (global runs g + jG), folded as Dot's
+    // tree folds them: halve the list, adding run j + R/2 to run j, until one four-lane vector is left.
+    private static void FoldOwnRuns(UnitShare unit, int records)
+    {
+        int laneCount = unit.LaneCount;
+        ref float lanes = ref MemoryMarshal.GetArrayDataReference(unit.PartialLanes);
+        ref float folded = ref MemoryMarshal.GetArrayDataReference(unit.FoldedLanes);
+        for (int r = 0; r < records; r++)
+        {
+            ref float v = ref Unsafe.Add(ref lanes, r * laneCount);
+            Vector128<float> q = laneCount switch
+            {
+                32 => ((Vector128.LoadUnsafe(ref v) + Vector128.LoadUnsafe(ref v, 16)) + (Vector128.LoadUnsafe(ref v, 8) + Vector128.LoadUnsafe(ref v, 24)))
+                    + ((Vector128.LoadUnsafe(ref v, 4) + Vector128.LoadUnsafe(ref v, 20)) + (Vector128.LoadUnsafe(ref v, 12) + Vector128.LoadUnsafe(ref v, 28))),
+                16 => (Vector128.LoadUnsafe(ref v) + Vector128.LoadUnsafe(ref v, 8)) + (Vector128.LoadUnsafe(ref v, 4) + Vector128.LoadUnsafe(ref v, 12)),
+                8 => Vector128.LoadUnsafe(ref v) + Vector128.LoadUnsafe(ref v, 4),
+                _ => Vector128.LoadUnsafe(ref v),
+            };
+            q.StoreUnsafe(ref folded, (nuint)(4 * r));
+        }
     }
 
     // One lane alone: the chain over the blocks of fma(W₂[o, unit], a₁[t, unit], ·) from +0.
@@ -455,9 +485,9 @@ internal sealed class SplitUpdate
         UnitShare first = units[0];
         int tailCount = hiddenWidth - tailStart, tailAt = first.Width - tailCount;
         Span<float> rowLogits = logits.AsSpan(r0 * outputWidth, count * outputWidth);
-        // Where lanes 4k … 4k + 3 of record r are: p_k + r·m_k (their share's buffer and record length).
-        ref float p0 = ref LaneRuns(0, out int m0), p1 = ref LaneRuns(1, out int m1), p2 = ref LaneRuns(2, out int m2), p3 = ref LaneRuns(3, out int m3);
-        ref float p4 = ref LaneRuns(4, out int m4), p5 = ref LaneRuns(5, out int m5), p6 = ref LaneRuns(6, out int m6), p7 = ref LaneRuns(7, out int m7);
+        // The shares' folded runs q_g of record r at q_g + 4r; the fold's last levels join them: q0 + q1 for two shares.
+        ref float q0 = ref MemoryMarshal.GetArrayDataReference(units[0].FoldedLanes);
+        ref float q1 = ref laneGroups > 1 ? ref MemoryMarshal.GetArrayDataReference(units[1].FoldedLanes) : ref q0;
         for (int t = r0; t < r1; t++)
         {
             ReadOnlySpan<float> tail = first.Activations.AsSpan(t * first.Width + tailAt, tailCount);
@@ -466,13 +496,14 @@ internal sealed class SplitUpdate
                 float sum = 0f;
                 if (blocks > 0)
                 {
-                    // Dot's fold: stride 16 (lane l + lane l + 16), 8, 4 on four-lane vectors, then [(l0 + l2) + (l1 + l3)].
-                    nuint r = (nuint)(t * outputWidth + o);
-                    Vector128<float> v0 = Vector128.LoadUnsafe(ref p0, r * (nuint)m0), v1 = Vector128.LoadUnsafe(ref p1, r * (nuint)m1);
-                    Vector128<float> v2 = Vector128.LoadUnsafe(ref p2, r * (nuint)m2), v3 = Vector128.LoadUnsafe(ref p3, r * (nuint)m3);
-                    Vector128<float> v4 = Vector128.LoadUnsafe(ref p4, r * (nuint)m4), v5 = Vector128.LoadUnsafe(ref p5, r * (nuint)m5);
-                    Vector128<float> v6 = Vector128.LoadUnsafe(ref p6, r * (nuint)m6), v7 = Vector128.LoadUnsafe(ref p7, r * (nuint)m7);
-                    Vector128<float> four = ((v0 + v4) + (v2 + v6)) + ((v1 + v5) + (v3 + v7));
+                    // The rest of Dot's fold: the shares' vectors (none left to join with one share), then [(l0 + l2) + (l1 + l3)].
+                    nuint r = (nuint)(4 * (t * outputWidth + o));
+                    Vector128<float> four = laneGroups switch
+                    {
+                        1 => Vector128.LoadUnsafe(ref q0, r),
+                        2 => Vector128.LoadUnsafe(ref q0, r) + Vector128.LoadUnsafe(ref q1, r),
+                        _ => JoinShares(r),
+                    };
                     sum = (four.GetElement(0) + four.GetElement(2)) + (four.GetElement(1) + four.GetElement(3));
                 }
                 ReadOnlySpan<float> wTail = w2.Slice(o * hiddenWidth + tailStart, tailCount);
@@ -487,12 +518,23 @@ internal sealed class SplitUpdate
             inverseN, logitGradients.AsSpan(r0 * outputWidth, count * outputWidth), logProbabilities.AsSpan(r0, count), entropies.AsSpan(r0, count));
     }
 
-    // Lanes 4k … 4k + 3 of the partial lanes: the first record's run in its share's buffer, and that share's record length.
-    private ref float LaneRuns(int k, out int recordLength)
+    // The shares' folded vectors of one record joined as the fold's last levels join them: halve the list, adding share
+    // g + G/2's to share g's, until one is left (four shares: (q0 + q2) + (q1 + q3)).
+    private Vector128<float> JoinShares(nuint offset)
     {
-        UnitShare owner = units[foldShare[k]];
-        recordLength = owner.LaneCount;
-        return ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(owner.PartialLanes), foldOffset[k]);
+        Span<Vector128<float>> shares = stackalloc Vector128<float>[8];
+        for (int g = 0; g < laneGroups; g++)
+        {
+            shares[g] = Vector128.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(units[g].FoldedLanes), offset);
+        }
+        for (int count = laneGroups; count > 1; count /= 2)
+        {
+            for (int g = 0; g < count / 2; g++)
+            {
+                shares[g] += shares[g + count / 2];
+            }
+        }
+        return shares[0];
     }
 
     // The units' backward over the chunk's rows: dA₁ = dY·W₂[:, units], dZ₁ = dA₁ ⊙ f′(z₁) ⊙ m, then the chains
@@ -662,16 +704,16 @@ internal sealed class SplitUpdate
     /// </summary>
     private sealed class UnitShare
     {
-        public UnitShare(int firstLane, int laneCount, int blocks, int tailCount, int chunkRows, int inputWidth, int outputWidth, bool dropout)
+        public UnitShare(int[] lanes, int blocks, int tailCount, int chunkRows, int inputWidth, int outputWidth, bool dropout)
         {
-            FirstLane = firstLane;
+            int laneCount = lanes.Length;
             LaneCount = laneCount;
             Units = new int[blocks * laneCount + tailCount];
             for (int b = 0; b < blocks; b++)
             {
                 for (int l = 0; l < laneCount; l++)
                 {
-                    Units[b * laneCount + l] = b * Lanes + firstLane + l;
+                    Units[b * laneCount + l] = b * Lanes + lanes[l];
                 }
             }
             for (int i = 0; i < tailCount; i++)
@@ -687,13 +729,12 @@ internal sealed class SplitUpdate
             ActivationGradients = new float[chunkRows * width];
             Masks = dropout ? new float[chunkRows * width] : [];
             PartialLanes = new float[chunkRows * outputWidth * laneCount];
+            FoldedLanes = new float[laneCount == 0 ? 0 : chunkRows * outputWidth * 4];
             InputWeightGradients = new float[width * inputWidth];
             InputBiasGradients = new float[width];
             OutputWeightGradients = new float[outputWidth * width];
             OutputBiasGradients = new float[outputWidth];
         }
-
-        public int FirstLane { get; }
 
         public int LaneCount { get; }
 
@@ -720,6 +761,9 @@ internal sealed class SplitUpdate
 
         /// <summary>The logits' partial lanes of the share's lanes, (rows, out, lanes): lane l of row t and logit o after its chain over the blocks.</summary>
         public float[] PartialLanes { get; }
+
+        /// <summary>The share's runs of partial lanes folded to one four-lane vector per row and logit, (rows, out, 4): what the fold reads.</summary>
+        public float[] FoldedLanes { get; }
 
         /// <summary>dW₁[units, :], (units, in).</summary>
         public float[] InputWeightGradients { get; }
