@@ -424,7 +424,7 @@ public sealed class ReinforceTrainer
         // touches the weights before both checks below have passed.
         ParameterBuffer parameters = Policy.Parameters;
         parameters.ZeroGradients();
-        long passStart = Stopwatch.GetTimestamp();
+        long passStart = splitUpdate is null ? 0 : Stopwatch.GetTimestamp(); // the one-thread path pays nothing
         PolicyLoss loss = split
             ? splitUpdate!.AccumulateGradients(batch.ObservationMemory, batch.ActionMemory, batch.WeightMemory,
                 (float)Options.EntropyCoefficient, Options.LossReduction, batch.DropoutMaskMemory)
