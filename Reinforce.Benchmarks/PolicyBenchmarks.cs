@@ -19,6 +19,7 @@ public class PolicyBenchmarks
     private readonly float[] output = new float[2];
     private Policy policy = null!;
     private MlpWorkspace workspace = null!;
+    private RolloutForward rolloutForward = null!;
     private float[] logits = [], gradients = [], weights = [];
     private int[] actions = [];
     public const int Lanes = 16;
@@ -32,6 +33,8 @@ public class PolicyBenchmarks
     {
         policy = Policy.Create(4, [128], Activation.ReLU, new CategoricalHead(2), new Pcg64(543));
         workspace = policy.Network.CreateWorkspace(1);
+        rolloutForward = RolloutForward.TryCreate(policy.Network)!;
+        rolloutForward.Refresh();
         var random = new Random(42);
         logits = Enumerable.Range(0, 2 * T).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
         gradients = new float[2 * T];
@@ -57,8 +60,9 @@ public class PolicyBenchmarks
     }
 
     /// <summary>
-    /// The policy action of the rollout loop, as the trainer runs it: the 4→128→2 forward on one state with the
-    /// worker's workspace, then a sample from the softmax.
+    /// The policy action of the one-episode-at-a-time rollout through <see cref="Mlp.Forward(ReadOnlySpan{float}, int, MlpWorkspace, Span{float})"/>:
+    /// the 4→128→2 forward on one state with the worker's workspace, then a sample from the softmax (the trainer's path
+    /// before <see cref="RolloutForward"/>).
     /// </summary>
     [Benchmark]
     public int Act()
@@ -66,6 +70,21 @@ public class PolicyBenchmarks
         policy.Network.Forward(observation, 1, workspace, output);
         return policy.Head.Sample(output, rng);
     }
+
+    /// <summary>
+    /// The same action as the trainer runs it now: the forward through <see cref="RolloutForward"/> (W₁ kept as columns
+    /// between refreshes, ReLU in the same registers, no Mlp bookkeeping; the same bits), then the sample.
+    /// </summary>
+    [Benchmark]
+    public int ActRolloutForward()
+    {
+        rolloutForward.Forward(observation, 1, workspace, output);
+        return policy.Head.Sample(output, rng);
+    }
+
+    /// <summary>The rollout forward alone (no sample), against <see cref="Forward"/>.</summary>
+    [Benchmark]
+    public void ForwardRolloutForward() => rolloutForward.Forward(observation, 1, workspace, output);
 
     /// <summary>The same through the convenience API <see cref="Policy.Act"/> (the network's own one-row workspace).</summary>
     [Benchmark]

@@ -44,6 +44,9 @@ public sealed class ReinforceTrainer
 {
     private readonly EpisodeBatch batch;
     private readonly RolloutWorker sequentialWorker;
+    // The one-state forward of RunEpisode, its first layer's weights refreshed before each batch; null when the network's
+    // input is not CartPole's 4 (then Mlp.Forward).
+    private readonly RolloutForward? rolloutForward;
     private readonly ParallelRollouts? parallelRollouts;
     private const int WorkerPaddingBytes = 128;
     private readonly byte[][] workerPadding = [];
@@ -99,6 +102,7 @@ public sealed class ReinforceTrainer
         batch = new EpisodeBatch(Environment.ObservationSize, maxBatchSteps, options.BatchSteps is int steps ? Math.Min(steps, 1024) : options.BatchEpisodes,
             maskWidth);
         sequentialWorker = new RolloutWorker(Environment, Policy.Network.CreateWorkspace(1), head.OutputSize, batch);
+        rolloutForward = RolloutForward.TryCreate(Policy.Network);
         bool severalEpisodes = options.BatchSteps is not null || options.BatchEpisodes > 1;
         if (lockstep && severalEpisodes && environmentFactory is null)
         {
@@ -404,6 +408,7 @@ public sealed class ReinforceTrainer
     // the episodes that rule keeps.
     internal void CollectBatch()
     {
+        rolloutForward?.Refresh(); // the weights stand still until the batch is collected
         if (parallelRollouts is not null)
         {
             parallelRollouts.Collect(EpisodesCompleted, Options.BatchEpisodes, Options.BatchSteps, batch, ConcurrentEpisodes());
@@ -458,7 +463,14 @@ public sealed class ReinforceTrainer
             {
                 Dropout.DrawMask(Options.Dropout, rng, masks);
             }
-            Policy.Network.Forward(observation, 1, worker.Workspace, output, masks);
+            if (masks.IsEmpty && rolloutForward is not null)
+            {
+                rolloutForward.Forward(observation, 1, worker.Workspace, output); // Mlp.Forward's bits, W₁ kept as columns
+            }
+            else
+            {
+                Policy.Network.Forward(observation, 1, worker.Workspace, output, masks);
+            }
             int action = Policy.Head.Sample(output, rng);
             StepResult result = worker.Environment.Step(action, observation);
             episodes.CommitStep(action, (float)result.Reward);
