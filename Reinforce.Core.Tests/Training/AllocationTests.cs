@@ -91,6 +91,23 @@ public class AllocationTests
         Assert.That(bytes.Min(), Is.Zero, $"bytes per window: {string.Join(", ", bytes)}");
     }
 
+    /// <summary>
+    /// The update from the rollout's kept forward: the lockstep groups also copy each step's activations and logits into
+    /// their episode buffers, and the update reads them there, on one worker and on two: still 0 bytes.
+    /// </summary>
+    [TestCase(1)]
+    [TestCase(2)]
+    public void TrainerUpdate_FromTheKeptForward_AllocatesNothing_InSteadyState(int threads)
+    {
+        var trainer = new ReinforceTrainer(new TrainerOptions { Seed = 3, BatchEpisodes = 4, Threads = threads, Dropout = 0.2 }, null,
+            lockstep: true, keepRolloutForward: true);
+        Assert.That(trainer.KeepsRolloutForward, Is.True);
+
+        long[] bytes = AllocatedPerWindow(() => trainer.Update());
+
+        Assert.That(bytes.Min(), Is.Zero, $"bytes per window: {string.Join(", ", bytes)}");
+    }
+
     [Test]
     public void PolicyActAndEnvironmentStep_AllocateNothing()
     {

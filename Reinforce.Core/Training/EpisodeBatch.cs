@@ -18,8 +18,13 @@ public sealed class EpisodeBatch
     private int[] episodeStarts;
     private double[] episodeReturns;
     private int[] episodeLengths;
+    // The rollout's forward, kept for the update (ReinforceTrainer's kept-forward path): per step, every hidden layer's
+    // activation a_l (index l = 1 … L − 1, index 0 unused) and the logits. Empty unless the batch was built to keep them.
+    private readonly int[] keptWidths;
+    private float[][] keptActivations;
+    private float[] keptLogits;
 
-    internal EpisodeBatch(int observationSize, int stepCapacity, int episodeCapacity, int maskWidth = 0)
+    internal EpisodeBatch(int observationSize, int stepCapacity, int episodeCapacity, int maskWidth = 0, IReadOnlyList<int>? keptLayerSizes = null)
     {
         this.observationSize = observationSize;
         this.maskWidth = maskWidth;
@@ -33,7 +38,33 @@ public sealed class EpisodeBatch
         episodeStarts = new int[episodeCapacity + 1];
         episodeReturns = new double[episodeCapacity];
         episodeLengths = new int[episodeCapacity];
+        // Layer sizes (input, hidden…, output) of the network whose forward is kept: a_l for the hidden layers, the logits.
+        keptWidths = keptLayerSizes is null ? [] : [.. keptLayerSizes];
+        keptActivations = new float[Math.Max(keptWidths.Length - 1, 0)][];
+        for (int l = 0; l < keptActivations.Length; l++)
+        {
+            keptActivations[l] = l == 0 ? [] : new float[stepCapacity * keptWidths[l]];
+        }
+        keptLogits = keptWidths.Length == 0 ? [] : new float[stepCapacity * keptWidths[^1]];
     }
+
+    /// <summary>Whether the rollout's forward (hidden activations and logits of every step) is kept in this batch.</summary>
+    internal bool KeepsForward => keptWidths.Length > 0;
+
+    /// <summary>
+    /// The kept hidden activations: element l (1 … L − 1) is a_l of every step, (capacity, size_l), row t for step t;
+    /// element 0 is empty. The arrays are replaced when the batch grows; read them after the rollout.
+    /// </summary>
+    internal float[][] KeptActivations => keptActivations;
+
+    /// <summary>The kept logits of steps [start, start + rows).</summary>
+    internal ReadOnlySpan<float> KeptLogits(int start, int rows) => keptLogits.AsSpan(start * keptWidths[^1], rows * keptWidths[^1]);
+
+    /// <summary>Hidden layer <paramref name="layer"/>'s activation row of the next step (call after <see cref="NextObservation"/>).</summary>
+    internal Span<float> NextKeptActivation(int layer) => keptActivations[layer].AsSpan(Steps * keptWidths[layer], keptWidths[layer]);
+
+    /// <summary>The logits row of the next step (call after <see cref="NextObservation"/>).</summary>
+    internal Span<float> NextKeptLogits() => keptLogits.AsSpan(Steps * keptWidths[^1], keptWidths[^1]);
 
     internal int EpisodeCapacity => episodeReturns.Length;
 
@@ -122,6 +153,14 @@ public sealed class EpisodeBatch
             Array.Resize(ref actions, capacity);
             Array.Resize(ref rewards, capacity);
             Array.Resize(ref weights, capacity);
+            for (int l = 1; l < keptActivations.Length; l++)
+            {
+                Array.Resize(ref keptActivations[l], capacity * keptWidths[l]);
+            }
+            if (keptWidths.Length > 0)
+            {
+                Array.Resize(ref keptLogits, capacity * keptWidths[^1]);
+            }
         }
     }
 

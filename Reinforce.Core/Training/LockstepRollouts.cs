@@ -44,9 +44,14 @@ internal sealed class LockstepRollouts : RolloutGroup
     private readonly Pcg64[] generators;
     private readonly EpisodeBatch[] episodeBuffers;
     private readonly int[] batchIndex;
+    // Whether each step's hidden activations and logits go into the lane's episode buffer for the update.
+    private readonly bool keepForward;
+    private readonly int[] layerSizes;
 
-    public LockstepRollouts(Policy policy, TrainerOptions options, int lanes, int stepCapacity, int episodeCapacity)
+    public LockstepRollouts(Policy policy, TrainerOptions options, int lanes, int stepCapacity, int episodeCapacity, bool keepForward = false)
     {
+        this.keepForward = keepForward;
+        layerSizes = [.. policy.Network.LayerSizes];
         this.policy = policy;
         this.lanes = lanes;
         dropout = options.Dropout;
@@ -70,7 +75,8 @@ internal sealed class LockstepRollouts : RolloutGroup
         for (int i = 0; i < lanes; i++)
         {
             generators[i] = new Pcg64(0);
-            episodeBuffers[i] = new EpisodeBatch(observationSize, stepCapacity, episodeCapacity, maskWidth);
+            episodeBuffers[i] = new EpisodeBatch(observationSize, stepCapacity, episodeCapacity, maskWidth,
+                keepForward ? policy.Network.LayerSizes : null);
         }
     }
 
@@ -113,6 +119,10 @@ internal sealed class LockstepRollouts : RolloutGroup
             Span<float> liveOutputs = outputs.AsSpan(0, live * outputSize);
             network.Forward(observations.AsSpan(0, live * observationSize), live, workspace, liveOutputs,
                 withDropout ? masks.AsSpan(0, live * maskWidth) : []);
+            if (keepForward)
+            {
+                KeepForward(live);
+            }
             head.SampleRows(liveOutputs, generators.AsSpan(0, live), actions.AsSpan(0, live));
             environments.StepFirst(live, actions, observations, rewards, terminated, truncated);
 
@@ -138,6 +148,25 @@ internal sealed class LockstepRollouts : RolloutGroup
                     SwapLanes(i, live);
                 }
             }
+        }
+    }
+
+    // Each live lane's row of every hidden activation and of the logits into its episode buffer, at the step about to
+    // be committed: the update reads them there instead of running the forward again (ReinforceTrainer).
+    private void KeepForward(int live)
+    {
+        for (int l = 1; l < layerSizes.Length - 1; l++)
+        {
+            ReadOnlySpan<float> activations = workspace.Activations(l);
+            int width = layerSizes[l];
+            for (int i = 0; i < live; i++)
+            {
+                activations.Slice(i * width, width).CopyTo(episodeBuffers[i].NextKeptActivation(l));
+            }
+        }
+        for (int i = 0; i < live; i++)
+        {
+            outputs.AsSpan(i * outputSize, outputSize).CopyTo(episodeBuffers[i].NextKeptLogits());
         }
     }
 

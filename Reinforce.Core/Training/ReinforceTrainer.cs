@@ -65,7 +65,7 @@ public sealed class ReinforceTrainer
     /// describes by any discrete-action environment with a time limit.
     /// </summary>
     public ReinforceTrainer(TrainerOptions options, Func<IEnvironment>? environmentFactory = null)
-        : this(options, environmentFactory, lockstep: true)
+        : this(options, environmentFactory, lockstep: true, keepRolloutForward: false)
     {
     }
 
@@ -73,7 +73,12 @@ public sealed class ReinforceTrainer
     /// As the public constructor; <paramref name="lockstep"/> false keeps the one-episode-at-a-time collection for
     /// multi-episode batches too (the reference the lockstep path is tested against: the same run bit for bit).
     /// </summary>
-    internal ReinforceTrainer(TrainerOptions options, Func<IEnvironment>? environmentFactory, bool lockstep)
+    /// <remarks>
+    /// <paramref name="keepRolloutForward"/>: the lockstep groups keep each step's hidden activations and logits, and the
+    /// update reads them instead of running the forward over the batch again (bit for bit the same update,
+    /// KeptForwardTests); only with lockstep batches and an activation whose derivative follows from its output.
+    /// </remarks>
+    internal ReinforceTrainer(TrainerOptions options, Func<IEnvironment>? environmentFactory, bool lockstep, bool keepRolloutForward = false)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -105,6 +110,7 @@ public sealed class ReinforceTrainer
             // Lockstep groups, one per worker: the episodes of a batch advance together in each (the trainer's
             // CartPole is then only the public Environment; the groups step their own VectorCartPole).
             int groups = options.Threads;
+            KeepsRolloutForward = keepRolloutForward && Policy.Network.BackwardNeedsOnlyActivations;
             int lanes = options.BatchSteps is int stepTarget
                 ? Math.Clamp(stepTarget, 1, MaxLockstepLanes)
                 : Math.Min((options.BatchEpisodes + groups - 1) / groups, MaxLockstepLanes);
@@ -113,7 +119,7 @@ public sealed class ReinforceTrainer
             workerPadding[0] = new byte[WorkerPaddingBytes];
             for (int w = 0; w < groups; w++)
             {
-                workers[w] = new LockstepRollouts(Policy, options, lanes, maxEpisodeSteps, 4);
+                workers[w] = new LockstepRollouts(Policy, options, lanes, maxEpisodeSteps, 4, KeepsRolloutForward);
                 workerPadding[w + 1] = new byte[WorkerPaddingBytes];
             }
             parallelRollouts = new ParallelRollouts(workers);
@@ -149,6 +155,12 @@ public sealed class ReinforceTrainer
 
     /// <summary>Whether batches are collected by lockstep groups (several CartPole episodes advanced together).</summary>
     internal bool UsesLockstep { get; }
+
+    /// <summary>Whether the update reads the lockstep rollout's kept forward instead of recomputing it.</summary>
+    internal bool KeepsRolloutForward { get; }
+
+    /// <summary>The lockstep or parallel collection (null when batches are collected one episode at a time on the calling thread).</summary>
+    internal ParallelRollouts? Rollouts => parallelRollouts;
 
     /// <summary>The run's configuration.</summary>
     public TrainerOptions Options { get; }
@@ -338,8 +350,10 @@ public sealed class ReinforceTrainer
         // touches the weights before both checks below have passed.
         ParameterBuffer parameters = Policy.Parameters;
         parameters.ZeroGradients();
-        PolicyLoss loss = Policy.AccumulateGradients(batch.Observations, batch.Actions, batch.Weights,
-            (float)Options.EntropyCoefficient, Options.LossReduction, batch.DropoutMasks);
+        PolicyLoss loss = KeepsRolloutForward
+            ? AccumulateGradientsFromKeptForward()
+            : Policy.AccumulateGradients(batch.Observations, batch.Actions, batch.Weights,
+                (float)Options.EntropyCoefficient, Options.LossReduction, batch.DropoutMasks);
         if (!double.IsFinite(loss.Loss))
         {
             (EpisodesCompleted, StepsCompleted, RunningReward) = countersBefore;
@@ -383,6 +397,33 @@ public sealed class ReinforceTrainer
         UpdatesCompleted = update;
         RecordSolvedProgress();
         return Statistics(update, loss);
+    }
+
+    // Policy.AccumulateGradients over the batch without its forward: the rows of each kept episode, in batch order, read
+    // where its lockstep group wrote them, with their kept logits and hidden activations. The actions, weights and masks
+    // are the batch's (the weights exist only there); the sums and 1/N are those of the whole batch.
+    private PolicyLoss AccumulateGradientsFromKeptForward()
+    {
+        float entropyCoefficient = (float)Options.EntropyCoefficient;
+        float inverseN = Options.LossReduction == LossReduction.Mean ? 1f / batch.Steps : 1f;
+        Policy.Head.CheckActions(batch.Actions);
+        ReadOnlySpan<int> actions = batch.Actions;
+        ReadOnlySpan<float> weights = batch.Weights;
+        int observationSize = Environment.ObservationSize, maskWidth = Policy.Network.DropoutMaskWidth;
+        double policySum = 0, entropySum = 0;
+        int row = 0;
+        for (int k = 0; k < parallelRollouts!.KeptEpisodes; k++)
+        {
+            (EpisodeBatch source, int episode) = parallelRollouts.KeptEpisode(k);
+            Range range = source.EpisodeRange(episode);
+            int start = range.Start.Value, length = range.End.Value - start;
+            Policy.AccumulateGradientsFromKeptForward(source.KeptLogits(start, length),
+                source.Observations.Slice(start * observationSize, length * observationSize), source.KeptActivations, start,
+                source.DropoutMasks.Slice(start * maskWidth, length * maskWidth), actions.Slice(row, length), weights.Slice(row, length),
+                entropyCoefficient, inverseN, ref policySum, ref entropySum);
+            row += length;
+        }
+        return PolicyHead.Loss(policySum, entropySum, entropyCoefficient, inverseN, batch.Steps);
     }
 
     // The first tensor of the parameter layout whose slice of `values` holds a NaN or an infinity, or null.
