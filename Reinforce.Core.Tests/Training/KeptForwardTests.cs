@@ -10,7 +10,8 @@ namespace Reinforce.Tests.Training;
 /// The update from the rollout's kept forward (the lockstep groups keep each step's hidden activations and logits; the
 /// update reads them instead of running the forward over the batch again) is the recomputing update bit for bit.
 /// Tolerance: none — every float is compared as a bit pattern. The expected numbers come from the recomputing path
-/// itself: the same trainer built without <c>keepRolloutForward</c>, or <see cref="Policy.AccumulateGradients"/> over
+/// itself: the same trainer built without <c>keepRolloutForward</c> (against both kept forms: the logits only, and the
+/// logits with every hidden activation), or <see cref="Policy.AccumulateGradients"/> over
 /// the same rows, or <see cref="Mlp.Forward(ReadOnlySpan{float}, int, MlpWorkspace, Span{float}, ReadOnlySpan{float})"/>
 /// of the batch.
 /// </summary>
@@ -69,13 +70,30 @@ public sealed class KeptForwardTests
         AssertSameRun(bySteps ? options with { BatchSteps = 333 } : options);
     }
 
-    /// <summary>ELU's derivative needs its input, which is not kept: the trainer recomputes (and so gives the same run).</summary>
+    /// <summary>
+    /// ELU's derivative needs its input, which is not kept: asked to keep everything, the trainer recomputes the forward;
+    /// keeping the logits only needs no derivative from the output, so that stays (and gives the same run, below).
+    /// </summary>
     [Test]
-    public void Trainer_WithElu_RecomputesTheForward()
+    public void Trainer_WithElu_KeepsTheLogitsOnly()
     {
-        var trainer = new ReinforceTrainer(Options("elu"), null, lockstep: true, keepRolloutForward: true);
+        var everything = new ReinforceTrainer(Options("elu"), null, lockstep: true, RolloutForwardKept.Everything);
+        var logits = new ReinforceTrainer(Options("elu"), null, lockstep: true, RolloutForwardKept.Logits);
 
-        Assert.That((trainer.UsesLockstep, trainer.KeepsRolloutForward), Is.EqualTo((true, false)));
+        Assert.That((everything.UsesLockstep, everything.KeepsRolloutForward), Is.EqualTo((true, RolloutForwardKept.Nothing)));
+        Assert.That(logits.KeepsRolloutForward, Is.EqualTo(RolloutForwardKept.Logits));
+    }
+
+    [Test]
+    public void Update_WithElu_GivesTheRecomputingUpdateBitForBit() => AssertSameRun(Options("elu"));
+
+    /// <summary>One episode per batch is not collected in lockstep: nothing is kept.</summary>
+    [Test]
+    public void Trainer_WithOneEpisodePerBatch_KeepsNothing()
+    {
+        var trainer = new ReinforceTrainer(Options("relu") with { BatchEpisodes = 1 }, null, lockstep: true, RolloutForwardKept.Logits);
+
+        Assert.That((trainer.UsesLockstep, trainer.KeepsRolloutForward), Is.EqualTo((false, RolloutForwardKept.Nothing)));
     }
 
     /// <summary>
@@ -88,8 +106,11 @@ public sealed class KeptForwardTests
     public void KeptRows_AreTheBatchForwardsRows_BitForBit(double dropout, int threads)
     {
         TrainerOptions options = Options("relu") with { HiddenSizes = [20, 12], Dropout = dropout, Threads = threads, BatchEpisodes = 7 };
-        var trainer = new ReinforceTrainer(options, null, lockstep: true, keepRolloutForward: true);
+        var trainer = new ReinforceTrainer(options, null, lockstep: true, RolloutForwardKept.Everything);
+        var logitsOnly = new ReinforceTrainer(options, null, lockstep: true, RolloutForwardKept.Logits);
         trainer.Update(); // weights that are no longer the initial ones
+        logitsOnly.Update();
+        logitsOnly.CollectBatch();
         trainer.CollectBatch();
         EpisodeBatch batch = trainer.LastBatch;
         Mlp network = trainer.Policy.Network;
@@ -116,6 +137,7 @@ public sealed class KeptForwardTests
             row += length;
         }
         Assert.That(row, Is.EqualTo(batch.Steps));
+        Assert.That(Bits(logitsOnly.LastBatch.KeptLogits()), Is.EqualTo(Bits(logits)).AsCollection, "the logits kept in the batch");
     }
 
     /// <summary>
@@ -215,14 +237,23 @@ public sealed class KeptForwardTests
 
     private static void AssertSameRun(TrainerOptions options)
     {
-        var recomputing = new ReinforceTrainer(options, null, lockstep: true, keepRolloutForward: false);
-        var keeping = new ReinforceTrainer(options, null, lockstep: true, keepRolloutForward: true);
-        Assert.That((recomputing.KeepsRolloutForward, keeping.KeepsRolloutForward), Is.EqualTo((false, true)), "the two paths under comparison");
+        AssertSameRun(options, RolloutForwardKept.Logits);
+        if (options.HiddenActivation.Kind != ActivationKind.ELU)
+        {
+            AssertSameRun(options, RolloutForwardKept.Everything);
+        }
+    }
+
+    private static void AssertSameRun(TrainerOptions options, RolloutForwardKept kept)
+    {
+        var recomputing = new ReinforceTrainer(options, null, lockstep: true);
+        var keeping = new ReinforceTrainer(options, null, lockstep: true, kept);
+        Assert.That((recomputing.KeepsRolloutForward, keeping.KeepsRolloutForward), Is.EqualTo((RolloutForwardKept.Nothing, kept)), "the two paths under comparison");
         for (int update = 1; update <= Updates; update++)
         {
             UpdateStatistics expected = recomputing.Update();
             UpdateStatistics actual = keeping.Update();
-            string at = $"update {update}";
+            string at = $"{kept}, update {update}";
             Assert.That(actual.EpisodeLengths.ToArray(), Is.EqualTo(expected.EpisodeLengths.ToArray()).AsCollection, at);
             Assert.That(BitConverter.DoubleToInt64Bits(actual.Loss), Is.EqualTo(BitConverter.DoubleToInt64Bits(expected.Loss)), at);
             Assert.That(BitConverter.DoubleToInt64Bits(actual.Entropy), Is.EqualTo(BitConverter.DoubleToInt64Bits(expected.Entropy)), at);

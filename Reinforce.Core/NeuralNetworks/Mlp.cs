@@ -153,6 +153,18 @@ public sealed class Mlp
     /// a copy for <see cref="Backward"/>, so the backward pass uses exactly these masks.
     /// </summary>
     public void Forward(ReadOnlySpan<float> inputs, int batch, MlpWorkspace workspace, Span<float> outputs, ReadOnlySpan<float> dropoutMasks)
+        => Forward(inputs, batch, workspace, outputs, dropoutMasks, outputLayer: true);
+
+    /// <summary>
+    /// The forward of the hidden layers only (z_l, a_l for l &lt; L into the workspace, as <see cref="Forward(ReadOnlySpan{float}, int, MlpWorkspace, Span{float}, ReadOnlySpan{float})"/>
+    /// computes them), for a <see cref="Backward"/> whose logits came from elsewhere: the rollout's forward of the same
+    /// rows, kept (Backward never reads z_L).
+    /// </summary>
+    internal void ForwardHiddenLayers(ReadOnlySpan<float> inputs, int batch, MlpWorkspace workspace, ReadOnlySpan<float> dropoutMasks)
+        => Forward(inputs, batch, workspace, [], dropoutMasks, outputLayer: false);
+
+    private void Forward(ReadOnlySpan<float> inputs, int batch, MlpWorkspace workspace, Span<float> outputs, ReadOnlySpan<float> dropoutMasks,
+        bool outputLayer)
     {
         ArgumentNullException.ThrowIfNull(workspace);
         workspace.CheckOwner(this);
@@ -161,7 +173,10 @@ public sealed class Mlp
             throw new ArgumentOutOfRangeException(nameof(batch), batch, "The batch size must be ≥ 0.");
         }
         Guard.MatrixShape(inputs.Length, batch, InputSize, nameof(inputs));
-        Guard.MatrixShape(outputs.Length, batch, OutputSize, nameof(outputs));
+        if (outputLayer)
+        {
+            Guard.MatrixShape(outputs.Length, batch, OutputSize, nameof(outputs));
+        }
         bool training = !dropoutMasks.IsEmpty;
         if (training)
         {
@@ -177,7 +192,7 @@ public sealed class Mlp
         inputs.CopyTo(workspace.Activation(0, batch));
         float[] values = Parameters.Values;
         int maskOffset = 0;
-        for (int l = 0; l < LayerCount; l++)
+        for (int l = 0; l < (outputLayer ? LayerCount : LayerCount - 1); l++)
         {
             Span<float> z = workspace.PreActivation(l + 1, batch);
             Dense.Forward(workspace.Activation(l, batch), ParameterBuffer.View(values, WeightTensor(l)),
@@ -206,7 +221,10 @@ public sealed class Mlp
                 HiddenActivation.Forward(z, workspace.Activation(l + 1, batch));
             }
         }
-        workspace.PreActivation(LayerCount, batch).CopyTo(outputs);
+        if (outputLayer)
+        {
+            workspace.PreActivation(LayerCount, batch).CopyTo(outputs);
+        }
     }
 
     /// <summary>

@@ -18,13 +18,19 @@ public sealed class EpisodeBatch
     private int[] episodeStarts;
     private double[] episodeReturns;
     private int[] episodeLengths;
-    // The rollout's forward, kept for the update (ReinforceTrainer's kept-forward path): per step, every hidden layer's
-    // activation a_l (index l = 1 … L − 1, index 0 unused) and the logits. Empty unless the batch was built to keep them.
+    // The rollout's forward, kept for the update (ReinforceTrainer's kept-forward paths): per step the logits (width
+    // logitWidth, 0 when not kept) and possibly every hidden layer's activation a_l (index l = 1 … L − 1, index 0 unused).
+    private readonly int logitWidth;
     private readonly int[] keptWidths;
     private float[][] keptActivations;
     private float[] keptLogits;
 
-    internal EpisodeBatch(int observationSize, int stepCapacity, int episodeCapacity, int maskWidth = 0, IReadOnlyList<int>? keptLayerSizes = null)
+    /// <remarks>
+    /// <paramref name="keptLogitWidth"/> &gt; 0: the batch keeps each step's logits of the rollout's forward;
+    /// <paramref name="keptLayerSizes"/> (the network's sizes, input … output): also every hidden layer's activation.
+    /// </remarks>
+    internal EpisodeBatch(int observationSize, int stepCapacity, int episodeCapacity, int maskWidth = 0, int keptLogitWidth = 0,
+        IReadOnlyList<int>? keptLayerSizes = null)
     {
         this.observationSize = observationSize;
         this.maskWidth = maskWidth;
@@ -38,18 +44,15 @@ public sealed class EpisodeBatch
         episodeStarts = new int[episodeCapacity + 1];
         episodeReturns = new double[episodeCapacity];
         episodeLengths = new int[episodeCapacity];
-        // Layer sizes (input, hidden…, output) of the network whose forward is kept: a_l for the hidden layers, the logits.
+        logitWidth = keptLogitWidth;
         keptWidths = keptLayerSizes is null ? [] : [.. keptLayerSizes];
         keptActivations = new float[Math.Max(keptWidths.Length - 1, 0)][];
         for (int l = 0; l < keptActivations.Length; l++)
         {
             keptActivations[l] = l == 0 ? [] : new float[stepCapacity * keptWidths[l]];
         }
-        keptLogits = keptWidths.Length == 0 ? [] : new float[stepCapacity * keptWidths[^1]];
+        keptLogits = new float[stepCapacity * logitWidth];
     }
-
-    /// <summary>Whether the rollout's forward (hidden activations and logits of every step) is kept in this batch.</summary>
-    internal bool KeepsForward => keptWidths.Length > 0;
 
     /// <summary>
     /// The kept hidden activations: element l (1 … L − 1) is a_l of every step, (capacity, size_l), row t for step t;
@@ -58,13 +61,16 @@ public sealed class EpisodeBatch
     internal float[][] KeptActivations => keptActivations;
 
     /// <summary>The kept logits of steps [start, start + rows).</summary>
-    internal ReadOnlySpan<float> KeptLogits(int start, int rows) => keptLogits.AsSpan(start * keptWidths[^1], rows * keptWidths[^1]);
+    internal ReadOnlySpan<float> KeptLogits(int start, int rows) => keptLogits.AsSpan(start * logitWidth, rows * logitWidth);
+
+    /// <summary>The kept logits of every step, (Steps, out); empty when the batch keeps none.</summary>
+    internal ReadOnlySpan<float> KeptLogits() => keptLogits.AsSpan(0, Steps * logitWidth);
 
     /// <summary>Hidden layer <paramref name="layer"/>'s activation row of the next step (call after <see cref="NextObservation"/>).</summary>
     internal Span<float> NextKeptActivation(int layer) => keptActivations[layer].AsSpan(Steps * keptWidths[layer], keptWidths[layer]);
 
     /// <summary>The logits row of the next step (call after <see cref="NextObservation"/>).</summary>
-    internal Span<float> NextKeptLogits() => keptLogits.AsSpan(Steps * keptWidths[^1], keptWidths[^1]);
+    internal Span<float> NextKeptLogits() => keptLogits.AsSpan(Steps * logitWidth, logitWidth);
 
     internal int EpisodeCapacity => episodeReturns.Length;
 
@@ -139,6 +145,8 @@ public sealed class EpisodeBatch
         source.actions.AsSpan(start, length).CopyTo(actions.AsSpan(Steps));
         source.rewards.AsSpan(start, length).CopyTo(rewards.AsSpan(Steps));
         source.dropoutMasks.AsSpan(start * maskWidth, length * maskWidth).CopyTo(dropoutMasks.AsSpan(Steps * maskWidth));
+        // The kept logits travel with their episode (a batch that keeps them is filled only from workers that do).
+        source.keptLogits.AsSpan(start * logitWidth, length * logitWidth).CopyTo(keptLogits.AsSpan(Steps * logitWidth));
         Steps += length;
         EndEpisode();
     }
@@ -157,10 +165,7 @@ public sealed class EpisodeBatch
             {
                 Array.Resize(ref keptActivations[l], capacity * keptWidths[l]);
             }
-            if (keptWidths.Length > 0)
-            {
-                Array.Resize(ref keptLogits, capacity * keptWidths[^1]);
-            }
+            Array.Resize(ref keptLogits, capacity * logitWidth);
         }
     }
 

@@ -65,7 +65,7 @@ public sealed class ReinforceTrainer
     /// describes by any discrete-action environment with a time limit.
     /// </summary>
     public ReinforceTrainer(TrainerOptions options, Func<IEnvironment>? environmentFactory = null)
-        : this(options, environmentFactory, lockstep: true, keepRolloutForward: false)
+        : this(options, environmentFactory, lockstep: true)
     {
     }
 
@@ -74,11 +74,13 @@ public sealed class ReinforceTrainer
     /// multi-episode batches too (the reference the lockstep path is tested against: the same run bit for bit).
     /// </summary>
     /// <remarks>
-    /// <paramref name="keepRolloutForward"/>: the lockstep groups keep each step's hidden activations and logits, and the
-    /// update reads them instead of running the forward over the batch again (bit for bit the same update,
-    /// KeptForwardTests); only with lockstep batches and an activation whose derivative follows from its output.
+    /// <paramref name="keepRolloutForward"/>: the lockstep groups keep each step's logits (and hidden activations), and the
+    /// update reads them instead of running (that part of) the forward over the batch again — bit for bit the same update
+    /// (KeptForwardTests). Only with lockstep batches; <see cref="RolloutForwardKept.Everything"/> only with an activation
+    /// whose derivative follows from its output (else the update recomputes).
     /// </remarks>
-    internal ReinforceTrainer(TrainerOptions options, Func<IEnvironment>? environmentFactory, bool lockstep, bool keepRolloutForward = false)
+    internal ReinforceTrainer(TrainerOptions options, Func<IEnvironment>? environmentFactory, bool lockstep,
+        RolloutForwardKept keepRolloutForward = RolloutForwardKept.Nothing)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -101,8 +103,10 @@ public sealed class ReinforceTrainer
         // target by one episode), so no update after the first ever allocates.
         int maxBatchSteps = options.BatchSteps is int target ? target + maxEpisodeSteps : maxEpisodeSteps * options.BatchEpisodes;
         Policy.Reserve(maxBatchSteps);
+        bool keepLogits = lockstep && keepRolloutForward == RolloutForwardKept.Logits && environmentFactory is null
+            && (options.BatchSteps is not null || options.BatchEpisodes > 1);
         batch = new EpisodeBatch(Environment.ObservationSize, maxBatchSteps, options.BatchSteps is int steps ? Math.Min(steps, 1024) : options.BatchEpisodes,
-            maskWidth);
+            maskWidth, keepLogits ? head.OutputSize : 0);
         sequentialWorker = new RolloutWorker(Environment, Policy.Network.CreateWorkspace(1), head.OutputSize, batch);
         bool severalEpisodes = options.BatchSteps is not null || options.BatchEpisodes > 1;
         if (lockstep && severalEpisodes && environmentFactory is null)
@@ -110,7 +114,8 @@ public sealed class ReinforceTrainer
             // Lockstep groups, one per worker: the episodes of a batch advance together in each (the trainer's
             // CartPole is then only the public Environment; the groups step their own VectorCartPole).
             int groups = options.Threads;
-            KeepsRolloutForward = keepRolloutForward && Policy.Network.BackwardNeedsOnlyActivations;
+            KeepsRolloutForward = keepRolloutForward == RolloutForwardKept.Everything && !Policy.Network.BackwardNeedsOnlyActivations
+                ? RolloutForwardKept.Nothing : keepRolloutForward;
             int lanes = options.BatchSteps is int stepTarget
                 ? Math.Clamp(stepTarget, 1, MaxLockstepLanes)
                 : Math.Min((options.BatchEpisodes + groups - 1) / groups, MaxLockstepLanes);
@@ -156,8 +161,8 @@ public sealed class ReinforceTrainer
     /// <summary>Whether batches are collected by lockstep groups (several CartPole episodes advanced together).</summary>
     internal bool UsesLockstep { get; }
 
-    /// <summary>Whether the update reads the lockstep rollout's kept forward instead of recomputing it.</summary>
-    internal bool KeepsRolloutForward { get; }
+    /// <summary>What of the lockstep rollout's forward the update reads instead of recomputing it.</summary>
+    internal RolloutForwardKept KeepsRolloutForward { get; }
 
     /// <summary>The lockstep or parallel collection (null when batches are collected one episode at a time on the calling thread).</summary>
     internal ParallelRollouts? Rollouts => parallelRollouts;
@@ -350,10 +355,13 @@ public sealed class ReinforceTrainer
         // touches the weights before both checks below have passed.
         ParameterBuffer parameters = Policy.Parameters;
         parameters.ZeroGradients();
-        PolicyLoss loss = KeepsRolloutForward
-            ? AccumulateGradientsFromKeptForward()
-            : Policy.AccumulateGradients(batch.Observations, batch.Actions, batch.Weights,
-                (float)Options.EntropyCoefficient, Options.LossReduction, batch.DropoutMasks);
+        PolicyLoss loss = KeepsRolloutForward switch
+        {
+            RolloutForwardKept.Everything => AccumulateGradientsFromKeptForward(),
+            RolloutForwardKept.Logits => AccumulateGradientsFromKeptLogits(),
+            _ => Policy.AccumulateGradients(batch.Observations, batch.Actions, batch.Weights,
+                (float)Options.EntropyCoefficient, Options.LossReduction, batch.DropoutMasks),
+        };
         if (!double.IsFinite(loss.Loss))
         {
             (EpisodesCompleted, StepsCompleted, RunningReward) = countersBefore;
@@ -397,6 +405,14 @@ public sealed class ReinforceTrainer
         UpdatesCompleted = update;
         RecordSolvedProgress();
         return Statistics(update, loss);
+    }
+
+    // Policy.AccumulateGradients over the batch without the output layer's forward: the logits the rollout kept.
+    private PolicyLoss AccumulateGradientsFromKeptLogits()
+    {
+        Policy.Head.CheckActions(batch.Actions);
+        return Policy.AccumulateGradientsFromKeptLogits(batch.Observations, batch.Actions, batch.Weights, (float)Options.EntropyCoefficient,
+            Options.LossReduction, batch.DropoutMasks, batch.KeptLogits());
     }
 
     // Policy.AccumulateGradients over the batch without its forward: the rows of each kept episode, in batch order, read
