@@ -16,6 +16,7 @@ namespace Reinforce.Benchmarks;
 /// dotnet run -c Release --project Reinforce.Benchmarks -- --filter '*Kernel*'        # one class
 /// dotnet run -c Release --project Reinforce.Benchmarks -- --filter '*' --envVars DOTNET_EnableHWIntrinsic:0   # the JIT's scalar paths
 /// dotnet run -c Release --project Reinforce.Benchmarks -- compare --seeds 1 2 3 4 5  # the C# side of peers/reinforce_pytorch.py
+/// dotnet run -c Release --project Reinforce.Benchmarks -- keep-forward               # issue 11 item 2: recompute vs keep the rollout's forward, interleaved
 /// </code>
 /// The markdown tables land in BenchmarkDotNet.Artifacts/results only. The committed tables in
 /// <c>benchmarks/&lt;cpu&gt;/</c> change only when asked: <c>--publish</c> copies this run's reports there
@@ -28,6 +29,10 @@ public static class Program
         if (args.Length > 0 && args[0] == "compare")
         {
             return Compare.Run(args);
+        }
+        if (args.Length > 0 && args[0] == "keep-forward")
+        {
+            return KeepForwardComparison.Run(args);
         }
         bool publish = args.Contains("--publish");
         args = [.. args.Where(a => a != "--publish")];
