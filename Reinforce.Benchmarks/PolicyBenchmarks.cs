@@ -48,14 +48,45 @@ public class PolicyBenchmarks
     }
 
     /// <summary>
-    /// The lockstep rollout's action for 16 states, reported per state: one batched 4→128→2 forward over the 16 rows,
-    /// then the categorical head on vector lanes, each row sampling from its own generator (the trainer's SampleRows).
+    /// The lockstep rollout's action for 16 states, reported per state: one batched 4→128→2 forward over the 16 rows
+    /// through <see cref="Mlp.Forward(ReadOnlySpan{float}, int, MlpWorkspace, Span{float})"/>, then the categorical head on
+    /// vector lanes, each row sampling from its own generator (the trainer's SampleRows).
     /// </summary>
     [Benchmark(OperationsPerInvoke = Lanes)]
     public int ActSixteenStates()
     {
         policy.Network.Forward(laneStates, Lanes, lanesWorkspace, laneLogits);
         policy.Head.SampleRows(laneLogits, laneGenerators, laneActions);
+        return laneActions[0];
+    }
+
+    /// <summary>The same with the forward through <see cref="RolloutForward"/>, as the trainer's lockstep groups run it now.</summary>
+    [Benchmark(OperationsPerInvoke = Lanes)]
+    public int ActSixteenStatesRolloutForward()
+    {
+        rolloutForward.Forward(laneStates, Lanes, lanesWorkspace, laneLogits);
+        policy.Head.SampleRows(laneLogits, laneGenerators, laneActions);
+        return laneActions[0];
+    }
+
+    /// <summary>
+    /// The default configuration's lockstep action: 4 episodes per update, so 4 states per step, reported per state,
+    /// through <see cref="Mlp.Forward(ReadOnlySpan{float}, int, MlpWorkspace, Span{float})"/>.
+    /// </summary>
+    [Benchmark(OperationsPerInvoke = 4)]
+    public int ActFourStates()
+    {
+        policy.Network.Forward(laneStates.AsSpan(0, 16), 4, lanesWorkspace, laneLogits.AsSpan(0, 8));
+        policy.Head.SampleRows(laneLogits.AsSpan(0, 8), laneGenerators.AsSpan(0, 4), laneActions.AsSpan(0, 4));
+        return laneActions[0];
+    }
+
+    /// <summary>The same through <see cref="RolloutForward"/>.</summary>
+    [Benchmark(OperationsPerInvoke = 4)]
+    public int ActFourStatesRolloutForward()
+    {
+        rolloutForward.Forward(laneStates.AsSpan(0, 16), 4, lanesWorkspace, laneLogits.AsSpan(0, 8));
+        policy.Head.SampleRows(laneLogits.AsSpan(0, 8), laneGenerators.AsSpan(0, 4), laneActions.AsSpan(0, 4));
         return laneActions[0];
     }
 

@@ -60,11 +60,15 @@ internal sealed class LockstepRollouts : RolloutGroup
     // What of each step's forward goes into the lane's episode buffer for the update.
     private readonly RolloutForwardKept keepForward;
     private readonly int[] layerSizes;
+    // The trainer's rollout forward (W₁ as columns, refreshed before each batch), for steps without dropout masks whose
+    // hidden activations are not kept; null: Mlp.Forward.
+    private readonly RolloutForward? rolloutForward;
 
     public LockstepRollouts(Policy policy, TrainerOptions options, int lanes, int stepCapacity, int episodeCapacity,
-        RolloutForwardKept keepForward = RolloutForwardKept.Nothing)
+        RolloutForwardKept keepForward = RolloutForwardKept.Nothing, RolloutForward? rolloutForward = null)
     {
         this.keepForward = keepForward;
+        this.rolloutForward = keepForward == RolloutForwardKept.Everything || policy.Network.DropoutMaskWidth > 0 ? null : rolloutForward;
         layerSizes = [.. policy.Network.LayerSizes];
         this.policy = policy;
         this.lanes = lanes;
@@ -132,8 +136,15 @@ internal sealed class LockstepRollouts : RolloutGroup
                 }
             }
             Span<float> liveOutputs = outputs.AsSpan(0, live * outputSize);
-            network.Forward(observations.AsSpan(0, live * observationSize), live, workspace, liveOutputs,
-                withDropout ? masks.AsSpan(0, live * maskWidth) : []);
+            if (rolloutForward is not null)
+            {
+                rolloutForward.Forward(observations.AsSpan(0, live * observationSize), live, workspace, liveOutputs); // Mlp.Forward's bits
+            }
+            else
+            {
+                network.Forward(observations.AsSpan(0, live * observationSize), live, workspace, liveOutputs,
+                    withDropout ? masks.AsSpan(0, live * maskWidth) : []);
+            }
             if (keepForward != RolloutForwardKept.Nothing)
             {
                 KeepForward(live);

@@ -128,7 +128,7 @@ public sealed class ReinforceTrainer
             workerPadding[0] = new byte[WorkerPaddingBytes];
             for (int w = 0; w < groups; w++)
             {
-                workers[w] = new LockstepRollouts(Policy, options, lanes, maxEpisodeSteps, 4, KeepsRolloutForward);
+                workers[w] = new LockstepRollouts(Policy, options, lanes, maxEpisodeSteps, 4, KeepsRolloutForward, rolloutForward);
                 workerPadding[w + 1] = new byte[WorkerPaddingBytes];
             }
             parallelRollouts = new ParallelRollouts(workers);
