@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Reinforce.Numerics;
 
 namespace Reinforce.NeuralNetworks;
@@ -72,15 +73,15 @@ internal sealed class RolloutForward
     /// </summary>
     public void Forward(ReadOnlySpan<float> states, int rows, MlpWorkspace workspace, Span<float> outputs)
     {
+        // The first layer reads the states through references: the shapes are checked here, once.
+        Guard.MatrixShape(states.Length, rows, Inputs, nameof(states));
+        Guard.MatrixShape(outputs.Length, rows, network.OutputSize, nameof(outputs));
         workspace.EnsureCapacity(rows);
         workspace.Batch = 0; // what the buffers hold now is no forward pass Backward may read
         float[] values = network.Parameters.Values;
         ReadOnlySpan<float> bias = ParameterBuffer.View(values, network.BiasTensor(0));
         Span<float> z = workspace.PreActivation(1, rows), a = workspace.Activation(1, rows);
-        for (int t = 0; t < rows; t++)
-        {
-            FirstLayer(states.Slice(t * Inputs, Inputs), bias, relu ? a.Slice(t * hidden, hidden) : z.Slice(t * hidden, hidden));
-        }
+        FirstLayer(states, rows, bias, relu ? a : z);
         if (!relu)
         {
             network.HiddenActivation.Forward(z, a);
@@ -97,38 +98,72 @@ internal sealed class RolloutForward
             ParameterBuffer.View(values, network.BiasTensor(last)), rows, outputs);
     }
 
-    // z = fma(c₃, x₃, fma(c₂, x₂, fma(c₁, x₁, fma(c₀, x₀, 0)))) + b for every hidden unit, then ReLU when the network has it.
-    private void FirstLayer(ReadOnlySpan<float> x, ReadOnlySpan<float> bias, Span<float> y)
+    // z[t] = fma(c₃, x₃, fma(c₂, x₂, fma(c₁, x₁, fma(c₀, x₀, 0)))) + b for every row t and hidden unit, then ReLU when the
+    // network has it: a block of hidden units at a time (its four column vectors and bias stay in registers), row after row.
+    // 512-bit blocks where the machine has them (Vector<float> is 256 bits on x64 unless configured), then Vector<float>,
+    // then one unit at a time; the width changes which units share an instruction, not any unit's arithmetic.
+    private void FirstLayer(ReadOnlySpan<float> states, int rows, ReadOnlySpan<float> bias, Span<float> y)
     {
         ref float c = ref MemoryMarshal.GetArrayDataReference(columns);
         ref float b = ref MemoryMarshal.GetReference(bias);
+        ref float x = ref MemoryMarshal.GetReference(states);
         ref float py = ref MemoryMarshal.GetReference(y);
-        var x0 = new Vector<float>(x[0]);
-        var x1 = new Vector<float>(x[1]);
-        var x2 = new Vector<float>(x[2]);
-        var x3 = new Vector<float>(x[3]);
         int o = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; o <= hidden - Vector512<float>.Count; o += Vector512<float>.Count)
+            {
+                Vector512<float> c0 = Vector512.LoadUnsafe(ref c, (nuint)o), c1 = Vector512.LoadUnsafe(ref c, (nuint)(stride + o));
+                Vector512<float> c2 = Vector512.LoadUnsafe(ref c, (nuint)(2 * stride + o)), c3 = Vector512.LoadUnsafe(ref c, (nuint)(3 * stride + o));
+                Vector512<float> bo = Vector512.LoadUnsafe(ref b, (nuint)o);
+                for (int t = 0; t < rows; t++)
+                {
+                    ref float row = ref Unsafe.Add(ref x, t * Inputs);
+                    Vector512<float> sum = Vector512.FusedMultiplyAdd(c0, Vector512.Create(row), Vector512<float>.Zero);
+                    sum = Vector512.FusedMultiplyAdd(c1, Vector512.Create(Unsafe.Add(ref row, 1)), sum);
+                    sum = Vector512.FusedMultiplyAdd(c2, Vector512.Create(Unsafe.Add(ref row, 2)), sum);
+                    sum = Vector512.FusedMultiplyAdd(c3, Vector512.Create(Unsafe.Add(ref row, 3)), sum);
+                    sum += bo;
+                    if (relu)
+                    {
+                        sum = Vector512.ConditionalSelect(Vector512.GreaterThan(sum, Vector512<float>.Zero), sum, Vector512<float>.Zero);
+                    }
+                    sum.StoreUnsafe(ref py, (nuint)(t * hidden + o));
+                }
+            }
+        }
         for (; o <= hidden - Vector<float>.Count; o += Vector<float>.Count)
         {
-            Vector<float> sum = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref c, (nuint)o), x0, Vector<float>.Zero);
-            sum = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref c, (nuint)(stride + o)), x1, sum);
-            sum = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref c, (nuint)(2 * stride + o)), x2, sum);
-            sum = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref c, (nuint)(3 * stride + o)), x3, sum);
-            sum += Vector.LoadUnsafe(ref b, (nuint)o);
-            if (relu)
+            Vector<float> c0 = Vector.LoadUnsafe(ref c, (nuint)o), c1 = Vector.LoadUnsafe(ref c, (nuint)(stride + o));
+            Vector<float> c2 = Vector.LoadUnsafe(ref c, (nuint)(2 * stride + o)), c3 = Vector.LoadUnsafe(ref c, (nuint)(3 * stride + o));
+            Vector<float> bo = Vector.LoadUnsafe(ref b, (nuint)o);
+            for (int t = 0; t < rows; t++)
             {
-                sum = Vector.ConditionalSelect(Vector.GreaterThan(sum, Vector<float>.Zero), sum, Vector<float>.Zero);
+                ref float row = ref Unsafe.Add(ref x, t * Inputs);
+                Vector<float> sum = Vector.FusedMultiplyAdd(c0, new Vector<float>(row), Vector<float>.Zero);
+                sum = Vector.FusedMultiplyAdd(c1, new Vector<float>(Unsafe.Add(ref row, 1)), sum);
+                sum = Vector.FusedMultiplyAdd(c2, new Vector<float>(Unsafe.Add(ref row, 2)), sum);
+                sum = Vector.FusedMultiplyAdd(c3, new Vector<float>(Unsafe.Add(ref row, 3)), sum);
+                sum += bo;
+                if (relu)
+                {
+                    sum = Vector.ConditionalSelect(Vector.GreaterThan(sum, Vector<float>.Zero), sum, Vector<float>.Zero);
+                }
+                sum.StoreUnsafe(ref py, (nuint)(t * hidden + o));
             }
-            sum.StoreUnsafe(ref py, (nuint)o);
         }
         for (; o < hidden; o++)
         {
-            float sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref c, o), x[0], 0f);
-            sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref c, stride + o), x[1], sum);
-            sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref c, 2 * stride + o), x[2], sum);
-            sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref c, 3 * stride + o), x[3], sum);
-            sum += Unsafe.Add(ref b, o);
-            Unsafe.Add(ref py, o) = relu ? (sum > 0f ? sum : 0f) : sum;
+            for (int t = 0; t < rows; t++)
+            {
+                ref float row = ref Unsafe.Add(ref x, t * Inputs);
+                float sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref c, o), row, 0f);
+                sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref c, stride + o), Unsafe.Add(ref row, 1), sum);
+                sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref c, 2 * stride + o), Unsafe.Add(ref row, 2), sum);
+                sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref c, 3 * stride + o), Unsafe.Add(ref row, 3), sum);
+                sum += Unsafe.Add(ref b, o);
+                Unsafe.Add(ref py, t * hidden + o) = relu ? (sum > 0f ? sum : 0f) : sum;
+            }
         }
     }
 }
