@@ -19,6 +19,7 @@ public class PolicyBenchmarks
     private readonly float[] output = new float[2];
     private Policy policy = null!;
     private MlpWorkspace workspace = null!;
+    private RolloutForward rolloutForward = null!;
     private float[] logits = [], gradients = [], weights = [];
     private int[] actions = [];
     public const int Lanes = 16;
@@ -32,6 +33,8 @@ public class PolicyBenchmarks
     {
         policy = Policy.Create(4, [128], Activation.ReLU, new CategoricalHead(2), new Pcg64(543));
         workspace = policy.Network.CreateWorkspace(1);
+        rolloutForward = RolloutForward.TryCreate(policy.Network)!;
+        rolloutForward.Refresh();
         var random = new Random(42);
         logits = Enumerable.Range(0, 2 * T).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
         gradients = new float[2 * T];
@@ -45,8 +48,9 @@ public class PolicyBenchmarks
     }
 
     /// <summary>
-    /// The lockstep rollout's action for 16 states, reported per state: one batched 4→128→2 forward over the 16 rows,
-    /// then the categorical head on vector lanes, each row sampling from its own generator (the trainer's SampleRows).
+    /// The lockstep rollout's action for 16 states, reported per state: one batched 4→128→2 forward over the 16 rows
+    /// through <see cref="Mlp.Forward(ReadOnlySpan{float}, int, MlpWorkspace, Span{float})"/>, then the categorical head on
+    /// vector lanes, each row sampling from its own generator (the trainer's SampleRows).
     /// </summary>
     [Benchmark(OperationsPerInvoke = Lanes)]
     public int ActSixteenStates()
@@ -56,9 +60,40 @@ public class PolicyBenchmarks
         return laneActions[0];
     }
 
+    /// <summary>The same with the forward through <see cref="RolloutForward"/>, as the trainer's lockstep groups run it now.</summary>
+    [Benchmark(OperationsPerInvoke = Lanes)]
+    public int ActSixteenStatesRolloutForward()
+    {
+        rolloutForward.Forward(laneStates, Lanes, lanesWorkspace, laneLogits);
+        policy.Head.SampleRows(laneLogits, laneGenerators, laneActions);
+        return laneActions[0];
+    }
+
     /// <summary>
-    /// The policy action of the rollout loop, as the trainer runs it: the 4→128→2 forward on one state with the
-    /// worker's workspace, then a sample from the softmax.
+    /// The default configuration's lockstep action: 4 episodes per update, so 4 states per step, reported per state,
+    /// through <see cref="Mlp.Forward(ReadOnlySpan{float}, int, MlpWorkspace, Span{float})"/>.
+    /// </summary>
+    [Benchmark(OperationsPerInvoke = 4)]
+    public int ActFourStates()
+    {
+        policy.Network.Forward(laneStates.AsSpan(0, 16), 4, lanesWorkspace, laneLogits.AsSpan(0, 8));
+        policy.Head.SampleRows(laneLogits.AsSpan(0, 8), laneGenerators.AsSpan(0, 4), laneActions.AsSpan(0, 4));
+        return laneActions[0];
+    }
+
+    /// <summary>The same through <see cref="RolloutForward"/>.</summary>
+    [Benchmark(OperationsPerInvoke = 4)]
+    public int ActFourStatesRolloutForward()
+    {
+        rolloutForward.Forward(laneStates.AsSpan(0, 16), 4, lanesWorkspace, laneLogits.AsSpan(0, 8));
+        policy.Head.SampleRows(laneLogits.AsSpan(0, 8), laneGenerators.AsSpan(0, 4), laneActions.AsSpan(0, 4));
+        return laneActions[0];
+    }
+
+    /// <summary>
+    /// The policy action of the one-episode-at-a-time rollout through <see cref="Mlp.Forward(ReadOnlySpan{float}, int, MlpWorkspace, Span{float})"/>:
+    /// the 4→128→2 forward on one state with the worker's workspace, then a sample from the softmax (the trainer's path
+    /// before <see cref="RolloutForward"/>).
     /// </summary>
     [Benchmark]
     public int Act()
@@ -66,6 +101,21 @@ public class PolicyBenchmarks
         policy.Network.Forward(observation, 1, workspace, output);
         return policy.Head.Sample(output, rng);
     }
+
+    /// <summary>
+    /// The same action as the trainer runs it now: the forward through <see cref="RolloutForward"/> (W₁ kept as columns
+    /// between refreshes, ReLU in the same registers, no Mlp bookkeeping; the same bits), then the sample.
+    /// </summary>
+    [Benchmark]
+    public int ActRolloutForward()
+    {
+        rolloutForward.Forward(observation, 1, workspace, output);
+        return policy.Head.Sample(output, rng);
+    }
+
+    /// <summary>The rollout forward alone (no sample), against <see cref="Forward"/>.</summary>
+    [Benchmark]
+    public void ForwardRolloutForward() => rolloutForward.Forward(observation, 1, workspace, output);
 
     /// <summary>The same through the convenience API <see cref="Policy.Act"/> (the network's own one-row workspace).</summary>
     [Benchmark]

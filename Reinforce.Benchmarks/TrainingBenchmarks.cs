@@ -30,4 +30,22 @@ public class TrainingBenchmarks
         trainer.Train();
         return trainer.StepsCompleted;
     }
+
+    /// <summary><c>CliDefault</c> with the update reading the logits the lockstep rollout kept (issue 11, item 2; the same run bit for bit).</summary>
+    [Benchmark]
+    public long CliDefaultKeptLogits()
+    {
+        var trainer = new ReinforceTrainer(Compare.CliDefault(0), null, lockstep: true, RolloutForwardKept.Logits);
+        trainer.Train();
+        return trainer.StepsCompleted;
+    }
+
+    /// <summary><c>CliDefault</c> with the update reading the logits and hidden activations the rollout kept: no forward in the update.</summary>
+    [Benchmark]
+    public long CliDefaultKeptAll()
+    {
+        var trainer = new ReinforceTrainer(Compare.CliDefault(0), null, lockstep: true, RolloutForwardKept.Everything);
+        trainer.Train();
+        return trainer.StepsCompleted;
+    }
 }

@@ -51,9 +51,12 @@ start=$(date +%s)
 # Without DOTNET_EnableWriteXorExecute=0 the emulated JIT runs stale code after patching it and crashes.
 DOTNET_EnableWriteXorExecute=0 qemu-aarch64-static "$out/Reinforce.Core.Tests" "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
-# Microsoft.Testing.Platform's summary: "  total: N", "  failed: N", "  succeeded: N", "  skipped: N".
-passed=$(grep -Eo '^ *succeeded: *[0-9]+' "$log" | grep -Eo '[0-9]+' | tail -1)
-failed=$(grep -Eo '^ *failed: *[0-9]+' "$log" | grep -Eo '[0-9]+' | tail -1)
+# Microsoft.Testing.Platform's summary: "  total: N", "  failed: N", "  succeeded: N", "  skipped: N". When the
+# runner decides the terminal takes colours it starts those lines with ANSI escapes ("\e[32m  succeeded: N"), so the
+# escapes are stripped before the lines are read.
+plain=$(sed -E 's/\x1b\[[0-9;]*[A-Za-z]//g' "$log")
+passed=$(grep -Eo '^ *succeeded: *[0-9]+' <<< "$plain" | grep -Eo '[0-9]+' | tail -1)
+failed=$(grep -Eo '^ *failed: *[0-9]+' <<< "$plain" | grep -Eo '[0-9]+' | tail -1)
 passed=${passed:-0}
 failed=${failed:-0}
 if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then

@@ -107,6 +107,26 @@ public class AllocationTests
         Assert.That(bytes.Min(), Is.Zero, $"bytes per window: {string.Join(", ", bytes)}");
     }
 
+    /// <summary>
+    /// The update from the rollout's kept forward: the lockstep groups also copy each step's logits (and activations) into
+    /// their episode buffers, and the update reads them, on one worker and on two: still 0 bytes.
+    /// </summary>
+    [TestCase(1, false)]
+    [TestCase(2, false)]
+    [TestCase(1, true)]
+    [TestCase(2, true)]
+    public void TrainerUpdate_FromTheKeptForward_AllocatesNothing_InSteadyState(int threads, bool activationsToo)
+    {
+        RolloutForwardKept kept = activationsToo ? RolloutForwardKept.Everything : RolloutForwardKept.Logits;
+        var trainer = new ReinforceTrainer(new TrainerOptions { Seed = 3, BatchEpisodes = 4, Threads = threads, Dropout = 0.2 }, null,
+            lockstep: true, kept);
+        Assert.That(trainer.KeepsRolloutForward, Is.EqualTo(kept));
+
+        long[] bytes = AllocatedPerWindow(() => trainer.Update());
+
+        Assert.That(bytes.Min(), Is.Zero, $"bytes per window: {string.Join(", ", bytes)}");
+    }
+
     [Test]
     public void PolicyActAndEnvironmentStep_AllocateNothing()
     {

@@ -153,6 +153,18 @@ public sealed class Mlp
     /// a copy for <see cref="Backward"/>, so the backward pass uses exactly these masks.
     /// </summary>
     public void Forward(ReadOnlySpan<float> inputs, int batch, MlpWorkspace workspace, Span<float> outputs, ReadOnlySpan<float> dropoutMasks)
+        => Forward(inputs, batch, workspace, outputs, dropoutMasks, outputLayer: true);
+
+    /// <summary>
+    /// The forward of the hidden layers only (z_l, a_l for l &lt; L into the workspace, as <see cref="Forward(ReadOnlySpan{float}, int, MlpWorkspace, Span{float}, ReadOnlySpan{float})"/>
+    /// computes them), for a <see cref="Backward"/> whose logits came from elsewhere: the rollout's forward of the same
+    /// rows, kept (Backward never reads z_L).
+    /// </summary>
+    internal void ForwardHiddenLayers(ReadOnlySpan<float> inputs, int batch, MlpWorkspace workspace, ReadOnlySpan<float> dropoutMasks)
+        => Forward(inputs, batch, workspace, [], dropoutMasks, outputLayer: false);
+
+    private void Forward(ReadOnlySpan<float> inputs, int batch, MlpWorkspace workspace, Span<float> outputs, ReadOnlySpan<float> dropoutMasks,
+        bool outputLayer)
     {
         ArgumentNullException.ThrowIfNull(workspace);
         workspace.CheckOwner(this);
@@ -161,7 +173,10 @@ public sealed class Mlp
             throw new ArgumentOutOfRangeException(nameof(batch), batch, "The batch size must be ≥ 0.");
         }
         Guard.MatrixShape(inputs.Length, batch, InputSize, nameof(inputs));
-        Guard.MatrixShape(outputs.Length, batch, OutputSize, nameof(outputs));
+        if (outputLayer)
+        {
+            Guard.MatrixShape(outputs.Length, batch, OutputSize, nameof(outputs));
+        }
         bool training = !dropoutMasks.IsEmpty;
         if (training)
         {
@@ -177,7 +192,7 @@ public sealed class Mlp
         inputs.CopyTo(workspace.Activation(0, batch));
         float[] values = Parameters.Values;
         int maskOffset = 0;
-        for (int l = 0; l < LayerCount; l++)
+        for (int l = 0; l < (outputLayer ? LayerCount : LayerCount - 1); l++)
         {
             Span<float> z = workspace.PreActivation(l + 1, batch);
             Dense.Forward(workspace.Activation(l, batch), ParameterBuffer.View(values, WeightTensor(l)),
@@ -206,7 +221,10 @@ public sealed class Mlp
                 HiddenActivation.Forward(z, workspace.Activation(l + 1, batch));
             }
         }
-        workspace.PreActivation(LayerCount, batch).CopyTo(outputs);
+        if (outputLayer)
+        {
+            workspace.PreActivation(LayerCount, batch).CopyTo(outputs);
+        }
     }
 
     /// <summary>
@@ -243,6 +261,83 @@ public sealed class Mlp
                 dz = workspace.GradientA(sizes[l] * batch);
             }
         }
+    }
+
+    // ---------------------------------------------------------------- the backward of a kept forward
+
+    /// <summary>
+    /// Whether <see cref="BackwardFromKeptForward"/> can run: every hidden activation's derivative follows from its output
+    /// a alone, bit for bit. ReLU and LeakyReLU select on [z &gt; 0], which is [a &gt; 0] (z &gt; 0 gives a = z; z ≤ 0 gives
+    /// a = 0 or slope·z ≤ 0 with slope ≥ 0; a NaN z is not &gt; 0 and neither is its a); tanh's 1 − y² reads a already;
+    /// identity reads nothing. ELU's α·eᶻ would have to be rebuilt as a + α, which rounds: not the same bits.
+    /// </summary>
+    internal bool BackwardNeedsOnlyActivations => HiddenActivation.Kind != ActivationKind.ELU;
+
+    /// <summary>
+    /// <see cref="Backward"/> for rows whose forward ran elsewhere (the rollout's lockstep forward) and was kept, so nothing
+    /// is recomputed: <paramref name="inputs"/> (T, in) is a₀, <paramref name="hiddenActivations"/>[l] holds a_l of hidden
+    /// layer l (1 … L − 1) row by row, these rows from <paramref name="firstRow"/> on, and <paramref name="dropoutMasks"/>
+    /// (T, <see cref="DropoutMaskWidth"/>) are the masks that forward applied (empty: none). The workspace lends only its
+    /// gradient buffers (and, with several hidden layers, room for a layer's mask columns). The same kernels on the same
+    /// operands as <see cref="Backward"/> after a <see cref="Forward(ReadOnlySpan{float}, int, MlpWorkspace, Span{float}, ReadOnlySpan{float})"/>
+    /// of these rows, except that the activation's derivative reads a where Backward passes z (equal bits by
+    /// <see cref="BackwardNeedsOnlyActivations"/>); so the gradients are the same bit for bit (KeptForwardTests).
+    /// </summary>
+    internal void BackwardFromKeptForward(ReadOnlySpan<float> outputGradients, int batch, ReadOnlySpan<float> inputs,
+        float[][] hiddenActivations, int firstRow, ReadOnlySpan<float> dropoutMasks, MlpWorkspace workspace)
+    {
+        workspace.CheckOwner(this);
+        if (!BackwardNeedsOnlyActivations)
+        {
+            throw new InvalidOperationException($"The derivative of {HiddenActivation} needs its input; recompute the forward.");
+        }
+        Guard.MatrixShape(outputGradients.Length, batch, OutputSize, nameof(outputGradients));
+        Guard.MatrixShape(inputs.Length, batch, InputSize, nameof(inputs));
+        bool masked = !dropoutMasks.IsEmpty;
+        if (masked)
+        {
+            Guard.MatrixShape(dropoutMasks.Length, batch, DropoutMaskWidth, nameof(dropoutMasks));
+        }
+        workspace.EnsureCapacity(batch);
+        float[] values = Parameters.Values, gradients = Parameters.Gradients;
+        Span<float> dz = workspace.GradientA(OutputSize * batch);
+        outputGradients.CopyTo(dz);
+        int maskOffset = DropoutMaskWidth; // layer l's mask columns start after those of layers 1 … l − 1
+        for (int l = LayerCount - 1; l >= 0; l--)
+        {
+            ReadOnlySpan<float> a = l == 0 ? inputs : hiddenActivations[l].AsSpan(firstRow * sizes[l], batch * sizes[l]);
+            Span<float> da = l > 0 ? workspace.GradientB(sizes[l] * batch) : [];
+            Dense.Backward(a, ParameterBuffer.View(values, WeightTensor(l)), dz, batch,
+                ParameterBuffer.View(gradients, WeightTensor(l)), ParameterBuffer.View(gradients, BiasTensor(l)), da);
+            if (l > 0)
+            {
+                HiddenActivation.Backward(a, a, da, da);
+                if (masked)
+                {
+                    maskOffset -= sizes[l];
+                    NeuralNetworks.Dropout.Backward(da, MaskColumns(dropoutMasks, batch, l, maskOffset, workspace), da);
+                }
+                workspace.SwapGradients();
+                dz = workspace.GradientA(sizes[l] * batch);
+            }
+        }
+    }
+
+    // Hidden layer l's columns of masks (T, DropoutMaskWidth): the masks themselves with one hidden layer, else copied
+    // into the workspace's mask buffer of that layer (as Forward does).
+    private ReadOnlySpan<float> MaskColumns(ReadOnlySpan<float> masks, int batch, int layer, int offset, MlpWorkspace workspace)
+    {
+        int width = sizes[layer];
+        if (width == DropoutMaskWidth)
+        {
+            return masks;
+        }
+        Span<float> columns = workspace.DropoutMask(layer, batch);
+        for (int t = 0; t < batch; t++)
+        {
+            masks.Slice(t * DropoutMaskWidth + offset, width).CopyTo(columns.Slice(t * width, width));
+        }
+        return columns;
     }
 }
 

@@ -5,6 +5,19 @@ using Reinforce.Randomness;
 
 namespace Reinforce.Training;
 
+/// <summary>What of the rollout's forward a lockstep group keeps for the update (issue 11, item 2).</summary>
+internal enum RolloutForwardKept
+{
+    /// <summary>Nothing: the update runs the whole forward again (the default).</summary>
+    Nothing,
+
+    /// <summary>Each step's logits: the update runs the hidden layers' forward again but not the output layer's.</summary>
+    Logits,
+
+    /// <summary>Each step's logits and every hidden activation: the update runs no forward at all.</summary>
+    Everything,
+}
+
 /// <summary>
 /// Several CartPole episodes of one batch advanced together: each step is one <see cref="VectorCartPole"/> step
 /// of the live lanes and one batched forward of their states, then each lane samples its action from its own
@@ -44,9 +57,19 @@ internal sealed class LockstepRollouts : RolloutGroup
     private readonly Pcg64[] generators;
     private readonly EpisodeBatch[] episodeBuffers;
     private readonly int[] batchIndex;
+    // What of each step's forward goes into the lane's episode buffer for the update.
+    private readonly RolloutForwardKept keepForward;
+    private readonly int[] layerSizes;
+    // The trainer's rollout forward (W₁ as columns, refreshed before each batch), for steps without dropout masks whose
+    // hidden activations are not kept; null: Mlp.Forward.
+    private readonly RolloutForward? rolloutForward;
 
-    public LockstepRollouts(Policy policy, TrainerOptions options, int lanes, int stepCapacity, int episodeCapacity)
+    public LockstepRollouts(Policy policy, TrainerOptions options, int lanes, int stepCapacity, int episodeCapacity,
+        RolloutForwardKept keepForward = RolloutForwardKept.Nothing, RolloutForward? rolloutForward = null)
     {
+        this.keepForward = keepForward;
+        this.rolloutForward = keepForward == RolloutForwardKept.Everything || policy.Network.DropoutMaskWidth > 0 ? null : rolloutForward;
+        layerSizes = [.. policy.Network.LayerSizes];
         this.policy = policy;
         this.lanes = lanes;
         dropout = options.Dropout;
@@ -70,7 +93,9 @@ internal sealed class LockstepRollouts : RolloutGroup
         for (int i = 0; i < lanes; i++)
         {
             generators[i] = new Pcg64(0);
-            episodeBuffers[i] = new EpisodeBatch(observationSize, stepCapacity, episodeCapacity, maskWidth);
+            episodeBuffers[i] = new EpisodeBatch(observationSize, stepCapacity, episodeCapacity, maskWidth,
+                keepForward == RolloutForwardKept.Nothing ? 0 : outputSize,
+                keepForward == RolloutForwardKept.Everything ? policy.Network.LayerSizes : null);
         }
     }
 
@@ -111,8 +136,19 @@ internal sealed class LockstepRollouts : RolloutGroup
                 }
             }
             Span<float> liveOutputs = outputs.AsSpan(0, live * outputSize);
-            network.Forward(observations.AsSpan(0, live * observationSize), live, workspace, liveOutputs,
-                withDropout ? masks.AsSpan(0, live * maskWidth) : []);
+            if (rolloutForward is not null)
+            {
+                rolloutForward.Forward(observations.AsSpan(0, live * observationSize), live, workspace, liveOutputs); // Mlp.Forward's bits
+            }
+            else
+            {
+                network.Forward(observations.AsSpan(0, live * observationSize), live, workspace, liveOutputs,
+                    withDropout ? masks.AsSpan(0, live * maskWidth) : []);
+            }
+            if (keepForward != RolloutForwardKept.Nothing)
+            {
+                KeepForward(live);
+            }
             head.SampleRows(liveOutputs, generators.AsSpan(0, live), actions.AsSpan(0, live));
             environments.StepFirst(live, actions, observations, rewards, terminated, truncated);
 
@@ -138,6 +174,25 @@ internal sealed class LockstepRollouts : RolloutGroup
                     SwapLanes(i, live);
                 }
             }
+        }
+    }
+
+    // Each live lane's row of the logits (and of every hidden activation) into its episode buffer, at the step about to
+    // be committed: the update reads them instead of running (that part of) the forward again (ReinforceTrainer).
+    private void KeepForward(int live)
+    {
+        for (int l = 1; l < layerSizes.Length - 1 && keepForward == RolloutForwardKept.Everything; l++)
+        {
+            ReadOnlySpan<float> activations = workspace.Activations(l);
+            int width = layerSizes[l];
+            for (int i = 0; i < live; i++)
+            {
+                activations.Slice(i * width, width).CopyTo(episodeBuffers[i].NextKeptActivation(l));
+            }
+        }
+        for (int i = 0; i < live; i++)
+        {
+            outputs.AsSpan(i * outputSize, outputSize).CopyTo(episodeBuffers[i].NextKeptLogits());
         }
     }
 

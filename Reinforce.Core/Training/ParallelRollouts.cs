@@ -188,12 +188,22 @@ internal sealed class ParallelRollouts
         failure?.Throw();
 
         int kept = byEpisodes ? episodeTarget : StepPrefix();
+        KeptEpisodes = kept;
         batch.Clear();
         for (int k = 0; k < kept; k++)
         {
             batch.AppendEpisode(owner[k]!, ownerEpisode[k]);
         }
     }
+
+    /// <summary>Episodes the last <see cref="Collect"/> kept (the batch's episodes).</summary>
+    public int KeptEpisodes { get; private set; }
+
+    /// <summary>
+    /// Where batch episode <paramref name="k"/> of the last <see cref="Collect"/> was written: the worker's buffer and its
+    /// episode there (valid until the next Collect). The update reads the kept forward of the batch's rows from these.
+    /// </summary>
+    public (EpisodeBatch Source, int Episode) KeptEpisode(int k) => (owner[k]!, ownerEpisode[k]);
 
     private void HelperLoop()
     {

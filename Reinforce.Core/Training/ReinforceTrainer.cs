@@ -44,6 +44,9 @@ public sealed class ReinforceTrainer
 {
     private readonly EpisodeBatch batch;
     private readonly RolloutWorker sequentialWorker;
+    // The one-state forward of RunEpisode, its first layer's weights refreshed before each batch; null when the network's
+    // input is not CartPole's 4 (then Mlp.Forward).
+    private readonly RolloutForward? rolloutForward;
     private readonly ParallelRollouts? parallelRollouts;
     // With several threads and a one-hidden-layer network: the gradient pass of a large batch on the workers.
     private readonly SplitUpdate? splitUpdate;
@@ -75,7 +78,14 @@ public sealed class ReinforceTrainer
     /// As the public constructor; <paramref name="lockstep"/> false keeps the one-episode-at-a-time collection for
     /// multi-episode batches too (the reference the lockstep path is tested against: the same run bit for bit).
     /// </summary>
-    internal ReinforceTrainer(TrainerOptions options, Func<IEnvironment>? environmentFactory, bool lockstep)
+    /// <remarks>
+    /// <paramref name="keepRolloutForward"/>: the lockstep groups keep each step's logits (and hidden activations), and the
+    /// update reads them instead of running (that part of) the forward over the batch again — bit for bit the same update
+    /// (KeptForwardTests). Only with lockstep batches; <see cref="RolloutForwardKept.Everything"/> only with an activation
+    /// whose derivative follows from its output (else the update recomputes).
+    /// </remarks>
+    internal ReinforceTrainer(TrainerOptions options, Func<IEnvironment>? environmentFactory, bool lockstep,
+        RolloutForwardKept keepRolloutForward = RolloutForwardKept.Nothing)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -98,15 +108,20 @@ public sealed class ReinforceTrainer
         // target by one episode), so no update after the first ever allocates.
         int maxBatchSteps = options.BatchSteps is int target ? target + maxEpisodeSteps : maxEpisodeSteps * options.BatchEpisodes;
         Policy.Reserve(maxBatchSteps);
+        bool keepLogits = lockstep && keepRolloutForward == RolloutForwardKept.Logits && environmentFactory is null
+            && (options.BatchSteps is not null || options.BatchEpisodes > 1);
         batch = new EpisodeBatch(Environment.ObservationSize, maxBatchSteps, options.BatchSteps is int steps ? Math.Min(steps, 1024) : options.BatchEpisodes,
-            maskWidth);
+            maskWidth, keepLogits ? head.OutputSize : 0);
         sequentialWorker = new RolloutWorker(Environment, Policy.Network.CreateWorkspace(1), head.OutputSize, batch);
+        rolloutForward = RolloutForward.TryCreate(Policy.Network);
         bool severalEpisodes = options.BatchSteps is not null || options.BatchEpisodes > 1;
         if (lockstep && severalEpisodes && environmentFactory is null)
         {
             // Lockstep groups, one per worker: the episodes of a batch advance together in each (the trainer's
             // CartPole is then only the public Environment; the groups step their own VectorCartPole).
             int groups = options.Threads;
+            KeepsRolloutForward = keepRolloutForward == RolloutForwardKept.Everything && !Policy.Network.BackwardNeedsOnlyActivations
+                ? RolloutForwardKept.Nothing : keepRolloutForward;
             int lanes = options.BatchSteps is int stepTarget
                 ? Math.Clamp(stepTarget, 1, MaxLockstepLanes)
                 : Math.Min((options.BatchEpisodes + groups - 1) / groups, MaxLockstepLanes);
@@ -115,7 +130,7 @@ public sealed class ReinforceTrainer
             workerPadding[0] = new byte[WorkerPaddingBytes];
             for (int w = 0; w < groups; w++)
             {
-                workers[w] = new LockstepRollouts(Policy, options, lanes, maxEpisodeSteps, 4);
+                workers[w] = new LockstepRollouts(Policy, options, lanes, maxEpisodeSteps, 4, KeepsRolloutForward, rolloutForward);
                 workerPadding[w + 1] = new byte[WorkerPaddingBytes];
             }
             parallelRollouts = new ParallelRollouts(workers);
@@ -144,7 +159,9 @@ public sealed class ReinforceTrainer
             }
             parallelRollouts = new ParallelRollouts(workers);
         }
-        if (options.Threads > 1 && System.Environment.ProcessorCount > 1 && SplitUpdate.Supports(Policy))
+        // (Not when the update reads the rollout's kept forward: the split pass recomputes it.)
+        if (options.Threads > 1 && System.Environment.ProcessorCount > 1 && SplitUpdate.Supports(Policy)
+            && KeepsRolloutForward == RolloutForwardKept.Nothing)
         {
             splitUpdate = new SplitUpdate(Policy, Math.Min(options.Threads, System.Environment.ProcessorCount));
             if (parallelRollouts is not null)
@@ -216,6 +233,12 @@ public sealed class ReinforceTrainer
 
     /// <summary>Whether batches are collected by lockstep groups (several CartPole episodes advanced together).</summary>
     internal bool UsesLockstep { get; }
+
+    /// <summary>What of the lockstep rollout's forward the update reads instead of recomputing it.</summary>
+    internal RolloutForwardKept KeepsRolloutForward { get; }
+
+    /// <summary>The lockstep or parallel collection (null when batches are collected one episode at a time on the calling thread).</summary>
+    internal ParallelRollouts? Rollouts => parallelRollouts;
 
     /// <summary>The run's configuration.</summary>
     public TrainerOptions Options { get; }
@@ -425,11 +448,15 @@ public sealed class ReinforceTrainer
         ParameterBuffer parameters = Policy.Parameters;
         parameters.ZeroGradients();
         long passStart = splitUpdate is null ? 0 : Stopwatch.GetTimestamp(); // the one-thread path pays nothing
-        PolicyLoss loss = split
-            ? splitUpdate!.AccumulateGradients(batch.ObservationMemory, batch.ActionMemory, batch.WeightMemory,
-                (float)Options.EntropyCoefficient, Options.LossReduction, batch.DropoutMaskMemory)
-            : Policy.AccumulateGradients(batch.Observations, batch.Actions, batch.Weights,
-                (float)Options.EntropyCoefficient, Options.LossReduction, batch.DropoutMasks);
+        PolicyLoss loss = KeepsRolloutForward switch
+        {
+            RolloutForwardKept.Everything => AccumulateGradientsFromKeptForward(),
+            RolloutForwardKept.Logits => AccumulateGradientsFromKeptLogits(),
+            _ when split => splitUpdate!.AccumulateGradients(batch.ObservationMemory, batch.ActionMemory, batch.WeightMemory,
+                (float)Options.EntropyCoefficient, Options.LossReduction, batch.DropoutMaskMemory),
+            _ => Policy.AccumulateGradients(batch.Observations, batch.Actions, batch.Weights,
+                (float)Options.EntropyCoefficient, Options.LossReduction, batch.DropoutMasks),
+        };
         if (splitUpdate is not null && batch.Steps >= SplitUpdateMinimumRows)
         {
             RecordPassTime(split, Stopwatch.GetTimestamp() - passStart, batch.Steps);
@@ -479,6 +506,41 @@ public sealed class ReinforceTrainer
         return Statistics(update, loss);
     }
 
+    // Policy.AccumulateGradients over the batch without the output layer's forward: the logits the rollout kept.
+    private PolicyLoss AccumulateGradientsFromKeptLogits()
+    {
+        Policy.Head.CheckActions(batch.Actions);
+        return Policy.AccumulateGradientsFromKeptLogits(batch.Observations, batch.Actions, batch.Weights, (float)Options.EntropyCoefficient,
+            Options.LossReduction, batch.DropoutMasks, batch.KeptLogits());
+    }
+
+    // Policy.AccumulateGradients over the batch without its forward: the rows of each kept episode, in batch order, read
+    // where its lockstep group wrote them, with their kept logits and hidden activations. The actions, weights and masks
+    // are the batch's (the weights exist only there); the sums and 1/N are those of the whole batch.
+    private PolicyLoss AccumulateGradientsFromKeptForward()
+    {
+        float entropyCoefficient = (float)Options.EntropyCoefficient;
+        float inverseN = Options.LossReduction == LossReduction.Mean ? 1f / batch.Steps : 1f;
+        Policy.Head.CheckActions(batch.Actions);
+        ReadOnlySpan<int> actions = batch.Actions;
+        ReadOnlySpan<float> weights = batch.Weights;
+        int observationSize = Environment.ObservationSize, maskWidth = Policy.Network.DropoutMaskWidth;
+        double policySum = 0, entropySum = 0;
+        int row = 0;
+        for (int k = 0; k < parallelRollouts!.KeptEpisodes; k++)
+        {
+            (EpisodeBatch source, int episode) = parallelRollouts.KeptEpisode(k);
+            Range range = source.EpisodeRange(episode);
+            int start = range.Start.Value, length = range.End.Value - start;
+            Policy.AccumulateGradientsFromKeptForward(source.KeptLogits(start, length),
+                source.Observations.Slice(start * observationSize, length * observationSize), source.KeptActivations, start,
+                source.DropoutMasks.Slice(start * maskWidth, length * maskWidth), actions.Slice(row, length), weights.Slice(row, length),
+                entropyCoefficient, inverseN, ref policySum, ref entropySum);
+            row += length;
+        }
+        return PolicyHead.Loss(policySum, entropySum, entropyCoefficient, inverseN, batch.Steps);
+    }
+
     // The first tensor of the parameter layout whose slice of `values` holds a NaN or an infinity, or null.
     private ParameterTensor? FirstNonFinite(float[] values)
     {
@@ -498,6 +560,7 @@ public sealed class ReinforceTrainer
     // the episodes that rule keeps.
     internal void CollectBatch()
     {
+        rolloutForward?.Refresh(); // the weights stand still until the batch is collected
         if (parallelRollouts is not null)
         {
             parallelRollouts.Collect(EpisodesCompleted, Options.BatchEpisodes, Options.BatchSteps, batch, ConcurrentEpisodes());
@@ -552,7 +615,14 @@ public sealed class ReinforceTrainer
             {
                 Dropout.DrawMask(Options.Dropout, rng, masks);
             }
-            Policy.Network.Forward(observation, 1, worker.Workspace, output, masks);
+            if (masks.IsEmpty && rolloutForward is not null)
+            {
+                rolloutForward.Forward(observation, 1, worker.Workspace, output); // Mlp.Forward's bits, W₁ kept as columns
+            }
+            else
+            {
+                Policy.Network.Forward(observation, 1, worker.Workspace, output, masks);
+            }
             int action = Policy.Head.Sample(output, rng);
             StepResult result = worker.Environment.Step(action, observation);
             episodes.CommitStep(action, (float)result.Reward);
