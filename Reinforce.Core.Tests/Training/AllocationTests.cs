@@ -80,6 +80,22 @@ public class AllocationTests
         Assert.That(bytes.Min(), Is.Zero, $"bytes per window: {string.Join(", ", bytes)}");
     }
 
+    /// <summary>
+    /// Two workers with the gradient pass split across them for every batch (layer 1 and the backward by hidden units,
+    /// layer 2 and the head by rows): 0 bytes on the calling thread, also with dropout (the masks' columns per worker).
+    /// </summary>
+    [TestCase(0.0)]
+    [TestCase(0.6)]
+    public void TrainerUpdate_WithTheSplitPass_AllocatesNothing_InSteadyState(double dropout)
+    {
+        var trainer = new ReinforceTrainer(new TrainerOptions { Seed = 3, BatchEpisodes = 16, Threads = 2, Dropout = dropout }) { SplitUpdateMinimumRows = 1, SplitMode = SplitUpdateMode.Always };
+        Assume.That(trainer.SplitUpdateWorkers, Is.EqualTo(2), "the trainer splits the pass only on a machine with several processors");
+
+        long[] bytes = AllocatedPerWindow(() => trainer.Update());
+
+        Assert.That(bytes.Min(), Is.Zero, $"bytes per window: {string.Join(", ", bytes)}");
+    }
+
     /// <summary>With dropout the rollout also draws and stores masks, and the update applies them: still 0 bytes.</summary>
     [Test]
     public void TrainerUpdate_WithDropout_AllocatesNothing_InSteadyState()

@@ -159,6 +159,11 @@ public abstract class PolicyHead
         }
     }
 
+    /// <summary><see cref="RowGradients"/> for callers outside the heads (<see cref="SplitUpdate"/> runs a share of a chunk's rows on each worker).</summary>
+    internal void GradientsOfRows(ReadOnlySpan<float> outputs, ReadOnlySpan<int> actions, ReadOnlySpan<float> weights,
+        float entropyCoefficient, float inverseN, Span<float> outputGradients, Span<float> logProbabilities, Span<float> entropies)
+        => RowGradients(outputs, actions, weights, entropyCoefficient, inverseN, outputGradients, logProbabilities, entropies);
+
     /// <summary>
     /// <see cref="RowGradient"/> of every row (actions already checked): row i's gradient into its row of
     /// <paramref name="outputGradients"/>, its log π(aᵢ|sᵢ) and H into <paramref name="logProbabilities"/>[i] and

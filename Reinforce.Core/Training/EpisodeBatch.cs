@@ -98,6 +98,15 @@ public sealed class EpisodeBatch
     /// <summary>Per-step weights of the loss (returns after baseline and normalisation).</summary>
     public Span<float> Weights => weights.AsSpan(0, Steps);
 
+    // The same steps as memory, for the workers of a split update (helper threads cannot hold a span).
+    internal ReadOnlyMemory<float> ObservationMemory => observations.AsMemory(0, Steps * observationSize);
+
+    internal ReadOnlyMemory<float> DropoutMaskMemory => dropoutMasks.AsMemory(0, Steps * maskWidth);
+
+    internal ReadOnlyMemory<int> ActionMemory => actions.AsMemory(0, Steps);
+
+    internal ReadOnlyMemory<float> WeightMemory => weights.AsMemory(0, Steps);
+
     /// <summary>Undiscounted return of each episode.</summary>
     public ReadOnlyMemory<double> EpisodeReturns => episodeReturns.AsMemory(0, Episodes);
 

@@ -123,6 +123,12 @@ internal sealed class ParallelRollouts
     public int WorkerCount => workers.Length;
 
     /// <summary>
+    /// Called on a helper thread with its worker slot (1 … N − 1) right after it has finished its share of a batch, before it
+    /// goes back to waiting: the trainer lets it serve the update's split gradient pass while it is still awake.
+    /// </summary>
+    public Action<int>? AfterBatch { get; set; }
+
+    /// <summary>
     /// Runs the batch starting at episode <paramref name="first"/> — <paramref name="episodes"/> episodes, or when
     /// <paramref name="steps"/> is set the shortest prefix with at least that many steps — into <paramref name="batch"/>.
     /// </summary>
@@ -232,6 +238,7 @@ internal sealed class ParallelRollouts
             active++;
         }
         RunWorker(slot);
+        AfterBatch?.Invoke(slot);
     }
 
     private void RunWorker(int slot)

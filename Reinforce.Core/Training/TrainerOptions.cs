@@ -130,7 +130,9 @@ public sealed record TrainerOptions
     /// <summary>
     /// Workers that collect a batch's episodes, each with its own environment, workspace and generator (the
     /// result does not depend on it: episode k always uses stream k of the seed). A batch of one episode is
-    /// collected on the calling thread whatever this is.
+    /// collected on the calling thread whatever this is. A batch of many steps (a network with one hidden layer,
+    /// on a machine with several processors) also has its forward and backward pass split across the workers, with
+    /// the same result bit for bit.
     /// </summary>
     public int Threads { get; init; } = 1;
 
