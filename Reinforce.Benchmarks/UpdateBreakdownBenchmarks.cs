@@ -93,6 +93,10 @@ public class UpdateBreakdownBenchmarks
     [Benchmark]
     public void ReluForward() => SimdKernels.ReluForward(z, a);
 
+    /// <summary>Z₁ and A₁ = max(Z₁, 0) in one pass: <see cref="Layer1Forward"/> + <see cref="ReluForward"/> fused, as Mlp runs them with ReLU.</summary>
+    [Benchmark]
+    public void Layer1ForwardRelu() => SimdKernels.MatMulTransposedBRelu(states, w1, b1, T, z, a);
+
     /// <summary>logits = A₁·W₂ᵀ + b₂, 500 × 128 → 2: 256 kflop.</summary>
     [Benchmark]
     public void Layer2Forward() => Dense.Forward(a, w2, b2, T, logits);
@@ -108,6 +112,10 @@ public class UpdateBreakdownBenchmarks
     /// <summary>dZ₁ = dA₁ ⊙ [Z₁ &gt; 0] over 64,000 floats, in place.</summary>
     [Benchmark]
     public void ReluBackward() => SimdKernels.ReluBackward(z, da, da);
+
+    /// <summary>dZ₁ = (dY·W₂) ⊙ [Z₁ &gt; 0] in one pass: <see cref="Layer2InputGradients"/> + <see cref="ReluBackward"/> fused, as Mlp runs them with ReLU.</summary>
+    [Benchmark]
+    public void Layer2InputGradientsRelu() => SimdKernels.MatMulReluBackward(logitGradients, w2, z, T, da);
 
     /// <summary>dW₁ += dZ₁ᵀ·X (128 × 4, a chain over 500 rows per element) and db₁: 512 kflop.</summary>
     [Benchmark]

@@ -1,4 +1,5 @@
 using Reinforce.NeuralNetworks;
+using Reinforce.Numerics;
 using Reinforce.Policies;
 using Reinforce.Randomness;
 using Reinforce.Tests.TestSupport;
@@ -84,6 +85,71 @@ public class MlpTests
             Assert.That(single, Is.EqualTo(batched.AsSpan(t * 3, 3).ToArray()), $"row {t}");
         }
     }
+
+    /// <summary>
+    /// With ReLU, Mlp's forward writes z and a in one pass and its backward computes dz = (dz·W) ⊙ [z &gt; 0] in one pass.
+    /// Expected numbers: the same network run layer by layer with the unfused kernels (Dense.Forward, then ReluForward;
+    /// Dense.Backward, then ReluBackward in place), as Mlp did before the fusion. Tolerance: none, the bits must be equal —
+    /// logits, every z and a in the workspace, every gradient. Widths: the default network at T = 500, and hidden layers
+    /// that are not multiples of the vector width (the tails of both fused kernels), one wider than 8 outputs (the fused
+    /// backward's fallback to the tiles).
+    /// </summary>
+    [TestCase(new[] { 4, 128, 2 }, 500)]
+    [TestCase(new[] { 4, 37, 20, 2 }, 9)]
+    [TestCase(new[] { 4, 19, 3 }, 130)]
+    [TestCase(new[] { 5, 33, 11, 9 }, 7)]
+    public void ReluNetwork_FusedPasses_EqualTheLayerByLayerKernels_BitForBit(int[] sizes, int batch)
+    {
+        var mlp = new Mlp(sizes, Activation.ReLU);
+        mlp.Initialize(WeightInitialization.PyTorch, new Pcg64(17));
+        float[] states = TestData.Uniform(batch * sizes[0], 83, -2f, 2f);
+        float[] outputGradients = TestData.Uniform(batch * sizes[^1], 84);
+        var workspace = mlp.CreateWorkspace(batch);
+        float[] logits = new float[batch * sizes[^1]];
+        mlp.Parameters.ZeroGradients();
+        mlp.Forward(states, batch, workspace, logits);
+        mlp.Backward(outputGradients, workspace);
+
+        int layers = sizes.Length - 1;
+        float[] values = mlp.Parameters.Values;
+        ReadOnlySpan<float> W(int l) => mlp.Parameters.Value(Mlp.WeightName(l));
+        ReadOnlySpan<float> B(int l) => mlp.Parameters.Value(Mlp.BiasName(l));
+        var z = new float[layers + 1][];
+        var a = new float[layers + 1][];
+        a[0] = states;
+        for (int l = 0; l < layers; l++)
+        {
+            z[l + 1] = new float[batch * sizes[l + 1]];
+            Dense.Forward(a[l], W(l), B(l), batch, z[l + 1]);
+            a[l + 1] = new float[z[l + 1].Length];
+            SimdKernels.ReluForward(z[l + 1], a[l + 1]);
+        }
+        float[] gradients = new float[values.Length];
+        float[] dz = outputGradients;
+        for (int l = layers - 1; l >= 0; l--)
+        {
+            float[] da = l > 0 ? new float[batch * sizes[l]] : [];
+            var weightTensor = mlp.Parameters.Tensors[2 * l];
+            var biasTensor = mlp.Parameters.Tensors[2 * l + 1];
+            Dense.Backward(a[l], W(l), dz, batch, gradients.AsSpan(weightTensor.Offset, weightTensor.Length),
+                gradients.AsSpan(biasTensor.Offset, biasTensor.Length), da);
+            if (l > 0)
+            {
+                SimdKernels.ReluBackward(z[l], da, da);
+            }
+            dz = da;
+        }
+
+        Assert.That(Bits(logits), Is.EqualTo(Bits(z[layers])).AsCollection, "logits");
+        for (int l = 1; l < layers; l++)
+        {
+            Assert.That(Bits(workspace.PreActivations(l).ToArray()), Is.EqualTo(Bits(z[l])).AsCollection, $"z{l}");
+            Assert.That(Bits(workspace.Activations(l).ToArray()), Is.EqualTo(Bits(a[l])).AsCollection, $"a{l}");
+        }
+        Assert.That(Bits(mlp.Parameters.Gradients), Is.EqualTo(Bits(gradients)).AsCollection, "gradients");
+    }
+
+    private static int[] Bits(float[] values) => [.. values.Select(BitConverter.SingleToInt32Bits)];
 
     private static IEnumerable<TestCaseData> GradientCases()
     {

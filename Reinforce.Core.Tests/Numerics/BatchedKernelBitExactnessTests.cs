@@ -87,6 +87,67 @@ public sealed class BatchedKernelBitExactnessTests
         }
     }
 
+    /// <summary>
+    /// The fused forward + ReLU against the forward, then ReluForward of its output (tolerance: none): z is the same, a is
+    /// ReLU(z) element for element, with the x86 kernels for in = 4 and the portable ones. Some rows of X are NaN or −0 so
+    /// that NaN and signed-zero pre-activations reach the select (NaN and −0 give +0, as ReluForward's x &gt; 0 ? x : 0).
+    /// </summary>
+    [TestCase(true)]
+    [TestCase(false)]
+    public void MatMulTransposedBRelu_EqualsForwardThenRelu_BitForBit(bool x86Forward)
+    {
+        var random = new Random(20260424);
+        SimdKernels.X86ForwardEnabled = x86Forward;
+        using var restore = new RestoreX86Forward();
+        foreach (var (batch, inputs, outputs) in Shapes())
+        {
+            float[] x = Values(random, batch * inputs), w = Values(random, outputs * inputs), b = Values(random, outputs);
+            WithSpecialRows(x, batch, inputs, random);
+            float[] expectedZ = new float[batch * outputs], expectedA = new float[batch * outputs];
+            float[] actualZ = new float[batch * outputs], actualA = Values(random, batch * outputs); // both overwrite a
+            SimdKernels.MatMulTransposedB(x, w, b, batch, expectedZ);
+            SimdKernels.ReluForward(expectedZ, expectedA);
+            SimdKernels.MatMulTransposedBRelu(x, w, b, batch, actualZ, actualA);
+            AssertBitsEqual(actualZ, expectedZ, $"fused forward z T={batch} {inputs}→{outputs}");
+            AssertBitsEqual(actualA, expectedA, $"fused forward a T={batch} {inputs}→{outputs}");
+        }
+    }
+
+    /// <summary>
+    /// The fused dX = (dY·W) ⊙ [z &gt; 0] against MatMul, then ReluBackward in place (tolerance: none), over the shapes
+    /// above (outputs up to 8 take the fused row kernel, wider ones the tiles then the select). z has exact zeros, −0, NaN
+    /// and negatives besides positives, so every branch of the select is taken.
+    /// </summary>
+    [Test]
+    public void MatMulReluBackward_EqualsMatMulThenReluBackward_BitForBit()
+    {
+        var random = new Random(20260425);
+        foreach (var (batch, inputs, outputs) in Shapes().Append((128, 128, 2)).Append((500, 100, 2)).Append((13, 7, 6)))
+        {
+            float[] dy = Values(random, batch * outputs), w = Values(random, outputs * inputs), z = Values(random, batch * inputs);
+            for (int i = 0; i < z.Length; i += 11)
+            {
+                z[i] = (i / 11 % 3) switch { 0 => -0f, 1 => float.NaN, _ => 0f };
+            }
+            float[] expected = new float[batch * inputs];
+            float[] actual = Values(random, batch * inputs); // overwritten
+            SimdKernels.MatMul(dy, w, batch, expected);
+            SimdKernels.ReluBackward(z, expected, expected);
+            SimdKernels.MatMulReluBackward(dy, w, z, batch, actual);
+            AssertBitsEqual(actual, expected, $"fused dZ T={batch} {inputs}→{outputs}");
+        }
+    }
+
+    // Row 0 of X all −0 (every product ±0: z is the bias), and, from three rows on, one NaN in the last row (a NaN row of z).
+    private static void WithSpecialRows(float[] x, int batch, int inputs, Random random)
+    {
+        Array.Fill(x, -0f, 0, inputs);
+        if (batch >= 3)
+        {
+            x[(batch - 1) * inputs + random.Next(inputs)] = float.NaN;
+        }
+    }
+
     [Test]
     public void MatMulTransposedB_KeepsTheSignOfZero_LikeTheDefinition()
     {

@@ -232,6 +232,8 @@ public class KernelTwinTests
     }
 
     [TestCase(3, 4, 5)]
+    [TestCase(17, 4, 128)]
+    [TestCase(6, 128, 2)]
     [TestCase(9, 17, 3)]
     public void BatchedKernels_MatchScalarTwins(int batch, int inputs, int outputs)
     {
@@ -255,6 +257,21 @@ public class KernelTwinTests
         ScalarKernels.AccumulateWeightGradients(dy, x, batch, dwScalar, dbScalar);
         Assert.That(dw, Is.EqualTo(dwScalar).Within(tolerance), "weight gradient");
         Assert.That(db, Is.EqualTo(dbScalar), "bias gradient: additions in the same order");
+
+        // The fused ReLU kernels: the same bound on z and dX; the select itself is exact, so where z is far from 0 a is z,
+        // and the scalar twin's select may differ only where the two z straddle 0 (both then within the bound of 0).
+        float[] z = new float[batch * outputs], a = new float[batch * outputs], zScalar = new float[batch * outputs], aScalar = new float[batch * outputs];
+        SimdKernels.MatMulTransposedBRelu(x, w, b, batch, z, a);
+        ScalarKernels.MatMulTransposedBRelu(x, w, b, batch, zScalar, aScalar);
+        Assert.That(z, Is.EqualTo(zScalar).Within(tolerance), "fused forward, z");
+        Assert.That(a, Is.EqualTo(aScalar).Within(tolerance), "fused forward, ReLU(z)");
+
+        float[] reluInput = TestData.Uniform(batch * inputs, 35);
+        float[] dz = new float[batch * inputs], dzScalar = new float[batch * inputs];
+        SimdKernels.MatMulReluBackward(dy, w, reluInput, batch, dz);
+        ScalarKernels.MatMulReluBackward(dy, w, reluInput, batch, dzScalar);
+        Assert.That(dz, Is.EqualTo(dzScalar).Within(tolerance), "fused input gradient through ReLU");
+        Assert.That(dz.Count(v => v != 0f), Is.EqualTo(dzScalar.Count(v => v != 0f)), "the same elements selected");
     }
 
     [TestCaseSource(nameof(Lengths))]

@@ -148,6 +148,25 @@ public class AllocationTests
         Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
     }
 
+    /// <summary>The fused ReLU kernels of the update (first-layer forward + ReLU, dA₁ + ReLU backward, and their
+    /// fallbacks for other widths), T = 500: 0 bytes in at least one window (AllocatedPerWindow: a one-off of the
+    /// tiered JIT on this thread showed once in a window here).</summary>
+    [TestCase(4, 128, 2)]
+    [TestCase(32, 40, 12)]
+    public void FusedReluKernels_AllocateNothing(int inputs, int hidden, int outputs)
+    {
+        const int batch = 500;
+        float[] x = new float[batch * inputs], w1 = new float[hidden * inputs], b1 = new float[hidden], z = new float[batch * hidden];
+        float[] a = new float[batch * hidden], dy = new float[batch * outputs], w2 = new float[outputs * hidden], dz = new float[batch * hidden];
+        void Call()
+        {
+            Reinforce.Numerics.SimdKernels.MatMulTransposedBRelu(x, w1, b1, batch, z, a);
+            Reinforce.Numerics.SimdKernels.MatMulReluBackward(dy, w2, z, batch, dz);
+        }
+        long[] bytes = AllocatedPerWindow(Call);
+        Assert.That(bytes.Min(), Is.Zero, $"bytes per window: {string.Join(", ", bytes)}");
+    }
+
     [Test]
     public void AdamStep_AllocatesNothing()
     {

@@ -192,9 +192,17 @@ public sealed class Mlp
         inputs.CopyTo(workspace.Activation(0, batch));
         float[] values = Parameters.Values;
         int maskOffset = 0;
+        bool relu = HiddenActivation.Kind == ActivationKind.ReLU;
         for (int l = 0; l < (outputLayer ? LayerCount : LayerCount - 1); l++)
         {
             Span<float> z = workspace.PreActivation(l + 1, batch);
+            if (relu && !training && l < LayerCount - 1)
+            {
+                // z_l and a_l = ReLU(z_l) in one pass (the same bits as the forward, then the activation).
+                SimdKernels.MatMulTransposedBRelu(workspace.Activation(l, batch), ParameterBuffer.View(values, WeightTensor(l)),
+                    ParameterBuffer.View(values, BiasTensor(l)), batch, z, workspace.Activation(l + 1, batch));
+                continue;
+            }
             Dense.Forward(workspace.Activation(l, batch), ParameterBuffer.View(values, WeightTensor(l)),
                 ParameterBuffer.View(values, BiasTensor(l)), batch, z);
             if (l < LayerCount - 1)
@@ -242,17 +250,27 @@ public sealed class Mlp
         float[] values = Parameters.Values, gradients = Parameters.Gradients;
         Span<float> dz = workspace.GradientA(OutputSize * batch);
         outputGradients.CopyTo(dz);
+        bool relu = HiddenActivation.Kind == ActivationKind.ReLU;
         for (int l = LayerCount - 1; l >= 0; l--)
         {
             // da_{l−1} = dz_l·W_l is only needed below the first layer.
             Span<float> da = l > 0 ? workspace.GradientB(sizes[l] * batch) : [];
-            Dense.Backward(workspace.Activation(l, batch), ParameterBuffer.View(values, WeightTensor(l)), dz, batch,
-                ParameterBuffer.View(gradients, WeightTensor(l)), ParameterBuffer.View(gradients, BiasTensor(l)), da);
+            ReadOnlySpan<float> w = ParameterBuffer.View(values, WeightTensor(l));
+            // With ReLU, dz_{l−1} = (dz_l·W_l) ⊙ [z_{l−1} > 0] in one pass: Dense.Backward computes only dW_l and db_l.
+            Dense.Backward(workspace.Activation(l, batch), w, dz, batch,
+                ParameterBuffer.View(gradients, WeightTensor(l)), ParameterBuffer.View(gradients, BiasTensor(l)), relu ? [] : da);
             if (l > 0)
             {
                 // dz_{l−1} = da_{l−1} ⊙ f′(z_{l−1}) (z after dropout: the activation's input), then ⊙ m_{l−1}
                 // through the dropout (docs/backprop.md#dropout), written in place; the two gradient buffers swap roles.
-                HiddenActivation.Backward(workspace.PreActivation(l, batch), workspace.Activation(l, batch), da, da);
+                if (relu)
+                {
+                    SimdKernels.MatMulReluBackward(dz, w, workspace.PreActivation(l, batch), batch, da);
+                }
+                else
+                {
+                    HiddenActivation.Backward(workspace.PreActivation(l, batch), workspace.Activation(l, batch), da, da);
+                }
                 if (workspace.DropoutApplied)
                 {
                     NeuralNetworks.Dropout.Backward(da, workspace.DropoutMask(l, batch), da);
@@ -303,15 +321,25 @@ public sealed class Mlp
         Span<float> dz = workspace.GradientA(OutputSize * batch);
         outputGradients.CopyTo(dz);
         int maskOffset = DropoutMaskWidth; // layer l's mask columns start after those of layers 1 … l − 1
+        bool relu = HiddenActivation.Kind == ActivationKind.ReLU;
         for (int l = LayerCount - 1; l >= 0; l--)
         {
             ReadOnlySpan<float> a = l == 0 ? inputs : hiddenActivations[l].AsSpan(firstRow * sizes[l], batch * sizes[l]);
             Span<float> da = l > 0 ? workspace.GradientB(sizes[l] * batch) : [];
-            Dense.Backward(a, ParameterBuffer.View(values, WeightTensor(l)), dz, batch,
-                ParameterBuffer.View(gradients, WeightTensor(l)), ParameterBuffer.View(gradients, BiasTensor(l)), da);
+            ReadOnlySpan<float> w = ParameterBuffer.View(values, WeightTensor(l));
+            Dense.Backward(a, w, dz, batch,
+                ParameterBuffer.View(gradients, WeightTensor(l)), ParameterBuffer.View(gradients, BiasTensor(l)), relu ? [] : da);
             if (l > 0)
             {
-                HiddenActivation.Backward(a, a, da, da);
+                // As Backward: with ReLU the product and [a > 0] (= [z > 0]) in one pass.
+                if (relu)
+                {
+                    SimdKernels.MatMulReluBackward(dz, w, a, batch, da);
+                }
+                else
+                {
+                    HiddenActivation.Backward(a, a, da, da);
+                }
                 if (masked)
                 {
                     maskOffset -= sizes[l];

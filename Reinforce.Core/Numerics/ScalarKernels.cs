@@ -139,6 +139,21 @@ public static class ScalarKernels
         }
     }
 
+    /// <summary>Y = X·Wᵀ + b, then A = max(Y, 0): <see cref="MatMulTransposedB"/> and <see cref="ReluForward"/>, one after the other.</summary>
+    public static void MatMulTransposedBRelu(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, int batch, Span<float> y,
+        Span<float> a)
+    {
+        MatMulTransposedB(x, w, b, batch, y);
+        ReluForward(y, a);
+    }
+
+    /// <summary>dX = (dY·W) ⊙ [z &gt; 0]: <see cref="MatMul"/>, then <see cref="ReluBackward"/> in place. See docs/backprop.md#activations.</summary>
+    public static void MatMulReluBackward(ReadOnlySpan<float> dy, ReadOnlySpan<float> w, ReadOnlySpan<float> z, int batch, Span<float> dx)
+    {
+        MatMul(dy, w, batch, dx);
+        ReluBackward(z, dx, dx);
+    }
+
     /// <summary>dW += dYᵀ·X and db += Σ_t dY[t,:]. See docs/backprop.md#dense-layer.</summary>
     public static void AccumulateWeightGradients(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, int batch, Span<float> dw, Span<float> db)
     {

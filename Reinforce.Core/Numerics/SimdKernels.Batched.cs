@@ -46,11 +46,11 @@ public static partial class SimdKernels
     {
         if (inputs == 4 && X86ForwardEnabled && Avx2.IsSupported && Fma.IsSupported)
         {
-            ForwardFourInputsAvx2(x, w, b, batch, outputs, y);
+            ForwardFourInputsAvx2<PreActivationOnly>(x, w, b, batch, outputs, y, y);
         }
         else if (inputs == 4)
         {
-            ForwardFourInputs(x, w, b, batch, outputs, y);
+            ForwardFourInputs<PreActivationOnly>(x, w, b, batch, outputs, y, y);
         }
         else if (inputs >= ReductionLanes)
         {
@@ -60,6 +60,48 @@ public static partial class SimdKernels
         {
             MatMulTransposedBRowByRow(x, w, b, batch, inputs, outputs, y);
         }
+    }
+
+    // Y = X·Wᵀ + b and A = ReLU(Y) (x > 0 ? x : 0, the select of ReluForward): for in = 4 in the same pass, the kernel
+    // storing each vector of y and its ReLU side by side (the separate ReLU pass re-read all of Y); other widths run
+    // the forward, then ReluForward. Either way every element of y and a is the unfused pair's, bit for bit.
+    private static void MatMulTransposedBReluBlocked(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, int batch,
+        int inputs, int outputs, Span<float> y, Span<float> a)
+    {
+        if (inputs == 4 && X86ForwardEnabled && Avx2.IsSupported && Fma.IsSupported)
+        {
+            ForwardFourInputsAvx2<WithRelu>(x, w, b, batch, outputs, y, a);
+        }
+        else if (inputs == 4)
+        {
+            ForwardFourInputs<WithRelu>(x, w, b, batch, outputs, y, a);
+        }
+        else
+        {
+            MatMulTransposedBBlocked(x, w, b, batch, inputs, outputs, y);
+            ReluForward(y, a);
+        }
+    }
+
+    // Rows the x86 in = 4 kernels run through before moving to the next group of outputs (the columns are transposed
+    // again per block): 16 rows of z and a, 16 KiB for 128 outputs, stay in L1 until every group has written them.
+    private const int FourInputsRowBlock = 16;
+
+    // What a forward kernel stores: z only, or z and a = ReLU(z). A type argument, so the JIT compiles each kernel twice
+    // with the test folded away.
+    private interface IForwardOutput
+    {
+        static abstract bool Relu { get; }
+    }
+
+    private readonly struct PreActivationOnly : IForwardOutput
+    {
+        public static bool Relu => false;
+    }
+
+    private readonly struct WithRelu : IForwardOutput
+    {
+        public static bool Relu => true;
     }
 
     /// <summary>The definition: every row is <see cref="MatVec"/> of that row, i.e. y[t,o] = Dot(W[o,:], X[t,:]) + b[o].</summary>
@@ -76,13 +118,15 @@ public static partial class SimdKernels
     // for four outputs at once, on Vector128 (every platform's vector unit has it). The columns c_i = W[o..o+3, i] are
     // gathered element by element.
     [MethodImpl(MethodImplOptions.NoInlining)] // keeps the callers (Mlp's layer loop) small
-    private static void ForwardFourInputs(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, int batch, int outputs,
-        Span<float> y)
+    private static void ForwardFourInputs<TOutput>(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, int batch, int outputs,
+        Span<float> y, Span<float> a)
+        where TOutput : struct, IForwardOutput
     {
         ref float px = ref MemoryMarshal.GetReference(x);
         ref float pw = ref MemoryMarshal.GetReference(w);
         ref float pb = ref MemoryMarshal.GetReference(b);
         ref float py = ref MemoryMarshal.GetReference(y);
+        ref float pa = ref MemoryMarshal.GetReference(a);
         int groups = outputs - outputs % 4;
         for (int o = 0; o < groups; o += 4)
         {
@@ -99,33 +143,52 @@ public static partial class SimdKernels
                 sum = Vector128.FusedMultiplyAdd(c1, Vector128.Create(Unsafe.Add(ref row, 1)), sum);
                 sum = Vector128.FusedMultiplyAdd(c2, Vector128.Create(Unsafe.Add(ref row, 2)), sum);
                 sum = Vector128.FusedMultiplyAdd(c3, Vector128.Create(Unsafe.Add(ref row, 3)), sum);
-                (sum + bias).StoreUnsafe(ref py, (nuint)(t * outputs + o));
+                Vector128<float> z = sum + bias;
+                z.StoreUnsafe(ref py, (nuint)(t * outputs + o));
+                if (TOutput.Relu)
+                {
+                    Vector128.ConditionalSelect(Vector128.GreaterThan(z, Vector128<float>.Zero), z, Vector128<float>.Zero)
+                        .StoreUnsafe(ref pa, (nuint)(t * outputs + o));
+                }
             }
         }
         ForwardPairsByDot(x, w, b, 0, batch, groups, outputs, 4, outputs, y);
+        if (TOutput.Relu)
+        {
+            ReluOfColumns(y, batch, groups, outputs, a);
+        }
     }
 
     // The same chain for 8 outputs at once with AVX2 and FMA, 16 with AVX-512: W's columns come from an in-register
     // transpose (permutes of two sources, which the cross-platform API lacks), 12 shuffles per 8 outputs (8 per 16
     // with AVX-512) instead of 16 element loads per 4. Kept because it measured faster than the portable path on
     // the AMD EPYC (Zen 4) of the README, best of 300 interleaved runs: 23 ns against 107 ns for one row of 4→128
-    // (4.6×), 4.1 µs against 13.7 µs for 500 rows (3.4×); PortableKernelBenchmarks measures both.
+    // (4.6×), 4.1 µs against 13.7 µs for 500 rows (3.4×); PortableKernelBenchmarks measures both. The rows run in blocks
+    // of FourInputsRowBlock, every group of outputs over one block before the next block: with the ReLU fused
+    // (TOutput = WithRelu) a whole column of z and a open across 500 rows measured 10.3 µs against 7.0 µs in blocks
+    // (500 rows of 4→128, --job short, family 26 Zen 4); z alone is unchanged (5.2–5.5 µs).
     [MethodImpl(MethodImplOptions.NoInlining)] // keeps the callers (Mlp's layer loop) small
-    private static void ForwardFourInputsAvx2(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, int batch, int outputs,
-        Span<float> y)
+    private static void ForwardFourInputsAvx2<TOutput>(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, int batch, int outputs,
+        Span<float> y, Span<float> a)
+        where TOutput : struct, IForwardOutput
     {
         ref float px = ref MemoryMarshal.GetReference(x);
         ref float pw = ref MemoryMarshal.GetReference(w);
         ref float pb = ref MemoryMarshal.GetReference(b);
         ref float py = ref MemoryMarshal.GetReference(y);
+        ref float pa = ref MemoryMarshal.GetReference(a);
         int o = 0;
         if (Avx512F.IsSupported)
         {
-            o = ForwardFourInputsBy16Avx512(ref px, ref pw, ref pb, batch, outputs, ref py);
+            o = ForwardFourInputsBy16Avx512<TOutput>(ref px, ref pw, ref pb, batch, outputs, ref py, ref pa);
         }
         int groups = outputs - outputs % 8;
         var interleave = Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7);
-        for (; o < groups; o += 8)
+        int first = o;
+        for (int rowStart = 0; rowStart < batch; rowStart += FourInputsRowBlock)
+        {
+        int rowEnd = Math.Min(batch, rowStart + FourInputsRowBlock);
+        for (o = first; o < groups; o += 8)
         {
             // Rows W[o..o+7, 0..3] are 32 consecutive floats. Interleave each pair of rows, then a 4 × 4
             // transpose of float pairs: c_i = W[o..o+7, i].
@@ -141,27 +204,43 @@ public static partial class SimdKernels
             Vector256<float> c2 = Avx.Permute2x128(t0, t2, 0x31).AsSingle();
             Vector256<float> c3 = Avx.Permute2x128(t1, t3, 0x31).AsSingle();
             Vector256<float> bias = Vector256.LoadUnsafe(ref pb, (nuint)o);
-            for (int t = 0; t < batch; t++)
+            for (int t = rowStart; t < rowEnd; t++)
             {
                 ref float row = ref Unsafe.Add(ref px, t * 4);
                 Vector256<float> sum = Fma.MultiplyAdd(c0, Vector256.Create(row), Vector256<float>.Zero);
                 sum = Fma.MultiplyAdd(c1, Vector256.Create(Unsafe.Add(ref row, 1)), sum);
                 sum = Fma.MultiplyAdd(c2, Vector256.Create(Unsafe.Add(ref row, 2)), sum);
                 sum = Fma.MultiplyAdd(c3, Vector256.Create(Unsafe.Add(ref row, 3)), sum);
-                (sum + bias).StoreUnsafe(ref py, (nuint)(t * outputs + o));
+                Vector256<float> z = sum + bias;
+                z.StoreUnsafe(ref py, (nuint)(t * outputs + o));
+                if (TOutput.Relu)
+                {
+                    Vector256.ConditionalSelect(Vector256.GreaterThan(z, Vector256<float>.Zero), z, Vector256<float>.Zero)
+                        .StoreUnsafe(ref pa, (nuint)(t * outputs + o));
+                }
             }
         }
+        }
         ForwardPairsByDot(x, w, b, 0, batch, groups, outputs, 4, outputs, y);
+        if (TOutput.Relu)
+        {
+            ReluOfColumns(y, batch, groups, outputs, a);
+        }
     }
 
     // The same chain for 16 outputs at a time with AVX-512: two-source permutes make the transpose 8 shuffles per
     // 16 outputs instead of 24. Returns the first output it did not compute.
-    private static int ForwardFourInputsBy16Avx512(ref float px, ref float pw, ref float pb, int batch, int outputs, ref float py)
+    private static int ForwardFourInputsBy16Avx512<TOutput>(ref float px, ref float pw, ref float pb, int batch, int outputs, ref float py,
+        ref float pa)
+        where TOutput : struct, IForwardOutput
     {
         int groups = outputs - outputs % 16;
         // v0 = W[o..o+3, 0..3], v1 = W[o+4..o+7, 0..3]; index 16 + j is lane j of the second source.
         Vector512<int> firstColumns = Vector512.Create(0, 4, 8, 12, 16, 20, 24, 28, 1, 5, 9, 13, 17, 21, 25, 29);
         Vector512<int> lastColumns = Vector512.Create(2, 6, 10, 14, 18, 22, 26, 30, 3, 7, 11, 15, 19, 23, 27, 31);
+        for (int rowStart = 0; rowStart < batch; rowStart += FourInputsRowBlock)
+        {
+        int rowEnd = Math.Min(batch, rowStart + FourInputsRowBlock);
         for (int o = 0; o < groups; o += 16)
         {
             ref float rows = ref Unsafe.Add(ref pw, o * 4);
@@ -174,15 +253,22 @@ public static partial class SimdKernels
             Vector512<float> c0 = Avx512F.Shuffle4x128(u0, u2, 0x44), c1 = Avx512F.Shuffle4x128(u0, u2, 0xEE);
             Vector512<float> c2 = Avx512F.Shuffle4x128(u1, u3, 0x44), c3 = Avx512F.Shuffle4x128(u1, u3, 0xEE);
             Vector512<float> bias = Vector512.LoadUnsafe(ref pb, (nuint)o);
-            for (int t = 0; t < batch; t++)
+            for (int t = rowStart; t < rowEnd; t++)
             {
                 ref float row = ref Unsafe.Add(ref px, t * 4);
                 Vector512<float> sum = Avx512F.FusedMultiplyAdd(c0, Vector512.Create(row), Vector512<float>.Zero);
                 sum = Avx512F.FusedMultiplyAdd(c1, Vector512.Create(Unsafe.Add(ref row, 1)), sum);
                 sum = Avx512F.FusedMultiplyAdd(c2, Vector512.Create(Unsafe.Add(ref row, 2)), sum);
                 sum = Avx512F.FusedMultiplyAdd(c3, Vector512.Create(Unsafe.Add(ref row, 3)), sum);
-                (sum + bias).StoreUnsafe(ref py, (nuint)(t * outputs + o));
+                Vector512<float> z = sum + bias;
+                z.StoreUnsafe(ref py, (nuint)(t * outputs + o));
+                if (TOutput.Relu)
+                {
+                    Vector512.ConditionalSelect(Vector512.GreaterThan(z, Vector512<float>.Zero), z, Vector512<float>.Zero)
+                        .StoreUnsafe(ref pa, (nuint)(t * outputs + o));
+                }
             }
+        }
         }
         return groups;
     }
@@ -477,6 +563,20 @@ public static partial class SimdKernels
         }
     }
 
+    // a[t, o] = ReLU(y[t, o]) for the outputs from firstOutput on (the ones the vector loops of a fused forward left to
+    // ForwardPairsByDot), with ReluForward's select.
+    private static void ReluOfColumns(ReadOnlySpan<float> y, int batch, int firstOutput, int outputs, Span<float> a)
+    {
+        for (int t = 0; t < batch; t++)
+        {
+            for (int o = firstOutput; o < outputs; o++)
+            {
+                float z = y[t * outputs + o];
+                a[t * outputs + o] = z > 0f ? z : 0f;
+            }
+        }
+    }
+
     // The last two strides of Dot's fold for four pairs at once: a, b, c, d hold four lanes each; returns
     // [(a0 + a2) + (a1 + a3), (b0 + b2) + (b1 + b3), …] — FoldFour of each — with selects and single-register shuffles.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -501,6 +601,71 @@ public static partial class SimdKernels
     {
         // dx[t, i] = fma chain over o of dy[t, o]·W[o, i], starting from 0 (MatTransposeVec clears, then Axpy per o).
         ChainedProduct(dy, outputs, 1, w, dx, batch, outputs, inputs, accumulate: false);
+    }
+
+    // Outputs up to which the fused dX = (dY·W) ⊙ [z > 0] runs row by row with W's rows re-read from L1 (2 for a two-action
+    // policy's logits layer); wider layers keep ChainedProduct's register tiles, then the separate ReluBackward.
+    private const int FusedBackwardMaxOutputs = 8;
+
+    // dx[t, i] = z[t, i] > 0 ? (fma chain over o of dy[t, o]·W[o, i], from +0) : 0 — MatMulBlocked's chain, then
+    // ReluBackward's select, without writing dA and reading it back. For few outputs: each row of dX a vector of columns at
+    // a time, the chain over the outputs in order, the select, one store; the columns after the last full vector one
+    // element at a time (ChainedProductLastColumns' scalar chain).
+    private static void MatMulReluBackwardBlocked(ReadOnlySpan<float> dy, ReadOnlySpan<float> w, ReadOnlySpan<float> z, int batch, int outputs,
+        int inputs, Span<float> dx)
+    {
+        if (outputs > FusedBackwardMaxOutputs)
+        {
+            MatMulBlocked(dy, w, batch, outputs, inputs, dx);
+            ReluBackward(z, dx, dx);
+            return;
+        }
+        ref float pdy = ref MemoryMarshal.GetReference(dy);
+        ref float pw = ref MemoryMarshal.GetReference(w);
+        ref float pz = ref MemoryMarshal.GetReference(z);
+        ref float pdx = ref MemoryMarshal.GetReference(dx);
+        int width = Vector<float>.Count, vectorColumns = inputs - inputs % width;
+        nuint stride = (nuint)inputs;
+        for (int t = 0; t < batch; t++)
+        {
+            ref float dyRow = ref Unsafe.Add(ref pdy, t * outputs);
+            ref float zRow = ref Unsafe.Add(ref pz, t * inputs);
+            ref float dxRow = ref Unsafe.Add(ref pdx, t * inputs);
+            if (outputs == 2)
+            {
+                var d0 = new Vector<float>(dyRow);
+                var d1 = new Vector<float>(Unsafe.Add(ref dyRow, 1));
+                for (nuint j = 0; j < (nuint)vectorColumns; j += (nuint)width)
+                {
+                    Vector<float> s = Vector.FusedMultiplyAdd(d0, Vector.LoadUnsafe(ref pw, j), Vector<float>.Zero);
+                    s = Vector.FusedMultiplyAdd(d1, Vector.LoadUnsafe(ref pw, stride + j), s);
+                    Vector.ConditionalSelect(Vector.GreaterThan(Vector.LoadUnsafe(ref zRow, j), Vector<float>.Zero), s, Vector<float>.Zero)
+                        .StoreUnsafe(ref dxRow, j);
+                }
+            }
+            else
+            {
+                for (nuint j = 0; j < (nuint)vectorColumns; j += (nuint)width)
+                {
+                    Vector<float> s = Vector<float>.Zero;
+                    for (int o = 0; o < outputs; o++)
+                    {
+                        s = Vector.FusedMultiplyAdd(new Vector<float>(Unsafe.Add(ref dyRow, o)), Vector.LoadUnsafe(ref pw, (nuint)o * stride + j), s);
+                    }
+                    Vector.ConditionalSelect(Vector.GreaterThan(Vector.LoadUnsafe(ref zRow, j), Vector<float>.Zero), s, Vector<float>.Zero)
+                        .StoreUnsafe(ref dxRow, j);
+                }
+            }
+            for (int i = vectorColumns; i < inputs; i++)
+            {
+                float s = 0f;
+                for (int o = 0; o < outputs; o++)
+                {
+                    s = MathF.FusedMultiplyAdd(Unsafe.Add(ref dyRow, o), Unsafe.Add(ref pw, o * inputs + i), s);
+                }
+                Unsafe.Add(ref dxRow, i) = Unsafe.Add(ref zRow, i) > 0f ? s : 0f;
+            }
+        }
     }
 
     /// <summary>The definition: row t of dX is <see cref="MatTransposeVec"/> of row t of dY.</summary>

@@ -215,6 +215,45 @@ public static partial class SimdKernels
     }
 
     /// <summary>
+    /// Batched dense forward followed by ReLU: Y = X·Wᵀ + b, exactly as <see cref="MatMulTransposedB"/>, and A = max(Y, 0),
+    /// exactly as <see cref="ReluForward"/> of Y, in one pass where the kernel allows it (in = 4: the first layer of a
+    /// CartPole policy), so Y is not read back. <paramref name="a"/> must not overlap <paramref name="y"/>.
+    /// </summary>
+    public static void MatMulTransposedBRelu(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, int batch, Span<float> y,
+        Span<float> a)
+    {
+        Guard.SameLength(y.Length, a.Length, nameof(a));
+        if (batch == 0)
+        {
+            return;
+        }
+        int outputs = b.Length;
+        int inputs = Guard.BatchWidth(x.Length, batch, nameof(x));
+        Guard.MatrixShape(w.Length, outputs, inputs, nameof(w));
+        Guard.MatrixShape(y.Length, batch, outputs, nameof(y));
+        MatMulTransposedBReluBlocked(x, w, b, batch, inputs, outputs, y, a);
+    }
+
+    /// <summary>
+    /// Batched input gradient through a ReLU: dX = (dY·W) ⊙ [z &gt; 0], exactly <see cref="MatMul"/> then
+    /// <see cref="ReluBackward"/>(z, dX, dX), in one pass where the layer has few outputs (up to 8, the logits layer of a
+    /// policy), so dY·W is not written and read back. dY is [T, out], W is [out, in], z (the ReLU's input) and dX are
+    /// [T, in]; <paramref name="dx"/> must not overlap <paramref name="z"/>. See docs/backprop.md#activations.
+    /// </summary>
+    public static void MatMulReluBackward(ReadOnlySpan<float> dy, ReadOnlySpan<float> w, ReadOnlySpan<float> z, int batch, Span<float> dx)
+    {
+        Guard.SameLength(dx.Length, z.Length, nameof(z));
+        if (batch == 0)
+        {
+            return;
+        }
+        int outputs = Guard.BatchWidth(dy.Length, batch, nameof(dy));
+        int inputs = Guard.BatchWidth(dx.Length, batch, nameof(dx));
+        Guard.MatrixShape(w.Length, outputs, inputs, nameof(w));
+        MatMulReluBackwardBlocked(dy, w, z, batch, outputs, inputs, dx);
+    }
+
+    /// <summary>
     /// Batched weight and bias gradients: dW += dYᵀ·X and db += Σ_t dY[t,:]. dY is [T, out],
     /// X is [T, in], dW is [out, in], db is [out]. Accumulates in time order t = 0, 1, ….
     /// See docs/backprop.md#dense-layer.
