@@ -56,26 +56,6 @@ public class UpdateBreakdownBenchmarks
     [Benchmark, BenchmarkCategory("stage")]
     public void NetworkForward() => policy.Network.Forward(states, T, workspace, logits);
 
-    /// <summary>
-    /// What keeping the rollout's forward (issue 11, item 2) would cost instead of <see cref="NetworkForward"/>: during
-    /// a lockstep rollout, each step's rows of Z₁, A₁ and the logits copied out of the 4-lane step workspace into
-    /// batch-sized buffers at the step's row (4 live episodes, 500 steps in all: 258 floats a step). The update would
-    /// then skip the forward but read Z₁ and A₁ from those 2 × 256 KB buffers instead of its 128-row chunks.
-    /// </summary>
-    [Benchmark, BenchmarkCategory("stage")]
-    public void KeepRolloutForwardCopies()
-    {
-        for (int t = 0; t < T; t++)
-        {
-            int lane = t & 3;
-            laneZ.AsSpan(lane * Hidden, Hidden).CopyTo(z.AsSpan(t * Hidden, Hidden));
-            laneA.AsSpan(lane * Hidden, Hidden).CopyTo(a.AsSpan(t * Hidden, Hidden));
-            laneLogits.AsSpan(lane * 2, 2).CopyTo(logits.AsSpan(t * 2, 2));
-        }
-    }
-
-    private readonly float[] laneZ = new float[4 * Hidden], laneA = new float[4 * Hidden], laneLogits = new float[4 * 2];
-
     [Benchmark, BenchmarkCategory("stage")]
     public double Head() => policy.Head.LossAndGradient(logits, actions, weights, 0f, LossReduction.Mean, logitGradients).Loss;
 
