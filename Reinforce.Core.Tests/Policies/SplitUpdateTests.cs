@@ -1,6 +1,7 @@
 using Reinforce.NeuralNetworks;
 using Reinforce.Policies;
 using Reinforce.Randomness;
+using Reinforce.Tests.TestSupport;
 
 namespace Reinforce.Tests.Policies;
 
@@ -36,15 +37,7 @@ public class SplitUpdateTests
         PolicyHead head = PolicyHead.Create(headName, 2);
         Policy policy = Policy.Create(4, hidden, Activation.Parse(activation), head, new Pcg64(5), dropout: dropout);
         var random = new Pcg64(9);
-        float[] states = Enumerable.Range(0, 4 * batch).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
-        int[] actions = Enumerable.Range(0, batch).Select(_ => random.NextDouble() < 0.5 ? 1 : 0).ToArray();
-        float[] weights = Enumerable.Range(0, batch).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
-        int maskWidth = policy.Network.DropoutMaskWidth;
-        var masks = new float[batch * maskWidth];
-        for (int t = 0; t < batch && dropout > 0; t++)
-        {
-            Dropout.DrawMask(dropout, random, masks.AsSpan(t * maskWidth, maskWidth));
-        }
+        var (states, actions, weights, masks) = TestData.PolicyBatch(policy.Network, batch, dropout, random);
         // Gradients accumulate: start both from the same non-zero values.
         float[] initial = Enumerable.Range(0, policy.Parameters.Length).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
 

@@ -1,3 +1,4 @@
+using Reinforce.NeuralNetworks;
 using Reinforce.Randomness;
 
 namespace Reinforce.Tests.TestSupport;
@@ -5,6 +6,25 @@ namespace Reinforce.Tests.TestSupport;
 /// <summary>Seeded test inputs, float comparison helpers and the paths of reference files.</summary>
 internal static class TestData
 {
+    /// <summary>
+    /// A batch for a policy-gradient pass of a 4-input network, drawn from <paramref name="random"/> in this order: the
+    /// states (uniform in [−0.5, 0.5)), the actions (0 or 1), the weights (uniform in [−2, 2)), then, with
+    /// <paramref name="dropout"/> &gt; 0, each row's dropout masks.
+    /// </summary>
+    public static (float[] States, int[] Actions, float[] Weights, float[] Masks) PolicyBatch(Mlp network, int batch, double dropout, Pcg64 random)
+    {
+        float[] states = Enumerable.Range(0, 4 * batch).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        int[] actions = Enumerable.Range(0, batch).Select(_ => random.NextDouble() < 0.5 ? 1 : 0).ToArray();
+        float[] weights = Enumerable.Range(0, batch).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
+        int maskWidth = network.DropoutMaskWidth;
+        var masks = new float[batch * maskWidth];
+        for (int t = 0; t < batch && dropout > 0; t++)
+        {
+            Dropout.DrawMask(dropout, random, masks.AsSpan(t * maskWidth, maskWidth));
+        }
+        return (states, actions, weights, masks);
+    }
+
     /// <summary>n floats uniform in [low, high) from <c>Pcg64(seed)</c>.</summary>
     public static float[] Uniform(int n, ulong seed, float low = -1f, float high = 1f)
     {

@@ -3,6 +3,7 @@ using Reinforce.Numerics;
 using Reinforce.Policies;
 using Reinforce.Randomness;
 using Reinforce.Training;
+using Reinforce.Tests.TestSupport;
 
 namespace Reinforce.Tests.Training;
 
@@ -153,15 +154,8 @@ public sealed class KeptForwardTests
         Policy policy = Policy.Create(4, [24, 16], Activation.Parse(activation), new CategoricalHead(2), new Pcg64(5), dropout: dropout);
         Mlp network = policy.Network;
         var random = new Pcg64(9);
-        float[] states = Enumerable.Range(0, 4 * batch).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
-        int[] actions = Enumerable.Range(0, batch).Select(_ => random.NextDouble() < 0.5 ? 1 : 0).ToArray();
-        float[] weights = Enumerable.Range(0, batch).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
+        var (states, actions, weights, masks) = TestData.PolicyBatch(network, batch, dropout, random);
         int maskWidth = network.DropoutMaskWidth;
-        var masks = new float[batch * maskWidth];
-        for (int t = 0; t < batch && dropout > 0; t++)
-        {
-            Dropout.DrawMask(dropout, random, masks.AsSpan(t * maskWidth, maskWidth));
-        }
         policy.Parameters.ZeroGradients();
         PolicyLoss expectedLoss = policy.AccumulateGradients(states, actions, weights, 0.01f, reduction, masks);
         float[] expected = [.. policy.Parameters.Gradients];
