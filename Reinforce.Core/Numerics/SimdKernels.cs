@@ -191,11 +191,19 @@ public static partial class SimdKernels
         {
             return;
         }
+        (int inputs, int outputs) = ForwardShape(x, w, b, batch, y);
+        MatMulTransposedBBlocked(x, w, b, batch, inputs, outputs, y);
+    }
+
+    // The shape checks of a batched forward Y = X·Wᵀ + b (batch ≥ 1): (in, out), from X's and b's lengths.
+    private static (int Inputs, int Outputs) ForwardShape(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, int batch,
+        Span<float> y)
+    {
         int outputs = b.Length;
         int inputs = Guard.BatchWidth(x.Length, batch, nameof(x));
         Guard.MatrixShape(w.Length, outputs, inputs, nameof(w));
         Guard.MatrixShape(y.Length, batch, outputs, nameof(y));
-        MatMulTransposedBBlocked(x, w, b, batch, inputs, outputs, y);
+        return (inputs, outputs);
     }
 
     /// <summary>
@@ -227,10 +235,7 @@ public static partial class SimdKernels
         {
             return;
         }
-        int outputs = b.Length;
-        int inputs = Guard.BatchWidth(x.Length, batch, nameof(x));
-        Guard.MatrixShape(w.Length, outputs, inputs, nameof(w));
-        Guard.MatrixShape(y.Length, batch, outputs, nameof(y));
+        (int inputs, int outputs) = ForwardShape(x, w, b, batch, y);
         MatMulTransposedBReluBlocked(x, w, b, batch, inputs, outputs, y, a);
     }
 
