@@ -18,6 +18,13 @@ internal sealed record CliContext(TextWriter Output, TextWriter Error, Cancellat
 {
     /// <summary>Whether frames may be animated in place (the output is an interactive terminal).</summary>
     public bool InteractiveOutput => OutputIsTerminal;
+
+    /// <summary>
+    /// Called by a sweep worker right after a run has finished and been recorded, with the number of runs finished so far,
+    /// before that worker starts another. A test cancels from here to interrupt a sweep after exactly k runs, whatever
+    /// the machine's speed; null (nothing called) in the tool.
+    /// </summary>
+    public Action<int>? AfterSweepRun { get; init; }
 }
 
 /// <summary>
@@ -69,6 +76,7 @@ public static class Cli
         return Run(args, context);
     }
 
+    /// <summary>As <see cref="Run(string[], TextWriter, TextWriter, CancellationToken)"/>, with a test's hooks in <paramref name="context"/>.</summary>
     internal static int Run(string[] args, CliContext context)
     {
         string commandName = args.Length > 0 ? args[0] : "";

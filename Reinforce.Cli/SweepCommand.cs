@@ -550,7 +550,7 @@ internal static class SweepCommand
                     if (run is not null)
                     {
                         results[cell * seeds + seed] = run;
-                        Interlocked.Increment(ref done);
+                        context.AfterSweepRun?.Invoke(Interlocked.Increment(ref done));
                     }
                 }
             }

@@ -39,6 +39,19 @@ public abstract class CliTestBase
         return new CliResult(exit, stdout.ToString(), stderr.ToString());
     }
 
+    /// <summary>
+    /// Runs with <paramref name="afterSweepRun"/> called after each finished sweep run (with the count so far), on the
+    /// worker that ran it and before it starts another: the point at which a test interrupts, never a race with the clock.
+    /// </summary>
+    protected static CliResult RunInterruptingSweep(CancellationToken cancellation, Action<int> afterSweepRun, params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var context = new CliContext(stdout, stderr, cancellation, Style.None, Style.None) { AfterSweepRun = afterSweepRun };
+        int exit = Reinforce.Cli.Cli.Run(args, context);
+        return new CliResult(exit, stdout.ToString(), stderr.ToString());
+    }
+
     protected sealed record CliResult(int ExitCode, string Output, string Error)
     {
         public string[] ErrorLines => Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);

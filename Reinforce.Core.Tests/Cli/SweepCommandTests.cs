@@ -159,14 +159,16 @@ public sealed class SweepCommandTests : CliTestBase
         string folder = InFolder("partial");
         using var interrupt = new CancellationTokenSource();
 
-        // "Ctrl-C" when the first progress line (a tenth of the runs) is written.
-        CliResult result = Run(interrupt.Token, line => { if (line.StartsWith("sweep: ", StringComparison.Ordinal)) interrupt.Cancel(); },
+        // "Ctrl-C" right after the 4th run has finished: on one worker no run is running then, and the worker checks
+        // the token before it starts the 5th, so exactly 4 runs are done on a fast idle machine and a slow busy one.
+        const int interruptedAfter = 4;
+        CliResult result = RunInterruptingSweep(interrupt.Token, done => { if (done == interruptedAfter) interrupt.Cancel(); },
             "sweep", "--seeds", "40", "--max-episodes", "60", "--threads", "1", "--eval-episodes", "1", "--out", folder);
 
         Assert.That(result.ExitCode, Is.EqualTo(130), result.ToString());
         Assert.That(Directory.Exists(folder) && !Directory.Exists(folder + ".partial"), Is.True, "the folder is published");
         int rows = File.ReadAllLines(Path.Combine(folder, "runs.csv")).Length - 1;
-        Assert.That(rows, Is.InRange(4, 39), "the runs done before the interruption, not all");
+        Assert.That(rows, Is.EqualTo(interruptedAfter), "the runs done before the interruption, and no other");
         Assert.That(File.ReadAllText(Path.Combine(folder, "summary.md")), Does.Contain($"**Interrupted**: {rows} of 40 runs done"));
         Assert.That(File.ReadAllText(Path.Combine(folder, "sweep.json")), Does.Contain("\"interrupted\": true"));
         Assert.That(result.Error, Does.Contain($"Interrupted: {rows} of 40 runs done"));
