@@ -1,5 +1,6 @@
 using System.Globalization;
 using Reinforce.Environments;
+using Reinforce.Execution;
 using Reinforce.NeuralNetworks;
 using Reinforce.Policies;
 using Reinforce.Returns;
@@ -135,6 +136,12 @@ public sealed record TrainerOptions
     /// the same result bit for bit.
     /// </summary>
     public int Threads { get; init; } = 1;
+
+    /// <summary>
+    /// Which code computes the updates (<see cref="ExecutionMode"/>): the reference, or the fast engine with its choices
+    /// fixed or made by timing. The numbers are the same bit for bit; only the time differs.
+    /// </summary>
+    public ExecutionMode Execution { get; init; } = ExecutionMode.Auto;
 
     /// <summary>The largest <see cref="BatchSteps"/> (as the <c>--batch-steps</c> flag).</summary>
     public const int MaxBatchSteps = 10_000_000;
