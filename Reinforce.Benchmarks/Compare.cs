@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Reinforce.Policies;
+using Reinforce.Execution;
 using Reinforce.Training;
 
 namespace Reinforce.Benchmarks;
@@ -47,9 +48,7 @@ public static class Compare
         int threads = 1;
         Func<ulong, TrainerOptions> configuration = PyTorchExample;
         string name = "pytorch";
-        // Issue 11 item 2: with "logits" or "all", every seed runs twice, the update recomputing the forward (the
-        // trainer's default) and the update reading what the lockstep rollout kept of it, the first of the pair alternating.
-        RolloutForwardKept? keepForward = null;
+        ExecutionMode execution = ExecutionMode.Auto;
         for (int i = 1; i < args.Length; i++)
         {
             if (args[i] == "--config" && i + 1 < args.Length)
@@ -57,9 +56,9 @@ public static class Compare
                 name = args[++i];
                 configuration = name == "default" ? CliDefault : PyTorchExample;
             }
-            else if (args[i] == "--keep-forward" && i + 1 < args.Length)
+            else if (args[i] == "--execution" && i + 1 < args.Length)
             {
-                keepForward = args[++i] == "all" ? RolloutForwardKept.Everything : RolloutForwardKept.Logits;
+                execution = Enum.Parse<ExecutionMode>(args[++i], ignoreCase: true);
             }
             else if (args[i] == "--threads" && i + 1 < args.Length)
             {
@@ -81,24 +80,16 @@ public static class Compare
         // Untimed runs first so the JIT's tiered compilation has settled before anything is timed.
         for (ulong warmup = 1000; warmup < 1003; warmup++)
         {
-            new ReinforceTrainer(configuration(warmup) with { MaxEpisodes = 1000, Threads = threads }).Train();
-            if (keepForward is RolloutForwardKept kept)
-            {
-                new ReinforceTrainer(configuration(warmup) with { MaxEpisodes = 1000, Threads = threads }, null, lockstep: true, kept).Train();
-            }
-        }
-        if (keepForward is RolloutForwardKept mode)
-        {
-            return RunBoth(configuration, name, threads, seeds, mode);
+            new ReinforceTrainer(configuration(warmup) with { MaxEpisodes = 1000, Threads = threads, Execution = execution }).Train();
         }
 
-        Console.WriteLine($"# Reinforce (C#), .NET {Environment.Version}, {threads} thread(s), configuration '{name}'");
+        Console.WriteLine($"# Reinforce (C#), .NET {Environment.Version}, {threads} thread(s), configuration '{name}', execution {execution}");
         Console.WriteLine($"{"seed",5} {"episodes",9} {"steps",9} {"seconds",9} {"steps/s",10} solved");
         var seconds = new List<double>(); // of the runs that solved
         var rates = new List<double>();
         foreach (ulong seed in seeds)
         {
-            var trainer = new ReinforceTrainer(configuration(seed) with { Threads = threads });
+            var trainer = new ReinforceTrainer(configuration(seed) with { Threads = threads, Execution = execution });
             var stopwatch = Stopwatch.StartNew();
             trainer.Train();
             double elapsed = stopwatch.Elapsed.TotalSeconds;
@@ -112,42 +103,6 @@ public static class Compare
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"solved {seconds.Count}/{seeds.Count}; median: {(seconds.Count > 0 ? Median(seconds) : double.NaN):F3} s to solve (solved runs), {Median(rates):F0} steps/s (all runs)"));
-        return 0;
-    }
-
-    // Every seed twice, recomputing the forward and keeping the rollout's (the same run bit for bit), the first of the
-    // pair alternating from seed to seed; the medians of both and of the per-seed ratio keep/recompute.
-    private static int RunBoth(Func<ulong, TrainerOptions> configuration, string name, int threads, List<ulong> seeds, RolloutForwardKept kept)
-    {
-        Console.WriteLine($"# Reinforce (C#), .NET {Environment.Version}, {threads} thread(s), configuration '{name}': recompute vs keep the rollout's forward ({kept})");
-        Console.WriteLine($"{"seed",5} {"steps",9} {"recompute s",12} {"keep s",9} {"keep/recompute",15}");
-        var recompute = new List<double>();
-        var keep = new List<double>();
-        var ratios = new List<double>();
-        var rates = (Recompute: new List<double>(), Keep: new List<double>());
-        for (int s = 0; s < seeds.Count; s++)
-        {
-            double[] elapsed = new double[2];
-            long steps = 0;
-            for (int j = 0; j < 2; j++)
-            {
-                bool isKeep = (j == 0) == (s % 2 == 1);
-                var trainer = new ReinforceTrainer(configuration(seeds[s]) with { Threads = threads }, null, lockstep: true,
-                    isKeep ? kept : RolloutForwardKept.Nothing);
-                var stopwatch = Stopwatch.StartNew();
-                trainer.Train();
-                elapsed[isKeep ? 1 : 0] = stopwatch.Elapsed.TotalSeconds;
-                steps = trainer.StepsCompleted;
-                (isKeep ? rates.Keep : rates.Recompute).Add(steps / elapsed[isKeep ? 1 : 0]);
-            }
-            recompute.Add(elapsed[0]);
-            keep.Add(elapsed[1]);
-            ratios.Add(elapsed[1] / elapsed[0]);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{seeds[s],5} {steps,9} {elapsed[0],12:F4} {elapsed[1],9:F4} {elapsed[1] / elapsed[0],15:F3}"));
-        }
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"median: recompute {Median(recompute):F4} s ({Median(rates.Recompute):F0} steps/s), keep {Median(keep):F4} s ({Median(rates.Keep):F0} steps/s); median keep/recompute {Median(ratios):F3}"));
         return 0;
     }
 

@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using Reinforce.Execution;
 using Reinforce.Training;
 
 namespace Reinforce.Benchmarks;
@@ -27,21 +28,18 @@ public class LockstepRolloutBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        trainer = new ReinforceTrainer(new TrainerOptions { BatchEpisodes = Episodes, LearningRate = 1e-6, Seed = 7 }, null, Lockstep);
+        trainer = new ReinforceTrainer(new TrainerOptions { BatchEpisodes = Episodes, LearningRate = 1e-6, Seed = 7 }, null,
+            new ExecutionPolicy { Lockstep = Lockstep });
         if (Policy == "trained")
         {
             var solved = new ReinforceTrainer(new TrainerOptions());
             solved.Train();
             solved.Policy.Parameters.Values.CopyTo(trainer.Policy.Parameters.Values, 0);
         }
-        trainer.CollectBatch(); // buffers grow to the batch once, outside the measurement
-        Console.WriteLine($"// {Episodes} episodes, {Policy}: {trainer.LastBatch.Steps} steps per batch");
+        // Buffers grow to the batch once, outside the measurement; every call then collects the same episodes 0 … N − 1.
+        Console.WriteLine($"// {Episodes} episodes, {Policy}: {trainer.Engine.Collect(0).Steps} steps per batch");
     }
 
     [Benchmark]
-    public int Collect()
-    {
-        trainer.CollectBatch();
-        return trainer.LastBatch.Steps;
-    }
+    public int Collect() => trainer.Engine.Collect(0).Steps;
 }

@@ -34,11 +34,7 @@ public class ParallelRolloutBenchmarks
     }
 
     [Benchmark]
-    public int Collect()
-    {
-        trainer.CollectBatch();
-        return trainer.LastBatch.Steps;
-    }
+    public int Collect() => trainer.Engine.Collect(trainer.EpisodesCompleted).Steps; // the next update's episodes, collected again and again
 
     [Benchmark]
     public int Update() => trainer.Update().Steps;

@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using Reinforce.Execution.Fast;
 using Reinforce.NeuralNetworks;
 using Reinforce.Policies;
 using Reinforce.Randomness;

@@ -16,7 +16,6 @@ namespace Reinforce.Benchmarks;
 /// dotnet run -c Release --project Reinforce.Benchmarks -- --filter '*Kernel*'        # one class
 /// dotnet run -c Release --project Reinforce.Benchmarks -- --filter '*' --envVars DOTNET_EnableHWIntrinsic:0   # the JIT's scalar paths
 /// dotnet run -c Release --project Reinforce.Benchmarks -- compare --seeds 1 2 3 4 5  # the C# side of peers/reinforce_pytorch.py
-/// dotnet run -c Release --project Reinforce.Benchmarks -- keep-forward               # issue 11 item 2: recompute vs keep the rollout's forward, interleaved
 /// dotnet run -c Release --project Reinforce.Benchmarks -- split-update 200           # issue 11 item 4: 1 vs 2 workers, interleaved, best and median
 /// </code>
 /// The markdown tables land in BenchmarkDotNet.Artifacts/results only. The committed tables in
@@ -30,10 +29,6 @@ public static class Program
         if (args.Length > 0 && args[0] == "compare")
         {
             return Compare.Run(args);
-        }
-        if (args.Length > 0 && args[0] == "keep-forward")
-        {
-            return KeepForwardComparison.Run(args);
         }
         if (args.Length > 0 && args[0] == "split-update")
         {

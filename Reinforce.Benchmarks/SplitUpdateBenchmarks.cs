@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using BenchmarkDotNet.Attributes;
+using Reinforce.Execution;
+using Reinforce.Execution.Split;
 using Reinforce.NeuralNetworks;
 using Reinforce.Policies;
 using Reinforce.Randomness;
@@ -89,13 +91,14 @@ public class SplitUpdateBenchmarks
         solved.Train();
         foreach (var (threads, mode) in new[] { (1, SplitUpdateMode.Auto), (2, SplitUpdateMode.Never), (2, SplitUpdateMode.Always), (2, SplitUpdateMode.Auto) })
         {
-            var trainer = new ReinforceTrainer(new TrainerOptions { BatchEpisodes = 16, Threads = threads, LearningRate = 1e-6, Seed = 7 }) { SplitMode = mode };
+            var trainer = new ReinforceTrainer(new TrainerOptions { BatchEpisodes = 16, Threads = threads, LearningRate = 1e-6, Seed = 7 }, null,
+                new ExecutionPolicy { Split = mode });
             solved.Policy.Parameters.Values.CopyTo(trainer.Policy.Parameters.Values, 0);
             string pass = threads == 1 ? "" : mode switch { SplitUpdateMode.Never => ", pass unsplit", SplitUpdateMode.Always => ", pass split", _ => ", pass auto" };
             trainers.Add(($"16-episode update, {threads} thread(s){pass}", () => trainer.Update()));
             if (mode == SplitUpdateMode.Never || threads == 1)
             {
-                trainers.Add(($"16-episode collect only, {threads} thread(s)", () => trainer.CollectBatch()));
+                trainers.Add(($"16-episode collect only, {threads} thread(s)", () => trainer.Engine.Collect(trainer.EpisodesCompleted)));
             }
         }
         Measure("trainer, trained policy", trainers, Math.Max(20, rounds / 4));

@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
+using Reinforce.Execution;
 using Reinforce.Training;
 
 namespace Reinforce.Benchmarks;
@@ -31,23 +32,11 @@ public class TrainingBenchmarks
         return trainer.StepsCompleted;
     }
 
-    /// <summary>
-    /// <c>CliDefault</c> with the update recomputing the whole forward (issue 11, item 2: the trainer's default on one thread
-    /// reads the logits the lockstep rollout kept; the same run bit for bit).
-    /// </summary>
+    /// <summary><c>CliDefault</c> with the update recomputing the whole forward instead of reading the logits the rollout kept (the same run bit for bit).</summary>
     [Benchmark]
     public long CliDefaultRecomputed()
     {
-        var trainer = new ReinforceTrainer(Compare.CliDefault(0), null, lockstep: true, RolloutForwardKept.Nothing);
-        trainer.Train();
-        return trainer.StepsCompleted;
-    }
-
-    /// <summary><c>CliDefault</c> with the update reading the logits and hidden activations the rollout kept: no forward in the update.</summary>
-    [Benchmark]
-    public long CliDefaultKeptAll()
-    {
-        var trainer = new ReinforceTrainer(Compare.CliDefault(0), null, lockstep: true, RolloutForwardKept.Everything);
+        var trainer = new ReinforceTrainer(Compare.CliDefault(0), null, new ExecutionPolicy { KeepLogits = false });
         trainer.Train();
         return trainer.StepsCompleted;
     }

@@ -1,4 +1,6 @@
 using Reinforce.Environments;
+using Reinforce.Execution;
+using Reinforce.Execution.Fast;
 using Reinforce.NeuralNetworks;
 using Reinforce.Optimizers;
 using Reinforce.Policies;
@@ -59,7 +61,7 @@ public class AllocationTests
     public void TrainerUpdate_InLockstepBySteps_AllocatesNothing_InSteadyState()
     {
         var trainer = new ReinforceTrainer(new TrainerOptions { Seed = 3, BatchSteps = 600 });
-        Assert.That(trainer.UsesLockstep, Is.True);
+        Assert.That(((FastEngine)trainer.Engine).Shape.Lockstep, Is.True);
 
         long[] bytes = AllocatedPerWindow(() => trainer.Update());
 
@@ -88,8 +90,9 @@ public class AllocationTests
     [TestCase(0.6)]
     public void TrainerUpdate_WithTheSplitPass_AllocatesNothing_InSteadyState(double dropout)
     {
-        var trainer = new ReinforceTrainer(new TrainerOptions { Seed = 3, BatchEpisodes = 16, Threads = 2, Dropout = dropout }) { SplitUpdateMinimumRows = 1, SplitMode = SplitUpdateMode.Always };
-        Assume.That(trainer.SplitUpdateWorkers, Is.EqualTo(2), "the trainer splits the pass only on a machine with several processors");
+        var trainer = new ReinforceTrainer(new TrainerOptions { Seed = 3, BatchEpisodes = 16, Threads = 2, Dropout = dropout, Execution = ExecutionMode.Fast },
+            null, new ExecutionPolicy { SplitWorkers = 2, SplitMinimumRows = 1 });
+        Assert.That(((FastEngine)trainer.Engine).SplitWorkers, Is.EqualTo(2), "the pass is split");
 
         long[] bytes = AllocatedPerWindow(() => trainer.Update());
 
@@ -108,19 +111,16 @@ public class AllocationTests
     }
 
     /// <summary>
-    /// The update from the rollout's kept forward: the lockstep groups also copy each step's logits (and activations) into
-    /// their episode buffers, and the update reads them, on one worker and on two: still 0 bytes.
+    /// The update from the rollout's kept logits: the lockstep groups also copy each step's logits into their episode
+    /// buffers, and the update reads them, on one worker and on two: still 0 bytes.
     /// </summary>
-    [TestCase(1, false)]
-    [TestCase(2, false)]
-    [TestCase(1, true)]
-    [TestCase(2, true)]
-    public void TrainerUpdate_FromTheKeptForward_AllocatesNothing_InSteadyState(int threads, bool activationsToo)
+    [TestCase(1)]
+    [TestCase(2)]
+    public void TrainerUpdate_FromTheKeptLogits_AllocatesNothing_InSteadyState(int threads)
     {
-        RolloutForwardKept kept = activationsToo ? RolloutForwardKept.Everything : RolloutForwardKept.Logits;
         var trainer = new ReinforceTrainer(new TrainerOptions { Seed = 3, BatchEpisodes = 4, Threads = threads, Dropout = 0.2 }, null,
-            lockstep: true, kept);
-        Assert.That(trainer.KeepsRolloutForward, Is.EqualTo(kept));
+            new ExecutionPolicy { KeepLogits = true });
+        Assert.That(((FastEngine)trainer.Engine).Shape.KeepLogits, Is.True);
 
         long[] bytes = AllocatedPerWindow(() => trainer.Update());
 

@@ -181,65 +181,14 @@ public sealed class Policy
         return PolicyHead.Loss(policySum, entropySum, entropyCoefficient, inverseN, batch);
     }
 
-    // ---------------------------------------------------------------- the update from the rollout's kept forward
+    /// <summary>The policy's own workspace (the batch pass's activations), for an engine's pass over the same buffers.</summary>
+    internal MlpWorkspace Workspace => workspace;
 
-    /// <summary>
-    /// <see cref="AccumulateGradients"/> for a batch whose logits the rollout kept (<paramref name="logits"/>, (T, out),
-    /// the same bits as this forward's: the blocked kernels compute each row as a one-row forward does): a chunk of
-    /// <see cref="UpdateChunkRows"/> rows at a time, the hidden layers' forward (<see cref="Mlp.ForwardHiddenLayers"/>),
-    /// the head's loss and ∂L/∂logits from the kept logits, the backward. The output layer's forward is not run again;
-    /// everything else is AccumulateGradients' chunked pass, so the result is the same bit for bit. Actions must be valid.
-    /// </summary>
-    internal PolicyLoss AccumulateGradientsFromKeptLogits(ReadOnlySpan<float> states, ReadOnlySpan<int> actions, ReadOnlySpan<float> weights,
-        float entropyCoefficient, LossReduction reduction, ReadOnlySpan<float> dropoutMasks, ReadOnlySpan<float> logits)
+    /// <summary>The ∂L/∂logits buffer of the policy's batch pass for <paramref name="batch"/> rows (grown when needed).</summary>
+    internal Span<float> OutputGradients(int batch)
     {
-        int batch = actions.Length, inputWidth = Network.InputSize, outputWidth = Head.OutputSize, maskWidth = Network.DropoutMaskWidth;
-        Numerics.Guard.MatrixShape(logits.Length, batch, outputWidth, nameof(logits));
-        float inverseN = reduction == LossReduction.Mean ? 1f / batch : 1f;
-        double policySum = 0, entropySum = 0;
-        const int chunkRows = UpdateChunkRows;
-        Outputs(Math.Min(batch, chunkRows));
-        Span<float> gradient = outputGradients.AsSpan(0, Math.Min(batch, chunkRows) * outputWidth);
-        for (int start = 0; start < batch; start += chunkRows)
-        {
-            int rows = Math.Min(chunkRows, batch - start);
-            Span<float> rowsGradient = gradient[..(rows * outputWidth)];
-            Network.ForwardHiddenLayers(states.Slice(start * inputWidth, rows * inputWidth), rows, workspace,
-                dropoutMasks.IsEmpty ? default : dropoutMasks.Slice(start * maskWidth, rows * maskWidth));
-            Head.AccumulateLossAndGradient(logits.Slice(start * outputWidth, rows * outputWidth), actions.Slice(start, rows), weights.Slice(start, rows),
-                entropyCoefficient, inverseN, rowsGradient, ref policySum, ref entropySum);
-            Network.Backward(rowsGradient, workspace);
-        }
-        return PolicyHead.Loss(policySum, entropySum, entropyCoefficient, inverseN, batch);
-    }
-
-    /// <summary>
-    /// <see cref="AccumulateGradients"/>' loss and backward for consecutive rows of a batch whose forward the rollout kept
-    /// (the logits and every hidden activation of each step, <see cref="Mlp.BackwardFromKeptForward"/>), so the forward
-    /// is not run again: the head's loss and ∂L/∂logits from <paramref name="logits"/>, then the backward, a chunk of
-    /// <see cref="UpdateChunkRows"/> rows at a time. Adds the rows' terms to the running sums and their gradients to
-    /// the parameters' in row order, so calls over the batch's consecutive row ranges (any boundaries: every dW and db
-    /// element is one chain over t, and the head's sums run row by row) followed by <see cref="PolicyHead.Loss"/> give
-    /// AccumulateGradients' numbers bit for bit. Actions must be checked and <paramref name="inverseN"/> is 1/N of the
-    /// whole batch (or 1 for a summed loss).
-    /// </summary>
-    internal void AccumulateGradientsFromKeptForward(ReadOnlySpan<float> logits, ReadOnlySpan<float> states, float[][] hiddenActivations,
-        int firstRow, ReadOnlySpan<float> dropoutMasks, ReadOnlySpan<int> actions, ReadOnlySpan<float> weights, float entropyCoefficient,
-        float inverseN, ref double policySum, ref double entropySum)
-    {
-        int batch = actions.Length, inputWidth = Network.InputSize, outputWidth = Head.OutputSize, maskWidth = Network.DropoutMaskWidth;
-        const int chunkRows = UpdateChunkRows;
-        Outputs(chunkRows);
-        Span<float> gradient = outputGradients.AsSpan(0, chunkRows * outputWidth);
-        for (int start = 0; start < batch; start += chunkRows)
-        {
-            int rows = Math.Min(chunkRows, batch - start);
-            Span<float> rowsGradient = gradient[..(rows * outputWidth)];
-            Head.AccumulateLossAndGradient(logits.Slice(start * outputWidth, rows * outputWidth), actions.Slice(start, rows),
-                weights.Slice(start, rows), entropyCoefficient, inverseN, rowsGradient, ref policySum, ref entropySum);
-            Network.BackwardFromKeptForward(rowsGradient, rows, states.Slice(start * inputWidth, rows * inputWidth), hiddenActivations,
-                firstRow + start, dropoutMasks.IsEmpty ? default : dropoutMasks.Slice(start * maskWidth, rows * maskWidth), workspace);
-        }
+        Outputs(batch);
+        return outputGradients.AsSpan(0, batch * Head.OutputSize);
     }
 
     private Span<float> Outputs(int batch)

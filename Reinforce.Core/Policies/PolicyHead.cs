@@ -159,7 +159,7 @@ public abstract class PolicyHead
         }
     }
 
-    /// <summary><see cref="RowGradients"/> for callers outside the heads (<see cref="SplitUpdate"/> runs a share of a chunk's rows on each worker).</summary>
+    /// <summary><see cref="RowGradients"/> for callers outside the heads (the split pass, Execution/Split runs a share of a chunk's rows on each worker).</summary>
     internal void GradientsOfRows(ReadOnlySpan<float> outputs, ReadOnlySpan<int> actions, ReadOnlySpan<float> weights,
         float entropyCoefficient, float inverseN, Span<float> outputGradients, Span<float> logProbabilities, Span<float> entropies)
         => RowGradients(outputs, actions, weights, entropyCoefficient, inverseN, outputGradients, logProbabilities, entropies);

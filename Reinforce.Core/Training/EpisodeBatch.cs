@@ -18,19 +18,13 @@ public sealed class EpisodeBatch
     private int[] episodeStarts;
     private double[] episodeReturns;
     private int[] episodeLengths;
-    // The rollout's forward, kept for the update (ReinforceTrainer's kept-forward paths): per step the logits (width
-    // logitWidth, 0 when not kept) and possibly every hidden layer's activation a_l (index l = 1 … L − 1, index 0 unused).
+    // The logits of the rollout's forward, kept for the update (the fast engine's kept-logits pass): per step logitWidth
+    // of them, 0 when not kept.
     private readonly int logitWidth;
-    private readonly int[] keptWidths;
-    private float[][] keptActivations;
     private float[] keptLogits;
 
-    /// <remarks>
-    /// <paramref name="keptLogitWidth"/> &gt; 0: the batch keeps each step's logits of the rollout's forward;
-    /// <paramref name="keptLayerSizes"/> (the network's sizes, input … output): also every hidden layer's activation.
-    /// </remarks>
-    internal EpisodeBatch(int observationSize, int stepCapacity, int episodeCapacity, int maskWidth = 0, int keptLogitWidth = 0,
-        IReadOnlyList<int>? keptLayerSizes = null)
+    /// <remarks><paramref name="keptLogitWidth"/> &gt; 0: the batch keeps each step's logits of the rollout's forward.</remarks>
+    internal EpisodeBatch(int observationSize, int stepCapacity, int episodeCapacity, int maskWidth = 0, int keptLogitWidth = 0)
     {
         this.observationSize = observationSize;
         this.maskWidth = maskWidth;
@@ -45,29 +39,14 @@ public sealed class EpisodeBatch
         episodeReturns = new double[episodeCapacity];
         episodeLengths = new int[episodeCapacity];
         logitWidth = keptLogitWidth;
-        keptWidths = keptLayerSizes is null ? [] : [.. keptLayerSizes];
-        keptActivations = new float[Math.Max(keptWidths.Length - 1, 0)][];
-        for (int l = 0; l < keptActivations.Length; l++)
-        {
-            keptActivations[l] = l == 0 ? [] : new float[stepCapacity * keptWidths[l]];
-        }
         keptLogits = new float[stepCapacity * logitWidth];
     }
-
-    /// <summary>
-    /// The kept hidden activations: element l (1 … L − 1) is a_l of every step, (capacity, size_l), row t for step t;
-    /// element 0 is empty. The arrays are replaced when the batch grows; read them after the rollout.
-    /// </summary>
-    internal float[][] KeptActivations => keptActivations;
 
     /// <summary>The kept logits of steps [start, start + rows).</summary>
     internal ReadOnlySpan<float> KeptLogits(int start, int rows) => keptLogits.AsSpan(start * logitWidth, rows * logitWidth);
 
     /// <summary>The kept logits of every step, (Steps, out); empty when the batch keeps none.</summary>
     internal ReadOnlySpan<float> KeptLogits() => keptLogits.AsSpan(0, Steps * logitWidth);
-
-    /// <summary>Hidden layer <paramref name="layer"/>'s activation row of the next step (call after <see cref="NextObservation"/>).</summary>
-    internal Span<float> NextKeptActivation(int layer) => keptActivations[layer].AsSpan(Steps * keptWidths[layer], keptWidths[layer]);
 
     /// <summary>The logits row of the next step (call after <see cref="NextObservation"/>).</summary>
     internal Span<float> NextKeptLogits() => keptLogits.AsSpan(Steps * logitWidth, logitWidth);
@@ -170,10 +149,6 @@ public sealed class EpisodeBatch
             Array.Resize(ref actions, capacity);
             Array.Resize(ref rewards, capacity);
             Array.Resize(ref weights, capacity);
-            for (int l = 1; l < keptActivations.Length; l++)
-            {
-                Array.Resize(ref keptActivations[l], capacity * keptWidths[l]);
-            }
             Array.Resize(ref keptLogits, capacity * logitWidth);
         }
     }

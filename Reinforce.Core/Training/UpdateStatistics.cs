@@ -35,6 +35,31 @@ public readonly record struct UpdateStatistics(
     ReadOnlyMemory<double> EpisodeReturns,
     ReadOnlyMemory<int> EpisodeLengths)
 {
+    /// <summary>
+    /// The statistics of update <paramref name="update"/> over <paramref name="batch"/>'s episodes (mean, population standard
+    /// deviation, minimum and maximum of the returns; mean length) with the run's totals after it.
+    /// </summary>
+    internal static UpdateStatistics Of(int update, long totalEpisodes, long totalSteps, EpisodeBatch batch, Policies.PolicyLoss loss,
+        double runningReward, bool solved)
+    {
+        ReadOnlySpan<double> returns = batch.EpisodeReturns.Span;
+        double sum = 0, min = double.PositiveInfinity, max = double.NegativeInfinity;
+        foreach (double r in returns)
+        {
+            sum += r;
+            min = Math.Min(min, r);
+            max = Math.Max(max, r);
+        }
+        double mean = sum / returns.Length, squares = 0;
+        foreach (double r in returns)
+        {
+            squares += (r - mean) * (r - mean);
+        }
+        return new UpdateStatistics(update, totalEpisodes, totalSteps, batch.Episodes, batch.Steps, mean, Math.Sqrt(squares / returns.Length),
+            min, max, (double)batch.Steps / batch.Episodes, loss.Loss, loss.MeanEntropy, runningReward, solved, batch.EpisodeReturns,
+            batch.EpisodeLengths);
+    }
+
     /// <summary>The mean return of the last 100 episodes after this batch, or null before 100 (<see cref="ReinforceTrainer.MeanReturnOfLast100"/>).</summary>
     public double? MeanReturnOfLast100 { get; init; }
 

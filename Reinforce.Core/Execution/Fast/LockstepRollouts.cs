@@ -2,21 +2,9 @@ using Reinforce.Environments;
 using Reinforce.NeuralNetworks;
 using Reinforce.Policies;
 using Reinforce.Randomness;
+using Reinforce.Training;
 
-namespace Reinforce.Training;
-
-/// <summary>What of the rollout's forward a lockstep group keeps for the update (issue 11, item 2).</summary>
-internal enum RolloutForwardKept
-{
-    /// <summary>Nothing: the update runs the whole forward again (the default).</summary>
-    Nothing,
-
-    /// <summary>Each step's logits: the update runs the hidden layers' forward again but not the output layer's.</summary>
-    Logits,
-
-    /// <summary>Each step's logits and every hidden activation: the update runs no forward at all.</summary>
-    Everything,
-}
+namespace Reinforce.Execution.Fast;
 
 /// <summary>
 /// Several CartPole episodes of one batch advanced together: each step is one <see cref="VectorCartPole"/> step
@@ -57,19 +45,17 @@ internal sealed class LockstepRollouts : RolloutGroup
     private readonly Pcg64[] generators;
     private readonly EpisodeBatch[] episodeBuffers;
     private readonly int[] batchIndex;
-    // What of each step's forward goes into the lane's episode buffer for the update.
-    private readonly RolloutForwardKept keepForward;
-    private readonly int[] layerSizes;
-    // The trainer's rollout forward (W₁ as columns, refreshed before each batch), for steps without dropout masks whose
-    // hidden activations are not kept; null: Mlp.Forward.
+    // Whether each step's logits go into the lane's episode buffer for the update.
+    private readonly bool keepLogits;
+    // The engine's rollout forward (W₁ as columns, refreshed before each batch), for steps without dropout masks; null:
+    // Mlp.Forward.
     private readonly RolloutForward? rolloutForward;
 
     public LockstepRollouts(Policy policy, TrainerOptions options, int lanes, int stepCapacity, int episodeCapacity,
-        RolloutForwardKept keepForward = RolloutForwardKept.Nothing, RolloutForward? rolloutForward = null)
+        bool keepLogits = false, RolloutForward? rolloutForward = null)
     {
-        this.keepForward = keepForward;
-        this.rolloutForward = keepForward == RolloutForwardKept.Everything || policy.Network.DropoutMaskWidth > 0 ? null : rolloutForward;
-        layerSizes = [.. policy.Network.LayerSizes];
+        this.keepLogits = keepLogits;
+        this.rolloutForward = policy.Network.DropoutMaskWidth > 0 ? null : rolloutForward;
         this.policy = policy;
         this.lanes = lanes;
         dropout = options.Dropout;
@@ -93,9 +79,7 @@ internal sealed class LockstepRollouts : RolloutGroup
         for (int i = 0; i < lanes; i++)
         {
             generators[i] = new Pcg64(0);
-            episodeBuffers[i] = new EpisodeBatch(observationSize, stepCapacity, episodeCapacity, maskWidth,
-                keepForward == RolloutForwardKept.Nothing ? 0 : outputSize,
-                keepForward == RolloutForwardKept.Everything ? policy.Network.LayerSizes : null);
+            episodeBuffers[i] = new EpisodeBatch(observationSize, stepCapacity, episodeCapacity, maskWidth, keepLogits ? outputSize : 0);
         }
     }
 
@@ -145,9 +129,14 @@ internal sealed class LockstepRollouts : RolloutGroup
                 network.Forward(observations.AsSpan(0, live * observationSize), live, workspace, liveOutputs,
                     withDropout ? masks.AsSpan(0, live * maskWidth) : []);
             }
-            if (keepForward != RolloutForwardKept.Nothing)
+            if (keepLogits)
             {
-                KeepForward(live);
+                // Each live lane's logits into its episode buffer, at the step about to be committed: the update reads
+                // them instead of running the output layer again.
+                for (int i = 0; i < live; i++)
+                {
+                    outputs.AsSpan(i * outputSize, outputSize).CopyTo(episodeBuffers[i].NextKeptLogits());
+                }
             }
             head.SampleRows(liveOutputs, generators.AsSpan(0, live), actions.AsSpan(0, live));
             environments.StepFirst(live, actions, observations, rewards, terminated, truncated);
@@ -177,26 +166,7 @@ internal sealed class LockstepRollouts : RolloutGroup
         }
     }
 
-    // Each live lane's row of the logits (and of every hidden activation) into its episode buffer, at the step about to
-    // be committed: the update reads them instead of running (that part of) the forward again (ReinforceTrainer).
-    private void KeepForward(int live)
-    {
-        for (int l = 1; l < layerSizes.Length - 1 && keepForward == RolloutForwardKept.Everything; l++)
-        {
-            ReadOnlySpan<float> activations = workspace.Activations(l);
-            int width = layerSizes[l];
-            for (int i = 0; i < live; i++)
-            {
-                activations.Slice(i * width, width).CopyTo(episodeBuffers[i].NextKeptActivation(l));
-            }
-        }
-        for (int i = 0; i < live; i++)
-        {
-            outputs.AsSpan(i * outputSize, outputSize).CopyTo(episodeBuffers[i].NextKeptLogits());
-        }
-    }
-
-    // Stream k: the reset seed is its first draw (as ReinforceTrainer.RunEpisode).
+    // Stream k: the reset seed is its first draw (as the reference's episode loop).
     private void StartEpisode(int lane, long episode, int k)
     {
         Pcg64 generator = generators[lane];

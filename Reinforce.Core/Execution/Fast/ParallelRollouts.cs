@@ -2,8 +2,9 @@ using System.Runtime.ExceptionServices;
 using Reinforce.Environments;
 using Reinforce.NeuralNetworks;
 using Reinforce.Randomness;
+using Reinforce.Training;
 
-namespace Reinforce.Training;
+namespace Reinforce.Execution.Fast;
 
 /// <summary>
 /// One worker of <see cref="ParallelRollouts"/>: it claims episode indices from the coordinator, runs them, and

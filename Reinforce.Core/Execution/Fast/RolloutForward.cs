@@ -2,9 +2,10 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using Reinforce.NeuralNetworks;
 using Reinforce.Numerics;
 
-namespace Reinforce.NeuralNetworks;
+namespace Reinforce.Execution.Fast;
 
 /// <summary>
 /// The rollout's forward pass of a few states: <see cref="Mlp.Forward(ReadOnlySpan{float}, int, MlpWorkspace, Span{float})"/>

@@ -1,13 +1,14 @@
 using System.Diagnostics;
 using System.Numerics;
-using System.Runtime.Intrinsics;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Reinforce.NeuralNetworks;
 using Reinforce.Numerics;
+using Reinforce.Policies;
 
-namespace Reinforce.Policies;
+namespace Reinforce.Execution.Split;
 
 /// <summary>
 /// <see cref="Policy.AccumulateGradients"/> of a large batch on several workers, giving the one-worker numbers bit for bit:

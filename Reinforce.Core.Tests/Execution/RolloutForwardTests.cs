@@ -1,8 +1,9 @@
+using Reinforce.Execution.Fast;
 using Reinforce.NeuralNetworks;
 using Reinforce.Numerics;
 using Reinforce.Randomness;
 
-namespace Reinforce.Tests.NeuralNetworks;
+namespace Reinforce.Tests.Execution;
 
 /// <summary>
 /// The rollout's forward (the first layer's W₁ kept as columns, its ReLU in the same registers) against

@@ -1,9 +1,10 @@
+using Reinforce.Execution.Split;
 using Reinforce.NeuralNetworks;
 using Reinforce.Policies;
 using Reinforce.Randomness;
 using Reinforce.Tests.TestSupport;
 
-namespace Reinforce.Tests.Policies;
+namespace Reinforce.Tests.Execution;
 
 /// <summary>
 /// <see cref="SplitUpdate"/> runs a batch's forward, loss and backward on several workers (layer 1 and the backward by
