@@ -66,6 +66,7 @@ public sealed class CliFuzzTests : CliTestBase
             ["--running-reward-start"] = NotNumbers,
             ["--seed"] = ["", "-1", "18446744073709551616", "1.0", "abc", " 1"],
             ["--threads"] = [.. NotIntegers, "0", "1025", "AUTO", "auto "],
+            ["--execution"] = [.. NotChoices, "ref", "scalar", "fast "],
             ["--out"] = ["", ".", "..", "CWD", "USER", "TEXT", "FIFO", "/dev/null", "LINK", "x.partial", "a\0b", "TEXT/below", "STALE"],
             ["--force"] = ["=maybe"],
             ["--checkpoint-interval"] = [.. NotIntegers, "0"],
