@@ -96,6 +96,15 @@ internal static class SweepCommand
     private static readonly HashSet<string> NotFromTrain = ["--preset", "--config", "--resume", "--seed", "--threads", "--out", "--force",
         "--checkpoint-interval", "--log-interval", "--quiet"];
 
+    /// <summary>
+    /// --execution chooses only which code computes the numbers, never the numbers: it is not a dimension along which
+    /// configurations differ, so a sweep takes it once, for every run, and refuses it in a --grid or a --candidate
+    /// (two configurations that differ only in it would be the same configuration twice).
+    /// </summary>
+    private const string ExecutionFlag = "--execution";
+
+    private const string SameNumbers = "--execution changes only the time, never the numbers, so it cannot tell configurations apart; give it on its own, for every run";
+
     /// <summary>The groups of train's flags that set what a run computes or how long it goes.</summary>
     private static readonly HashSet<string> TrainGroups = ["Environment", "Policy", "Optimization", "Run length"];
 
@@ -453,6 +462,10 @@ internal static class SweepCommand
         {
             throw new UsageException($"--candidate {Display.Quote(value, 60)}: {e.Message}");
         }
+        if (parsed.Has(ExecutionFlag))
+        {
+            throw new UsageException($"--candidate {Display.Quote(value, 60)}: {SameNumbers}");
+        }
         return (label, [.. parsed.Occurrences.Select(o => $"{o.Flag}={o.Value}")]);
     }
 
@@ -478,6 +491,10 @@ internal static class SweepCommand
                 : name is "--threads" ? "; the sweep's --threads sets its workers"
                 : Suggest(key);
             throw new UsageException($"--grid {Display.Quote(spec, 60)}: {Display.Quote(key, 40)} is not a flag a sweep can vary{why}; {accepted}");
+        }
+        if (name == ExecutionFlag)
+        {
+            throw new UsageException($"--grid {Display.Quote(spec, 60)}: {SameNumbers}");
         }
         if (args.Has(name))
         {

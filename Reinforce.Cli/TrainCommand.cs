@@ -76,6 +76,7 @@ internal static class TrainCommand
         new("--running-reward-start", "R", "running reward before the first episode, or 'first': start at the first episode's return", "first", "Run length"),
         new("--seed", "N", "run seed: initial weights and every episode derive from it", "0", "Run length"),
         new("--threads", "N", "workers collecting a batch's episodes (the result does not depend on it); auto = one per core", "1", "Run length"),
+        new("--execution", "MODE", "reference (the plain scalar reference, one thread), fast (the fast engine, every choice fixed) or auto (the fast engine, choosing by timing): the same numbers bit for bit; only the time differs", "auto", "Run length"),
 
         new("--eval-interval", "N", "every N updates, play --eval-episodes episodes on evaluation seeds (never the training streams) into eval.csv, and keep the best policy as best.safetensors", "off", "Evaluation"),
         new("--eval-episodes", "K", "episodes per evaluation", "10", "Evaluation"),
@@ -90,7 +91,7 @@ internal static class TrainCommand
 
     /// <summary>Flags that may change when resuming: they do not change what the run computes.</summary>
     private static readonly HashSet<string> ResumeFlags = ["--resume", "--max-episodes", "--max-updates", "--stop-when-solved", "--threads",
-        "--checkpoint-interval", "--log-interval", "--quiet", "--force", "--eval-interval", "--eval-episodes", "--eval-policy"];
+        "--execution", "--checkpoint-interval", "--log-interval", "--quiet", "--force", "--eval-interval", "--eval-episodes", "--eval-policy"];
 
     /// <summary>The flag that sets each trainer option a configuration may leave without effect.</summary>
     internal static readonly Dictionary<string, string> FlagOfOption = new()
@@ -363,7 +364,10 @@ internal static class TrainCommand
         return new RunSettings(Validated(options), presetName, threshold, DefaultLogInterval, DefaultCheckpointInterval);
     }
 
-    /// <summary>The flags that only decide how long the run goes and how it is computed, not what it computes.</summary>
+    /// <summary>
+    /// The flags that only decide how long the run goes and how it is computed, not what it computes: with
+    /// <c>--resume</c> they override the checkpoint's values (--threads and --execution change only the time).
+    /// </summary>
     private static TrainerOptions ApplyRunLength(ParsedArguments args, TrainerOptions options)
     {
         if (args.Integer("--max-episodes", 1, long.MaxValue) is long maxEpisodes)
@@ -384,6 +388,10 @@ internal static class TrainCommand
             {
                 Threads = threads == "auto" ? Math.Min(Environment.ProcessorCount, TrainerOptions.MaxThreads) : (int)args.Integer("--threads", 1, TrainerOptions.MaxThreads)!.Value,
             };
+        }
+        if (args.Choice("--execution", TrainerOptionsJson.ExecutionModeNames) is string execution)
+        {
+            options = options with { Execution = TrainerOptionsJson.ParseExecutionMode(execution) };
         }
         return options;
     }

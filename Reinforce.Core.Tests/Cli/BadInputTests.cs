@@ -31,6 +31,7 @@ public sealed class BadInputTests : CliTestBase
     [TestCase("--max-steps|0", "--max-steps '0' is out of range")]
     [TestCase("--seed|-1", "--seed '-1' is not accepted")]
     [TestCase("--threads|0", "--threads '0' is out of range")]
+    [TestCase("--execution|refrence", "--execution 'refrence' is not accepted; expected one of: auto, fast, reference; did you mean 'reference'?")]
     [TestCase("--running-reward-weight|0", "--running-reward-weight '0' is out of range; expected a number in (0, 1]")]
     [TestCase("--preset|pytorch", "--preset 'pytorch' is not accepted; expected one of: default, pytorch-example")]
     [TestCase("--env|CartPole-v2", "--env 'CartPole-v2' is not accepted; expected one of: CartPole-v1, CartPole-v0")]

@@ -66,6 +66,7 @@ public sealed class CliFuzzTests : CliTestBase
             ["--running-reward-start"] = NotNumbers,
             ["--seed"] = ["", "-1", "18446744073709551616", "1.0", "abc", " 1"],
             ["--threads"] = [.. NotIntegers, "0", "1025", "AUTO", "auto "],
+            ["--execution"] = [.. NotChoices, "ref", "scalar", "fast "],
             ["--out"] = ["", ".", "..", "CWD", "USER", "TEXT", "FIFO", "/dev/null", "LINK", "x.partial", "a\0b", "TEXT/below", "STALE"],
             ["--force"] = ["=maybe"],
             ["--checkpoint-interval"] = [.. NotIntegers, "0"],
@@ -128,8 +129,8 @@ public sealed class CliFuzzTests : CliTestBase
         var sweep = SweepCommand.TrainFlags.ToDictionary(f => f.Name, f => Hostile["train"][f.Name]);
         sweep["--preset"] = [.. NotChoices, Huge];
         sweep["--config"] = ["", "FOLDER", "/dev/zero", "FIFO", "missing.json", "TEXT", "RUN/metrics.csv", "BADCONFIG"];
-        sweep["--candidate"] = ["", "x=", " =--lr 0.1", "x=--seed 1", "x=--lr -1", "x=--nope", "x=--preset nope", "x=--lr", "x=--threads 2", "--hidden 0", Huge];
-        sweep["--grid"] = ["", "lr", "lr=", "=1", "nope=1", "seed=1,2", "preset=default", "lr=-1", "lr=1,1", "hidden=0", "baseline=maybe", "lr=0.01;", Huge];
+        sweep["--candidate"] = ["", "x=", " =--lr 0.1", "x=--seed 1", "x=--lr -1", "x=--nope", "x=--preset nope", "x=--lr", "x=--threads 2", "x=--execution fast", "--hidden 0", Huge];
+        sweep["--grid"] = ["", "lr", "lr=", "=1", "nope=1", "seed=1,2", "preset=default", "lr=-1", "lr=1,1", "hidden=0", "baseline=maybe", "lr=0.01;", "execution=fast,reference", Huge];
         sweep["--seeds"] = ["", "0", "-1", "5..1", "1,1", "abc", "1..", "..5", "1...3", "100001", "0..100000", "1,,2", Huge];
         sweep["--threads"] = Hostile["train"]["--threads"];
         sweep["--eval-episodes"] = [.. NotIntegers, "-1", "100001"];

@@ -43,6 +43,27 @@ public sealed class SweepCommandTests : CliTestBase
     }
 
     [Test]
+    public void Execution_GivenOnItsOwn_AppliesToEveryRun_AndChangesNoNumber()
+    {
+        string auto = InFolder("auto"), reference = InFolder("reference");
+        string[] sweep = ["sweep", "--seeds", "3", "--grid", "lr=0.01,0.03", "--max-episodes", "20", "--eval-episodes", "2", "--quiet"];
+
+        CliResult a = Run([.. sweep, "--out", auto]);
+        CliResult b = Run([.. sweep, "--execution", "reference", "--out", reference]);
+
+        // Expected: the default sweep's bytes, but the wall-time columns; sweep.json records the mode of every
+        // configuration. Tolerance: exact (no mode changes the numbers).
+        Assert.That(a.ExitCode, Is.Zero, a.ToString());
+        Assert.That(b.ExitCode, Is.Zero, b.ToString());
+        Assert.That(File.ReadAllBytes(Path.Combine(reference, "episodes.csv")), Is.EqualTo(File.ReadAllBytes(Path.Combine(auto, "episodes.csv"))));
+        Assert.That(Columns(reference, "runs.csv", drop: 1), Is.EqualTo(Columns(auto, "runs.csv", drop: 1)));
+        Assert.That(Columns(reference, "summary.csv", drop: 2), Is.EqualTo(Columns(auto, "summary.csv", drop: 2)));
+        string json = File.ReadAllText(Path.Combine(reference, "sweep.json"));
+        Assert.That(System.Text.RegularExpressions.Regex.Count(json, "\"execution\": \"reference\""), Is.EqualTo(2), "one per configuration");
+        Assert.That(File.ReadAllText(Path.Combine(auto, "sweep.json")), Does.Contain("\"execution\": \"auto\"").And.Not.Contain("\"execution\": \"reference\""));
+    }
+
+    [Test]
     public void EachRun_IsTheTrainRunOfItsSeed()
     {
         string run = InFolder("run"), sweep = InFolder("sweep");
@@ -214,6 +235,9 @@ public sealed class SweepCommandTests : CliTestBase
     [TestCase("--grid", "seed=1,2", "the seeds are --seeds")]
     [TestCase("--grid", "lrr=1", "did you mean 'lr'?")]
     [TestCase("--grid", "baseline=yes", "is a switch")]
+    [TestCase("--grid", "execution=fast,reference", "--grid 'execution=fast,reference': --execution changes only the time, never the numbers")]
+    [TestCase("--candidate", "ref=--execution reference", "--candidate 'ref=--execution reference': --execution changes only the time")]
+    [TestCase("--execution", "scalar", "--execution 'scalar' is not accepted; expected one of: auto, fast, reference")]
     [TestCase("--lr", "0", "--lr '0' is out of range")]
     [TestCase("--x", "seconds", "--x 'seconds' is not accepted")]
     [TestCase("--bootstrap-resamples", "10", "out of range")]

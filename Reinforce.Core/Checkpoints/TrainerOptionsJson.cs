@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Reinforce.Environments;
+using Reinforce.Execution;
 using Reinforce.NeuralNetworks;
 using Reinforce.Policies;
 using Reinforce.Returns;
@@ -14,7 +15,9 @@ namespace Reinforce.Checkpoints;
 /// names; enums by their command-line names, e.g. <c>"normalization": "episode"</c>). Every key is
 /// always written, so a file saved today means the same run after the defaults change. Keys added
 /// after the first checkpoints were written (<see cref="KeysSinceVersion2"/>: <c>dropout</c>, <c>solvedBy</c>) read as
-/// their "off" value when a file lacks them, so those files keep meaning the run they recorded.
+/// their "off" value when a file lacks them, so those files keep meaning the run they recorded. Keys that choose only how
+/// the numbers are computed, never the numbers (<see cref="KeysWithDefault"/>: <c>execution</c>), may be missing from any
+/// file and read as their default.
 /// </summary>
 public static class TrainerOptionsJson
 {
@@ -25,7 +28,7 @@ public static class TrainerOptionsJson
         "hiddenActivationParameter", "dropout", "head", "initialization", "optimizer", "learningRate", "gamma", "returns",
         "normalization", "normalizationEpsilon", "baseline", "entropyCoefficient", "lossReduction", "batchEpisodes",
         "batchSteps", "maxEpisodes", "maxUpdates", "stopWhenSolved", "solvedBy", "runningRewardWeight", "runningRewardStart", "seed",
-        "threads",
+        "threads", "execution",
     ];
 
     /// <summary>
@@ -33,6 +36,34 @@ public static class TrainerOptionsJson
     /// them; its options keep their defaults for these keys (no dropout, the running reward).
     /// </summary>
     public static IReadOnlyList<string> KeysSinceVersion2 { get; } = ["dropout", "solvedBy"];
+
+    /// <summary>
+    /// Keys that any file may lack, whatever its version: they choose how the updates are computed, not what they compute
+    /// (every <see cref="ExecutionMode"/> gives the same numbers bit for bit), so a file written before the key existed
+    /// means the same run with the default (<c>execution</c>: auto). Added without a new checkpoint format version.
+    /// </summary>
+    public static IReadOnlyList<string> KeysWithDefault { get; } = ["execution"];
+
+    /// <summary>Names of <see cref="ExecutionMode"/> values, in the order the help lists them: "auto" (the default), "fast", "reference".</summary>
+    public static IReadOnlyList<string> ExecutionModeNames { get; } = ["auto", "fast", "reference"];
+
+    /// <summary>The canonical name of an execution mode: "auto", "fast" or "reference".</summary>
+    public static string Name(this ExecutionMode mode) => mode switch
+    {
+        ExecutionMode.Fast => "fast",
+        ExecutionMode.Reference => "reference",
+        ExecutionMode.Auto => "auto",
+        _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "not an ExecutionMode"),
+    };
+
+    /// <summary>Parses "auto", "fast" or "reference" (any case).</summary>
+    public static ExecutionMode ParseExecutionMode(string name) => name.ToLowerInvariant() switch
+    {
+        "auto" => ExecutionMode.Auto,
+        "fast" => ExecutionMode.Fast,
+        "reference" => ExecutionMode.Reference,
+        _ => throw new ArgumentException($"Unknown execution mode {Display.Quote(name)}; accepted: {string.Join(", ", ExecutionModeNames)}.", nameof(name)),
+    };
 
     /// <summary>Names of <see cref="SolvedCriterion"/> values: "running" (the default), "mean100".</summary>
     public static IReadOnlyList<string> SolvedCriterionNames { get; } = ["running", "mean100"];
@@ -124,14 +155,15 @@ public static class TrainerOptionsJson
         WriteNullable(json, "runningRewardStart", options.RunningRewardStart);
         json.WriteNumber("seed", options.Seed);
         json.WriteNumber("threads", options.Threads);
+        json.WriteString("execution", options.Execution.Name());
         json.WriteEndObject();
     }
 
     /// <summary>
     /// Reads options from a JSON object. Keys missing from it keep their value in
     /// <paramref name="defaults"/>, unless <paramref name="requireAll"/> is set (checkpoints: every
-    /// key must be there, except those in <paramref name="mayBeMissing"/>, e.g. <see cref="KeysSinceVersion2"/>
-    /// for a version 1 checkpoint). Unknown keys, wrong types and invalid values throw
+    /// key must be there, except those in <see cref="KeysWithDefault"/> and in <paramref name="mayBeMissing"/>, e.g.
+    /// <see cref="KeysSinceVersion2"/> for a version 1 checkpoint). Unknown keys, wrong types and invalid values throw
     /// <see cref="FormatException"/> naming the key; the result is validated.
     /// </summary>
     public static TrainerOptions Deserialize(string json, TrainerOptions? defaults = null, bool requireAll = false,
@@ -163,7 +195,7 @@ public static class TrainerOptionsJson
         }
         // A file written before a key existed recorded a run without that feature: with every key
         // required (a checkpoint), a missing optional key means off, whatever the defaults say.
-        var o = requireAll ? defaults with { Dropout = 0 } : defaults;
+        var o = requireAll ? defaults with { Dropout = 0, Execution = ExecutionMode.Auto } : defaults;
         float? activationParameter = null;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (JsonProperty p in element.EnumerateObject())
@@ -205,6 +237,7 @@ public static class TrainerOptionsJson
                     "runningRewardStart" => o with { RunningRewardStart = p.Value.ValueKind == JsonValueKind.Null ? null : Number(p) },
                     "seed" => o with { Seed = p.Value.ValueKind == JsonValueKind.Number && p.Value.TryGetUInt64(out ulong seed) ? seed : throw Type(p, "an integer in [0, 2⁶⁴)") },
                     "threads" => o with { Threads = Int(p) },
+                    "execution" => o with { Execution = ParseExecutionMode(String(p)) },
                     _ => throw new FormatException($"unknown key {Display.Quote(p.Name)}; the keys are: {string.Join(", ", Keys)}"),
                 };
                 if (p.Name == "hiddenActivationParameter")
@@ -217,7 +250,7 @@ public static class TrainerOptionsJson
                 throw new FormatException($"key '{p.Name}': {Display.MessageOf(e)}", e);
             }
         }
-        if (requireAll && Keys.FirstOrDefault(k => !seen.Contains(k) && mayBeMissing?.Contains(k) != true) is string missing)
+        if (requireAll && Keys.FirstOrDefault(k => !seen.Contains(k) && !KeysWithDefault.Contains(k) && mayBeMissing?.Contains(k) != true) is string missing)
         {
             throw new FormatException($"missing key '{missing}'");
         }

@@ -244,6 +244,10 @@ public sealed record TrainerOptions
         {
             Fail(nameof(Threads), Threads, $"an integer in [1, {MaxThreads}]");
         }
+        if (!Enum.IsDefined(Execution))
+        {
+            Fail(nameof(Execution), Execution, "Auto, Fast or Reference");
+        }
         long bytes = BufferBytes(CartPole.ObservationLength, Head!.Equals("bernoulli", StringComparison.OrdinalIgnoreCase) ? 1 : CartPole.ActionLength,
             MaxEpisodeSteps ?? (EnvironmentId == CartPole.V0Id ? CartPole.V0MaxEpisodeSteps : CartPole.V1MaxEpisodeSteps));
         if (bytes > MaxBufferBytes)
@@ -257,7 +261,8 @@ public sealed record TrainerOptions
     /// <summary>
     /// The options whose value cannot change the run in this configuration, each with the reason: γ without
     /// discounted returns, the normalisation's ε without normalisation, a baseline that the normalisation removes
-    /// again, a hidden activation or dropout without a hidden layer, workers for one-episode batches. A tool
+    /// again, a hidden activation or dropout without a hidden layer, workers for one-episode batches or for the
+    /// reference (<see cref="ExecutionMode.Reference"/>, which runs on one thread). A tool
     /// can warn when such an option was set on purpose, and show only effective values.
     /// </summary>
     public IReadOnlyList<(string Option, string Reason)> IneffectiveOptions()
@@ -283,7 +288,12 @@ public sealed record TrainerOptions
                 ineffective.Add((nameof(Dropout), "dropout acts on hidden layers, and a linear policy has none"));
             }
         }
-        if (Threads > 1 && BatchSteps is null && BatchEpisodes == 1)
+        // One reason per option: the reference's comes first, since it holds for any batch.
+        if (Threads > 1 && Execution == ExecutionMode.Reference)
+        {
+            ineffective.Add((nameof(Threads), "threads are not used by the reference, which computes one episode at a time on one thread (the fast engine, auto or fast, uses them)"));
+        }
+        else if (Threads > 1 && BatchSteps is null && BatchEpisodes == 1)
         {
             ineffective.Add((nameof(Threads), "a batch of one episode is collected on the calling thread"));
         }
