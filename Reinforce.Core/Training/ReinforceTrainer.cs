@@ -5,7 +5,6 @@ using Reinforce.Numerics;
 using Reinforce.Optimizers;
 using Reinforce.Policies;
 using Reinforce.Randomness;
-using Reinforce.Returns;
 using Reinforce.Statistics;
 
 namespace Reinforce.Training;
@@ -642,37 +641,9 @@ public sealed class ReinforceTrainer
         episodes.EndEpisode();
     }
 
-    // wₜ: the chosen return of each episode, minus the batch mean (baseline), then standardised.
-    // See docs/policy-gradient.md#baselines and docs/policy-gradient.md#normalisation.
-    private void ComputeWeights()
-    {
-        Span<float> rewards = batch.Rewards, weights = batch.Weights;
-        for (int e = 0; e < batch.Episodes; e++)
-        {
-            Range range = batch.EpisodeRange(e);
-            ReturnCalculator.Compute(Options.Returns, rewards[range], Options.Gamma, weights[range]);
-        }
-        if (Options.Baseline)
-        {
-            var (mean, _) = ReturnCalculator.MeanAndStd(weights, unbiased: false);
-            for (int t = 0; t < weights.Length; t++)
-            {
-                weights[t] = (float)(weights[t] - mean);
-            }
-        }
-        switch (Options.Normalization)
-        {
-            case Normalization.PerEpisode:
-                for (int e = 0; e < batch.Episodes; e++)
-                {
-                    ReturnCalculator.Normalize(weights[batch.EpisodeRange(e)], Options.NormalizationEpsilon);
-                }
-                break;
-            case Normalization.PerBatch:
-                ReturnCalculator.Normalize(weights, Options.NormalizationEpsilon);
-                break;
-        }
-    }
+    // wₜ: the chosen return of each episode, minus the batch mean (baseline), then standardised, written once in the
+    // reference. See docs/policy-gradient.md#baselines and docs/policy-gradient.md#normalisation.
+    private void ComputeWeights() => Reference.ReferenceEngine.ComputeWeights(Options, batch);
 
     private double NextRunningReward(double runningReward, double episodeReturn, long index) =>
         Options.NextRunningReward(runningReward, episodeReturn, index);
