@@ -17,11 +17,17 @@ namespace Reinforce.Tests.Training;
 /// </summary>
 public class GoldenRunTests
 {
-    [TestCase("default", 25, 100L, 8671L, 0x65E29C5934BCDEB0UL)]  // ReLU, categorical, reward-to-go over 4-episode batches
-    [TestCase("practical-rl", 60, 60L, 1607L, 0x51E8461EBADDF0E6UL)] // ReLU 64-64, entropy bonus 0.01
-    [TestCase("gymnasium-torch", 60, 60L, 1432L, 0xED9A5EA2289443CFUL)] // LeakyReLU, summed loss
-    [TestCase("handson-keras", 12, 60L, 1115L, 0x9FBC2F26EE24ABFEUL)] // ELU, Bernoulli head, Glorot initialisation
-    [TestCase("spinningup-rtg", 2, 365L, 10015L, 0x7685B98F243B7B86UL)] // tanh, batches of ≥ 5000 steps
+    /// <summary>The runs: preset, updates, then the pinned episodes, steps and weight hash. The reference's golden runs (ReferenceEngineTests) read the same rows.</summary>
+    internal static readonly TestCaseData[] Runs =
+    [
+        new("default", 25, 100L, 8671L, 0x65E29C5934BCDEB0UL),  // ReLU, categorical, reward-to-go over 4-episode batches
+        new("practical-rl", 60, 60L, 1607L, 0x51E8461EBADDF0E6UL), // ReLU 64-64, entropy bonus 0.01
+        new("gymnasium-torch", 60, 60L, 1432L, 0xED9A5EA2289443CFUL), // LeakyReLU, summed loss
+        new("handson-keras", 12, 60L, 1115L, 0x9FBC2F26EE24ABFEUL), // ELU, Bernoulli head, Glorot initialisation
+        new("spinningup-rtg", 2, 365L, 10015L, 0x7685B98F243B7B86UL), // tanh, batches of ≥ 5000 steps
+    ];
+
+    [TestCaseSource(nameof(Runs))]
     public void Preset_GivesTheSameWeights_OnEveryMachine(string preset, int updates, long episodes, long steps, ulong weightsHash)
     {
         TrainerOptions options = Preset.Find(preset)!.Options with { MaxUpdates = updates, MaxEpisodes = null, StopWhenSolved = false };
@@ -32,7 +38,7 @@ public class GoldenRunTests
         Assert.That((trainer.EpisodesCompleted, trainer.StepsCompleted, $"0x{hash:X16}"), Is.EqualTo((episodes, steps, $"0x{weightsHash:X16}")));
     }
 
-    private static ulong Fnv1a64(ReadOnlySpan<float> values)
+    internal static ulong Fnv1a64(ReadOnlySpan<float> values)
     {
         ulong hash = 0xCBF29CE484222325;
         foreach (float value in values)

@@ -57,7 +57,7 @@ internal sealed record ExecutionPolicy
     {
         if (options.Execution == ExecutionMode.Reference)
         {
-            throw new NotSupportedException("TEMP: the reference lands next");
+            return new Reference.ReferenceEngine(options, policy, environment, maxEpisodeSteps);
         }
         bool severalEpisodes = options.BatchSteps is not null || options.BatchEpisodes > 1;
         // Lockstep runs the trainer's own CartPole (VectorCartPole); a custom environment runs one episode at a time.

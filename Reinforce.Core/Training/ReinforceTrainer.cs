@@ -216,7 +216,7 @@ public sealed class ReinforceTrainer
     {
         int update = UpdatesCompleted + 1;
         batch = engine.Collect(EpisodesCompleted);
-        ComputeWeights(); // TEMP until the reference lands
+        Reference.ReferenceEngine.ComputeWeights(Options, batch);
         Policy.Parameters.ZeroGradients();
         PolicyLoss loss = engine.AccumulateGradients(batch);
         if (guard.CheckBeforeStep(loss) is string notFinite)
@@ -246,36 +246,5 @@ public sealed class ReinforceTrainer
             RunningRewardSolvedAtEpisode = RunningRewardSolvedAtEpisode,
             MeanOfLast100SolvedAtEpisode = MeanOfLast100SolvedAtEpisode,
         };
-    }
-
-    // TEMP: moves to the reference.
-    private void ComputeWeights()
-    {
-        Span<float> rewards = batch.Rewards, weights = batch.Weights;
-        for (int e = 0; e < batch.Episodes; e++)
-        {
-            Range range = batch.EpisodeRange(e);
-            Returns.ReturnCalculator.Compute(Options.Returns, rewards[range], Options.Gamma, weights[range]);
-        }
-        if (Options.Baseline)
-        {
-            var (mean, _) = Returns.ReturnCalculator.MeanAndStd(weights, unbiased: false);
-            for (int t = 0; t < weights.Length; t++)
-            {
-                weights[t] = (float)(weights[t] - mean);
-            }
-        }
-        switch (Options.Normalization)
-        {
-            case Returns.Normalization.PerEpisode:
-                for (int e = 0; e < batch.Episodes; e++)
-                {
-                    Returns.ReturnCalculator.Normalize(weights[batch.EpisodeRange(e)], Options.NormalizationEpsilon);
-                }
-                break;
-            case Returns.Normalization.PerBatch:
-                Returns.ReturnCalculator.Normalize(weights, Options.NormalizationEpsilon);
-                break;
-        }
     }
 }
