@@ -42,7 +42,7 @@ public sealed class EquivalenceMatrixTests
         new("fast, 1 thread (lockstep, kept logits)", 1, ExecutionMode.Fast, ExecutionPolicy.Default),
         new("fast, 1 thread, logits recomputed", 1, ExecutionMode.Fast, new ExecutionPolicy { KeepLogits = false }),
         new("fast, 1 thread, one episode at a time", 1, ExecutionMode.Fast, new ExecutionPolicy { Lockstep = false }),
-        new("fast, 2 workers, kept logits", 2, ExecutionMode.Fast, new ExecutionPolicy { KeepLogits = true }),
+        new("fast, 2 workers, kept logits", 2, ExecutionMode.Fast, new ExecutionPolicy { KeepLogits = true, SplitWorkers = 1 }),
         new("fast, 2 workers, one episode at a time", 2, ExecutionMode.Fast, new ExecutionPolicy { Lockstep = false, SplitWorkers = 1 }),
         new("fast, 2 workers, pass never split", 2, ExecutionMode.Fast, new ExecutionPolicy { SplitWorkers = 2, Split = SplitUpdateMode.Never }),
         new("fast, 2 workers, pass split", 2, ExecutionMode.Fast, new ExecutionPolicy { SplitWorkers = 2, SplitMinimumRows = 1 }),
