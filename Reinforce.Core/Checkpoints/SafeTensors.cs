@@ -149,7 +149,7 @@ public static class SafeTensors
             case PathKind.RegularFile:
                 break;
             case var kind:
-                throw Error(Display.Quote(path), $"is {AtomicFile.Describe(kind)}, not a regular file");
+                throw Error(Display.Quote(path), $"is {FileKind.Describe(kind)}, not a regular file");
         }
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         long length = stream.Length;
