@@ -47,8 +47,9 @@ public static class Compare
         int threads = 1;
         Func<ulong, TrainerOptions> configuration = PyTorchExample;
         string name = "pytorch";
-        // Issue 11 item 2: with "logits" or "all", every seed runs twice, the update recomputing the forward (the
+        // With --keep-forward "logits" or "all", every seed runs twice, the update recomputing the forward (the
         // trainer's default) and the update reading what the lockstep rollout kept of it, the first of the pair alternating.
+        // Why: benchmarks/notes.md#keep-forward
         RolloutForwardKept? keepForward = null;
         for (int i = 1; i < args.Length; i++)
         {

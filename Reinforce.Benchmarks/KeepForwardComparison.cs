@@ -5,7 +5,7 @@ using Reinforce.Training;
 namespace Reinforce.Benchmarks;
 
 /// <summary>
-/// Issue 11, item 2, end to end: the trainer's update (lockstep collection + returns + forward/backward + Adam) with the
+/// End to end (benchmarks/notes.md#keep-forward): the trainer's update (lockstep collection + returns + forward/backward + Adam) with the
 /// update recomputing the batch's forward ("recompute", the default) against the update reading what the lockstep
 /// rollout kept of it ("logits": each step's logits copied into the episode buffers during the rollout, so the update
 /// skips the output layer's forward; "all": the logits and every hidden activation, so the update runs no forward).

@@ -32,7 +32,7 @@ public class TrainingBenchmarks
     }
 
     /// <summary>
-    /// <c>CliDefault</c> with the update recomputing the whole forward (issue 11, item 2: the trainer's default on one thread
+    /// <c>CliDefault</c> with the update recomputing the whole forward (benchmarks/notes.md#keep-forward: the trainer's default on one thread
     /// reads the logits the lockstep rollout kept; the same run bit for bit).
     /// </summary>
     [Benchmark]
