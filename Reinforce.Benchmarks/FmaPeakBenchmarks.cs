@@ -5,8 +5,8 @@ namespace Reinforce.Benchmarks;
 
 /// <summary>
 /// The float FMA peak of one core, measured: 12 independent accumulators a ← m·c + a of <see cref="Vector{T}"/>
-/// fused multiply-adds (enough to cover 2 FMA pipes × 4 cycles of latency) with no memory traffic. (The form
-/// a ← a·m + c, with the accumulator as a factor, measures about 35 % lower on Zen 4.)
+/// fused multiply-adds (enough to cover 2 FMA pipes × 4 cycles of latency) with no memory traffic. (Not the form
+/// a ← a·m + c, with the accumulator as a factor: benchmarks/notes.md#fma-peak.)
 /// GFLOP/s = 2 · lanes · FMAs / time. This is the reference of the dense layer's "half of peak" target.
 /// </summary>
 [MemoryDiagnoser]

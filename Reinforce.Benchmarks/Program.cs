@@ -9,14 +9,14 @@ using BenchmarkDotNet.Running;
 namespace Reinforce.Benchmarks;
 
 /// <summary>
-/// The suite of issue #4. From the repository root:
+/// The benchmark suite. From the repository root:
 /// <code>
 /// dotnet run -c Release --project Reinforce.Benchmarks -- --filter '*'               # everything (a few minutes per class)
 /// dotnet run -c Release --project Reinforce.Benchmarks -- --filter '*' --job short   # a quick look (3 iterations)
 /// dotnet run -c Release --project Reinforce.Benchmarks -- --filter '*Kernel*'        # one class
 /// dotnet run -c Release --project Reinforce.Benchmarks -- --filter '*' --envVars DOTNET_EnableHWIntrinsic:0   # the JIT's scalar paths
 /// dotnet run -c Release --project Reinforce.Benchmarks -- compare --seeds 1 2 3 4 5  # the C# side of peers/reinforce_pytorch.py
-/// dotnet run -c Release --project Reinforce.Benchmarks -- split-update 200           # issue 11 item 4: 1 vs 2 workers, interleaved, best and median
+/// dotnet run -c Release --project Reinforce.Benchmarks -- split-update 200           # 1 vs 2 workers, interleaved, best and median
 /// </code>
 /// The markdown tables land in BenchmarkDotNet.Artifacts/results only. The committed tables in
 /// <c>benchmarks/&lt;cpu&gt;/</c> change only when asked: <c>--publish</c> copies this run's reports there

@@ -12,8 +12,8 @@ namespace Reinforce.Benchmarks;
 
 /// <summary>
 /// The gradient pass (forward, head, backward; no optimizer step) of a 16-episode batch of 8,000 rows, 4→128 ReLU→2:
-/// the one-worker <see cref="Policy.AccumulateGradients"/> against <see cref="SplitUpdate"/> on 2 workers (issue 11,
-/// item 4), at a few chunk sizes. Both give the same bits (SplitUpdateTests); only the time differs.
+/// the one-worker <see cref="Policy.AccumulateGradients"/> against <see cref="SplitUpdate"/> on 2 workers
+/// (benchmarks/notes.md#split-update), at a few chunk sizes. Both give the same bits (SplitUpdateTests); only the time differs.
 /// </summary>
 [MemoryDiagnoser]
 public class SplitUpdateBenchmarks

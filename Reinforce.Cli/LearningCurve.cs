@@ -178,7 +178,7 @@ internal static class LearningCurve
         return rows;
     }
 
-    public static void Write(string path, CurveData data) => AtomicFile.WriteAllText(path, Render(data));
+    public static void Write(string path, CurveData data) => OutputFiles.WriteAllText(path, Render(data));
 
     public static string Render(CurveData data)
     {

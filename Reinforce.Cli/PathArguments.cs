@@ -44,7 +44,7 @@ internal static class PathArguments
         PathKind kind = FileKind.Of(path);
         if (kind is not (PathKind.Missing or PathKind.RegularFile))
         {
-            throw new UsageException($"{Label(flag, path)} is {AtomicFile.Describe(kind)}; expected a new or regular file, which is replaced whole");
+            throw new UsageException($"{Label(flag, path)} is {FileKind.Describe(kind)}; expected a new or regular file, which is replaced whole");
         }
         string full = Path.GetFullPath(path);
         if (Path.EndsInDirectorySeparator(path) || Path.GetFileName(full).Length == 0)
@@ -99,7 +99,7 @@ internal static class PathArguments
     {
         try
         {
-            AtomicFile.WriteAllText(path, text);
+            OutputFiles.WriteAllText(path, text);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -84,7 +84,7 @@ internal static class PlotCommand
             case PathKind.Missing:
                 throw new UsageException($"{Display.Quote(path)}: no such file or folder; expected a run folder or a sweep folder written by reinforce");
             case var kind:
-                throw new UsageException($"{Display.Quote(path)} is {AtomicFile.Describe(kind)}; expected a run folder or a sweep folder written by reinforce");
+                throw new UsageException($"{Display.Quote(path)} is {FileKind.Describe(kind)}; expected a run folder or a sweep folder written by reinforce");
         }
     }
 

@@ -165,7 +165,7 @@ internal static class RunFolder
                 kept.Append(line).Append('\n');
             }
         }
-        AtomicFile.WriteAllText(path, kept.ToString());
+        OutputFiles.WriteAllText(path, kept.ToString());
     }
 
     private static string I(long value) => value.ToString(CultureInfo.InvariantCulture);
@@ -221,6 +221,6 @@ internal sealed class CsvLog : IDisposable
                 widened.Append(line).Append(padding).Append('\n');
             }
         }
-        AtomicFile.WriteAllText(path, widened.ToString());
+        OutputFiles.WriteAllText(path, widened.ToString());
     }
 }

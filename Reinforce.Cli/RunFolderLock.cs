@@ -79,7 +79,7 @@ internal sealed class RunFolderLock : IDisposable
             }
             // Between opening and locking, the holder may have renamed or finished the folder: then the lock is on
             // a file that is no longer this folder's lock file. Look again.
-            if (FileKind.IsSameFile(stream.SafeFileHandle, path))
+            if (FileIdentity.IsSameFile(stream.SafeFileHandle, path))
             {
                 holder = "";
                 return new RunFolderLock(stream, folder, !existed);
@@ -139,7 +139,7 @@ internal sealed class RunFolderLock : IDisposable
     public void WriteMarker(FolderKind kind = FolderKind.Run)
     {
         string now = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-        AtomicFile.WriteAllText(Path.Combine(Folder, MarkerFile),
+        OutputFiles.WriteAllText(Path.Combine(Folder, MarkerFile),
             (kind == FolderKind.Sweep ? SweepMarkerLine : RunMarkerLine) + "\n" +
             $"writer: pid {Environment.ProcessId} on {Environment.MachineName}, since {now}\n");
     }
@@ -273,7 +273,7 @@ internal sealed class RunFolderLock : IDisposable
     {
         foreach (string entry in Directory.EnumerateFiles(folder, ".*.tmp").ToList())
         {
-            if (AtomicFile.IsTemporaryFileName(Path.GetFileName(entry)) && IsOwnEntry(entry))
+            if (OutputFiles.IsTemporaryFileName(Path.GetFileName(entry)) && IsOwnEntry(entry))
             {
                 File.Delete(entry);
             }
@@ -285,11 +285,11 @@ internal sealed class RunFolderLock : IDisposable
     {
         string name = Path.GetFileName(entry);
         return FileKind.Of(entry) == PathKind.RegularFile
-            && (OwnFiles.Contains(name) || (AtomicFile.IsTemporaryFileName(name, out string target) && OwnFiles.Contains(target)));
+            && (OwnFiles.Contains(name) || (OutputFiles.IsTemporaryFileName(name, out string target) && OwnFiles.Contains(target)));
     }
 
     /// <summary>Whether the folder holds anything besides its marker, lock and temporary files (an unfinished run's data).</summary>
     public static bool HoldsRunData(string folder) => Directory.EnumerateFileSystemEntries(folder)
         .Select(Path.GetFileName)
-        .Any(name => name is not (MarkerFile or LockFile) && !AtomicFile.IsTemporaryFileName(name!));
+        .Any(name => name is not (MarkerFile or LockFile) && !OutputFiles.IsTemporaryFileName(name!));
 }

@@ -71,7 +71,7 @@ internal sealed class RunFolderWriter : IDisposable
                 }
                 break;
             case var other:
-                throw new UsageException($"{label} is {AtomicFile.Describe(other)}; expected a folder path for the run");
+                throw new UsageException($"{label} is {FileKind.Describe(other)}; expected a folder path for the run");
         }
         string work = final + RunFolder.PartialSuffix;
         switch (FileKind.Of(work))
@@ -95,7 +95,7 @@ internal sealed class RunFolderWriter : IDisposable
                 }
                 break;
             case var other:
-                throw new UsageException($"{label}: {Display.Quote(work)} is {AtomicFile.Describe(other)}; move it away");
+                throw new UsageException($"{label}: {Display.Quote(work)} is {FileKind.Describe(other)}; move it away");
         }
         return final;
     }
@@ -165,7 +165,7 @@ internal sealed class RunFolderWriter : IDisposable
         {
             if (kind is not (PathKind.Missing or PathKind.Directory))
             {
-                throw new UsageException($"{label}: {Display.Quote(name)} is {AtomicFile.Describe(kind)}; expected a run folder");
+                throw new UsageException($"{label}: {Display.Quote(name)} is {FileKind.Describe(kind)}; expected a run folder");
             }
         }
         if (!namesPartial && finalKind == PathKind.Directory && workKind == PathKind.Directory)
@@ -280,7 +280,7 @@ internal sealed class RunFolderWriter : IDisposable
                 }
                 break;
             case var other:
-                throw new OutputException($"{Display.Quote(final)} is {AtomicFile.Describe(other)}; {where}");
+                throw new OutputException($"{Display.Quote(final)} is {FileKind.Describe(other)}; {where}");
         }
         try
         {
@@ -308,7 +308,7 @@ internal sealed class RunFolderWriter : IDisposable
         string label = PathArguments.Label(flag, given);
         for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
         {
-            if (FileKind.SameEntry(folder, dir.FullName))
+            if (FileIdentity.SameEntry(folder, dir.FullName))
             {
                 throw new UsageException($"{label} is the current folder or one of its parents; a run folder must be a folder of its own (e.g. runs/my-run)");
             }
@@ -326,7 +326,7 @@ internal sealed class RunFolderWriter : IDisposable
             }
             if (kind != PathKind.Missing)
             {
-                throw new UsageException($"{label}: {Display.Quote(up)} is {AtomicFile.Describe(kind)}, not a folder");
+                throw new UsageException($"{label}: {Display.Quote(up)} is {FileKind.Describe(kind)}, not a folder");
             }
         }
     }

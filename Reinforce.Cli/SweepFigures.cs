@@ -91,7 +91,7 @@ internal static class SweepFigures
     {
         try
         {
-            AtomicFile.WriteAllText(Path.Combine(folder, name), svg);
+            OutputFiles.WriteAllText(Path.Combine(folder, name), svg);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

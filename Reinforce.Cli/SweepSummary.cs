@@ -162,7 +162,7 @@ internal static class SweepSummary
     {
         try
         {
-            AtomicFile.WriteAllText(Path.Combine(folder, name), text);
+            OutputFiles.WriteAllText(Path.Combine(folder, name), text);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -40,7 +40,7 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
             RunFolder.TruncateRows(evaluationsPath, resumeFrom.Progress.UpdatesCompleted);
             bestEvaluation = RunFolder.BestEvaluation(evaluationsPath);
         }
-        AtomicFile.WriteAllText(Path.Combine(workFolder, RunFolder.ConfigFile), RunFolder.ConfigJson(settings, command));
+        OutputFiles.WriteAllText(Path.Combine(workFolder, RunFolder.ConfigFile), RunFolder.ConfigJson(settings, command));
 
         if (!quiet)
         {

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Issue 9, item 5: compare candidate default configurations on CartPole-v1 over many seeds with `reinforce sweep`
+# Compare candidate default configurations on CartPole-v1 over many seeds with `reinforce sweep`
 # (every candidate on the same seeds, at most 3000 episodes a run) and rank them: highest solve rate first, then
 # fewest median episodes to solve. The rule to choose by: solve ≥ 99.9 % of the seeds, then the lowest median.
 # Usage: tools/choose-default.sh [SEEDS]           (default 1000; the README's table comes from 1000)
 # Writes sweeps/choose-default-SEEDS (summary.md, summary.csv, runs.csv, episodes.csv, figures).
+# Why: benchmarks/notes.md#choose-default
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seeds=${1:-1000}

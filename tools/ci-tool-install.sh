@@ -17,7 +17,7 @@ pass() { echo "PASS $1"; passed=$((passed + 1)); }
 fail() { echo "FAIL $1"; [ -n "${2:-}" ] && sed 's/^/     /' "$2" | tail -n 20; failed=$((failed + 1)); }
 summary() { echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ]; exit; }
 
-# 1. The build stays free of warnings (issue 12): restore (NU…), compiler, analyzers (trim and AOT included).
+# 1. The build stays free of warnings: restore (NU…), compiler, analyzers (trim and AOT included).
 if dotnet build -c Release -warnaserror >"$work/build.log" 2>&1; then
   pass "dotnet build -c Release -warnaserror"
 else

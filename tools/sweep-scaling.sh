@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Benchmark of issue 9: the wall time of `reinforce sweep --seeds N` (the default configuration, N = 100) on 1 and on
+# Benchmark: the wall time of `reinforce sweep --seeds N` (the default configuration, N = 100) on 1 and on
 # 2 workers (--threads), whole process (start-up, JIT, the runs, the summary and the figures), each measured R times
 # in turn (1, 2, 1, 2, …) so that a drift of the machine hits both alike; prints the median, min and max of each and
 # the speed-up of the medians. Runs are independent, so on 2 free cores the speed-up should be close to 2. As a
 # control it also times two 1-worker sweeps run at once: what two cores of this machine give to independent processes.
 # Usage: tools/sweep-scaling.sh [SEEDS] [REPEATS]        (defaults 100 and 5)
+# Why: benchmarks/notes.md#sweep-scaling
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seeds=${1:-100}

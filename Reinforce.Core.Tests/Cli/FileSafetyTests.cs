@@ -5,7 +5,7 @@ using Reinforce.Cli;
 namespace Reinforce.Tests.Cli;
 
 /// <summary>
-/// The reproductions of issue 8 ("Nothing lost, nothing crashes"), one test each, numbered as in the issue:
+/// Reproductions of the file-safety defects behind the README's "Nothing lost, nothing crashes", one test each (Repro01, Repro02, …):
 /// every one must end with exit code 2 (bad input) or 1 (runtime failure), one line, and nothing lost.
 /// </summary>
 [TestFixture]

@@ -13,7 +13,7 @@ public sealed class OtherCommandsTests : CliTestBase
         CliResult result = Run("train", "--help");
 
         Assert.That(result.ExitCode, Is.Zero);
-        // The flags issue #3 names for train, plus the ones this CLI adds for checkpoints and presets.
+        // The flags train was specified with, plus the ones this CLI adds for checkpoints and presets.
         string[] flags =
         [
             "--env", "--hidden", "--activation", "--head", "--init", "--optimizer", "--lr", "--gamma", "--returns", "--normalize",
@@ -50,7 +50,7 @@ public sealed class OtherCommandsTests : CliTestBase
     }
 
     /// <summary>
-    /// The library's defaults are the CLI's default configuration (issue: a library user and a CLI user get the same
+    /// The library's defaults are the CLI's default configuration (so a library user and a CLI user get the same
     /// run from "no settings"). Compared as the checkpoint's JSON, which holds every option. Exact.
     /// </summary>
     [Test]

@@ -4,7 +4,7 @@ using System.Xml.Linq;
 namespace Reinforce.Tests.Cli;
 
 /// <summary>
-/// Issue 9, item 4: run folders named by preset, environment and seed; episodes.csv's wall-time column (also when an
+/// Run folders named by preset, environment and seed; episodes.csv's wall-time column (also when an
 /// older file is resumed); the running reward drawn per episode; the histogram's title with mean ± std.
 /// </summary>
 [TestFixture]

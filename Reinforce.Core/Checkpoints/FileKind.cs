@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Reinforce.Checkpoints;
 
 /// <summary>What a path names in the file system.</summary>
-public enum PathKind
+internal enum PathKind
 {
     /// <summary>Nothing exists at the path (or a folder on the way to it is missing).</summary>
     Missing,
@@ -25,7 +25,8 @@ public enum PathKind
 /// Tells regular files from directories, links, devices, pipes and sockets before a file is opened
 /// or replaced. Opening a named pipe blocks until a writer appears, reading <c>/dev/zero</c> never
 /// ends, and renaming a new file over <c>/dev/full</c> replaces the device node: all three must be
-/// recognised from the path alone.
+/// recognised from the path alone. <see cref="SafeTensors.Load"/> and <see cref="SafeTensors.Save"/> ask it
+/// before they open or replace a checkpoint.
 /// </summary>
 /// <remarks>
 /// On Linux the type comes from the C library's <c>statx</c>, whose structure is the same on every
@@ -33,14 +34,9 @@ public enum PathKind
 /// <see cref="FileSystemInfo"/> is used, which tells directories and symbolic links apart but
 /// reports devices and pipes as regular files.
 /// </remarks>
-public static class FileKind
+internal static class FileKind
 {
-    private const int AtFdCwd = -100;
-    private const int AtSymlinkNoFollow = 0x100;
-    private const uint StatxType = 0x1;
     private const int StatxModeOffset = 28; // struct statx: u32 mask, u32 blksize, u64 attributes, u32 nlink, u32 uid, u32 gid, u16 mode
-    private const int ErrorNoEntry = 2, ErrorNotDirectory = 20;
-    private static bool statxUnavailable = !OperatingSystem.IsLinux();
 
     /// <summary>The kind of <paramref name="path"/>; with <paramref name="followLinks"/> a symbolic link reports its target's kind.</summary>
     public static PathKind Of(string path, bool followLinks = false)
@@ -50,111 +46,35 @@ public static class FileKind
         {
             return PathKind.Missing;
         }
-        if (!statxUnavailable)
+        var buffer = new byte[Statx.BufferLength];
+        switch (Statx.Call(Statx.AtFdCwd, path, followLinks ? 0 : Statx.AtSymlinkNoFollow, Statx.TypeMask, buffer))
         {
-            try
-            {
-                var buffer = new byte[256];
-                if (Native.statx(AtFdCwd, path, followLinks ? 0 : AtSymlinkNoFollow, StatxType, buffer) == 0)
+            case 0:
+                int type = BitConverter.ToUInt16(buffer, StatxModeOffset) & 0xF000;
+                return type switch
                 {
-                    int type = BitConverter.ToUInt16(buffer, StatxModeOffset) & 0xF000;
-                    return type switch
-                    {
-                        0x8000 => PathKind.RegularFile,
-                        0x4000 => PathKind.Directory,
-                        0xA000 => PathKind.SymbolicLink,
-                        _ => PathKind.Other,
-                    };
-                }
-                int error = Marshal.GetLastPInvokeError();
-                if (error is ErrorNoEntry or ErrorNotDirectory)
-                {
-                    return PathKind.Missing;
-                }
-                // Anything else (no permission on a folder on the way, a kernel without statx): ask the base library.
-            }
-            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-            {
-                statxUnavailable = true;
-            }
+                    0x8000 => PathKind.RegularFile,
+                    0x4000 => PathKind.Directory,
+                    0xA000 => PathKind.SymbolicLink,
+                    _ => PathKind.Other,
+                };
+            case Statx.ErrorNoEntry or Statx.ErrorNotDirectory:
+                return PathKind.Missing;
+            default:
+                // Anything else (no permission on a folder on the way, a kernel without statx, not Linux): ask the base library.
+                return Managed(path, followLinks);
         }
-        return Managed(path, followLinks);
     }
 
-    /// <summary>
-    /// Whether two paths name the same file or folder (the same device and inode, links followed), e.g.
-    /// a path and the current folder reached through a symbolic link. Where the identity cannot be read
-    /// (not Linux), the full paths are compared as text.
-    /// </summary>
-    public static bool SameEntry(string first, string second)
+    /// <summary>"a directory", "a symbolic link", "a device, pipe or socket"…</summary>
+    public static string Describe(PathKind kind) => kind switch
     {
-        ArgumentNullException.ThrowIfNull(first);
-        ArgumentNullException.ThrowIfNull(second);
-        if (Identity(AtFdCwd, first, 0) is { } a && Identity(AtFdCwd, second, 0) is { } b)
-        {
-            return a == b && a.Inode != 0; // inode 0: missing
-        }
-        return string.Equals(Normalized(first), Normalized(second), OperatingSystem.IsWindows() || OperatingSystem.IsMacOS()
-            ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
-    }
-
-    /// <summary>
-    /// Whether the open file <paramref name="handle"/> is still the file at <paramref name="path"/> (it may have been
-    /// renamed or deleted since it was opened). True where the identity cannot be read (not Linux).
-    /// </summary>
-    public static bool IsSameFile(SafeHandle handle, string path)
-    {
-        ArgumentNullException.ThrowIfNull(handle);
-        ArgumentNullException.ThrowIfNull(path);
-        if (statxUnavailable)
-        {
-            return true;
-        }
-        bool added = false;
-        try
-        {
-            handle.DangerousAddRef(ref added);
-            var open = Identity((int)handle.DangerousGetHandle(), "", AtEmptyPath);
-            return open is null || (open == Identity(AtFdCwd, path, AtSymlinkNoFollow) && open.Value.Inode != 0);
-        }
-        finally
-        {
-            if (added)
-            {
-                handle.DangerousRelease();
-            }
-        }
-    }
-
-    private const int AtEmptyPath = 0x1000;
-    private const uint StatxIno = 0x100;
-    private const int StatxInoOffset = 32, StatxDevMajorOffset = 136, StatxDevMinorOffset = 140;
-
-    // (device, inode) from statx, (0, 0, 0) for a missing path, or null where statx is not available.
-    private static (uint Major, uint Minor, ulong Inode)? Identity(int directory, string path, int flags)
-    {
-        if (statxUnavailable)
-        {
-            return null;
-        }
-        try
-        {
-            var buffer = new byte[256];
-            if (Native.statx(directory, path, flags, StatxIno, buffer) != 0)
-            {
-                return Marshal.GetLastPInvokeError() is ErrorNoEntry or ErrorNotDirectory ? (0, 0, 0) : null;
-            }
-            return (BitConverter.ToUInt32(buffer, StatxDevMajorOffset), BitConverter.ToUInt32(buffer, StatxDevMinorOffset),
-                BitConverter.ToUInt64(buffer, StatxInoOffset));
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-        {
-            statxUnavailable = true;
-            return null;
-        }
-    }
-
-    private static string Normalized(string path) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
+        PathKind.Missing => "missing",
+        PathKind.RegularFile => "a regular file",
+        PathKind.Directory => "a directory",
+        PathKind.SymbolicLink => "a symbolic link",
+        _ => "a device, pipe or socket",
+    };
 
     private static PathKind Managed(string path, bool followLinks)
     {
@@ -169,6 +89,51 @@ public static class FileKind
             return target is null || !target.Exists ? PathKind.Missing : target is DirectoryInfo ? PathKind.Directory : PathKind.RegularFile;
         }
         return Directory.Exists(path) ? PathKind.Directory : info.Exists ? PathKind.RegularFile : PathKind.Missing;
+    }
+}
+
+/// <summary>
+/// The C library's <c>statx</c> on Linux, the one system call behind <see cref="FileKind"/> (and the command's
+/// file-identity checks). Once it is found missing (not Linux, no such entry point) it is not tried again.
+/// </summary>
+internal static class Statx
+{
+    public const int AtFdCwd = -100, AtSymlinkNoFollow = 0x100, AtEmptyPath = 0x1000;
+    public const uint TypeMask = 0x1, InoMask = 0x100;
+    public const int ErrorNoEntry = 2, ErrorNotDirectory = 20;
+
+    /// <summary>Bytes for a <c>struct statx</c> (256 on every architecture).</summary>
+    public const int BufferLength = 256;
+
+    private static bool unavailable = !OperatingSystem.IsLinux();
+
+    /// <summary>False where <c>statx</c> cannot be called: <see cref="Call"/> then answers null.</summary>
+    public static bool Available => !unavailable;
+
+    /// <summary>
+    /// <c>statx(directory, path, flags, mask, buffer)</c>: 0 when <paramref name="buffer"/> was filled, the
+    /// <c>errno</c> when the call failed, or null where <c>statx</c> cannot be called.
+    /// </summary>
+    public static int? Call(int directory, string path, int flags, uint mask, byte[] buffer)
+    {
+        if (unavailable)
+        {
+            return null;
+        }
+        try
+        {
+            if (Native.statx(directory, path, flags, mask, buffer) == 0)
+            {
+                return 0;
+            }
+            int error = Marshal.GetLastPInvokeError();
+            return error == 0 ? -1 : error; // a failure always answers non-zero
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            unavailable = true;
+            return null;
+        }
     }
 
     private static class Native

@@ -139,7 +139,8 @@ public static class SafeTensors
     /// </summary>
     /// <exception cref="SafeTensorsFormatException">Not a regular file, or longer than <paramref name="maxLength"/>.</exception>
     /// <exception cref="FileNotFoundException">There is no such file.</exception>
-    public static byte[] ReadBounded(string path, long maxLength)
+    /// <remarks>Internal: <see cref="Load"/> reads through it, and the command reads its JSON and text inputs with it.</remarks>
+    internal static byte[] ReadBounded(string path, long maxLength)
     {
         ArgumentNullException.ThrowIfNull(path);
         switch (FileKind.Of(path, followLinks: true))
@@ -149,7 +150,7 @@ public static class SafeTensors
             case PathKind.RegularFile:
                 break;
             case var kind:
-                throw Error(Display.Quote(path), $"is {AtomicFile.Describe(kind)}, not a regular file");
+                throw Error(Display.Quote(path), $"is {FileKind.Describe(kind)}, not a regular file");
         }
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         long length = stream.Length;

@@ -40,19 +40,17 @@ internal interface IStateUpdateOperator
 /// </summary>
 /// <remarks>
 /// No alignment prologue. Peeling scalar elements until the output is 32-byte aligned would change no result (the
-/// scalar and vector forms agree), and misaligned buffers do cost on Zen 4 (best of 200 runs, both buffers 4 bytes
-/// past a 32-byte boundary against aligned: Axpy over 65,536 floats 5.9 against 4.0 µs, Adam over 10⁶ parameters
-/// 459 against 423 µs, Adam over 898 the same), but finding the alignment needs the buffer's address, i.e. unsafe
-/// code, which Core does not use. An output may be the same span as an input (in place), never a partly
-/// overlapping one.
+/// scalar and vector forms agree) and misaligned buffers do cost (benchmarks/notes.md#element-wise-alignment), but
+/// finding the alignment needs the buffer's address, i.e. unsafe code, which Core does not use. An output may be the
+/// same span as an input (in place), never a partly overlapping one.
 /// </remarks>
 internal static class ElementWise
 {
-    // Inlining. With Dynamic PGO the JIT inlined a kernel and its loop into a large caller (Adam into its benchmark),
-    // ran out of inlining budget and left the operator's Invoke a call with its vectors passed through memory: Adam took
-    // twice as long. So the element-wise kernels that call Map are NoInlining, and Map inlines into them with the
-    // operator; Update (Adam's, whose operator is larger) is NoInlining itself, compiled on its own with the budget of
-    // its own size. Making Map NoInlining too costs a call per kernel: Axpy over 4 floats took 9.7 ns instead of 2.8.
+    // Inlining. With Dynamic PGO the JIT can inline a kernel and its loop into a large caller, run out of inlining
+    // budget and leave the operator's Invoke a call with its vectors passed through memory. So the element-wise kernels
+    // that call Map are NoInlining, and Map inlines into them with the operator; Update (Adam's, whose operator is
+    // larger) is NoInlining itself, compiled on its own with the budget of its own size. Map itself stays inlined: as a
+    // call it would cost one call per kernel. Why this shape: benchmarks/notes.md#element-wise-inlining
 
     /// <summary>y[i] = f(x[i]).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -132,10 +130,9 @@ internal static class ElementWise
     /// <see cref="Map{TOperator}(ReadOnlySpan{float}, ReadOnlySpan{float}, TOperator, Span{float})"/> compiled on its own
     /// (NoInlining, the loop in its own body), for operators with a comparison and a select: inlined into a kernel of one
     /// call, the JIT's inlining budget (set by the caller's size) ran out and left their Invoke a call per vector with the
-    /// vectors through memory — ReLU's backward ran at 230 ps per element against Multiply's 85 (Zen 4, .NET 10). Here the
-    /// budget is this body's, and the operator inlines. The body is a copy of Map's on purpose: written as a call to Map
-    /// (its IL a few bytes again), the budget shrinks back and ReLU's backward over 64,000 floats took 16.8 µs instead of
-    /// 5.9, the 500-step update 62.1 µs instead of 53.9 (UpdateBreakdownBenchmarks, UpdateBenchmarks, --job short).
+    /// vectors through memory. Here the budget is this body's, and the operator inlines. The body is a copy of Map's on
+    /// purpose: written as a call to Map (its IL a few bytes again), the budget shrinks back. Why this shape:
+    /// benchmarks/notes.md#map-alone.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static void MapAlone<TOperator>(ReadOnlySpan<float> x, ReadOnlySpan<float> y, TOperator f, Span<float> z)

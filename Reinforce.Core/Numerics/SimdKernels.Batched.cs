@@ -22,7 +22,7 @@ namespace Reinforce.Numerics;
 /// registers, eight) pairs at once in-register. All of it is written with the cross-platform API (Vector&lt;T&gt;,
 /// Vector128/256/512), so ARM64 runs it too. With in = 4 (CartPole's observation: the whole dot is Dot's scalar tail,
 /// an FMA chain from 0) W's columns are gathered into Vector128s and four outputs advance together; x64 with AVX2
-/// keeps its own transpose in registers, measured 3.4–4.6× faster.</para>
+/// keeps its own transpose in registers (why: benchmarks/notes.md#four-input-forward).</para>
 /// <para><b>Backward</b>, dX = dY·W and dW += dYᵀ·X: every output element is one FMA chain (over o for dX, over
 /// t for dW, in that order), independent of its neighbours, so a 6 × 2-vector tile of outputs shares one
 /// broadcast per row and one load per column vector per step of the chain.</para>
@@ -37,8 +37,8 @@ public static partial class SimdKernels
 
     // ---------------------------------------------------------------- forward: Y = X·Wᵀ + b
 
-    /// <summary>Selects the x86-specific forward for in = 4 on machines with AVX2 and FMA, where it measured faster than the
-    /// portable one (see <c>ForwardFourInputsAvx2</c>); tests and benchmarks turn it off to run the portable path on x64 too.</summary>
+    /// <summary>Selects the x86-specific forward for in = 4 on machines with AVX2 and FMA instead of the portable one (see
+    /// <c>ForwardFourInputsAvx2</c>); tests and benchmarks turn it off to run the portable path on x64 too.</summary>
     internal static bool X86ForwardEnabled { get; set; } = true;
 
     private static void MatMulTransposedBBlocked(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, int batch,
@@ -161,12 +161,10 @@ public static partial class SimdKernels
 
     // The same chain for 8 outputs at once with AVX2 and FMA, 16 with AVX-512: W's columns come from an in-register
     // transpose (permutes of two sources, which the cross-platform API lacks), 12 shuffles per 8 outputs (8 per 16
-    // with AVX-512) instead of 16 element loads per 4. Kept because it measured faster than the portable path on
-    // the AMD EPYC (Zen 4) of the README, best of 300 interleaved runs: 23 ns against 107 ns for one row of 4→128
-    // (4.6×), 4.1 µs against 13.7 µs for 500 rows (3.4×); PortableKernelBenchmarks measures both. The rows run in blocks
-    // of FourInputsRowBlock, every group of outputs over one block before the next block: with the ReLU fused
-    // (TOutput = WithRelu) a whole column of z and a open across 500 rows measured 10.3 µs against 7.0 µs in blocks
-    // (500 rows of 4→128, --job short, family 26 Zen 4); z alone is unchanged (5.2–5.5 µs).
+    // with AVX-512) instead of 16 element loads per 4; PortableKernelBenchmarks runs it against the portable path.
+    // The rows run in blocks of FourInputsRowBlock, every group of outputs over one block before the next block, so
+    // with the ReLU fused (TOutput = WithRelu) only a block's rows of z and a are open at a time.
+    // Why this shape: benchmarks/notes.md#four-input-forward, benchmarks/notes.md#four-input-row-blocks
     [MethodImpl(MethodImplOptions.NoInlining)] // keeps the callers (Mlp's layer loop) small
     private static void ForwardFourInputsAvx2<TOutput>(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, int batch, int outputs,
         Span<float> y, Span<float> a)
