@@ -96,7 +96,6 @@ public sealed partial class DocsReferenceTests
     [TestCase("Returns/Returns.cs", "Discounted", "docs/policy-gradient.md#discounting")]
     [TestCase("Returns/Returns.cs", "Normalize", "docs/policy-gradient.md#normalisation")]
     [TestCase("Training/ReinforceTrainer.cs", "Update", "docs/policy-gradient.md#one-update-line-by-line")]
-    [TestCase("Training/ReinforceTrainer.cs", "ComputeWeights", "docs/policy-gradient.md#baselines")]
     [TestCase("Reference/Arithmetic.cs", "Dot", "docs/simd.md#reductions-the-fixed-32-lane-layout")]
     [TestCase("Reference/Arithmetic.cs", "MatTransposeVec", "docs/backprop.md#dense-layer")]
     [TestCase("Reference/Arithmetic.cs", "Rank1Update", "docs/backprop.md#dense-layer")]

@@ -35,7 +35,7 @@ internal sealed record ExecutionPolicy
     /// <summary>
     /// Whether the update reads the logits the lockstep rollout kept instead of running the output layer again (the same
     /// bits); null: when there is one group (one thread), since with several the split pass, which recomputes, is worth
-    /// more (benchmarks/notes.md).
+    /// more (benchmarks/notes.md#keep-logits).
     /// </summary>
     public bool? KeepLogits { get; init; }
 

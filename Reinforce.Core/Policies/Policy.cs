@@ -135,9 +135,7 @@ public sealed class Policy
 
     /// <summary>
     /// Rows per pass of a long batch's forward, loss and backward (<see cref="AccumulateGradients"/>), so that a layer's
-    /// z, a and gradient buffers stay in the core's L1/L2 (1 MiB of L2 on the README's Zen 4): a 16-episode batch of 8,000
-    /// rows has 4 MiB per 128-unit buffer. Measured, best of 40 interleaved rounds, 4→128→2: 8,000 rows 1,013 µs in one
-    /// pass, 746–778 µs in chunks of 64–512 rows (765 at 128); 500 rows 47.6–49.6 µs whatever the chunk.
+    /// z, a and gradient buffers stay in the core's caches. Why 128: benchmarks/notes.md#update-chunks.
     /// </summary>
     internal const int UpdateChunkRows = 128;
 

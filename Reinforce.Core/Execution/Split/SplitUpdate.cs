@@ -175,8 +175,7 @@ internal sealed class SplitUpdate
     }
 
     /// <summary>
-    /// Chunk rows when none are given. Measured (best of 60 interleaved rounds, 8,000 rows, 2 workers): 490 µs in chunks of
-    /// 128 rows, 446 in chunks of 256, 516 in chunks of 512; at 1,000 and 2,000 rows the three were within the noise.
+    /// Chunk rows when none are given (why 256: benchmarks/notes.md#split-update).
     /// </summary>
     public const int DefaultChunkRows = 256;
 
@@ -614,9 +613,8 @@ internal sealed class SplitUpdate
     /// <summary>
     /// Lets a thread that has just finished other work for this update (a rollout helper of <c>ParallelRollouts</c>) serve as
     /// worker <paramref name="worker"/> of the coming pass: it spins while a pass is expected (at most
-    /// <see cref="HandOffMicroseconds"/>) and joins it as soon as it opens. An awake thread joins within microseconds, where a
-    /// helper asleep on its semaphore took 100–130 µs on average to join an 8,000-row pass on the README's 2-vCPU machine
-    /// while other builds ran on it (a sixth of the pass).
+    /// <see cref="HandOffMicroseconds"/>) and joins it as soon as it opens: an awake thread joins far sooner than one woken from
+    /// its semaphore (benchmarks/notes.md#split-update).
     /// </summary>
     public void HelpWithNextPass(int worker)
     {
