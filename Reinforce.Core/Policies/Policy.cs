@@ -1,3 +1,4 @@
+using Reinforce.Execution.Fast;
 using Reinforce.NeuralNetworks;
 using Reinforce.Randomness;
 
@@ -117,67 +118,11 @@ public sealed class Policy
     /// for these steps: forward and backward use exactly them (empty: evaluation mode).
     /// See docs/policy-gradient.md#the-surrogate-loss and docs/backprop.md.
     /// </summary>
+    /// <remarks>Computed by the fast engine's one-thread pass (<c>Execution/Fast/BatchPass.cs</c>), bit for bit the
+    /// reference's (<c>Reference/ReferenceEngine.cs</c>).</remarks>
     public PolicyLoss AccumulateGradients(ReadOnlySpan<float> states, ReadOnlySpan<int> actions, ReadOnlySpan<float> weights,
         float entropyCoefficient, LossReduction reduction = LossReduction.Mean, ReadOnlySpan<float> dropoutMasks = default)
-    {
-        int batch = actions.Length;
-        if (batch <= UpdateChunkRows)
-        {
-            Span<float> output = Outputs(batch);
-            Logits(states, batch, output, dropoutMasks);
-            Span<float> gradient = outputGradients.AsSpan(0, output.Length);
-            var loss = Head.LossAndGradient(output, actions, weights, entropyCoefficient, reduction, gradient);
-            Network.Backward(gradient, workspace);
-            return loss;
-        }
-        return AccumulateGradientsByChunks(states, actions, weights, entropyCoefficient, reduction, dropoutMasks);
-    }
-
-    /// <summary>
-    /// Rows per pass of a long batch's forward, loss and backward (<see cref="AccumulateGradients"/>), so that a layer's
-    /// z, a and gradient buffers stay in the core's caches. Why 128: benchmarks/notes.md#update-chunks.
-    /// </summary>
-    internal const int UpdateChunkRows = 128;
-
-    // The batch a chunk of rows at a time, in row order: forward and loss are per row; the backward accumulates dW and db in
-    // row order across chunks exactly as over the whole batch (every gradient element is one chain over t, continued from
-    // the previous chunk's value), and the loss's running sums run over the rows in order. So the result is the
-    // whole-batch pass bit for bit (PolicyChunkedUpdateTests compare them).
-    private PolicyLoss AccumulateGradientsByChunks(ReadOnlySpan<float> states, ReadOnlySpan<int> actions, ReadOnlySpan<float> weights,
-        float entropyCoefficient, LossReduction reduction, ReadOnlySpan<float> dropoutMasks)
-    {
-        int batch = actions.Length, inputWidth = Network.InputSize, outputWidth = Head.OutputSize, maskWidth = Network.DropoutMaskWidth;
-        if (weights.Length != batch)
-        {
-            throw new ArgumentException($"'weights' has {weights.Length} entries; one per action ({batch}) is needed.", nameof(weights));
-        }
-        if (!float.IsFinite(entropyCoefficient))
-        {
-            throw new ArgumentOutOfRangeException(nameof(entropyCoefficient), entropyCoefficient, "The entropy coefficient must be finite.");
-        }
-        Numerics.Guard.MatrixShape(states.Length, batch, inputWidth, nameof(states));
-        if (!dropoutMasks.IsEmpty)
-        {
-            Numerics.Guard.MatrixShape(dropoutMasks.Length, batch, maskWidth, nameof(dropoutMasks));
-        }
-        Head.CheckActions(actions);
-        float inverseN = reduction == LossReduction.Mean ? 1f / batch : 1f;
-        double policySum = 0, entropySum = 0;
-        const int chunkRows = UpdateChunkRows;
-        Span<float> output = Outputs(chunkRows);
-        Span<float> gradient = outputGradients.AsSpan(0, output.Length);
-        for (int start = 0; start < batch; start += chunkRows)
-        {
-            int rows = Math.Min(chunkRows, batch - start);
-            Span<float> rowsOutput = output[..(rows * outputWidth)], rowsGradient = gradient[..(rows * outputWidth)];
-            Logits(states.Slice(start * inputWidth, rows * inputWidth), rows, rowsOutput,
-                dropoutMasks.IsEmpty ? default : dropoutMasks.Slice(start * maskWidth, rows * maskWidth));
-            Head.AccumulateLossAndGradient(rowsOutput, actions.Slice(start, rows), weights.Slice(start, rows), entropyCoefficient, inverseN,
-                rowsGradient, ref policySum, ref entropySum);
-            Network.Backward(rowsGradient, workspace);
-        }
-        return PolicyHead.Loss(policySum, entropySum, entropyCoefficient, inverseN, batch);
-    }
+        => BatchPass.Run(this, states, actions, weights, entropyCoefficient, reduction, dropoutMasks);
 
     /// <summary>The policy's own workspace (the batch pass's activations), for an engine's pass over the same buffers.</summary>
     internal MlpWorkspace Workspace => workspace;
@@ -189,7 +134,8 @@ public sealed class Policy
         return outputGradients.AsSpan(0, batch * Head.OutputSize);
     }
 
-    private Span<float> Outputs(int batch)
+    /// <summary>The logits buffer of the policy's batch pass for <paramref name="batch"/> rows (grown when needed).</summary>
+    internal Span<float> Outputs(int batch)
     {
         int length = batch * Head.OutputSize;
         if (outputs.Length < length)

@@ -20,7 +20,7 @@ namespace Reinforce.Execution.Fast;
 /// whoever runs it, and the episodes are put back in index order.</para>
 /// <para><b>The pass.</b> With one group the update reads the logits the rollout kept and runs only the hidden layers'
 /// forward again; with several workers a large batch's pass may be split across them (<see cref="SplitUpdate"/>, the
-/// choice made by <see cref="SplitChooser"/>); otherwise <see cref="Policy.AccumulateGradients"/>.</para>
+/// choice made by <see cref="SplitChooser"/>); otherwise <see cref="BatchPass"/> on the calling thread.</para>
 /// </remarks>
 internal sealed class FastEngine : IExecutionEngine
 {
@@ -143,44 +143,16 @@ internal sealed class FastEngine : IExecutionEngine
     {
         float entropyCoefficient = (float)options.EntropyCoefficient;
         splitChooser?.StartPass(batch.Steps);
-        PolicyLoss loss = Shape.KeepLogits ? AccumulateGradientsFromKeptLogits(batch, entropyCoefficient)
-            : splitThisBatch ? splitUpdate!.AccumulateGradients(batch.ObservationMemory, batch.ActionMemory, batch.WeightMemory,
-                entropyCoefficient, options.LossReduction, batch.DropoutMaskMemory)
-            : policy.AccumulateGradients(batch.Observations, batch.Actions, batch.Weights, entropyCoefficient, options.LossReduction,
-                batch.DropoutMasks);
+        PolicyLoss loss = splitThisBatch
+            ? splitUpdate!.AccumulateGradients(batch.ObservationMemory, batch.ActionMemory, batch.WeightMemory, entropyCoefficient,
+                options.LossReduction, batch.DropoutMaskMemory)
+            : BatchPass.Run(policy, batch.Observations, batch.Actions, batch.Weights, entropyCoefficient, options.LossReduction,
+                batch.DropoutMasks, Shape.KeepLogits ? batch.KeptLogits() : default);
         splitChooser?.EndPass(splitThisBatch, batch.Steps);
         return loss;
     }
 
     public void Step(Optimizer optimizer, ParameterBuffer parameters) => optimizer.Step(parameters.Values, parameters.Gradients);
-
-    // Policy.AccumulateGradients' chunked pass without the output layer's forward: a chunk of rows at a time, the hidden
-    // layers' forward, the head's loss and ∂L/∂logits from the logits the rollout kept (the same bits: the blocked kernels
-    // compute each row as a one-row forward does), the backward.
-    private PolicyLoss AccumulateGradientsFromKeptLogits(EpisodeBatch batch, float entropyCoefficient)
-    {
-        ReadOnlySpan<float> states = batch.Observations, weights = batch.Weights, masks = batch.DropoutMasks, logits = batch.KeptLogits();
-        ReadOnlySpan<int> actions = batch.Actions;
-        policy.Head.CheckActions(actions);
-        Mlp network = policy.Network;
-        int rowCount = actions.Length, inputWidth = network.InputSize, outputWidth = policy.Head.OutputSize, maskWidth = network.DropoutMaskWidth;
-        float inverseN = options.LossReduction == LossReduction.Mean ? 1f / rowCount : 1f;
-        double policySum = 0, entropySum = 0;
-        const int chunkRows = Policy.UpdateChunkRows;
-        Span<float> gradient = policy.OutputGradients(Math.Min(rowCount, chunkRows));
-        MlpWorkspace workspace = policy.Workspace;
-        for (int start = 0; start < rowCount; start += chunkRows)
-        {
-            int rows = Math.Min(chunkRows, rowCount - start);
-            Span<float> rowsGradient = gradient[..(rows * outputWidth)];
-            network.ForwardHiddenLayers(states.Slice(start * inputWidth, rows * inputWidth), rows, workspace,
-                masks.IsEmpty ? default : masks.Slice(start * maskWidth, rows * maskWidth));
-            policy.Head.AccumulateLossAndGradient(logits.Slice(start * outputWidth, rows * outputWidth), actions.Slice(start, rows),
-                weights.Slice(start, rows), entropyCoefficient, inverseN, rowsGradient, ref policySum, ref entropySum);
-            network.Backward(rowsGradient, workspace);
-        }
-        return PolicyHead.Loss(policySum, entropySum, entropyCoefficient, inverseN, rowCount);
-    }
 
     // How many episodes to run at once: by episodes, all; by steps, about as many as the target needs at the last batch's
     // mean episode length (rounded up), so that few episodes past the kept prefix are run for nothing. Only a speed

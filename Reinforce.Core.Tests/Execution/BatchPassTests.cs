@@ -1,19 +1,21 @@
+using Reinforce.Execution.Fast;
 using Reinforce.NeuralNetworks;
 using Reinforce.Policies;
 using Reinforce.Randomness;
 using Reinforce.Tests.TestSupport;
 
-namespace Reinforce.Tests.Policies;
+namespace Reinforce.Tests.Execution;
 
 /// <summary>
-/// <see cref="Policy.AccumulateGradients"/> runs a long batch a chunk of rows at a time (forward, loss, backward per
-/// chunk, in row order). Tolerance: none — the gradients and the loss must be the bits of one pass over the whole
+/// <see cref="BatchPass"/> (behind <see cref="Policy.AccumulateGradients"/>) runs a long batch a chunk of rows at a time
+/// (forward, loss, backward per chunk, in row order), and with the rollout's kept logits runs only the hidden layers'
+/// forward. Tolerance: none — the gradients and the loss must be the bits of one pass over the whole
 /// batch, computed here independently with the public pieces: <see cref="Mlp.Forward(ReadOnlySpan{float}, int, MlpWorkspace, Span{float}, ReadOnlySpan{float})"/>,
 /// <see cref="PolicyHead.LossAndGradient"/> and <see cref="Mlp.Backward"/>, each over all rows at once.
 /// </summary>
-public class PolicyChunkedUpdateTests
+public class BatchPassTests
 {
-    private static readonly int Chunk = Policy.UpdateChunkRows;
+    private static readonly int Chunk = BatchPass.ChunkRows;
 
     public static IEnumerable<TestCaseData> Cases()
     {
@@ -51,6 +53,30 @@ public class PolicyChunkedUpdateTests
         Assert.That(policy.Parameters.Gradients.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(expected.Select(BitConverter.SingleToInt32Bits)).AsCollection);
         Assert.That(BitConverter.DoubleToInt64Bits(loss.Loss), Is.EqualTo(BitConverter.DoubleToInt64Bits(expectedLoss.Loss)));
         Assert.That(BitConverter.DoubleToInt64Bits(loss.MeanEntropy), Is.EqualTo(BitConverter.DoubleToInt64Bits(expectedLoss.MeanEntropy)));
+    }
+
+    /// <summary>The logits the rollout kept are those of the whole-batch forward here, so the pass must give its bits.</summary>
+    [TestCaseSource(nameof(Cases))]
+    public void Run_WithKeptLogits_GivesTheWholeBatchPass_BitForBit(int batch, string activation, int[] hidden, double dropout,
+        string headName, float entropyCoefficient, LossReduction reduction)
+    {
+        PolicyHead head = PolicyHead.Create(headName, 2);
+        Policy policy = Policy.Create(4, hidden, Activation.Parse(activation), head, new Pcg64(5), dropout: dropout);
+        var (states, actions, weights, masks) = TestData.PolicyBatch(policy.Network, batch, dropout, new Pcg64(9));
+        MlpWorkspace workspace = policy.Network.CreateWorkspace(batch);
+        var logits = new float[batch * head.OutputSize];
+        var logitGradients = new float[logits.Length];
+        policy.Network.Forward(states, batch, workspace, logits, masks);
+        PolicyLoss expectedLoss = head.LossAndGradient(logits, actions, weights, entropyCoefficient, reduction, logitGradients);
+        policy.Parameters.ZeroGradients();
+        policy.Network.Backward(logitGradients, workspace);
+        float[] expected = [.. policy.Parameters.Gradients];
+
+        policy.Parameters.ZeroGradients();
+        PolicyLoss loss = BatchPass.Run(policy, states, actions, weights, entropyCoefficient, reduction, masks, keptLogits: logits);
+
+        Assert.That(policy.Parameters.Gradients.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(expected.Select(BitConverter.SingleToInt32Bits)).AsCollection);
+        Assert.That(BitConverter.DoubleToInt64Bits(loss.Loss), Is.EqualTo(BitConverter.DoubleToInt64Bits(expectedLoss.Loss)));
     }
 
     [Test]
