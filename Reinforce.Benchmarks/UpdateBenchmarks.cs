@@ -1,14 +1,18 @@
 using BenchmarkDotNet.Attributes;
+using Reinforce.Execution;
 using Reinforce.NeuralNetworks;
 using Reinforce.Optimizers;
 using Reinforce.Policies;
 using Reinforce.Randomness;
+using Reinforce.Training;
 
 namespace Reinforce.Benchmarks;
 
 /// <summary>
 /// One REINFORCE update of the default network (4→128 ReLU→2, Adam) on a 500-step episode, the rollout
-/// excluded: zero the gradients, forward the 500 states, the loss and ∂L/∂logits, backward, one Adam step.
+/// excluded: zero the gradients, forward the 500 states, the loss and ∂L/∂logits, backward, one Adam step. The reference
+/// (plain scalar code, <c>Reference/</c>) is the baseline of the Ratio column; the fast engine's one-thread pass gives the
+/// same bits.
 /// </summary>
 [MemoryDiagnoser]
 public class UpdateBenchmarks
@@ -18,6 +22,10 @@ public class UpdateBenchmarks
     private Adam adam = null!;
     private float[] states = [], weights = [];
     private int[] actions = [];
+    private IExecutionEngine reference = null!;
+    private EpisodeBatch batch = null!;
+    private Policy referencePolicy = null!;
+    private Adam referenceAdam = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -29,6 +37,30 @@ public class UpdateBenchmarks
         actions = Enumerable.Range(0, T).Select(_ => random.Next(2)).ToArray();
         weights = Enumerable.Range(0, T).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
         Update(); // the workspace grows to 500 rows once, outside the measurement
+
+        // The same episode for the reference, as one batch of one 500-step episode.
+        var options = new TrainerOptions { BatchEpisodes = 1, MaxEpisodeSteps = T };
+        var trainer = new ReinforceTrainer(options with { Execution = ExecutionMode.Reference });
+        policy.Parameters.Values.CopyTo(trainer.Policy.Parameters.Values, 0);
+        (reference, referencePolicy) = (trainer.Engine, trainer.Policy);
+        referenceAdam = new Adam(referencePolicy.Parameters.Length, 1e-2);
+        batch = new EpisodeBatch(4, T, 1);
+        for (int t = 0; t < T; t++)
+        {
+            states.AsSpan(4 * t, 4).CopyTo(batch.NextObservation());
+            batch.CommitStep(actions[t], 1f);
+        }
+        batch.EndEpisode();
+        weights.CopyTo(batch.Weights);
+    }
+
+    [Benchmark(Baseline = true)]
+    public double Reference()
+    {
+        referencePolicy.Parameters.ZeroGradients();
+        double loss = reference.AccumulateGradients(batch).Loss;
+        reference.Step(referenceAdam, referencePolicy.Parameters);
+        return loss;
     }
 
     [Benchmark]

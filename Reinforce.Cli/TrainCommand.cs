@@ -51,12 +51,12 @@ internal static class TrainCommand
         new("--reward-threshold", "R", "running reward that counts as solved, overriding the environment's", "the env's", "Environment"),
 
         new("--hidden", "SIZES", "hidden layer sizes, comma-separated (e.g. 64,64); none for a linear policy", "128", "Policy"),
-        new("--activation", "NAME", "relu, tanh, leaky-relu or elu", "relu", "Policy"),
+        new("--activation", "NAME", Display.OneOf(Activation.HiddenNames), "relu", "Policy"),
         new("--dropout", "P", "dropout probability in [0, 1) after each hidden layer, before its activation, in training only (reinforce.py: 0.6)", "0", "Policy"),
         new("--head", "NAME", "categorical (softmax over 2 logits) or bernoulli (one sigmoid output)", "categorical", "Policy"),
         new("--init", "NAME", "pytorch (nn.Linear default) or glorot (Keras default)", "pytorch", "Policy"),
 
-        new("--optimizer", "NAME", "adam or sgd", "adam", "Optimization"),
+        new("--optimizer", "NAME", Display.OneOf(Optimizers.Optimizer.Names), "adam", "Optimization"),
         new("--lr", "RATE", "learning rate, a finite number > 0", "0.01", "Optimization"),
         new("--gamma", "G", "discount factor in [0, 1] of --returns discounted (reward-to-go and episode are undiscounted: γ unused)", "0.99", "Optimization"),
         new("--returns", "KIND", "discounted (Σ γᵏ·r from t on), reward-to-go (Σ r from t on) or episode (whole-episode return)", "reward-to-go", "Optimization"),
@@ -272,7 +272,7 @@ internal static class TrainCommand
         {
             options = options with { HiddenSizes = ParseHidden(hidden) };
         }
-        if (args.Choice("--activation", ["relu", "tanh", "leaky-relu", "elu"]) is string activation)
+        if (args.Choice("--activation", Activation.HiddenNames) is string activation)
         {
             options = options with { HiddenActivation = Activation.Parse(activation) };
         }

@@ -258,12 +258,7 @@ public static class TrainerOptionsJson
         {
             try
             {
-                o = o.HiddenActivation.Kind switch
-                {
-                    ActivationKind.LeakyReLU => o with { HiddenActivation = Activation.LeakyReLU(parameter) },
-                    ActivationKind.ELU => o with { HiddenActivation = Activation.Elu(parameter) },
-                    _ => o,
-                };
+                o = o with { HiddenActivation = o.HiddenActivation.WithParameter(parameter) };
             }
             catch (ArgumentException e)
             {

@@ -74,6 +74,20 @@ public readonly record struct Activation
     /// <summary>The accepted names of <see cref="Parse"/>.</summary>
     public static IReadOnlyList<string> Names { get; } = ["identity", "relu", "tanh", "leaky-relu", "elu"];
 
+    /// <summary>The names a hidden layer is offered under (the command line's list): every activation but the identity.</summary>
+    public static IReadOnlyList<string> HiddenNames { get; } = [.. Names.Where(n => n != "identity")];
+
+    /// <summary>Whether the function has a parameter (<see cref="Parameter"/>: LeakyReLU's slope, ELU's α).</summary>
+    public bool HasParameter => Kind is ActivationKind.LeakyReLU or ActivationKind.ELU;
+
+    /// <summary>The same function with parameter <paramref name="parameter"/>, checked as its factory checks it; itself when it has none.</summary>
+    public Activation WithParameter(float parameter) => Kind switch
+    {
+        ActivationKind.LeakyReLU => LeakyReLU(parameter),
+        ActivationKind.ELU => Elu(parameter),
+        _ => this,
+    };
+
     /// <summary>Parses "identity", "relu", "tanh", "leaky-relu" or "elu" (case-insensitive), with default parameters.</summary>
     public static Activation Parse(string name) => name.ToLowerInvariant() switch
     {
@@ -96,7 +110,7 @@ public readonly record struct Activation
     };
 
     /// <inheritdoc/>
-    public override string ToString() => Kind is ActivationKind.LeakyReLU or ActivationKind.ELU ? $"{Name}({Parameter})" : Name;
+    public override string ToString() => HasParameter ? $"{Name}({Parameter})" : Name;
 
     /// <summary>y = f(x), element-wise. <paramref name="y"/> may be <paramref name="x"/>.</summary>
     public void Forward(ReadOnlySpan<float> x, Span<float> y)

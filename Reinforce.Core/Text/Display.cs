@@ -75,6 +75,10 @@ public static class Display
         return text.ToString();
     }
 
+    /// <summary>"a", "a or b", "a, b or c": the names of a registry as a help text or an error message lists them.</summary>
+    public static string OneOf(IReadOnlyList<string> names) =>
+        names.Count <= 1 ? string.Join("", names) : $"{string.Join(", ", names.Take(names.Count - 1))} or {names[^1]}";
+
     /// <summary>
     /// An exception's message for a one-line error: an <see cref="ArgumentException"/>'s without the
     /// " (Parameter 'name')" the runtime appends, its lines joined, without a final period (the caller ends the sentence).

@@ -248,7 +248,7 @@ public sealed record TrainerOptions
         {
             Fail(nameof(Execution), Execution, "Auto, Fast or Reference");
         }
-        long bytes = BufferBytes(CartPole.ObservationLength, Head!.Equals("bernoulli", StringComparison.OrdinalIgnoreCase) ? 1 : CartPole.ActionLength,
+        long bytes = BufferBytes(CartPole.ObservationLength, PolicyHead.Create(Head!, CartPole.ActionLength).OutputSize,
             MaxEpisodeSteps ?? (EnvironmentId == CartPole.V0Id ? CartPole.V0MaxEpisodeSteps : CartPole.V1MaxEpisodeSteps));
         if (bytes > MaxBufferBytes)
         {
