@@ -1,4 +1,5 @@
 using Reinforce.Numerics;
+using Reinforce.Policies;
 using Reinforce.Randomness;
 
 namespace Reinforce.Reference;
@@ -10,6 +11,23 @@ namespace Reinforce.Reference;
 /// </summary>
 internal static class Heads
 {
+    /// <summary>a ~ π(·|s) from one row of logits, by the head's kind (a new head adds its case here and below).</summary>
+    public static int SampleAction(PolicyHead head, ReadOnlySpan<float> logits, Pcg64 rng, Span<float> scratch) => head switch
+    {
+        CategoricalHead => SampleCategorical(logits, rng, scratch),
+        BernoulliHead => SampleBernoulli(logits[0], rng),
+        _ => throw new NotSupportedException($"The reference has no {head.Name} head."),
+    };
+
+    /// <summary>One row's log π(a|s) and H, and ∂Lₜ/∂logits into <paramref name="dz"/>, by the head's kind; scratch of K entries.</summary>
+    public static (float LogProbability, float Entropy) LossGradient(PolicyHead head, ReadOnlySpan<float> logits, int action, float weight,
+        float beta, float inverseN, Span<float> dz, Span<float> logP, Span<float> p) => head switch
+    {
+        CategoricalHead => CategoricalLossGradient(logits, action, weight, beta, inverseN, dz, logP, p),
+        BernoulliHead => BernoulliLossGradient(logits[0], action, weight, beta, inverseN, out dz[0]),
+        _ => throw new NotSupportedException($"The reference has no {head.Name} head."),
+    };
+
     // ---------------------------------------------------------------- categorical: K logits, softmax
 
     /// <summary>

@@ -75,7 +75,8 @@ internal static class Layers
                 ActivationKind.LeakyReLU => x > 0f ? x : x * parameter,
                 ActivationKind.Tanh => ElementaryFunctions.Tanh(x),
                 ActivationKind.ELU => x > 0f ? x : ElementaryFunctions.ExpM1(x) * parameter,
-                _ => x,
+                ActivationKind.Identity => x,
+                _ => throw new NotSupportedException($"The reference has no {f.Name} activation."),
             };
         }
     }
@@ -103,7 +104,8 @@ internal static class Layers
                 ActivationKind.LeakyReLU => x > 0f ? dy : dy * parameter,
                 ActivationKind.Tanh => dy * (1f - a[i] * a[i]),
                 ActivationKind.ELU => x > 0f ? dy : dy * parameter * ElementaryFunctions.Exp(x),
-                _ => dy,
+                ActivationKind.Identity => dy,
+                _ => throw new NotSupportedException($"The reference has no {f.Name} activation."),
             };
         }
     }

@@ -10,6 +10,17 @@ namespace Reinforce.Reference;
 /// </summary>
 internal static class OptimizerSteps
 {
+    /// <summary>One step of <paramref name="optimizer"/>: the reference step of its kind (a new optimizer adds its case here).</summary>
+    public static void Step(Optimizer optimizer, Span<float> parameters, ReadOnlySpan<float> gradients)
+    {
+        switch (optimizer)
+        {
+            case Adam adam: Adam(adam, parameters, gradients); break;
+            case Sgd sgd: Sgd(sgd, parameters, gradients); break;
+            default: throw new NotSupportedException($"The reference has no step for the {optimizer.Name} optimizer.");
+        }
+    }
+
     /// <summary>
     /// Adam (<c>torch.optim.Adam</c>, no weight decay; docs/backprop.md#adam). The scalars of step t are computed in double, as Python floats,
     /// and rounded to float where they meet the tensors; βᵗ is the library's correctly rounded power:

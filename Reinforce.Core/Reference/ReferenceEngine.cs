@@ -33,7 +33,7 @@ internal sealed class ReferenceEngine : IExecutionEngine
     private readonly int layers;                  // L dense layers
     private readonly Activation activation;
     private readonly float dropoutScale;          // 1/(1 − p) as a float; 1 without dropout
-    private readonly bool bernoulli;              // one sigmoid logit, else K softmax logits
+    private readonly PolicyHead head;             // categorical: K softmax logits; Bernoulli: one sigmoid logit
     private readonly ParameterTensor[] weight, bias; // [l] for l = 1 … L ([0] unused)
     private readonly EpisodeBatch batch;
     private readonly Pcg64 rng = new(0);
@@ -54,7 +54,7 @@ internal sealed class ReferenceEngine : IExecutionEngine
         layers = sizes.Length - 1;
         activation = network.HiddenActivation;
         dropoutScale = network.DropoutScale;
-        bernoulli = policy.Head is BernoulliHead;
+        head = policy.Head;
         weight = new ParameterTensor[layers + 1];
         bias = new ParameterTensor[layers + 1];
         for (int l = 1; l <= layers; l++)
@@ -123,7 +123,7 @@ internal sealed class ReferenceEngine : IExecutionEngine
             Layers.DrawDropoutMask(options.Dropout, dropoutScale, rng, masks);
             Forward(observation, 1, masks, rowZ, rowA);
             ReadOnlySpan<float> logits = rowZ[layers];
-            int action = bernoulli ? Heads.SampleBernoulli(logits[0], rng) : Heads.SampleCategorical(logits, rng, logP);
+            int action = Heads.SampleAction(head, logits, rng, logP);
             StepResult result = environment.Step(action, observation);
             batch.CommitStep(action, (float)result.Reward);
             if (result.IsDone)
@@ -196,9 +196,7 @@ internal sealed class ReferenceEngine : IExecutionEngine
         for (int t = 0; t < rows; t++)
         {
             Span<float> logits = z[layers].AsSpan(t * outputs, outputs), dLogits = dz[layers].AsSpan(t * outputs, outputs);
-            (float logProbability, float entropy) = bernoulli
-                ? Heads.BernoulliLossGradient(logits[0], actions[t], weights[t], beta, inverseN, out dLogits[0])
-                : Heads.CategoricalLossGradient(logits, actions[t], weights[t], beta, inverseN, dLogits, logP, p);
+            (float logProbability, float entropy) = Heads.LossGradient(head, logits, actions[t], weights[t], beta, inverseN, dLogits, logP, p);
             policySum += weights[t] * (double)logProbability;
             entropySum += entropy;
         }
@@ -260,13 +258,5 @@ internal sealed class ReferenceEngine : IExecutionEngine
     // ---------------------------------------------------------------- 9. step
 
     /// <inheritdoc/>
-    public void Step(Optimizer optimizer, ParameterBuffer parameters)
-    {
-        switch (optimizer)
-        {
-            case Adam adam: OptimizerSteps.Adam(adam, parameters.Values, parameters.Gradients); break;
-            case Sgd sgd: OptimizerSteps.Sgd(sgd, parameters.Values, parameters.Gradients); break;
-            default: throw new NotSupportedException($"The reference has no step for the {optimizer.Name} optimizer.");
-        }
-    }
+    public void Step(Optimizer optimizer, ParameterBuffer parameters) => OptimizerSteps.Step(optimizer, parameters.Values, parameters.Gradients);
 }
