@@ -66,7 +66,14 @@ internal sealed class FastEngine : IExecutionEngine
             {
                 if (layout.Lockstep)
                 {
-                    workers[w] = new LockstepRollouts(policy, options, layout.Lanes, maxEpisodeSteps, 4, layout.KeepLogits, rolloutForward);
+                    // A lane may run any number of the batch's episodes, one after the other: room for all of them (by
+                    // steps, every episode has at least one step; capped as the batch's own count), and steps for its
+                    // share of full-length episodes, so that steady state does not grow a lane's buffers.
+                    int laneEpisodes = Math.Min(options.BatchSteps is int s ? s + layout.Lanes * layout.Groups : options.BatchEpisodes, 1024);
+                    int laneSteps = options.BatchSteps is null
+                        ? maxEpisodeSteps * Math.Max(1, (options.BatchEpisodes + layout.Lanes * layout.Groups - 1) / (layout.Lanes * layout.Groups))
+                        : maxEpisodeSteps;
+                    workers[w] = new LockstepRollouts(policy, options, layout.Lanes, laneSteps, laneEpisodes, layout.KeepLogits, rolloutForward);
                 }
                 else
                 {

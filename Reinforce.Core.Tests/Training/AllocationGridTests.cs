@@ -1,0 +1,62 @@
+using Reinforce.Execution;
+using Reinforce.Training;
+
+namespace Reinforce.Tests.Training;
+
+/// <summary>
+/// Steady state allocates nothing in any configuration of the named grid: hidden units {8, 32, 128, 2048} × episodes per
+/// update {1, 4, 16, 64, 256} × threads {1, 2}, skipping only the cells the options refuse as too large. Exact: 0 bytes on
+/// the calling thread (<see cref="GC.GetAllocatedBytesForCurrentThread"/>) over the measured updates, after warm-up updates
+/// that grew every buffer. The fast engine with its choices fixed (<see cref="ExecutionMode.Fast"/>: a two-thread batch of
+/// at least the split's minimum rows always splits), so no cell depends on timing. The policy is the untrained one (its
+/// episodes are ~10–40 steps), trained on with a learning rate of 1e-6 so that the episodes' lengths, and with them the
+/// buffers the batches need, stay in the range the warm-up saw.
+/// </summary>
+[TestFixture]
+public sealed class AllocationGridTests
+{
+    public static IEnumerable<TestCaseData> Cells()
+    {
+        foreach (int hidden in new[] { 8, 32, 128, 2048 })
+        {
+            foreach (int episodes in new[] { 1, 4, 16, 64, 256 })
+            {
+                foreach (int threads in new[] { 1, 2 })
+                {
+                    yield return new TestCaseData(hidden, episodes, threads).SetName($"Update_AllocatesNothing_InSteadyState(hidden {hidden}, {episodes} episodes, {threads} thread(s))");
+                }
+            }
+        }
+    }
+
+    [TestCaseSource(nameof(Cells))]
+    public void Update_AllocatesNothing_InSteadyState(int hidden, int episodes, int threads)
+    {
+        var options = new TrainerOptions
+        {
+            HiddenSizes = [hidden], BatchEpisodes = episodes, Threads = threads, Seed = 5, LearningRate = 1e-6,
+            MaxEpisodes = null, StopWhenSolved = false, Execution = ExecutionMode.Fast,
+        };
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentException refused)
+        {
+            Assert.Ignore($"the options refuse this cell: {refused.Message}");
+        }
+        var trainer = new ReinforceTrainer(options);
+        int warmup = Math.Max(6, 256 / episodes), measured = Math.Max(4, 64 / episodes);
+        for (int u = 0; u < warmup; u++)
+        {
+            trainer.Update();
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int u = 0; u < measured; u++)
+        {
+            trainer.Update();
+        }
+        long bytes = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.That(bytes, Is.Zero, $"bytes allocated by {measured} updates after {warmup}");
+    }
+}
