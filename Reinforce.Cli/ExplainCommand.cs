@@ -2,10 +2,13 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using Reinforce.Checkpoints;
+using Reinforce.Environments;
 using Reinforce.NeuralNetworks;
+using Reinforce.Numerics;
 using Reinforce.Optimizers;
 using Reinforce.Policies;
 using Reinforce.Randomness;
+using Reinforce.Reference;
 using Reinforce.Returns;
 using Reinforce.Text;
 using Reinforce.Training;
@@ -15,10 +18,10 @@ namespace Reinforce.Cli;
 /// <summary>
 /// <c>reinforce explain</c>: one REINFORCE update written out number by number, in the layout of
 /// docs/worked-example.md — the inputs, the forward pass, the returns and weights, the loss, ∂L/∂logits,
-/// the backward pass layer by layer, the optimizer step and the policy after it. Two sources of inputs:
-/// a seeded run (the first update of <c>reinforce train</c> with the same flags, shrunk to a printable
-/// size unless told otherwise) or a file of hand-picked numbers (<c>--inputs</c>; docs/worked-example.md
-/// is such a file).
+/// the backward pass layer by layer, the optimizer step and the policy after it. Every number is computed by the
+/// reference (Reinforce.Core/Reference), step by step. Two sources of inputs: a seeded run (the first update of
+/// <c>reinforce train</c> with the same flags, shrunk to a printable size unless told otherwise) or a file of
+/// hand-picked numbers (<c>--inputs</c>; docs/worked-example.md is such a file).
 /// </summary>
 internal static partial class ExplainCommand
 {
@@ -51,40 +54,65 @@ internal static partial class ExplainCommand
     public static int Run(ParsedArguments args, CliContext context)
     {
         Example example = args.String("--inputs") is string path ? FromFile(path, args) : FromSeededRun(args);
-        context.Output.Write(Explain(example).Render());
+        Report report = Explain(example);
+        var warnings = new List<string>(example.Warnings);
+        warnings.AddRange(SkippedComputedLines(example, report));
+        warnings.AddRange(TrainCommand.IneffectiveFlags(args, example.Options));
+        foreach (string warning in warnings)
+        {
+            context.Error.WriteLine($"reinforce explain: {context.ErrorStyle.Yellow("warning:")} {warning}");
+        }
+        context.Output.Write(report.Render());
         return Cli.ExitSuccess;
     }
 
     /// <summary>Everything one update needs, wherever it came from.</summary>
     internal sealed class Example
     {
+        /// <summary>The kinds and settings of the update (returns, normalisation, loss, head, optimizer, γ, β, lr, ε, dropout).</summary>
+        public required TrainerOptions Options { get; init; }
         public required int[] Sizes { get; init; }
-        public required Activation Activation { get; init; }
         public required PolicyHead Head { get; init; }
-        public double Dropout { get; init; }
         public required float[] Parameters { get; init; }
         public required float[] States { get; init; }
         public required int[] Actions { get; init; }
         public required float[] Rewards { get; init; }
         public required int[] Lengths { get; init; }
         public float[] Masks { get; init; } = [];
-        public required double Gamma { get; init; }
-        public required double Beta { get; init; }
-        public required double LearningRate { get; init; }
         public double Beta1 { get; init; } = 0.9;
         public double Beta2 { get; init; } = 0.999;
         public double AdamEpsilon { get; init; } = 1e-8;
-        public required double NormalizationEpsilon { get; init; }
-        public required ReturnKind Returns { get; init; }
-        public required Normalization Normalization { get; init; }
-        public bool Baseline { get; init; }
-        public required LossReduction Reduction { get; init; }
-        public required string Optimizer { get; init; }
         public IReadOnlyList<string> RunNotes { get; init; } = [];
         public float[]? TrainerResult { get; init; }
         public float[]? TrainerWeights { get; init; }
+
+        /// <summary>An inputs file's lines of computed numbers (skipped, but checked against what the update prints), and where they came from.</summary>
+        public IReadOnlyList<LabelledNumbers.Line> ComputedLines { get; init; } = [];
+        public string Source { get; init; } = "";
+        public IReadOnlyList<string> Warnings { get; init; } = [];
+
         public int Steps => Actions.Length;
         public int LayerCount => Sizes.Length - 1;
+        public string Optimizer => Options.Optimizer.ToLowerInvariant();
+
+        /// <summary>The episodes back to back as the reference reads them (its weights are filled by ReferenceEngine.ComputeWeights).</summary>
+        public EpisodeBatch Batch()
+        {
+            int inputs = Sizes[0], maskWidth = Masks.Length / Steps;
+            var batch = new EpisodeBatch(inputs, Steps, Lengths.Length, maskWidth);
+            int t = 0;
+            foreach (int length in Lengths)
+            {
+                for (int end = t + length; t < end; t++)
+                {
+                    States.AsSpan(t * inputs, inputs).CopyTo(batch.NextObservation());
+                    Masks.AsSpan(t * maskWidth, maskWidth).CopyTo(batch.NextDropoutMask());
+                    batch.CommitStep(Actions[t], Rewards[t]);
+                }
+                batch.EndEpisode();
+            }
+            return batch;
+        }
     }
 
     // ---- Inputs from a seeded run -------------------------------------------------------------
@@ -129,25 +157,15 @@ internal static partial class ExplainCommand
         }
         return new Example
         {
+            Options = options,
             Sizes = [.. trainer.Policy.Network.LayerSizes],
-            Activation = options.HiddenActivation,
             Head = trainer.Policy.Head,
-            Dropout = options.Dropout,
             Parameters = (float[])initial.Policy.Parameters.Values.Clone(),
             States = batch.Observations.ToArray(),
             Actions = batch.Actions.ToArray(),
             Rewards = batch.Rewards.ToArray(),
             Lengths = batch.EpisodeLengths.ToArray(),
             Masks = batch.DropoutMasks.ToArray(),
-            Gamma = options.Gamma,
-            Beta = options.EntropyCoefficient,
-            LearningRate = options.LearningRate,
-            NormalizationEpsilon = options.NormalizationEpsilon,
-            Returns = options.Returns,
-            Normalization = options.Normalization,
-            Baseline = options.Baseline,
-            Reduction = options.LossReduction,
-            Optimizer = options.Optimizer.ToLowerInvariant(),
             RunNotes = notes,
             TrainerResult = (float[])trainer.Policy.Parameters.Values.Clone(),
             TrainerWeights = batch.Weights.ToArray(),
@@ -156,6 +174,22 @@ internal static partial class ExplainCommand
 
     // ---- Inputs from a file ---------------------------------------------------------------------
 
+    /// <summary>A setting an inputs file may give: its label, the flag that sets it too, and the values the update accepts.</summary>
+    private sealed record SettingRule(string Label, string? Flag, string Accepted, Func<double, bool> Accepts);
+
+    private static readonly SettingRule[] Settings =
+    [
+        new("gamma", "--gamma", "a number in [0, 1]", v => v >= 0 && v <= 1),
+        new("beta", "--entropy-coef", "a number ≥ 0, finite as a float32", v => v >= 0 && float.IsFinite((float)v)),
+        new("lr", "--lr", "a finite number > 0, nonzero as a float32", v => v > 0 && (float)v > 0 && float.IsFinite((float)v)),
+        new("adam.beta1", null, "a number in [0, 1)", v => v >= 0 && v < 1),
+        new("adam.beta2", null, "a number in [0, 1)", v => v >= 0 && v < 1),
+        new("adam.eps", null, "a finite number ≥ 0", v => v >= 0 && double.IsFinite(v)),
+        new("norm.eps", "--normalize-eps", "a finite number > 0", v => v > 0 && double.IsFinite(v)),
+    ];
+
+    private static readonly string[] InputLabels = ["lengths", "a", "r", .. Settings.Select(s => s.Label)];
+
     private static Example FromFile(string path, ParsedArguments args)
     {
         if (NotWithInputs.FirstOrDefault(args.Has) is string flag)
@@ -163,37 +197,52 @@ internal static partial class ExplainCommand
             throw new UsageException($"{flag} cannot be given with --inputs: the file fixes the network and the episode (flags accepted with --inputs: the kinds, e.g. --activation, --returns, --normalize, --loss, --head, and settings the file lacks)");
         }
         string text = PathArguments.ReadText("--inputs", path, PathArguments.MaxConfigBytes, "label = numbers lines (see reinforce explain --help)");
-        Dictionary<string, string[]> values = ReadLabels(path, text);
+        string source = $"--inputs {Display.Quote(path)}";
+        Dictionary<string, LabelledNumbers.Line> lines = LabelledNumbers.Read(source, text, markdown: path.EndsWith(".md", StringComparison.OrdinalIgnoreCase));
         TrainerOptions options = TrainCommand.Resolve(args).Options;
 
-        float[] Floats(string label, string[] texts) => [.. texts.Select(t => (float)ParseNumber(path, label, t))];
-        double Setting(string label, string? flag, double fromOptions)
+        // Every label is an input, a number this command prints (skipped: its own output is a valid input file), or an error.
+        var computed = new List<LabelledNumbers.Line>();
+        foreach (LabelledNumbers.Line line in lines.Values.OrderBy(l => l.Number))
         {
-            if (!values.TryGetValue(label, out string[]? texts))
+            if (line.Label == "dropout" || line.Label.StartsWith("mask", StringComparison.Ordinal))
             {
-                return fromOptions;
+                throw new UsageException($"{source}:{line.Number}: {Display.Quote(line.Label)}: a run with dropout cannot be read back, its masks come from the episode streams; rerun reinforce explain with its seed and flags");
             }
-            if (flag is not null && args.Has(flag))
+            if (OutputLabel().IsMatch(line.Label))
             {
-                throw new UsageException($"{flag} and --inputs {Display.Quote(path)} both set {label}; give one of them");
+                computed.Add(line);
             }
-            return texts.Length == 1 ? ParseNumber(path, label, texts[0]) : throw new UsageException($"--inputs {Display.Quote(path)}: {Display.Quote(label)} needs one number, got {texts.Length}");
+            else if (!InputLabels.Contains(line.Label) && !InputRowLabel().IsMatch(line.Label))
+            {
+                throw new UsageException($"{source}:{line.Number}: unknown label {Display.Quote(line.Label)}; inputs are W1[r], b1, W2[r], b2, …, s[t], {string.Join(", ", InputLabels)}");
+            }
         }
+        var used = new HashSet<string>(computed.Select(l => l.Label), StringComparer.Ordinal);
+        string[]? Take(string label)
+        {
+            used.Add(label);
+            return lines.TryGetValue(label, out LabelledNumbers.Line? line) ? line.Values : null;
+        }
+        string At(string label) => $"{source}:{lines[label].Number}";
+        // Weights, states and rewards are float32 in the network: each must be finite as one.
+        float[] Floats(string label, string[] texts) => [.. texts.Select(t => LabelledNumbers.Parse(t) is double v && float.IsFinite((float)v) ? (float)v
+            : throw new UsageException($"{At(label)}: {Display.Quote(t, 30)} in {Display.Quote(label)} is not a finite number; inputs are float32 numbers (magnitude at most 3.4028235e38)"))];
 
         // The network: W1[r], b1, W2[r], b2, … until a layer is missing.
         var sizes = new List<int>();
         var parameters = new List<float>();
-        for (int l = 1; values.ContainsKey($"W{l}[0]"); l++)
+        for (int l = 1; lines.ContainsKey($"W{l}[0]"); l++)
         {
             var rows = new List<float[]>();
-            for (int r = 0; values.TryGetValue($"W{l}[{r}]", out string[]? row); r++)
+            for (int r = 0; Take($"W{l}[{r}]") is string[] row; r++)
             {
                 rows.Add(Floats($"W{l}[{r}]", row));
             }
             int fanIn = rows[0].Length;
             if (rows.Any(row => row.Length != fanIn))
             {
-                throw new UsageException($"--inputs {Display.Quote(path)}: the rows of W{l} have different lengths");
+                throw new UsageException($"{source}: the rows of W{l} have different lengths");
             }
             if (l == 1)
             {
@@ -201,13 +250,12 @@ internal static partial class ExplainCommand
             }
             else if (fanIn != sizes[^1])
             {
-                throw new UsageException($"--inputs {Display.Quote(path)}: W{l} has {fanIn} columns but layer {l - 1} has {sizes[^1]} outputs");
+                throw new UsageException($"{source}: W{l} has {fanIn} columns but layer {l - 1} has {sizes[^1]} outputs");
             }
-            float[] bias = values.TryGetValue($"b{l}", out string[]? b) ? Floats($"b{l}", b)
-                : throw new UsageException($"--inputs {Display.Quote(path)}: W{l} has no bias b{l}");
+            float[] bias = Take($"b{l}") is string[] b ? Floats($"b{l}", b) : throw new UsageException($"{source}: W{l} has no bias b{l}");
             if (bias.Length != rows.Count)
             {
-                throw new UsageException($"--inputs {Display.Quote(path)}: b{l} has {bias.Length} numbers; W{l} has {rows.Count} rows");
+                throw new UsageException($"{At($"b{l}")}: b{l} has {bias.Length} numbers; W{l} has {rows.Count} rows");
             }
             sizes.Add(rows.Count);
             parameters.AddRange(rows.SelectMany(row => row));
@@ -215,120 +263,143 @@ internal static partial class ExplainCommand
         }
         if (sizes.Count < 2)
         {
-            throw new UsageException($"--inputs {Display.Quote(path)}: no weights; expected W1[0], W1[1], …, b1, then W2[…], b2, …");
+            throw new UsageException($"{source}: no weights; expected W1[0], W1[1], …, b1, then W2[…], b2, …");
         }
         var head = PolicyHead.Create(options.Head, 2);
         if (sizes[^1] != head.OutputSize)
         {
-            throw new UsageException($"--inputs {Display.Quote(path)}: the last layer has {sizes[^1]} outputs; the {head.Name} head reads {head.OutputSize}");
+            throw new UsageException($"{source}: the last layer has {sizes[^1]} outputs; the {head.Name} head reads {head.OutputSize}");
         }
 
         // The episode(s): s[t], a, r, and optionally the lengths of the episodes back to back.
         var states = new List<float>();
         int steps = 0;
-        for (; values.TryGetValue($"s[{steps}]", out string[]? s); steps++)
+        for (; Take($"s[{steps}]") is string[] s; steps++)
         {
             float[] state = Floats($"s[{steps}]", s);
             if (state.Length != sizes[0])
             {
-                throw new UsageException($"--inputs {Display.Quote(path)}: s[{steps}] has {state.Length} numbers; W1 has {sizes[0]} columns");
+                throw new UsageException($"{At($"s[{steps}]")}: s[{steps}] has {state.Length} numbers; W1 has {sizes[0]} columns");
             }
             states.AddRange(state);
         }
-        int[] actions = values.TryGetValue("a", out string[]? a)
+        int[] actions = Take("a") is string[] a
             ? [.. a.Select(t => int.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out int action) && action < head.ActionCount ? action
-                : throw new UsageException($"--inputs {Display.Quote(path)}: action {Display.Quote(t, 20)} is not one of 0..{head.ActionCount - 1}"))]
-            : throw new UsageException($"--inputs {Display.Quote(path)}: no actions (a = …)");
-        float[] rewards = values.TryGetValue("r", out string[]? rewardTexts) ? Floats("r", rewardTexts) : throw new UsageException($"--inputs {Display.Quote(path)}: no rewards (r = …)");
-        int[] lengths = values.TryGetValue("lengths", out string[]? l0)
-            ? [.. l0.Select(t => int.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0 ? n
-                : throw new UsageException($"--inputs {Display.Quote(path)}: episode length {Display.Quote(t, 20)} is not an integer ≥ 1"))]
+                : throw new UsageException($"{At("a")}: action {Display.Quote(t, 20)} is not one of 0..{head.ActionCount - 1}"))]
+            : throw new UsageException($"{source}: no actions (a = …)");
+        float[] rewards = Take("r") is string[] rewardTexts ? Floats("r", rewardTexts) : throw new UsageException($"{source}: no rewards (r = …)");
+        int[] lengths = Take("lengths") is string[] lengthTexts
+            ? [.. lengthTexts.Select(t => int.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0 ? n
+                : throw new UsageException($"{At("lengths")}: episode length {Display.Quote(t, 20)} is not an integer ≥ 1"))]
             : [steps];
-        if (steps == 0 || actions.Length != steps || rewards.Length != steps || lengths.Sum() != steps)
+        long lengthSum = lengths.Sum(n => (long)n);
+        if (steps == 0 || actions.Length != steps || rewards.Length != steps || lengthSum != steps)
         {
-            throw new UsageException($"--inputs {Display.Quote(path)}: {steps} states, {actions.Length} actions, {rewards.Length} rewards and episode lengths summing to {lengths.Sum()}; they must agree (and be ≥ 1)");
+            throw new UsageException($"{source}: {steps} states, {actions.Length} actions, {rewards.Length} rewards and episode lengths summing to {lengthSum}; they must agree (and be ≥ 1)");
+        }
+
+        // The settings: each from the file or from the flags (not both), in the range the update accepts.
+        var values = new Dictionary<string, double>();
+        var warnings = new List<string>();
+        foreach (SettingRule rule in Settings)
+        {
+            if (Take(rule.Label) is not string[] texts)
+            {
+                continue;
+            }
+            if (rule.Flag is not null && args.Has(rule.Flag))
+            {
+                throw new UsageException($"{rule.Flag} and {source} both set {rule.Label}; give one of them");
+            }
+            if (texts.Length != 1)
+            {
+                throw new UsageException($"{At(rule.Label)}: {Display.Quote(rule.Label)} needs one number, got {texts.Length}");
+            }
+            double value = LabelledNumbers.Parse(texts[0]);
+            if (!rule.Accepts(value))
+            {
+                throw new UsageException($"{At(rule.Label)}: {rule.Label} {Display.Quote(texts[0], 30)} is out of range; expected {rule.Accepted}");
+            }
+            values[rule.Label] = value;
+        }
+        // What is left of the input labels is out of range: a row, layer or step past the last one read (or after a gap).
+        if (lines.Values.Where(l => !used.Contains(l.Label)).OrderBy(l => l.Number).FirstOrDefault() is LabelledNumbers.Line extra)
+        {
+            string layersRead = string.Join(", ", Enumerable.Range(1, sizes.Count - 1).Select(l => $"W{l}[0..{sizes[l] - 1}], b{l}"));
+            throw new UsageException($"{source}:{extra.Number}: {Display.Quote(extra.Label, 40)} is out of range; these inputs are {layersRead}, s[0..{steps - 1}] (rows, layers and steps numbered without gaps)");
+        }
+
+        options = options with
+        {
+            HiddenSizes = [.. sizes.Skip(1).SkipLast(1)],
+            Dropout = 0,
+            Gamma = values.GetValueOrDefault("gamma", options.Gamma),
+            EntropyCoefficient = values.GetValueOrDefault("beta", options.EntropyCoefficient),
+            LearningRate = values.GetValueOrDefault("lr", options.LearningRate),
+            NormalizationEpsilon = values.GetValueOrDefault("norm.eps", options.NormalizationEpsilon),
+        };
+        // A setting the configuration does not use is read and checked, and a warning says so, as train does for its flags.
+        Dictionary<string, string> ineffective = options.IneffectiveOptions().ToDictionary(o => o.Option, o => o.Reason);
+        foreach (string label in values.Keys)
+        {
+            string? reason = label switch
+            {
+                "gamma" => ineffective.GetValueOrDefault(nameof(TrainerOptions.Gamma)),
+                "norm.eps" => ineffective.GetValueOrDefault(nameof(TrainerOptions.NormalizationEpsilon)),
+                _ when label.StartsWith("adam.", StringComparison.Ordinal) && !options.Optimizer.Equals("adam", StringComparison.OrdinalIgnoreCase)
+                    => $"only Adam uses {label}; the optimizer is {options.Optimizer.ToLowerInvariant()}",
+                _ => null,
+            };
+            if (reason is not null)
+            {
+                warnings.Add($"{At(label)}: {label} has no effect here: {reason}");
+            }
         }
 
         return new Example
         {
+            Options = options,
             Sizes = [.. sizes],
-            Activation = options.HiddenActivation,
             Head = head,
             Parameters = [.. parameters],
             States = [.. states],
             Actions = actions,
             Rewards = rewards,
             Lengths = lengths,
-            Gamma = Setting("gamma", "--gamma", options.Gamma),
-            Beta = Setting("beta", "--entropy-coef", options.EntropyCoefficient),
-            LearningRate = Setting("lr", "--lr", options.LearningRate),
-            Beta1 = Setting("adam.beta1", null, 0.9),
-            Beta2 = Setting("adam.beta2", null, 0.999),
-            AdamEpsilon = Setting("adam.eps", null, 1e-8),
-            NormalizationEpsilon = Setting("norm.eps", "--normalize-eps", options.NormalizationEpsilon),
-            Returns = options.Returns,
-            Normalization = options.Normalization,
-            Baseline = options.Baseline,
-            Reduction = options.LossReduction,
-            Optimizer = options.Optimizer.ToLowerInvariant(),
+            Beta1 = values.GetValueOrDefault("adam.beta1", 0.9),
+            Beta2 = values.GetValueOrDefault("adam.beta2", 0.999),
+            AdamEpsilon = values.GetValueOrDefault("adam.eps", 1e-8),
+            ComputedLines = computed,
+            Source = source,
+            Warnings = warnings,
         };
     }
 
-    private static readonly string[] InputLabels = ["lengths", "a", "r", "gamma", "beta", "lr", "adam.beta1", "adam.beta2", "adam.eps", "norm.eps"];
-
-    // label = numbers lines; a Markdown file contributes only the lines of its ```text blocks. Lines this command
-    // prints (computed numbers) are skipped, so its own output, or a document made of it, is a valid input file.
-    private static Dictionary<string, string[]> ReadLabels(string path, string text)
+    /// <summary>
+    /// An inputs file's computed lines are skipped, but each must be one the update prints: an index past the printed ones
+    /// is refused; a label not printed at all with these flags (m.W1[0] with --optimizer sgd, G.mean with --normalize none)
+    /// gives one warning for all of them.
+    /// </summary>
+    private static IEnumerable<string> SkippedComputedLines(Example e, Report report)
     {
-        bool markdown = path.EndsWith(".md", StringComparison.OrdinalIgnoreCase), inside = !markdown;
-        var values = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        int number = 0;
-        foreach (string line in text.Split('\n').Select(l => l.TrimEnd('\r')))
+        static string Family(string label) => IndexPattern().Replace(label, "[]");
+        var printed = report.Labels.ToList();
+        var printedSet = printed.ToHashSet(StringComparer.Ordinal);
+        var skipped = new List<string>();
+        foreach (LabelledNumbers.Line line in e.ComputedLines.Where(l => !printedSet.Contains(l.Label)))
         {
-            number++;
-            if (markdown && line.StartsWith("```", StringComparison.Ordinal))
+            string[] family = [.. printed.Where(p => Family(p) == Family(line.Label))];
+            if (family.Length > 0)
             {
-                inside = !inside && line == "```text";
-                continue;
+                throw new UsageException($"{e.Source}:{line.Number}: {Display.Quote(line.Label, 40)} is out of range; this update prints {family[0]}{(family.Length > 1 ? $" … {family[^1]}" : "")}");
             }
-            if (!inside || string.IsNullOrWhiteSpace(line) || line.StartsWith('#'))
-            {
-                continue;
-            }
-            Match match = LabelLine().Match(line);
-            if (!match.Success)
-            {
-                throw new UsageException($"--inputs {Display.Quote(path)}:{number}: expected 'label = numbers', got {Display.Quote(line.Trim())}");
-            }
-            string label = match.Groups[1].Value;
-            if (label == "dropout" || label.StartsWith("mask", StringComparison.Ordinal))
-            {
-                throw new UsageException($"--inputs {Display.Quote(path)}:{number}: {Display.Quote(label)}: a run with dropout cannot be read back, its masks come from the episode streams; rerun reinforce explain with its seed and flags");
-            }
-            if (OutputLabel().IsMatch(label))
-            {
-                continue;
-            }
-            if (!InputLabels.Contains(label) && !InputRowLabel().IsMatch(label))
-            {
-                throw new UsageException($"--inputs {Display.Quote(path)}:{number}: unknown label {Display.Quote(label)}; inputs are W1[r], b1, W2[r], b2, …, s[t], {string.Join(", ", InputLabels)}");
-            }
-            if (!values.TryAdd(label, match.Groups[2].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries)))
-            {
-                throw new UsageException($"--inputs {Display.Quote(path)}:{number}: {Display.Quote(label)} appears twice");
-            }
+            skipped.Add(line.Label);
         }
-        return values;
+        if (skipped.Count > 0)
+        {
+            yield return $"{e.Source}: {skipped.Count} computed line{(skipped.Count > 1 ? "s" : "")} ({string.Join(", ", skipped.Take(3))}{(skipped.Count > 3 ? ", …" : "")}) {(skipped.Count > 1 ? "are" : "is")} not printed with these flags; skipped";
+        }
     }
-
-    // Every input is a float32 in the network (weights, states, rewards) or a double setting: finite in float32 is the rule for both.
-    private static double ParseNumber(string path, string label, string text) =>
-        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && float.IsFinite((float)value)
-            ? value
-            : throw new UsageException($"--inputs {Display.Quote(path)}: {Display.Quote(text, 30)} in {label} is not a finite number");
-
-    [GeneratedRegex(@"^(\S+) +=  *(\S.*)$")]
-    private static partial Regex LabelLine();
 
     [GeneratedRegex(@"^(W\d+\[\d+\]|b\d+|s\[\d+\])$")]
     private static partial Regex InputRowLabel();
@@ -336,16 +407,37 @@ internal static partial class ExplainCommand
     [GeneratedRegex(@"^((z\d+|h\d*|logits|p|logp|H|dlogits(\.policy|\.entropy)?|dh\d*|dz\d+|dW\d+|m\.W\d+|v\.W\d+|W\d+\.new|p\.new)\[\d+\]|G|G-b|baseline|G\.mean|G\.std|w|logp_a|L\.policy|H\.mean|L\.entropy|L|L\.new|db\d+|m\.b\d+|v\.b\d+|b\d+\.new|adam\.step_size|adam\.bc2_sqrt)$")]
     private static partial Regex OutputLabel();
 
-    // ---- The update, step by step ---------------------------------------------------------------
+    [GeneratedRegex(@"\[\d+\]")]
+    private static partial Regex IndexPattern();
 
+    // ---- The update, step by step, with the reference's functions -------------------------------
+
+    /// <summary>
+    /// One update in the order of docs/policy-gradient.md#one-update-line-by-line, every number from the reference
+    /// (Reinforce.Core/Reference, the code that defines the bits): <see cref="Layers"/> for the forward and backward
+    /// passes, <see cref="Heads"/> for π, H and ∂L/∂logits, <see cref="ReferenceEngine.ComputeWeights"/> for the weights,
+    /// <see cref="ReferenceEngine.AccumulateGradients"/> for the loss (and as a check of the chain printed here), and
+    /// <see cref="OptimizerSteps"/> for the step. The policy and the optimizer are only the layout and the state they hold.
+    /// </summary>
     internal static Report Explain(Example e)
     {
+        TrainerOptions options = e.Options;
         int steps = e.Steps, layers = e.LayerCount, outputs = e.Head.OutputSize, actionCount = e.Head.ActionCount;
-        bool dropout = e.Masks.Length > 0;
-        var network = new Mlp(e.Sizes, e.Activation, dropout ? e.Dropout : 0);
-        ParameterBuffer parameters = network.Parameters;
+        bool dropout = e.Masks.Length > 0, bernoulli = e.Head is BernoulliHead;
+        Activation activation = options.HiddenActivation;
+        var policy = new Policy(new Mlp(e.Sizes, activation, dropout ? options.Dropout : 0), e.Head);
+        ParameterBuffer parameters = policy.Parameters;
         e.Parameters.CopyTo(parameters.Values, 0);
-        MlpWorkspace workspace = network.CreateWorkspace(steps);
+        var weight = new ParameterTensor[layers + 1];
+        var bias = new ParameterTensor[layers + 1];
+        for (int l = 1; l <= layers; l++)
+        {
+            weight[l] = parameters[Mlp.WeightName(l - 1, dropout)];
+            bias[l] = parameters[Mlp.BiasName(l - 1, dropout)];
+        }
+        Span<float> Values(ParameterTensor tensor) => ParameterBuffer.View(parameters.Values, tensor);
+        EpisodeBatch batch = e.Batch();
+        var engine = new ReferenceEngine(options with { BatchSteps = steps, Threads = 1 }, policy, CartPole.Create(options.EnvironmentId), e.Lengths.Max());
         string H(int l) => layers == 2 ? "h" : $"h{l}";         // the doc's "h" for one hidden layer
         string Input(int l) => l == 1 ? "s" : H(l - 1);
         var report = new Report();
@@ -362,19 +454,17 @@ internal static partial class ExplainCommand
         report.Section("The inputs");
         for (int l = 1; l <= layers; l++)
         {
-            ParameterTensor weight = parameters.Tensors[2 * (l - 1)], bias = parameters.Tensors[2 * (l - 1) + 1];
-            string name = weight.Name[..^".weight".Length];
+            string name = weight[l].Name[..^".weight".Length];
             string what = l < layers
-                ? $"{(layers == 2 ? "the hidden layer" : $"hidden layer {l}")}, z{l} = W{l}·{Input(l)} + b{l}, {H(l)} = {e.Activation.Name}({(dropout ? $"mask{l} ⊙ z{l}" : $"z{l}")})"
+                ? $"{(layers == 2 ? "the hidden layer" : $"hidden layer {l}")}, z{l} = W{l}·{Input(l)} + b{l}, {H(l)} = {activation.Name}({(dropout ? $"mask{l} ⊙ z{l}" : $"z{l}")})"
                 : $"the output layer, logits = W{l}·{Input(l)} + b{l}";
             report.Comment($"# {name}.weight, {name}.bias: {what}");
             int fanIn = e.Sizes[l - 1];
-            ReadOnlySpan<float> w = ParameterBuffer.View(parameters.Values, weight);
             for (int r = 0; r < e.Sizes[l]; r++)
             {
-                report.Inputs($"W{l}[{r}]", w.Slice(r * fanIn, fanIn));
+                report.Inputs($"W{l}[{r}]", Values(weight[l]).Slice(r * fanIn, fanIn));
             }
-            report.Inputs($"b{l}", ParameterBuffer.View(parameters.Values, bias));
+            report.Inputs($"b{l}", Values(bias[l]));
         }
         report.Block();
         int episodes = e.Lengths.Length;
@@ -391,129 +481,163 @@ internal static partial class ExplainCommand
         {
             report.Integers("lengths", e.Lengths);
         }
-        report.Comment($"# the settings, with --returns {e.Returns.Name()} --normalize {e.Normalization.Name()}{(e.Baseline ? " --baseline" : "")} --loss {e.Reduction.Name()} --optimizer {e.Optimizer}");
-        if (e.Returns == ReturnKind.Discounted)
+        bool adam = e.Optimizer == "adam";
+        report.Comment($"# the settings, with --returns {options.Returns.Name()} --normalize {options.Normalization.Name()}{(options.Baseline ? " --baseline" : "")} --loss {options.LossReduction.Name()} --optimizer {e.Optimizer}");
+        if (options.Returns == ReturnKind.Discounted)
         {
-            report.Setting("gamma", e.Gamma);
+            report.Setting("gamma", options.Gamma);
         }
-        report.Setting("beta", e.Beta);
-        report.Setting("lr", e.LearningRate);
-        if (e.Optimizer == "adam")
+        report.Setting("beta", options.EntropyCoefficient);
+        report.Setting("lr", options.LearningRate);
+        if (adam)
         {
             report.Setting("adam.beta1", e.Beta1);
             report.Setting("adam.beta2", e.Beta2);
             report.Setting("adam.eps", e.AdamEpsilon);
         }
-        if (e.Normalization != Normalization.None)
+        if (options.Normalization != Normalization.None)
         {
-            report.Setting("norm.eps", e.NormalizationEpsilon);
+            report.Setting("norm.eps", options.NormalizationEpsilon);
         }
         if (dropout)
         {
-            report.Setting("dropout", e.Dropout);
+            report.Setting("dropout", options.Dropout);
         }
 
-        // Forward, in training mode with the rollout's masks when there are any.
-        float[] logits = new float[steps * outputs];
-        network.Forward(e.States, steps, workspace, logits, e.Masks);
-        report.Section("Forward pass");
-        float[][] beforeDropout = new float[layers][];
-        for (int l = 1; l < layers; l++)
+        // Forward, in training mode with the rollout's masks when there are any: for l = 1 … L, z_l = a_{l−1}·W_lᵀ + b_l;
+        // below the output, u_l = z_l ⊙ m_l (z_l without dropout) and a_l = f(u_l); the logits are z_L.
+        float[][] z = new float[layers + 1][], u = new float[layers + 1][], a = new float[layers + 1][];
+        a[0] = e.States;
+        int[] maskOffset = new int[layers + 1];
+        for (int l = 2; l < layers; l++)
         {
-            // z_l before the mask, from the layer input the forward pass used (the workspace holds z after it).
-            beforeDropout[l] = new float[steps * e.Sizes[l]];
-            Dense.Forward(workspace.Activations(l - 1), ParameterBuffer.View(parameters.Values, parameters.Tensors[2 * (l - 1)]),
-                ParameterBuffer.View(parameters.Values, parameters.Tensors[2 * (l - 1) + 1]), steps, beforeDropout[l]);
+            maskOffset[l] = maskOffset[l - 1] + e.Sizes[l - 1];
         }
-        float[] probabilities = new float[steps * actionCount], logProbabilities = new float[steps * actionCount], entropies = new float[steps];
+        void Forward()
+        {
+            for (int l = 1; l <= layers; l++)
+            {
+                z[l] = new float[steps * e.Sizes[l]];
+                Layers.DenseForward(a[l - 1], Values(weight[l]), Values(bias[l]), steps, z[l]);
+                if (l < layers)
+                {
+                    u[l] = (float[])z[l].Clone();
+                    if (dropout)
+                    {
+                        Layers.DropoutForward(u[l], steps, e.Masks, maskOffset[l]);
+                    }
+                    a[l] = new float[u[l].Length];
+                    Layers.ActivationForward(activation, u[l], a[l]);
+                }
+            }
+        }
+        // π(·|s) and H of one row of logits, as the head's loss computes them (with w = β = 0 its gradient is not read).
+        float[] logP = new float[actionCount], p = new float[actionCount], unread = new float[outputs];
+        float Distribution(ReadOnlySpan<float> logits)
+        {
+            if (!bernoulli)
+            {
+                return Heads.CategoricalLossGradient(logits, 0, 0f, 0f, 1f, unread, logP, p).Entropy;
+            }
+            float entropy = 0f;
+            for (int action = 0; action < actionCount; action++)
+            {
+                (logP[action], entropy) = Heads.BernoulliLossGradient(logits[0], action, 0f, 0f, 1f, out _);
+                p[action] = ElementaryFunctions.Exp(logP[action]);
+            }
+            return entropy;
+        }
+
+        Forward();
+        report.Section("Forward pass");
         for (int t = 0; t < steps; t++)
         {
             report.Comment($"# step {t}");
             for (int l = 1; l < layers; l++)
             {
                 int n = e.Sizes[l];
-                report.Row($"z{l}[{t}]", beforeDropout[l].AsSpan(t * n, n));
+                report.Row($"z{l}[{t}]", z[l].AsSpan(t * n, n));
                 if (dropout)
                 {
-                    report.Row($"mask{l}[{t}]", workspace.DropoutMasks(l).Slice(t * n, n));
+                    report.Row($"mask{l}[{t}]", e.Masks.AsSpan(t * (e.Masks.Length / steps) + maskOffset[l], n));
                 }
-                report.Row($"{H(l)}[{t}]", workspace.Activations(l).Slice(t * n, n));
+                report.Row($"{H(l)}[{t}]", a[l].AsSpan(t * n, n));
             }
-            ReadOnlySpan<float> row = logits.AsSpan(t * outputs, outputs);
-            for (int a = 0; a < actionCount; a++)
-            {
-                logProbabilities[t * actionCount + a] = e.Head.LogProbability(row, a);
-                probabilities[t * actionCount + a] = MathF.Exp(logProbabilities[t * actionCount + a]);
-            }
-            entropies[t] = e.Head.Entropy(row);
+            ReadOnlySpan<float> row = z[layers].AsSpan(t * outputs, outputs);
+            float entropy = Distribution(row);
             report.Row($"logits[{t}]", row);
-            report.Row($"p[{t}]", probabilities.AsSpan(t * actionCount, actionCount));
-            report.Row($"logp[{t}]", logProbabilities.AsSpan(t * actionCount, actionCount));
-            report.Row($"H[{t}]", [entropies[t]]);
+            report.Row($"p[{t}]", p);
+            report.Row($"logp[{t}]", logP);
+            report.Row($"H[{t}]", [entropy]);
         }
 
-        // Returns and weights, as ReinforceTrainer.ComputeWeights computes them.
+        // Returns and weights: ReferenceEngine.ComputeWeights, and for the numbers in between the same with its later steps off.
         report.Section("Returns and weights");
-        float[] returns = new float[steps], weights = new float[steps];
-        int[] starts = new int[episodes + 1];
-        for (int k = 0; k < episodes; k++)
+        float[] Weights(TrainerOptions o)
         {
-            starts[k + 1] = starts[k] + e.Lengths[k];
-            ReturnCalculator.Compute(e.Returns, e.Rewards.AsSpan(starts[k], e.Lengths[k]), e.Gamma, returns.AsSpan(starts[k], e.Lengths[k]));
+            ReferenceEngine.ComputeWeights(o, batch);
+            return batch.Weights.ToArray();
         }
-        report.Comment(e.Returns switch
+        report.Comment(options.Returns switch
         {
             ReturnKind.Discounted => "# G: the discounted return of each episode, G_t = r_t + γ·G_{t+1}",
             ReturnKind.RewardToGo => "# G: the reward-to-go of each episode, G_t = r_t + G_{t+1} (undiscounted)",
             _ => "# G: the whole episode's return on every step of it",
         });
-        if (e.Baseline)
+        if (options.Baseline)
         {
             report.Comment("# baseline: the mean of G over the batch, subtracted from every step (G-b)");
         }
-        if (e.Normalization != Normalization.None)
+        if (options.Normalization != Normalization.None)
         {
-            report.Comment(e.Normalization == Normalization.PerEpisode
+            report.Comment(options.Normalization == Normalization.PerEpisode
                 ? "# w = (G − mean)/(std + ε) within each episode, std the n − 1 one"
                 : "# w = (G − mean)/(std + ε) over the whole batch, std the n − 1 one");
         }
+        float[] returns = Weights(options with { Baseline = false, Normalization = Normalization.None });
         report.Row("G", returns);
-        returns.CopyTo(weights, 0);
-        if (e.Baseline)
+        float[] centred = returns;
+        if (options.Baseline)
         {
-            var (mean, _) = ReturnCalculator.MeanAndStd(weights, unbiased: false);
-            for (int t = 0; t < steps; t++)
-            {
-                weights[t] = (float)(weights[t] - mean);
-            }
-            report.Row("baseline", [mean]);
-            report.Row("G-b", weights);
+            centred = Weights(options with { Normalization = Normalization.None });
+            report.Row("baseline", [ReturnCalculator.MeanAndStd(returns, unbiased: false).Mean]);
+            report.Row("G-b", centred);
         }
-        if (e.Normalization != Normalization.None)
+        if (options.Normalization != Normalization.None)
         {
-            bool perEpisode = e.Normalization == Normalization.PerEpisode;
-            var means = new List<double>();
-            var stds = new List<double>();
-            for (int k = 0; k < (perEpisode ? episodes : 1); k++)
-            {
-                Span<float> range = perEpisode ? weights.AsSpan(starts[k], e.Lengths[k]) : weights;
-                var (mean, std) = ReturnCalculator.MeanAndStd(range, unbiased: true);
-                means.Add(mean);
-                stds.Add(std);
-                ReturnCalculator.Normalize(range, e.NormalizationEpsilon);
-            }
-            report.Row("G.mean", [.. means]);
-            report.Row("G.std", [.. stds]);
+            // The mean and std ReturnCalculator.Normalize divides by, per episode or over the batch.
+            Range[] ranges = options.Normalization == Normalization.PerEpisode ? [.. Enumerable.Range(0, episodes).Select(batch.EpisodeRange)] : [Range.All];
+            var moments = ranges.Select(r => ReturnCalculator.MeanAndStd(centred.AsSpan(r), unbiased: true)).ToArray();
+            report.Row("G.mean", [.. moments.Select(m => m.Mean)]);
+            report.Row("G.std", [.. moments.Select(m => m.Std)]);
         }
+        float[] weights = Weights(options);
         report.Row("w", weights);
 
-        // Loss and ∂L/∂logits, whole and split into the policy and entropy terms.
+        // Loss and ∂L/∂logits, row by row with the head's loss function: whole (w, β), and its two terms (w, 0) and (0, β).
+        float beta = (float)options.EntropyCoefficient, inverseN = options.LossReduction == LossReduction.Mean ? 1f / steps : 1f;
+        float RowGradient(int t, float w, float b, float[] into)
+        {
+            ReadOnlySpan<float> logits = z[layers].AsSpan(t * outputs, outputs);
+            Span<float> dz = into.AsSpan(t * outputs, outputs);
+            return bernoulli
+                ? Heads.BernoulliLossGradient(logits[0], e.Actions[t], w, b, inverseN, out dz[0]).LogProbability
+                : Heads.CategoricalLossGradient(logits, e.Actions[t], w, b, inverseN, dz, logP, p).LogProbability;
+        }
         float[] dLogits = new float[steps * outputs], policyPart = new float[steps * outputs], entropyPart = new float[steps * outputs];
-        PolicyLoss loss = e.Head.LossAndGradient(logits, e.Actions, weights, (float)e.Beta, e.Reduction, dLogits);
-        e.Head.LossAndGradient(logits, e.Actions, weights, 0f, e.Reduction, policyPart);
-        e.Head.LossAndGradient(logits, e.Actions, new float[steps], (float)e.Beta, e.Reduction, entropyPart);
+        float[] chosen = new float[steps];
+        for (int t = 0; t < steps; t++)
+        {
+            chosen[t] = RowGradient(t, weights[t], beta, dLogits);
+            RowGradient(t, weights[t], 0f, policyPart);
+            RowGradient(t, 0f, beta, entropyPart);
+        }
+        // L as the reference's update sums it; the gradients AccumulateGradients leaves are checked against the chain below.
+        parameters.ZeroGradients();
+        PolicyLoss loss = engine.AccumulateGradients(batch);
+        float[] updateGradients = (float[])parameters.Gradients.Clone();
         report.Section("Loss");
-        report.Row("logp_a", [.. Enumerable.Range(0, steps).Select(t => logProbabilities[t * actionCount + e.Actions[t]])]);
+        report.Row("logp_a", chosen);
         report.Row("L.policy", [loss.PolicyTerm]);
         report.Row("H.mean", [loss.MeanEntropy]);
         report.Row("L.entropy", [loss.Loss - loss.PolicyTerm]);
@@ -527,86 +651,77 @@ internal static partial class ExplainCommand
             report.Row($"dlogits[{t}]", dLogits.AsSpan(t * outputs, outputs));
         }
 
-        // Backward: Mlp.Backward as the trainer calls it, and the same chain layer by layer to print dh and dz.
-        parameters.ZeroGradients();
-        network.Backward(dLogits, workspace);
-        float[] gradients = (float[])parameters.Gradients.Clone();
-        float[] chain = new float[parameters.Length];
-        float[] dz = (float[])dLogits.Clone();
+        // Backward, layer by layer from dz_L = ∂L/∂logits: dW_l += dz_lᵀ·a_{l−1}, db_l += Σ_t dz_l, and below the
+        // output da_{l−1} = dz_l·W_l, dz_{l−1} = (da_{l−1} ⊙ f′(u_{l−1})) ⊙ m_{l−1}.
+        float[] gradients = new float[parameters.Length];
+        float[] dz = dLogits;
         report.Section("Backward through the network");
         for (int l = layers; l >= 1; l--)
         {
-            ParameterTensor weight = parameters.Tensors[2 * (l - 1)], bias = parameters.Tensors[2 * (l - 1) + 1];
             int fanIn = e.Sizes[l - 1];
-            float[] dInput = l > 1 ? new float[steps * fanIn] : [];
-            Dense.Backward(workspace.Activations(l - 1), ParameterBuffer.View(parameters.Values, weight), dz, steps,
-                ParameterBuffer.View(chain, weight), ParameterBuffer.View(chain, bias), dInput);
-            ReadOnlySpan<float> dW = ParameterBuffer.View(gradients, weight);
+            float[] da = l > 1 ? new float[steps * fanIn] : [];
+            Layers.DenseBackward(a[l - 1], Values(weight[l]), dz, steps,
+                ParameterBuffer.View(gradients, weight[l]), ParameterBuffer.View(gradients, bias[l]), da);
+            ReadOnlySpan<float> dW = ParameterBuffer.View(gradients, weight[l]);
             for (int r = 0; r < e.Sizes[l]; r++)
             {
                 report.Row($"dW{l}[{r}]", dW.Slice(r * fanIn, fanIn));
             }
-            report.Row($"db{l}", ParameterBuffer.View(gradients, bias));
+            report.Row($"db{l}", ParameterBuffer.View(gradients, bias[l]));
             if (l > 1)
             {
                 report.Block();
                 float[] dzBelow = new float[steps * fanIn];
-                e.Activation.Backward(workspace.PreActivations(l - 1), workspace.Activations(l - 1), dInput, dzBelow);
+                Layers.ActivationBackward(activation, u[l - 1], a[l - 1], da, dzBelow);
                 if (dropout)
                 {
-                    NeuralNetworks.Dropout.Backward(dzBelow, workspace.DropoutMasks(l - 1), dzBelow);
+                    Layers.DropoutBackward(dzBelow, steps, e.Masks, maskOffset[l - 1]);
                 }
                 for (int t = 0; t < steps; t++)
                 {
-                    report.Row($"d{H(l - 1)}[{t}]", dInput.AsSpan(t * fanIn, fanIn));
+                    report.Row($"d{H(l - 1)}[{t}]", da.AsSpan(t * fanIn, fanIn));
                     report.Row($"dz{l - 1}[{t}]", dzBelow.AsSpan(t * fanIn, fanIn));
                 }
                 report.Block();
                 dz = dzBelow;
             }
         }
-        if (!chain.AsSpan().SequenceEqual(gradients))
+        if (!SameBits(gradients, updateGradients))
         {
-            throw new InvalidOperationException("The layer-by-layer chain differs from Mlp.Backward; this is a bug.");
+            throw new InvalidOperationException("The layer-by-layer chain differs from ReferenceEngine.AccumulateGradients; this is a bug.");
         }
 
         // One optimizer step.
-        float[] updated = (float[])parameters.Values.Clone();
-        if (e.Optimizer == "adam")
+        if (adam)
         {
-            var adam = new Adam(parameters.Length, e.LearningRate, e.Beta1, e.Beta2, e.AdamEpsilon);
-            AdamCoefficients coefficients = adam.Coefficients(1);
-            adam.Step(updated, gradients);
+            var optimizer = new Adam(parameters.Length, options.LearningRate, e.Beta1, e.Beta2, e.AdamEpsilon);
+            var scalars = OptimizerSteps.AdamScalars(optimizer, 1);
+            OptimizerSteps.Adam(optimizer, parameters.Values, gradients);
             report.Section("One Adam step");
-            report.Row("adam.step_size", [-coefficients.NegativeStepSize]);
-            report.Row("adam.bc2_sqrt", [coefficients.BiasCorrection2Sqrt]);
-            TensorRows(report, e, parameters, ("m.", adam.FirstMoment, true), ("v.", adam.SecondMoment, true), ("", updated, false));
+            report.Row("adam.step_size", [-scalars.Step]);
+            report.Row("adam.bc2_sqrt", [scalars.BiasCorrection2Sqrt]);
+            TensorRows(report, e, weight, bias, ("m.", optimizer.FirstMoment, true), ("v.", optimizer.SecondMoment, true), ("", parameters.Values, false));
         }
         else
         {
-            var sgd = new Sgd(parameters.Length, e.LearningRate);
-            sgd.Step(updated, gradients);
+            OptimizerSteps.Sgd(new Sgd(parameters.Length, options.LearningRate), parameters.Values, gradients);
             report.Section("One SGD step");
-            TensorRows(report, e, parameters, ("", updated, false));
+            TensorRows(report, e, weight, bias, ("", parameters.Values, false));
         }
 
         // The policy after the update on the same states (and masks), and the loss of the same batch.
-        updated.CopyTo(parameters.Values, 0);
-        network.Forward(e.States, steps, workspace, logits, e.Masks);
+        Forward();
         report.Section("What the update did");
-        float[] newProbabilities = new float[actionCount];
         for (int t = 0; t < steps; t++)
         {
-            for (int a = 0; a < actionCount; a++)
-            {
-                newProbabilities[a] = MathF.Exp(e.Head.LogProbability(logits.AsSpan(t * outputs, outputs), a));
-            }
-            report.Row($"p.new[{t}]", newProbabilities);
+            Distribution(z[layers].AsSpan(t * outputs, outputs));
+            report.Row($"p.new[{t}]", p);
         }
-        report.Row("L.new", [e.Head.LossAndGradient(logits, e.Actions, weights, (float)e.Beta, e.Reduction, new float[steps * outputs]).Loss]);
+        parameters.ZeroGradients();
+        report.Row("L.new", [engine.AccumulateGradients(batch).Loss]);
         if (e.TrainerResult is float[] trainerResult)
         {
-            bool same = trainerResult.AsSpan().SequenceEqual(updated) && e.TrainerWeights!.AsSpan().SequenceEqual(weights);
+            bool same = SameBits(trainerResult, parameters.Values) && SameBits(e.TrainerWeights!, weights);
             report.Comment(same
                 ? "# check: ReinforceTrainer.Update computed the same weights w and parameters, bit for bit"
                 : "# check FAILED: ReinforceTrainer.Update computed other numbers; please report this");
@@ -614,13 +729,16 @@ internal static partial class ExplainCommand
         return report;
     }
 
+    private static bool SameBits(float[] x, float[] y) =>
+        x.Length == y.Length && x.Select(BitConverter.SingleToInt32Bits).SequenceEqual(y.Select(BitConverter.SingleToInt32Bits));
+
     // For each tensor, in the flat order: the optimizer's buffers and the new values, weights row by row.
-    private static void TensorRows(Report report, Example e, ParameterBuffer parameters, params (string Prefix, float[] Buffer, bool Scientific)[] buffers)
+    private static void TensorRows(Report report, Example e, ParameterTensor[] weight, ParameterTensor[] bias,
+        params (string Prefix, float[] Buffer, bool Scientific)[] buffers)
     {
         for (int l = 1; l <= e.LayerCount; l++)
         {
-            int fanIn = e.Sizes[l - 1];
-            foreach (var (tensor, name, width) in new[] { (parameters.Tensors[2 * (l - 1)], $"W{l}", fanIn), (parameters.Tensors[2 * (l - 1) + 1], $"b{l}", 0) })
+            foreach (var (tensor, name, width) in new[] { (weight[l], $"W{l}", e.Sizes[l - 1]), (bias[l], $"b{l}", 0) })
             {
                 foreach (var (prefix, buffer, scientific) in buffers)
                 {
@@ -658,6 +776,9 @@ internal static partial class ExplainCommand
         private sealed record Line(string? Comment, string Label, string[] Numbers, bool Scalar);
 
         public void Section(string title) => sections.Add((title, [[]]));
+
+        /// <summary>The labels of the rows printed so far, in order.</summary>
+        public IEnumerable<string> Labels => sections.SelectMany(s => s.Blocks).SelectMany(b => b).Where(l => l.Comment is null).Select(l => l.Label);
 
         public void Block()
         {

@@ -219,14 +219,17 @@ internal static class TrainCommand
     /// <summary>One warning line per flag given on the command line that the resolved configuration does not use; the run goes on.</summary>
     private static void WarnIneffective(ParsedArguments args, RunSettings settings, CliContext context)
     {
-        foreach (var (option, reason) in settings.Options.IneffectiveOptions())
+        foreach (string warning in IneffectiveFlags(args, settings.Options))
         {
-            if (FlagOfOption.TryGetValue(option, out string? flag) && args.Has(flag) && args.Raw(flag) != "false")
-            {
-                Warn(context, $"{flag} has no effect here: {reason}");
-            }
+            Warn(context, warning);
         }
     }
+
+    /// <summary>"--flag has no effect here: reason" for each flag given that <paramref name="options"/> do not use.</summary>
+    internal static IEnumerable<string> IneffectiveFlags(ParsedArguments args, TrainerOptions options) =>
+        options.IneffectiveOptions()
+            .Where(o => FlagOfOption.TryGetValue(o.Option, out string? flag) && args.Has(flag) && args.Raw(flag) != "false")
+            .Select(o => $"{FlagOfOption[o.Option]} has no effect here: {o.Reason}");
 
     private static void Warn(CliContext context, string message) =>
         context.Error.WriteLine($"reinforce train: {context.ErrorStyle.Yellow("warning:")} {message}");

@@ -1,6 +1,7 @@
 using System.Text;
 using Reinforce.Cli;
 using Reinforce.Randomness;
+using Reinforce.Tests.Docs;
 using Reinforce.Text;
 
 namespace Reinforce.Tests.Cli;
@@ -206,6 +207,147 @@ public sealed class CliFuzzTests : CliTestBase
         });
 
         Assert.That(failures, Is.Empty, string.Join("\n", failures));
+    }
+
+    private const int ExplainInputCases = 600;
+
+    // What an edit puts in place of a number: huge, tiny, negative, non-finite, out of every range, and not numbers at all.
+    private static readonly string[] HostileNumbers =
+        ["3.4e38", "-3.4e38", "1e39", "1e308", "-1e308", "1e-45", "1e-50", "NaN", "Infinity", "-Infinity", "-1", "-0.5", "0", "-0", "2", "1.5",
+         "0.999999999999", "99999999999", "2147483648", "x", "1e", "0x10", "1,5", "--"];
+
+    // Whole lines an edit may add: settings twice over, actions out of range, episode lengths that overflow a sum.
+    private static readonly string[] HostileLines =
+        ["lengths = 1 2", "lengths = 2147483647 2147483647", "lengths = 0 3", "a = 0 1 2", "gamma = 0.5 0.5", "dropout = 0.5", "mask1[0] = 0 2",
+         "W1[3] = 1 2 3 4", "b3 = 0 0", "s[3] = 0 0 0 0", "lr = 1e-50", "adam.beta2 = 1", "L.new = 1", "z1[9] = 1 2 3", "m.W9[0] = 1", "x = 1", "= 1", "W1[0] =", "# a comment"];
+
+    // Kinds only: a setting flag (--lr, --gamma) conflicts with the file's, and the Bernoulli head with its two logits.
+    private static readonly string[][] ExplainKinds =
+    [
+        ["--activation", "tanh"], ["--activation", "relu"], ["--activation", "elu"], ["--returns", "discounted"], ["--returns", "episode"],
+        ["--normalize", "none"], ["--normalize", "episode"], ["--normalize", "batch"], ["--optimizer", "sgd"], ["--loss", "sum"],
+        ["--baseline"],
+    ];
+
+    /// <summary>
+    /// <c>explain --inputs</c> on random edits of docs/worked-example.md read as a plain inputs file (its inputs alone, or all
+    /// its blocks, computed lines included): one to three edits each, numbers replaced by huge, tiny, negative, non-finite or
+    /// non-numeric values, labels misspelled, indices put out of range, lines duplicated, dropped, swapped or added, with
+    /// random kinds on the command line. Every run exits 0 (the update printed, warnings only on stderr) or 2 with one line
+    /// and nothing on stdout; never 70, never a stack trace.
+    /// </summary>
+    [Test]
+    public void ExplainInputsMutations_Exit0Or2_NeverAnInternalError()
+    {
+        string[] page = File.ReadAllLines(WorkedExampleDocument.Locate());
+        var blocks = new List<List<string>>();
+        for (int i = 0; i < page.Length; i++)
+        {
+            if (page[i] == "```text")
+            {
+                var block = new List<string>();
+                for (i++; page[i] != "```"; i++)
+                {
+                    block.Add(page[i]);
+                }
+                blocks.Add(block);
+            }
+        }
+        string[][] bases = [[.. blocks[0], .. blocks[1]], [.. blocks.SelectMany(b => b)]];
+        var rng = new Pcg64(Seed + 1);
+        var failures = new List<string>();
+        int[] exits = new int[3];
+        for (int i = 0; i < ExplainInputCases && failures.Count < 5; i++)
+        {
+            var lines = bases[Pick(rng, bases.Length)].ToList();
+            for (int edits = 1 + Pick(rng, 3); edits > 0; edits--)
+            {
+                Mutate(rng, lines);
+            }
+            string file = InFolder($"inputs-{i}.txt");
+            File.WriteAllLines(file, lines);
+            var args = new List<string> { "explain", "--inputs", file };
+            foreach (string[] kind in ExplainKinds.Where(_ => Pick(rng, 5) == 0))
+            {
+                if (!args.Contains(kind[0]))
+                {
+                    args.AddRange(kind);
+                }
+            }
+            CliResult result = Run([.. args]);
+            exits[result.ExitCode == 0 ? 0 : result.ExitCode == 2 ? 1 : 2]++;
+            string? problem = result.ExitCode is not (0 or 2) ? $"exit {result.ExitCode}"
+                : result.Error.Contains("   at ", StringComparison.Ordinal) ? "a stack trace"
+                : result.ExitCode == 2 && result.ErrorLines.Length != 1 ? $"{result.ErrorLines.Length} lines on stderr"
+                : result.ExitCode == 2 && result.Output.Length > 0 ? "output on stdout with exit 2"
+                : result.ExitCode == 0 && result.ErrorLines.Any(l => !l.StartsWith("reinforce explain: warning: ", StringComparison.Ordinal)) ? "stderr other than warnings with exit 0"
+                : result.ExitCode == 0 && !result.Output.Contains("L.new", StringComparison.Ordinal) ? "no update printed with exit 0"
+                : null;
+            if (problem is not null)
+            {
+                failures.Add($"case {i}: {problem}\n  args: {string.Join(' ', args.Skip(3))}\n  file:\n    {string.Join("\n    ", lines)}\n  stderr: {Display.Escape(result.Error, 300)}");
+            }
+            File.Delete(file);
+        }
+        TestContext.Out.WriteLine($"{ExplainInputCases} edited inputs files: {exits[0]} exit 0, {exits[1]} exit 2, {exits[2]} other");
+        Assert.That(failures, Is.Empty, string.Join("\n", failures));
+    }
+
+    // One edit of an inputs file's lines.
+    private static void Mutate(Pcg64 rng, List<string> lines)
+    {
+        if (lines.Count == 0)
+        {
+            lines.Add(HostileLines[Pick(rng, HostileLines.Length)]);
+            return;
+        }
+        int at = Pick(rng, lines.Count);
+        string line = lines[at];
+        int equals = line.IndexOf(" =", StringComparison.Ordinal);
+        switch (Pick(rng, 7))
+        {
+            case 0 when equals > 0: // a number replaced
+                string[] tokens = line[(equals + 2)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (tokens.Length > 0)
+                {
+                    tokens[Pick(rng, tokens.Length)] = HostileNumbers[Pick(rng, HostileNumbers.Length)];
+                    lines[at] = line[..(equals + 2)] + " " + string.Join(' ', tokens);
+                }
+                break;
+            case 1 when equals > 0: // a label misspelled: one character replaced, dropped or added
+                string label = line[..equals].TrimEnd();
+                const string Letters = "aWbsz[]0129.-_";
+                int k = Pick(rng, label.Length);
+                label = Pick(rng, 3) switch
+                {
+                    0 => label[..k] + Letters[Pick(rng, Letters.Length)] + label[(k + 1)..],
+                    1 => label.Remove(k, 1),
+                    _ => label.Insert(k, Letters[Pick(rng, Letters.Length)].ToString()),
+                };
+                lines[at] = label + line[equals..];
+                break;
+            case 2 when line.Contains('[', StringComparison.Ordinal): // an index out of range
+                string[] indices = ["3", "4", "9", "100000", "-1", "01", "2147483648"];
+                int open = line.IndexOf('[', StringComparison.Ordinal), close = line.IndexOf(']', StringComparison.Ordinal);
+                if (close > open)
+                {
+                    lines[at] = line[..(open + 1)] + indices[Pick(rng, indices.Length)] + line[close..];
+                }
+                break;
+            case 3: // a line duplicated
+                lines.Insert(Pick(rng, lines.Count + 1), line);
+                break;
+            case 4: // a line dropped
+                lines.RemoveAt(at);
+                break;
+            case 5: // two lines swapped
+                int other = Pick(rng, lines.Count);
+                (lines[at], lines[other]) = (lines[other], lines[at]);
+                break;
+            default: // a line added
+                lines.Insert(Pick(rng, lines.Count + 1), HostileLines[Pick(rng, HostileLines.Length)]);
+                break;
+        }
     }
 
     private Dictionary<string, string> CreateFixtures()
