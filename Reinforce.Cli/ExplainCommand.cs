@@ -704,9 +704,11 @@ internal static partial class ExplainCommand
         }
         else
         {
-            OptimizerSteps.Sgd(new Sgd(parameters.Length, options.LearningRate), parameters.Values, gradients);
-            report.Section("One SGD step");
-            TensorRows(report, e, weight, bias, ("", parameters.Values, false));
+            // Any other optimizer of the registry: its reference step, then its state buffers (none for SGD) and the weights.
+            Optimizer optimizer = Optimizer.Create(e.Optimizer, parameters.Length, options.LearningRate);
+            OptimizerSteps.Step(optimizer, parameters.Values, gradients);
+            report.Section($"One {optimizer.Name.ToUpperInvariant()} step");
+            TensorRows(report, e, weight, bias, [.. optimizer.StateBuffers.Select(b => ($"{b.Name}.", b.Buffer, true)), ("", parameters.Values, false)]);
         }
 
         // The policy after the update on the same states (and masks), and the loss of the same batch.
