@@ -116,6 +116,24 @@ internal sealed class RunFolderLock : IDisposable
         }
     }
 
+    /// <summary>
+    /// What <paramref name="folder"/> is if reinforce wrote it as a run or sweep folder (its marker, a sweep's
+    /// sweep.json with runs.csv, or a checkpoint in this tool's format), else null.
+    /// </summary>
+    public static FolderKind? WrittenByReinforce(string folder)
+    {
+        if (FileKind.Of(Path.Combine(folder, MarkerFile)) == PathKind.RegularFile)
+        {
+            return ReadKind(folder);
+        }
+        if (FileKind.Of(Path.Combine(folder, SweepFolder.SweepFile)) == PathKind.RegularFile
+            && FileKind.Of(Path.Combine(folder, SweepFolder.RunsFile)) == PathKind.RegularFile)
+        {
+            return FolderKind.Sweep;
+        }
+        return HasRunSignature(folder) ? FolderKind.Run : null;
+    }
+
     /// <summary>The writer named in the marker (pid and start), or null.</summary>
     public static string? ReadMarker(string folder)
     {
