@@ -54,6 +54,11 @@ internal sealed class RunFolderWriter : IDisposable
             throw new UsageException($"{label}: names ending in {RunFolder.PartialSuffix} are kept for unfinished runs; give the folder name without it");
         }
         CheckPlace("--out", path, final);
+        // A writer holding the folder is named now, before any work, not when the new run ends and cannot replace it.
+        if (FileKind.Of(final) == PathKind.Directory && RunFolderLock.Holder(final) is string finalHolder)
+        {
+            throw new UsageException(BeingWritten("--out", path, final, finalHolder));
+        }
         switch (FileKind.Of(final))
         {
             case PathKind.Missing:
@@ -122,6 +127,11 @@ internal sealed class RunFolderWriter : IDisposable
                         : $"--out {Display.Quote(final)}: {Display.Quote(work)} holds an unfinished run; --resume continues it, --force starts over");
                 }
                 RunFolderLock.DeleteOwnFiles(work, keepLock: true);
+            }
+            // Checked again: a writer may have taken the folder to replace since the first check.
+            if (FileKind.Of(final) == PathKind.Directory && RunFolderLock.Holder(final) is string finalHolder)
+            {
+                throw new UsageException(BeingWritten("--out", final, final, finalHolder));
             }
             RunFolderLock.DeleteStaleTemporaryFiles(work);
             folderLock.WriteMarker(kind);
