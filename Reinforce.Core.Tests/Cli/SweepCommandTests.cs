@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Xml.Linq;
+using Reinforce.Cli;
 using Reinforce.Randomness;
 using Reinforce.Statistics;
 
@@ -249,6 +250,37 @@ public sealed class SweepCommandTests : CliTestBase
 
         AssertUsageError(result, expected);
         Assert.That(Snapshot(Folder), Is.EqualTo(before));
+    }
+
+    [Test]
+    public void Fit_IsLinearithmic_AndKeepsTheMostCharactersThatFit()
+    {
+        // The search against trying every length, longest first, on texts of every length up to 120.
+        for (int length = 1; length <= 120; length++)
+        {
+            string text = string.Concat(Enumerable.Range(0, length).Select(i => "aWi.M -"[i % 7]));
+            string expected = text;
+            if (SvgBuilder.TextWidth(text, 12) > 300)
+            {
+                expected = "…";
+                for (int keep = text.Length - 1; keep > 1; keep--)
+                {
+                    int head = (keep + 1) / 2, tail = keep - head;
+                    string candidate = text[..head] + "…" + text[^tail..];
+                    if (SvgBuilder.TextWidth(candidate, 12) <= 300)
+                    {
+                        expected = candidate;
+                        break;
+                    }
+                }
+            }
+            Assert.That(SvgBuilder.Fit(text, 300, 12), Is.EqualTo(expected), $"length {length}");
+        }
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        string fitted = SvgBuilder.Fit(new string('a', 1_000_000), 300, 12);
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)), "a million characters (trying every length would take hours)");
+        Assert.That(SvgBuilder.TextWidth(fitted, 12), Is.LessThanOrEqualTo(300));
+        Assert.That(SvgBuilder.TextWidth("a" + fitted, 12), Is.GreaterThan(300), "the most that fit");
     }
 
     [Test]
