@@ -238,6 +238,14 @@ public sealed class SweepCommandTests : CliTestBase
     [TestCase("--grid", "baseline=yes", "is a switch")]
     [TestCase("--grid", "execution=fast,reference", "--grid 'execution=fast,reference': --execution changes only the time, never the numbers")]
     [TestCase("--candidate", "ref=--execution reference", "--candidate 'ref=--execution reference': --execution changes only the time")]
+    [TestCase("--candidate", "a=--lr NaN", "--candidate 'a': --lr 'NaN' is not finite")]
+    [TestCase("--candidate", "a=--help", "--candidate 'a=--help': --help is not a configuration flag")]
+    [TestCase("--candidate", "a=-h", "--candidate 'a=-h': --help is not a configuration flag")]
+    [TestCase("--candidate", "a|b=--lr 0.02", "the name 'a|b' holds '|'; a name is 1 to 64 letters, digits, spaces and")]
+    [TestCase("--candidate", "a,b=--lr 0.02", "the name 'a,b' holds ','")]
+    [TestCase("--candidate", "a\"b=--lr 0.02", "the name 'a\"b' holds '\"'")]
+    [TestCase("--candidate", "a\tb=--lr 0.02", "holds '\\t'")]
+    [TestCase("--candidate", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa=--lr 0.02", "is longer than 64 characters")]
     [TestCase("--execution", "scalar", "--execution 'scalar' is not accepted; expected one of: auto, fast, reference")]
     [TestCase("--lr", "0", "--lr '0' is out of range")]
     [TestCase("--x", "seconds", "--x 'seconds' is not accepted")]
@@ -250,6 +258,42 @@ public sealed class SweepCommandTests : CliTestBase
 
         AssertUsageError(result, expected);
         Assert.That(Snapshot(Folder), Is.EqualTo(before));
+    }
+
+    [Test]
+    public void AHundredThousandCharacterCandidateName_IsRefusedAtOnce_AndNothingIsWritten()
+    {
+        string[] before = Snapshot(Folder);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        CliResult result = InCurrentFolder(Folder, () => Run(["sweep", "--candidate", new string('a', 100_000) + "=--lr 0.02", "--out", "s", .. Tiny]));
+
+        AssertUsageError(result, "(100000 characters) is longer than 64 characters");
+        Assert.That(result.Error, Has.Length.LessThan(400), "the name is shortened in the message");
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(10)), "refused before any work");
+        Assert.That(Snapshot(Folder), Is.EqualTo(before));
+    }
+
+    [Test]
+    public void ACandidateNameOf64Characters_NamesItsRowsAndLegends()
+    {
+        string name = "rtg-b4 lr0.015 (" + new string('x', 64 - 17) + ")";
+        Assert.That(name, Has.Length.EqualTo(64));
+        string folder = InFolder("s");
+
+        CliResult result = Run(["sweep", "--candidate", name + "=--lr 0.015", "--seeds", "1", "--out", folder, .. Tiny]);
+
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        Assert.That(File.ReadAllText(Path.Combine(folder, "summary.csv")), Does.Contain("," + name + ","), "no quoting needed");
+        Assert.That(File.ReadAllText(Path.Combine(folder, "summary.md")), Does.Contain("| " + name + " |"), "no escaping needed");
+    }
+
+    [Test]
+    public void ABadFlagGivenOnItsOwn_IsNotBlamedOnACandidate()
+    {
+        AssertUsageError(Run(["sweep", "--candidate", "a=--lr 0.02", "--gamma", "2", .. Tiny]), "reinforce sweep: error: --gamma '2' is out of range");
+        AssertUsageError(Run(["sweep", "--candidate", "a=--batch-steps 100", "--batch-episodes", "2", .. Tiny]),
+            "--candidate 'a': --batch-episodes and --batch-steps both size the batch");
     }
 
     [Test]
