@@ -197,6 +197,26 @@ public sealed class SweepCommandTests : CliTestBase
     }
 
     [Test]
+    public void PlotOfASweepStoppedBeforeAnyRunEnded_Exits2_SayingThereAreNoEpisodes()
+    {
+        string folder = InFolder("empty"), run = InFolder("run");
+        using var interrupt = new CancellationTokenSource();
+        interrupt.Cancel();
+        CliResult stopped = RunInterruptingSweep(interrupt.Token, _ => { }, ["sweep", "--seeds", "2", "--threads", "1", "--out", folder, .. Tiny]);
+        Assert.That(stopped.ExitCode, Is.EqualTo(130), stopped.ToString());
+        Assert.That(File.ReadAllLines(Path.Combine(folder, "episodes.csv")), Has.Length.EqualTo(1), "only the header");
+        Assert.That(Run("train", "--out", run, "--max-updates", "1", "--quiet").ExitCode, Is.Zero);
+        string[] before = Snapshot(Folder);
+
+        CliResult alone = Run("plot", folder);
+        CliResult overlaid = Run("plot", folder, run, "--out", InFolder("both.svg"));
+
+        AssertUsageError(alone, "episodes.csv' holds no episodes, only its header");
+        AssertUsageError(overlaid, "episodes.csv' holds no episodes, only its header");
+        Assert.That(Snapshot(Folder), Is.EqualTo(before), "no figure written");
+    }
+
+    [Test]
     public void Force_ReplacesOnlyASweepOrRunFolder_AndTrainResumeRefusesASweep()
     {
         string user = InFolder("user"), run = InFolder("run"), sweep = InFolder("sweep");
