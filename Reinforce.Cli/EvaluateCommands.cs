@@ -40,7 +40,7 @@ internal static class EvaluateCommands
 
     private static readonly Flag[] Common =
     [
-        new("--episodes", "N", "episodes to play", "100"),
+        new("--episodes", "N", "episodes to play, at most 10,000,000 (at a terminal a status line shows how far it is)", "100"),
         new("--seed", "N", "episode i starts from the state drawn by stream Pcg64.Derive(seed, i)", "0"),
         new("--env", "ID", "CartPole-v1 or CartPole-v0", "the checkpoint's (baseline: CartPole-v1)"),
         new("--max-steps", "N", "time limit of an episode in steps", "the environment's"),
@@ -64,23 +64,83 @@ internal static class EvaluateCommands
         }
         string path = CheckpointPath(args.Positionals[0], "eval", args.Switch("--best") ?? false);
         bool sample = (args.Choice("--policy", ["greedy", "sample"]) ?? "greedy") == "sample";
-        int episodes = (int)(args.Integer("--episodes", 1, 10_000_000) ?? 100);
+        int episodes = (int)(args.Integer("--episodes", 1, MaxEpisodes) ?? 100);
         string? svg = args.String("--svg") is string svgPath ? PathArguments.OutputFile("--svg", svgPath) : null;
         TrainingCheckpoint checkpoint = TrainCommand.LoadCheckpoint(path, "");
         var setup = EpisodeSetup.From(checkpoint.Options, args, 0);
-        EvaluationResult result = PolicyEvaluation.Evaluate(checkpoint.CreatePolicy(), setup.CreateEnvironment(), episodes, setup.Seed,
-            sample ? ActionSelection.Sample : ActionSelection.Greedy, cancellationToken: context.Cancellation);
+        EvaluationResult result = Play(PolicyEvaluation.Chooser(checkpoint.CreatePolicy(), sample ? ActionSelection.Sample : ActionSelection.Greedy),
+            setup, episodes, context);
         return Report(setup, $"{(sample ? "sampled" : "greedy")} policy from {path}", result, svg, context);
     }
 
     public static int Baseline(ParsedArguments args, CliContext context)
     {
-        int episodes = (int)(args.Integer("--episodes", 1, 10_000_000) ?? 100);
+        int episodes = (int)(args.Integer("--episodes", 1, MaxEpisodes) ?? 100);
         string? svg = args.String("--svg") is string svgPath ? PathArguments.OutputFile("--svg", svgPath) : null;
         var setup = EpisodeSetup.From(new TrainerOptions(), args, 0);
-        EvaluationResult result = PolicyEvaluation.Evaluate((observation, _) => BaselinePolicy.Act(observation), setup.CreateEnvironment(), episodes, setup.Seed,
-            cancellationToken: context.Cancellation);
+        EvaluationResult result = Play((observation, _) => BaselinePolicy.Act(observation), setup, episodes, context);
         return Report(setup, "baseline policy (push toward the lean, θ > 0)", result, svg, context);
+    }
+
+    /// <summary>The most episodes eval and baseline play (every return and length is kept for the report: about 130 MB).</summary>
+    public const int MaxEpisodes = 10_000_000;
+
+    /// <summary>Episodes played between two looks at the clock and the cancellation.</summary>
+    private const int ChunkEpisodes = 256;
+
+    private static readonly TimeSpan StatusEvery = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// Plays episodes 0 … <paramref name="episodes"/> − 1 in chunks; episode i is the same whatever the chunks (it draws
+    /// from its own stream, Derive(seed, i)), so the result is that of one call. At a terminal, stderr shows a status line
+    /// (episodes done of all, elapsed time, time left), drawn in place after the first chunk and then at most ten times a
+    /// second, and cleared at the end: a long evaluation shows that it is moving. Piped or in a file, stderr stays empty.
+    /// </summary>
+    private static EvaluationResult Play(ActionChooser chooser, EpisodeSetup setup, int episodes, CliContext context)
+    {
+        IEnvironment environment = setup.CreateEnvironment();
+        var returns = new double[episodes];
+        var lengths = new int[episodes];
+        var truncated = new bool[episodes];
+        int? columns = context.ErrorTerminalWidth;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        TimeSpan lastStatus = TimeSpan.MinValue;
+        bool shown = false;
+        try
+        {
+            for (int first = 0; first < episodes; first += ChunkEpisodes)
+            {
+                int count = Math.Min(ChunkEpisodes, episodes - first);
+                PolicyEvaluation.Evaluate(chooser, environment, setup.Seed, first, returns.AsSpan(first, count), lengths.AsSpan(first, count),
+                    truncated.AsSpan(first, count), cancellationToken: context.Cancellation);
+                int done = first + count;
+                TimeSpan now = clock.Elapsed;
+                if (columns is int width && done < episodes && (lastStatus == TimeSpan.MinValue || now - lastStatus >= StatusEvery))
+                {
+                    lastStatus = now;
+                    string status = Status(done, episodes, now.TotalSeconds);
+                    context.Error.Write("\r" + (status.Length < width ? status : status[..Math.Max(0, width - 1)]) + "\u001b[K");
+                    context.Error.Flush();
+                    shown = true;
+                }
+            }
+        }
+        finally
+        {
+            if (shown)
+            {
+                context.Error.Write("\r\u001b[K");
+                context.Error.Flush();
+            }
+        }
+        return new EvaluationResult(setup.Seed, returns, lengths, truncated);
+    }
+
+    private static string Status(int done, int total, double seconds)
+    {
+        double left = seconds / done * (total - done);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"playing: {done:#,0}/{total:#,0} episodes  {seconds:0.0} s  ETA {(left >= 90 ? $"{left / 60:0.0} min" : $"{left:0} s")}");
     }
 
     /// <summary>

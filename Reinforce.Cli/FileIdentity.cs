@@ -58,6 +58,16 @@ internal static class FileIdentity
         }
     }
 
+    /// <summary>
+    /// The device (major, minor) and inode of <paramref name="path"/> (a symbolic link itself, not its target), or null
+    /// when the path is missing or the identity cannot be read (not Linux).
+    /// </summary>
+    public static (uint Major, uint Minor, ulong Inode)? Of(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return Identity(Statx.AtFdCwd, path, Statx.AtSymlinkNoFollow) is { Inode: not 0 } identity ? identity : null;
+    }
+
     // (device, inode) from statx, (0, 0, 0) for a missing path, or null where statx is not available.
     private static (uint Major, uint Minor, ulong Inode)? Identity(int directory, string path, int flags)
     {

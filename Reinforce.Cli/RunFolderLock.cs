@@ -20,7 +20,7 @@ internal enum FolderKind
 /// by file, and never the current folder, one of its ancestors, or a symbolic link.</description></item>
 /// <item><description><b>One writer.</b> A writer holds an exclusive lock on the folder's <c>.lock</c> file (an advisory
 /// <c>flock</c>, which the system releases when the process ends, however it ends) for as long as it
-/// writes, including while it renames the folder. A second writer is refused and told who holds it;
+/// writes, including while it renames the folder. A second writer is refused before any work and told who holds it;
 /// a lock left by a killed process is free again, and is taken over on resume.</description></item>
 /// </list>
 /// </summary>
@@ -74,7 +74,7 @@ internal sealed class RunFolderLock : IDisposable
             }
             catch (IOException e) when (IsSharingViolation(e))
             {
-                holder = ReadMarker(folder) ?? "another process";
+                holder = LockHolder(path);
                 return null;
             }
             // Between opening and locking, the holder may have renamed or finished the folder: then the lock is on
@@ -108,12 +108,77 @@ internal sealed class RunFolderLock : IDisposable
         }
         catch (IOException e) when (IsSharingViolation(e))
         {
-            return ReadMarker(folder) ?? "another process";
+            return LockHolder(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// The process that holds the lock on <paramref name="lockPath"/>, as the system tells it: "pid N (name)" from
+    /// <c>/proc/locks</c> on Linux (a lock is listed with the device and inode of its file), else "another process".
+    /// Never the marker's writer, which is only the last process that took the folder, not necessarily the one holding it.
+    /// </summary>
+    public static string LockHolder(string lockPath)
+    {
+        const string unknown = "another process";
+        if (!OperatingSystem.IsLinux() || FileIdentity.Of(lockPath) is not { } identity)
+        {
+            return unknown;
+        }
+        try
+        {
+            // "1: FLOCK  ADVISORY  WRITE 4242 fe:00:11658440 0 EOF": pid, then MAJOR:MINOR (hexadecimal):INODE (decimal).
+            // A waiter's line has "->" after its number; only holders count.
+            string device = string.Create(CultureInfo.InvariantCulture, $"{identity.Major:x2}:{identity.Minor:x2}:{identity.Inode}");
+            foreach (string line in File.ReadLines("/proc/locks"))
+            {
+                string[] fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (fields.Length >= 6 && fields[1] != "->" && fields[5] == device
+                    && int.TryParse(fields[4], NumberStyles.None, CultureInfo.InvariantCulture, out int pid) && pid > 0)
+                {
+                    return ProcessName(pid) is string name ? $"pid {pid} ({name})" : $"pid {pid}";
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // No /proc/locks to read: the holder stays unnamed.
+        }
+        return unknown;
+    }
+
+    private static string? ProcessName(int pid)
+    {
+        try
+        {
+            string name = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/comm").Trim();
+            return name.Length > 0 ? Display.Quote(name, 40).Trim('\'') : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// What <paramref name="folder"/> is if reinforce wrote it as a run or sweep folder (its marker, a sweep's
+    /// sweep.json with runs.csv, or a checkpoint in this tool's format), else null.
+    /// </summary>
+    public static FolderKind? WrittenByReinforce(string folder)
+    {
+        if (FileKind.Of(Path.Combine(folder, MarkerFile)) == PathKind.RegularFile)
+        {
+            return ReadKind(folder);
+        }
+        if (FileKind.Of(Path.Combine(folder, SweepFolder.SweepFile)) == PathKind.RegularFile
+            && FileKind.Of(Path.Combine(folder, SweepFolder.RunsFile)) == PathKind.RegularFile)
+        {
+            return FolderKind.Sweep;
+        }
+        return HasRunSignature(folder) ? FolderKind.Run : null;
     }
 
     /// <summary>The writer named in the marker (pid and start), or null.</summary>

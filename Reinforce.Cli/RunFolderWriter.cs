@@ -54,6 +54,11 @@ internal sealed class RunFolderWriter : IDisposable
             throw new UsageException($"{label}: names ending in {RunFolder.PartialSuffix} are kept for unfinished runs; give the folder name without it");
         }
         CheckPlace("--out", path, final);
+        // A writer holding the folder is named now, before any work, not when the new run ends and cannot replace it.
+        if (FileKind.Of(final) == PathKind.Directory && RunFolderLock.Holder(final) is string finalHolder)
+        {
+            throw new UsageException(BeingWritten("--out", path, final, finalHolder));
+        }
         switch (FileKind.Of(final))
         {
             case PathKind.Missing:
@@ -122,6 +127,11 @@ internal sealed class RunFolderWriter : IDisposable
                         : $"--out {Display.Quote(final)}: {Display.Quote(work)} holds an unfinished run; --resume continues it, --force starts over");
                 }
                 RunFolderLock.DeleteOwnFiles(work, keepLock: true);
+            }
+            // Checked again: a writer may have taken the folder to replace since the first check.
+            if (FileKind.Of(final) == PathKind.Directory && RunFolderLock.Holder(final) is string finalHolder)
+            {
+                throw new UsageException(BeingWritten("--out", final, final, finalHolder));
             }
             RunFolderLock.DeleteStaleTemporaryFiles(work);
             folderLock.WriteMarker(kind);
@@ -302,20 +312,23 @@ internal sealed class RunFolderWriter : IDisposable
         $"{flag} {Display.Quote(named)}: {Display.Quote(folder)} is being written by {holder}; one writer per run folder (wait for it, or stop it)";
 
     // Never the current folder or one of its ancestors (the run would delete the folder it stands in), never a
-    // symbolic link (replacing it would act on its target), never inside a file.
+    // symbolic link (replacing it would act on its target), never inside a file, never inside a run or sweep folder
+    // (its writer, --resume and --force refuse a folder holding entries reinforce did not write, so a folder inside
+    // it would make it unusable). The folder checked is named when it is not the one given (DIR.partial for DIR).
     private static void CheckPlace(string flag, string given, string folder)
     {
         string label = PathArguments.Label(flag, given);
+        string subject = Normalize(given) == folder ? label : $"{label}: {Display.Quote(folder)}";
         for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
         {
             if (FileIdentity.SameEntry(folder, dir.FullName))
             {
-                throw new UsageException($"{label} is the current folder or one of its parents; a run folder must be a folder of its own (e.g. runs/my-run)");
+                throw new UsageException($"{subject} is the current folder or one of its parents; a run folder must be a folder of its own (e.g. runs/my-run)");
             }
         }
         if (FileKind.Of(folder) == PathKind.SymbolicLink)
         {
-            throw new UsageException($"{label} is a symbolic link; give the folder it points to, or another name");
+            throw new UsageException($"{subject} is a symbolic link; give the folder it points to, or another name");
         }
         for (string? up = Path.GetDirectoryName(Path.GetFullPath(folder)); up is not null; up = Path.GetDirectoryName(up))
         {
@@ -327,6 +340,17 @@ internal sealed class RunFolderWriter : IDisposable
             if (kind != PathKind.Missing)
             {
                 throw new UsageException($"{label}: {Display.Quote(up)} is {FileKind.Describe(kind)}, not a folder");
+            }
+        }
+        for (string? up = Path.GetDirectoryName(Path.GetFullPath(folder)); up is not null; up = Path.GetDirectoryName(up))
+        {
+            if (FileKind.Of(up, followLinks: true) == PathKind.Directory && RunFolderLock.WrittenByReinforce(up) is FolderKind parentKind)
+            {
+                string relative = Path.GetRelativePath(Directory.GetCurrentDirectory(), up);
+                string shown = relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? up : relative;
+                string what = parentKind == FolderKind.Sweep ? "a sweep folder (written by reinforce sweep)" : "a run folder (written by reinforce train)";
+                throw new UsageException($"{label} is inside {Display.Quote(shown)}, {what}: a folder inside it would leave it " +
+                    "unusable (--resume and --force refuse a folder holding entries reinforce did not write); give a path outside it");
             }
         }
     }

@@ -69,23 +69,41 @@ internal sealed class SvgBuilder
         return em * fontSize * (bold ? 1.1 : 1);
     }
 
-    /// <summary><paramref name="text"/>, shortened in the middle with an ellipsis when it is wider than <paramref name="maxWidth"/>.</summary>
+    /// <summary>
+    /// <paramref name="text"/>, shortened in the middle with an ellipsis when it is wider than <paramref name="maxWidth"/>:
+    /// the most characters (half from the start, half from the end) that fit beside the ellipsis.
+    /// </summary>
+    /// <remarks>
+    /// Keeping one more character adds it to the head or the tail and never removes one, so the width grows with the
+    /// number kept: a binary search finds the most that fit in O(n log n) whatever the length of the text.
+    /// </remarks>
     public static string Fit(string text, double maxWidth, double fontSize, bool bold = false)
     {
         if (TextWidth(text, fontSize, bold) <= maxWidth)
         {
             return text;
         }
-        for (int keep = text.Length - 1; keep > 1; keep--)
+        static string Shortened(string text, int keep)
         {
             int head = (keep + 1) / 2, tail = keep - head;
-            string candidate = text[..head] + "…" + text[^tail..];
-            if (TextWidth(candidate, fontSize, bold) <= maxWidth)
+            return text[..head] + "…" + text[^tail..];
+        }
+        // The largest keep in [2, length − 1] whose shortened text fits, if any.
+        int low = 2, high = text.Length - 1, best = -1;
+        while (low <= high)
+        {
+            int keep = low + (high - low) / 2;
+            if (TextWidth(Shortened(text, keep), fontSize, bold) <= maxWidth)
             {
-                return candidate;
+                best = keep;
+                low = keep + 1;
+            }
+            else
+            {
+                high = keep - 1;
             }
         }
-        return "…";
+        return best > 0 ? Shortened(text, best) : "…";
     }
 
     public static string Tick(double value) => Math.Abs(value) >= 10000

@@ -306,6 +306,7 @@ internal static class SweepCommand
     public static IReadOnlyList<SweepCell> ResolveCells(ParsedArguments args)
     {
         var bases = new List<(string[] Tokens, string Label)>();
+        var fromCandidate = new HashSet<int>();
         foreach (var (flag, value) in args.Occurrences.Where(o => o.Flag is "--preset" or "--config" or "--candidate"))
         {
             string[] tokens;
@@ -313,6 +314,7 @@ internal static class SweepCommand
             if (flag == "--candidate")
             {
                 (label, tokens) = ParseCandidate(value);
+                fromCandidate.Add(bases.Count);
             }
             else
             {
@@ -361,7 +363,7 @@ internal static class SweepCommand
         }
 
         // Each configuration without the grid, then each grid value alone, so that a bad value is named where it was given.
-        foreach (var (tokens, label) in bases)
+        foreach (var (index, (tokens, label)) in bases.Index())
         {
             string? twice = tokens.Select(t => t.Split('=')[0]).FirstOrDefault(f => shared.Any(x => x.StartsWith(f + "=", StringComparison.Ordinal))
                 || axes.Any(a => a.Flag.Name == f));
@@ -369,7 +371,15 @@ internal static class SweepCommand
             {
                 throw new UsageException($"--candidate {Display.Quote(label, 60)} sets {twice}, which is also given on its own or in a --grid; give it in one place");
             }
-            Resolve([.. tokens, .. shared]);
+            try
+            {
+                Resolve([.. tokens, .. shared]);
+            }
+            catch (UsageException e) when (fromCandidate.Contains(index) && CanResolve(shared))
+            {
+                // The flags given on their own are fine without the candidate's: the candidate is what is refused.
+                throw new UsageException($"--candidate {Display.Quote(label, 60)}: {e.Message}");
+            }
         }
         // Each grid value alone first, so that a bad one is named with its --grid.
         foreach (GridAxis axis in axes)
@@ -452,6 +462,20 @@ internal static class SweepCommand
         {
             throw new UsageException($"--candidate {Display.Quote(value, 60)} has {(label.Length == 0 ? "no name" : "no flags")}; {accepted}");
         }
+        if (named && WhyNotAName(label) is string why)
+        {
+            throw new UsageException($"--candidate {Display.Quote(value, 60)}: the name {Display.Quote(label, 40)} {why}; {NameRule}");
+        }
+        if (!named)
+        {
+            // The flags themselves name the configuration: only if they make a short, plain name.
+            label = string.Join(' ', words);
+            if (label.Length > MaxNameLength || label.Any(c => !IsNameCharacter(c) && c is not (',' or '=')))
+            {
+                throw new UsageException($"--candidate {Display.Quote(value, 60)} has no NAME=, and its flags are too long or too unusual to name it; " +
+                    $"give NAME=FLAGS ({NameRule})");
+            }
+        }
         IReadOnlyList<Flag> allowed = [.. TrainCommand.Flags.Where(f => f.Name is "--preset" or "--config"), .. TrainFlags];
         ParsedArguments parsed;
         try
@@ -462,11 +486,50 @@ internal static class SweepCommand
         {
             throw new UsageException($"--candidate {Display.Quote(value, 60)}: {e.Message}");
         }
+        if (parsed.HelpRequested)
+        {
+            throw new UsageException($"--candidate {Display.Quote(value, 60)}: --help is not a configuration flag; reinforce sweep --help lists the flags a candidate takes");
+        }
         if (parsed.Has(ExecutionFlag))
         {
             throw new UsageException($"--candidate {Display.Quote(value, 60)}: {SameNumbers}");
         }
         return (label, [.. parsed.Occurrences.Select(o => $"{o.Flag}={o.Value}")]);
+    }
+
+    /// <summary>The longest name of a --candidate: it heads table rows and legends and fills the name columns of CSV and JSON.</summary>
+    public const int MaxNameLength = 64;
+
+    private const string NameSymbols = " -_.+:@#/()%";
+
+    private static readonly string NameRule =
+        $"a name is 1 to {MaxNameLength} letters, digits, spaces and {string.Join(' ', NameSymbols.Trim().ToCharArray())}";
+
+    // Letters and digits of any script, and symbols that need no quoting in CSV, no escaping in a Markdown table and
+    // cannot break a line or restyle a terminal.
+    private static bool IsNameCharacter(char c) => char.IsLetterOrDigit(c) || NameSymbols.Contains(c, StringComparison.Ordinal);
+
+    private static string? WhyNotAName(string name)
+    {
+        if (name.Length > MaxNameLength)
+        {
+            return $"is longer than {MaxNameLength} characters";
+        }
+        int bad = name.AsSpan().IndexOfAnyExcept(name.Where(IsNameCharacter).Distinct().ToArray());
+        return bad >= 0 ? $"holds {Display.Quote(name[bad].ToString())}" : null;
+    }
+
+    private static bool CanResolve(IReadOnlyList<string> tokens)
+    {
+        try
+        {
+            Resolve(tokens);
+            return true;
+        }
+        catch (UsageException)
+        {
+            return false;
+        }
     }
 
     private static RunSettings Resolve(IReadOnlyList<string> tokens) =>

@@ -453,7 +453,7 @@ internal static class CurveFigure
 internal sealed record SweepFolderData(string Folder, IReadOnlyList<(string Name, TrainerOptions Options, double Threshold, List<RunEpisodes> Runs)> Cells,
     int Seeds, ulong BootstrapSeed)
 {
-    /// <summary>Reads sweep.json and episodes.csv as strictly as a flag (exit 2 and one line naming the file).</summary>
+    /// <summary>Reads sweep.json and episodes.csv as strictly as a flag (exit 2 and one line naming the file); an episodes.csv without a row is refused too.</summary>
     public static SweepFolderData Read(string folder)
     {
         string jsonPath = Path.Combine(folder, SweepFolder.SweepFile);
@@ -530,6 +530,10 @@ internal sealed record SweepFolderData(string Folder, IReadOnlyList<(string Name
             lengths.Add(length);
         }
         Flush();
+        if (cells.All(c => c.Item4.Count == 0))
+        {
+            throw new UsageException($"{quoted} holds no episodes, only its header (the sweep was stopped before any run ended); nothing to plot");
+        }
         return new SweepFolderData(folder, cells, seeds, bootstrapSeed);
     }
 }

@@ -10,7 +10,8 @@ namespace Reinforce.Tests.Cli;
 /// A seeded fuzz test of the whole command line, in-process: thousands of argument lists over every command
 /// and flag, each holding at least one value that the flag must refuse (non-finite and overflowing numbers,
 /// values out of range, empty and huge values, control characters, paths that are devices, pipes, folders,
-/// links, missing parents, the current folder, folders reinforce did not make), mixed with valid flags in
+/// links, missing parents, the current folder, folders reinforce did not make, folders inside a run or sweep folder,
+/// run and sweep folders another writer holds), mixed with valid flags in
 /// random order. Every list must give exit code 2 and one line on stderr, no stack trace, nothing on
 /// stdout, and leave every file and folder as it was — all before any work.
 /// </summary>
@@ -25,7 +26,7 @@ public sealed class CliFuzzTests : CliTestBase
     private static readonly string[] NotNumbers = ["", " ", "abc", "NaN", "Infinity", "-Infinity", "1e400", "-1e400", "0x10", "1_000", "1,5", "１２", "1e", "--", "\n", "\u001b[2J", "+-1"];
     private static readonly string[] NotIntegers = [.. NotNumbers, "2.5", "1e3", "99999999999999999999", "-99999999999999999999"];
     private static readonly string[] NotChoices = ["", "nope", "relu\n", "x\u001b[31m", "default ", "\u202Eleg"];
-    private const string Huge = "HUGE"; // replaced by a 100,000-character value
+    private const string Huge = "HUGE"; // replaced by a 100,000-character value (at the start of a value: "HUGE=--lr 0.1")
 
     /// <summary>For every flag of every command: values it must refuse (TARGET names a fixture below).</summary>
     private static readonly Dictionary<string, Dictionary<string, string[]>> Hostile = new()
@@ -34,7 +35,7 @@ public sealed class CliFuzzTests : CliTestBase
         {
             ["--preset"] = [.. NotChoices, Huge],
             ["--config"] = ["", "FOLDER", "/dev/zero", "FIFO", "missing.json", "TEXT", "RUN/metrics.csv", "BADCONFIG", "LINK_TO_DEVICE"],
-            ["--resume"] = ["", "USER", "missing", "TEXT", "/dev/zero", ".", "FOLDER", "STALE"],
+            ["--resume"] = ["", "USER", "missing", "TEXT", "/dev/zero", ".", "FOLDER", "STALE", "LOCKED", "RUN/sub", "SWEEP"],
             ["--env"] = [.. NotChoices, "CartPole-v2", "MountainCar-v0"],
             ["--max-steps"] = [.. NotIntegers, "0", "-5", "2147483648"],
             ["--integrator"] = NotChoices,
@@ -68,7 +69,8 @@ public sealed class CliFuzzTests : CliTestBase
             ["--seed"] = ["", "-1", "18446744073709551616", "1.0", "abc", " 1"],
             ["--threads"] = [.. NotIntegers, "0", "1025", "AUTO", "auto "],
             ["--execution"] = [.. NotChoices, "ref", "scalar", "fast "],
-            ["--out"] = ["", ".", "..", "CWD", "USER", "TEXT", "FIFO", "/dev/null", "LINK", "x.partial", "a\0b", "TEXT/below", "STALE"],
+            ["--out"] = ["", ".", "..", "CWD", "USER", "TEXT", "FIFO", "/dev/null", "LINK", "x.partial", "a\0b", "TEXT/below", "STALE",
+                "RUN/sub", "RUN/a/b", "SWEEP/sub", "LINK/sub", "LOCKED", "LOCKEDSWEEP"],
             ["--force"] = ["=maybe"],
             ["--checkpoint-interval"] = [.. NotIntegers, "0"],
             ["--log-interval"] = [.. NotIntegers, "0"],
@@ -109,7 +111,7 @@ public sealed class CliFuzzTests : CliTestBase
         },
         ["plot"] = new()
         {
-            [""] = ["", "missing", "/dev/zero", "FIFO", "USER", "TEXT", "EMPTYRUN"],
+            [""] = ["", "missing", "/dev/zero", "FIFO", "USER", "TEXT", "EMPTYRUN", "EMPTYSWEEP"],
             ["--out"] = ["", "FOLDER", "/dev/full", "FIFO", "missing/x.svg", "LINK_SVG"],
             ["--x"] = [.. NotChoices, "time", "Episodes "],
         },
@@ -130,7 +132,8 @@ public sealed class CliFuzzTests : CliTestBase
         var sweep = SweepCommand.TrainFlags.ToDictionary(f => f.Name, f => Hostile["train"][f.Name]);
         sweep["--preset"] = [.. NotChoices, Huge];
         sweep["--config"] = ["", "FOLDER", "/dev/zero", "FIFO", "missing.json", "TEXT", "RUN/metrics.csv", "BADCONFIG"];
-        sweep["--candidate"] = ["", "x=", " =--lr 0.1", "x=--seed 1", "x=--lr -1", "x=--nope", "x=--preset nope", "x=--lr", "x=--threads 2", "x=--execution fast", "--hidden 0", Huge];
+        sweep["--candidate"] = ["", "x=", " =--lr 0.1", "x=--seed 1", "x=--lr -1", "x=--nope", "x=--preset nope", "x=--lr", "x=--threads 2", "x=--execution fast", "--hidden 0", Huge,
+            "x=--help", "x=-h", "x=--lr NaN", "x|y=--lr 0.1", "x,y=--lr 0.1", "x\ny=--lr 0.1", new string('x', 65) + "=--lr 0.1", Huge + "=--lr 0.1"];
         sweep["--grid"] = ["", "lr", "lr=", "=1", "nope=1", "seed=1,2", "preset=default", "lr=-1", "lr=1,1", "hidden=0", "baseline=maybe", "lr=0.01;", "execution=fast,reference", Huge];
         sweep["--seeds"] = ["", "0", "-1", "5..1", "1,1", "abc", "1..", "..5", "1...3", "100001", "0..100000", "1,,2", Huge];
         sweep["--threads"] = Hostile["train"]["--threads"];
@@ -138,7 +141,8 @@ public sealed class CliFuzzTests : CliTestBase
         sweep["--bootstrap-resamples"] = [.. NotIntegers, "0", "99", "1000001"];
         sweep["--bootstrap-seed"] = ["-1", "", "x", "1.5"];
         sweep["--x"] = [.. NotChoices, "seconds"];
-        sweep["--out"] = ["", ".", "..", "CWD", "USER", "TEXT", "FIFO", "/dev/null", "LINK", "x.partial", "a\0b", "TEXT/below"];
+        sweep["--out"] = ["", ".", "..", "CWD", "USER", "TEXT", "FIFO", "/dev/null", "LINK", "x.partial", "a\0b", "TEXT/below",
+            "RUN/sub", "RUN/a/b", "SWEEP/sub", "LINK/sub", "LOCKED", "LOCKEDSWEEP"];
         sweep["--force"] = ["=maybe"];
         sweep["--quiet"] = ["=maybe"];
         Hostile["sweep"] = sweep;
@@ -176,6 +180,9 @@ public sealed class CliFuzzTests : CliTestBase
     public void HostileArgumentLists_GetExit2_OneLine_AndChangeNothingOnDisk()
     {
         var fixtures = CreateFixtures();
+        // A run folder and a sweep folder whose locks another writer holds (here: this process, as a running train or sweep would).
+        using var lockedRun = new FileStream(Path.Combine(fixtures["LOCKED"], ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        using var lockedSweep = new FileStream(Path.Combine(fixtures["LOCKEDSWEEP"], ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         string[] before = Snapshot(Folder);
         var rng = new Pcg64(Seed);
         var failures = new List<string>();
@@ -372,6 +379,18 @@ public sealed class CliFuzzTests : CliTestBase
         {
             File.Copy(file, Path.Combine(stale + ".partial", Path.GetFileName(file)));
         }
+        // A sweep folder; one stopped before any run ended (episodes.csv holds only its header); a run and a sweep to hold locked.
+        string sweep = InFolder("sweep"), emptySweep = InFolder("empty-sweep"), locked = InFolder("locked"), lockedSweep = InFolder("locked-sweep");
+        string[] tinySweep = ["--seeds", "1", "--max-updates", "1", "--hidden", "4", "--eval-episodes", "0", "--quiet"];
+        Assert.That(Run(["sweep", "--out", sweep, .. tinySweep]).ExitCode, Is.Zero);
+        Assert.That(Run(["sweep", "--out", lockedSweep, .. tinySweep]).ExitCode, Is.Zero);
+        Assert.That(Run("train", "--max-updates", "1", "--out", locked, "--quiet").ExitCode, Is.Zero);
+        Directory.CreateDirectory(emptySweep);
+        foreach (string file in Directory.GetFiles(sweep))
+        {
+            File.Copy(file, Path.Combine(emptySweep, Path.GetFileName(file)));
+        }
+        File.WriteAllText(Path.Combine(emptySweep, "episodes.csv"), "config,seed,episode,return,length\n");
         string emptyRun = InFolder("empty-run");
         Directory.CreateDirectory(emptyRun);
         File.WriteAllText(Path.Combine(emptyRun, "metrics.csv"), "update,episodes,steps,wall_seconds,mean_return,std_return,min_return,max_return,mean_length,loss,entropy,running_reward\n");
@@ -380,6 +399,7 @@ public sealed class CliFuzzTests : CliTestBase
             ["RUN"] = run, ["USER"] = user, ["TEXT"] = InFolder("notes.txt"), ["FOLDER"] = InFolder("folder"), ["LINK"] = InFolder("link"),
             ["LINK_SVG"] = InFolder("link.svg"), ["BADCONFIG"] = InFolder("bad-config.json"), ["BADCHECKPOINT"] = InFolder("bad.safetensors"),
             ["CWD"] = Folder, ["STALE"] = stale, ["EMPTYRUN"] = emptyRun, ["LINK_TO_DEVICE"] = InFolder("zero"),
+            ["SWEEP"] = sweep, ["EMPTYSWEEP"] = emptySweep, ["LOCKED"] = locked, ["LOCKEDSWEEP"] = lockedSweep,
         };
         File.CreateSymbolicLink(InFolder("zero"), OperatingSystem.IsWindows() ? "NUL" : "/dev/zero");
         if (!OperatingSystem.IsWindows())
@@ -457,9 +477,9 @@ public sealed class CliFuzzTests : CliTestBase
 
     private static string Resolve(string value, Dictionary<string, string> fixtures)
     {
-        if (value == Huge)
+        if (value.StartsWith(Huge, StringComparison.Ordinal))
         {
-            return new string('7', 100_000);
+            return new string('7', 100_000) + value[Huge.Length..];
         }
         foreach (var (name, path) in fixtures.OrderByDescending(f => f.Key.Length))
         {

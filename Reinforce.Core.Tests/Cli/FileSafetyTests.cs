@@ -175,7 +175,7 @@ public sealed class FileSafetyTests : CliTestBase
         CliResult second = Run("train", "--max-updates", "1", "--out", run, "--force", "--quiet");
         CliResult resume = Run("train", "--resume", run + ".partial", "--force", "--quiet");
 
-        AssertUsageError(second, $"is being written by pid {Environment.ProcessId}");
+        AssertUsageError(second, OperatingSystem.IsLinux() ? $"is being written by pid {Environment.ProcessId}" : "is being written by another process");
         AssertUsageError(resume, "is being written by");
         Assert.That(Snapshot(run), Is.EqualTo(before), "the finished run is untouched");
     }

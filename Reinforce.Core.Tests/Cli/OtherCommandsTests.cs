@@ -108,6 +108,34 @@ public sealed class OtherCommandsTests : CliTestBase
         Assert.That(() => XDocument.Parse(File.ReadAllText(svg)), Throws.Nothing);
     }
 
+    [TestCase("baseline")]
+    [TestCase("eval")]
+    public void EvalAndBaseline_AtATerminal_ShowAStatusLine_ClearedAtTheEnd_AndTheSameNumbers(string command)
+    {
+        string run = InFolder("run");
+        if (command == "eval")
+        {
+            Assert.That(Run("train", "--out", run, "--max-updates", "2", "--hidden", "8", "--quiet").ExitCode, Is.Zero);
+        }
+        string[] args = command == "eval" ? ["eval", run, "--episodes", "1000", "--policy", "sample"] : ["baseline", "--episodes", "1000"];
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var context = new CliContext(stdout, stderr, CancellationToken.None, Style.None, Style.None, ErrorTerminalWidth: 60);
+
+        int exit = Reinforce.Cli.Cli.Run(args, context);
+        CliResult piped = Run(args);
+
+        Assert.That(exit, Is.Zero, stderr.ToString());
+        string status = stderr.ToString();
+        Assert.That(status, Does.StartWith("\rplaying: 256/1,000 episodes"), "drawn after the first chunk");
+        Assert.That(status, Does.EndWith("\r\u001b[K"), "and cleared, so the report starts on a clean line");
+        Assert.That(status, Does.Not.Contain("\n"), "redrawn in place, never a new line");
+        Assert.That(status.Split('\r', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Replace("\u001b[K", "", StringComparison.Ordinal)),
+            Has.All.Length.LessThan(60), "cut to the terminal's width");
+        Assert.That(piped.Error, Is.Empty, "nothing on stderr when it is not a terminal");
+        Assert.That(stdout.ToString(), Is.EqualTo(piped.Output), "the episodes do not depend on the chunks");
+    }
+
     [Test]
     public void Baseline_LastsAboutFortySteps()
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Xml.Linq;
+using Reinforce.Cli;
 using Reinforce.Randomness;
 using Reinforce.Statistics;
 
@@ -196,6 +197,26 @@ public sealed class SweepCommandTests : CliTestBase
     }
 
     [Test]
+    public void PlotOfASweepStoppedBeforeAnyRunEnded_Exits2_SayingThereAreNoEpisodes()
+    {
+        string folder = InFolder("empty"), run = InFolder("run");
+        using var interrupt = new CancellationTokenSource();
+        interrupt.Cancel();
+        CliResult stopped = RunInterruptingSweep(interrupt.Token, _ => { }, ["sweep", "--seeds", "2", "--threads", "1", "--out", folder, .. Tiny]);
+        Assert.That(stopped.ExitCode, Is.EqualTo(130), stopped.ToString());
+        Assert.That(File.ReadAllLines(Path.Combine(folder, "episodes.csv")), Has.Length.EqualTo(1), "only the header");
+        Assert.That(Run("train", "--out", run, "--max-updates", "1", "--quiet").ExitCode, Is.Zero);
+        string[] before = Snapshot(Folder);
+
+        CliResult alone = Run("plot", folder);
+        CliResult overlaid = Run("plot", folder, run, "--out", InFolder("both.svg"));
+
+        AssertUsageError(alone, "episodes.csv' holds no episodes, only its header");
+        AssertUsageError(overlaid, "episodes.csv' holds no episodes, only its header");
+        Assert.That(Snapshot(Folder), Is.EqualTo(before), "no figure written");
+    }
+
+    [Test]
     public void Force_ReplacesOnlyASweepOrRunFolder_AndTrainResumeRefusesASweep()
     {
         string user = InFolder("user"), run = InFolder("run"), sweep = InFolder("sweep");
@@ -237,6 +258,14 @@ public sealed class SweepCommandTests : CliTestBase
     [TestCase("--grid", "baseline=yes", "is a switch")]
     [TestCase("--grid", "execution=fast,reference", "--grid 'execution=fast,reference': --execution changes only the time, never the numbers")]
     [TestCase("--candidate", "ref=--execution reference", "--candidate 'ref=--execution reference': --execution changes only the time")]
+    [TestCase("--candidate", "a=--lr NaN", "--candidate 'a': --lr 'NaN' is not finite")]
+    [TestCase("--candidate", "a=--help", "--candidate 'a=--help': --help is not a configuration flag")]
+    [TestCase("--candidate", "a=-h", "--candidate 'a=-h': --help is not a configuration flag")]
+    [TestCase("--candidate", "a|b=--lr 0.02", "the name 'a|b' holds '|'; a name is 1 to 64 letters, digits, spaces and")]
+    [TestCase("--candidate", "a,b=--lr 0.02", "the name 'a,b' holds ','")]
+    [TestCase("--candidate", "a\"b=--lr 0.02", "the name 'a\"b' holds '\"'")]
+    [TestCase("--candidate", "a\tb=--lr 0.02", "holds '\\t'")]
+    [TestCase("--candidate", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa=--lr 0.02", "is longer than 64 characters")]
     [TestCase("--execution", "scalar", "--execution 'scalar' is not accepted; expected one of: auto, fast, reference")]
     [TestCase("--lr", "0", "--lr '0' is out of range")]
     [TestCase("--x", "seconds", "--x 'seconds' is not accepted")]
@@ -249,6 +278,73 @@ public sealed class SweepCommandTests : CliTestBase
 
         AssertUsageError(result, expected);
         Assert.That(Snapshot(Folder), Is.EqualTo(before));
+    }
+
+    [Test]
+    public void AHundredThousandCharacterCandidateName_IsRefusedAtOnce_AndNothingIsWritten()
+    {
+        string[] before = Snapshot(Folder);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        CliResult result = InCurrentFolder(Folder, () => Run(["sweep", "--candidate", new string('a', 100_000) + "=--lr 0.02", "--out", "s", .. Tiny]));
+
+        AssertUsageError(result, "(100000 characters) is longer than 64 characters");
+        Assert.That(result.Error, Has.Length.LessThan(400), "the name is shortened in the message");
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(10)), "refused before any work");
+        Assert.That(Snapshot(Folder), Is.EqualTo(before));
+    }
+
+    [Test]
+    public void ACandidateNameOf64Characters_NamesItsRowsAndLegends()
+    {
+        string name = "rtg-b4 lr0.015 (" + new string('x', 64 - 17) + ")";
+        Assert.That(name, Has.Length.EqualTo(64));
+        string folder = InFolder("s");
+
+        CliResult result = Run(["sweep", "--candidate", name + "=--lr 0.015", "--seeds", "1", "--out", folder, .. Tiny]);
+
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        Assert.That(File.ReadAllText(Path.Combine(folder, "summary.csv")), Does.Contain("," + name + ","), "no quoting needed");
+        Assert.That(File.ReadAllText(Path.Combine(folder, "summary.md")), Does.Contain("| " + name + " |"), "no escaping needed");
+    }
+
+    [Test]
+    public void ABadFlagGivenOnItsOwn_IsNotBlamedOnACandidate()
+    {
+        AssertUsageError(Run(["sweep", "--candidate", "a=--lr 0.02", "--gamma", "2", .. Tiny]), "reinforce sweep: error: --gamma '2' is out of range");
+        AssertUsageError(Run(["sweep", "--candidate", "a=--batch-steps 100", "--batch-episodes", "2", .. Tiny]),
+            "--candidate 'a': --batch-episodes and --batch-steps both size the batch");
+    }
+
+    [Test]
+    public void Fit_IsLinearithmic_AndKeepsTheMostCharactersThatFit()
+    {
+        // The search against trying every length, longest first, on texts of every length up to 120.
+        for (int length = 1; length <= 120; length++)
+        {
+            string text = string.Concat(Enumerable.Range(0, length).Select(i => "aWi.M -"[i % 7]));
+            string expected = text;
+            if (SvgBuilder.TextWidth(text, 12) > 300)
+            {
+                expected = "…";
+                for (int keep = text.Length - 1; keep > 1; keep--)
+                {
+                    int head = (keep + 1) / 2, tail = keep - head;
+                    string candidate = text[..head] + "…" + text[^tail..];
+                    if (SvgBuilder.TextWidth(candidate, 12) <= 300)
+                    {
+                        expected = candidate;
+                        break;
+                    }
+                }
+            }
+            Assert.That(SvgBuilder.Fit(text, 300, 12), Is.EqualTo(expected), $"length {length}");
+        }
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        string fitted = SvgBuilder.Fit(new string('a', 1_000_000), 300, 12);
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)), "a million characters (trying every length would take hours)");
+        Assert.That(SvgBuilder.TextWidth(fitted, 12), Is.LessThanOrEqualTo(300));
+        Assert.That(SvgBuilder.TextWidth("a" + fitted, 12), Is.GreaterThan(300), "the most that fit");
     }
 
     [Test]
