@@ -18,5 +18,9 @@ void Interrupt(PosixSignalContext signal)
 using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupt);
 using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
 Console.OutputEncoding = System.Text.Encoding.UTF8;
+if (HardwareCheck.FmaWarning(args) is string warning)
+{
+    Console.Error.WriteLine(warning);
+}
 int exit = Cli.Run(args, Console.Out, Console.Error, interrupt.Token);
 return exit == Cli.ExitInterrupted ? interruptedExit : exit;
