@@ -38,7 +38,11 @@ internal static class TrainCommand
     public const int DefaultLogInterval = 10;
     public const int DefaultCheckpointInterval = 100;
 
-    public static IReadOnlyList<Flag> Flags { get; } =
+    /// <summary>
+    /// The flags, each option flag's displayed default taken from the configuration a run without flags resolves (the
+    /// default preset's options, <see cref="ResolvedDefault"/>), so that the help cannot say another value than the run uses.
+    /// </summary>
+    public static IReadOnlyList<Flag> Flags { get; } = WithResolvedDefaults(
     [
         new("--preset", "NAME", $"start from a preset: {string.Join(", ", Preset.Names)} (see reinforce presets)", Preset.DefaultName, "Configuration"),
         new("--config", "FILE", "start from a run's config.json (to rerun it); flags still override", null, "Configuration"),
@@ -87,7 +91,53 @@ internal static class TrainCommand
         new("--checkpoint-interval", "N", "write checkpoint.safetensors every N updates (and at the end, and on Ctrl-C)", "100", "Output"),
         new("--log-interval", "N", "print a progress line to stderr every N updates", "10", "Output"),
         new("--quiet", null, "no progress lines", "off", "Output"),
-    ];
+    ]);
+
+    private static Flag[] WithResolvedDefaults(Flag[] flags)
+    {
+        TrainerOptions resolved = Preset.Find(Preset.DefaultName)!.Options;
+        return [.. flags.Select(f => ResolvedDefault(f.Name, resolved) is string value ? f with { Default = value } : f)];
+    }
+
+    /// <summary>
+    /// How <paramref name="flag"/> names the value of <paramref name="o"/> it sets (switches: on or off; an unset limit:
+    /// none or off), or null for a flag that sets no trainer option (output, evaluation, the environment's own limits).
+    /// </summary>
+    internal static string? ResolvedDefault(string flag, TrainerOptions o) => flag switch
+    {
+        "--env" => o.EnvironmentId,
+        "--integrator" => o.Integrator.Name(),
+        "--sutton-barto-reward" => OnOff(o.SuttonBartoReward),
+        "--hidden" => o.HiddenSizes.Count == 0 ? "none" : string.Join(",", o.HiddenSizes),
+        "--activation" => o.HiddenActivation.Name,
+        "--dropout" => D(o.Dropout),
+        "--head" => o.Head,
+        "--init" => o.Initialization.Name(),
+        "--optimizer" => o.Optimizer,
+        "--lr" => D(o.LearningRate),
+        "--gamma" => D(o.Gamma),
+        "--returns" => o.Returns.Name(),
+        "--normalize" => o.Normalization.Name(),
+        // Every digit of the double: float32's machine epsilon, 2⁻²³, is 1.1920928955078125e-07 (a shorter form parses to another double).
+        "--normalize-eps" => D(o.NormalizationEpsilon).Replace("E", "e", StringComparison.Ordinal),
+        "--baseline" => OnOff(o.Baseline),
+        "--entropy-coef" => D(o.EntropyCoefficient),
+        "--loss" => o.LossReduction.Name(),
+        "--batch-episodes" => I(o.BatchEpisodes),
+        "--batch-steps" => o.BatchSteps is int steps ? I(steps) : "off",
+        "--max-episodes" => o.MaxEpisodes is long episodes ? I(episodes) : "none",
+        "--max-updates" => o.MaxUpdates is int updates ? I(updates) : "none",
+        "--stop-when-solved" => OnOff(o.StopWhenSolved),
+        "--solved-by" => o.SolvedBy.Name(),
+        "--running-reward-weight" => D(o.RunningRewardWeight),
+        "--running-reward-start" => o.RunningRewardStart is double start ? D(start) : "first",
+        "--seed" => o.Seed.ToString(CultureInfo.InvariantCulture),
+        "--threads" => I(o.Threads),
+        "--execution" => o.Execution.Name(),
+        _ => null,
+    };
+
+    private static string OnOff(bool value) => value ? "on" : "off";
 
     /// <summary>Flags that may change when resuming: they do not change what the run computes.</summary>
     private static readonly HashSet<string> ResumeFlags = ["--resume", "--max-episodes", "--max-updates", "--stop-when-solved", "--threads",
