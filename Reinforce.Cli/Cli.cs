@@ -32,6 +32,12 @@ internal sealed record CliContext(TextWriter Output, TextWriter Error, Cancellat
     /// run after exactly k updates, whatever the machine's speed; null (nothing called) unless the tool's test hook is set.
     /// </summary>
     public Action<long>? AfterUpdate { get; init; }
+
+    /// <summary>
+    /// The time since train's progress display started, read once per update; null: a stopwatch. A test steps it to choose
+    /// which updates keep a line at a terminal, whatever the machine's speed.
+    /// </summary>
+    public Func<TimeSpan>? ProgressClock { get; init; }
 }
 
 /// <summary>
