@@ -25,6 +25,19 @@ internal sealed record CliContext(TextWriter Output, TextWriter Error, Cancellat
     /// the machine's speed; null (nothing called) in the tool.
     /// </summary>
     public Action<int>? AfterSweepRun { get; init; }
+
+    /// <summary>
+    /// Called by train at the end of each update, with its number: after its rows, its progress line and its checkpoint
+    /// when one is due, before the next update starts (or the run ends). A test pauses or cancels from here to interrupt a
+    /// run after exactly k updates, whatever the machine's speed; null (nothing called) unless the tool's test hook is set.
+    /// </summary>
+    public Action<long>? AfterUpdate { get; init; }
+
+    /// <summary>
+    /// The time since train's progress display started, read once per update; null: a stopwatch. A test steps it to choose
+    /// which updates keep a line at a terminal, whatever the machine's speed.
+    /// </summary>
+    public Func<TimeSpan>? ProgressClock { get; init; }
 }
 
 /// <summary>
@@ -71,10 +84,13 @@ public static class Cli
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
-        var context = new CliContext(stdout, stderr, cancellationToken, Style.For(stdout, isStandardError: false), Style.For(stderr, isStandardError: true),
-            Terminal.Width(stderr, isStandardError: true), Terminal.Width(stdout, isStandardError: false) is not null);
-        return Run(args, context);
+        return Run(args, Context(stdout, stderr, cancellationToken));
     }
+
+    /// <summary>The context of a command writing to <paramref name="stdout"/> and <paramref name="stderr"/>: their colours and terminal widths.</summary>
+    internal static CliContext Context(TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken) =>
+        new(stdout, stderr, cancellationToken, Style.For(stdout, isStandardError: false), Style.For(stderr, isStandardError: true),
+            Terminal.Width(stderr, isStandardError: true), Terminal.Width(stdout, isStandardError: false) is not null);
 
     /// <summary>As <see cref="Run(string[], TextWriter, TextWriter, CancellationToken)"/>, with a test's hooks in <paramref name="context"/>.</summary>
     internal static int Run(string[] args, CliContext context)

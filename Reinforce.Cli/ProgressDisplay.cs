@@ -28,7 +28,7 @@ internal sealed class ProgressDisplay(CliContext context, RunSettings settings, 
     /// <summary>After an update: a plain line every log interval when piped; at a terminal, the status line and now and then a kept line.</summary>
     public void Report(in UpdateStatistics s, bool finished)
     {
-        TimeSpan now = clock.Elapsed;
+        TimeSpan now = context.ProgressClock?.Invoke() ?? clock.Elapsed;
         if (width is not int columns)
         {
             if (s.Update % settings.LogInterval == 0 || finished)

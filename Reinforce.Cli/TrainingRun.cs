@@ -105,6 +105,7 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
                     {
                         SaveCheckpoint(checkpointPath, "running", wall);
                     }
+                    context.AfterUpdate?.Invoke(s.Update);
                 }
                 status = trainer.Solved && options.StopWhenSolved ? "solved"
                     : trainer.IsFinished ? "finished"

@@ -6,11 +6,16 @@ using Reinforce.Randomness;
 namespace Reinforce.Tests.Cli;
 
 /// <summary>
-/// The CLI as a real child process, stopped the hard way: SIGKILL and SIGTERM at seeded random points of a run,
+/// The CLI as a real child process, stopped the hard way: SIGKILL and SIGTERM after seeded random updates of a run,
 /// then a resume. What must hold: the checkpoint loads, every CSV holds whole rows only, and the resumed run
 /// ends with exactly the weights, Adam state, metrics and episodes of an uninterrupted run. And two writers
 /// started on the same folder: the second is refused, the first's run is intact.
 /// </summary>
+/// <remarks>
+/// The child is signalled at a chosen point, never in a race with its speed: the tool's test hook
+/// (REINFORCE_TEST_PAUSE_AFTER_UPDATE, see Reinforce.Cli/Program.cs) makes it stop after update N and say so on stderr,
+/// and the test signals it only once it has read that line, so a fast idle machine and a slow busy one leave the same files.
+/// </remarks>
 [TestFixture]
 [Category(CliTestBase.CliRobustness)]
 [Platform(Exclude = "Win", Reason = "signals")]
@@ -27,48 +32,44 @@ public sealed class KillTests : CliTestBase
         string whole = InFolder("whole");
         Assert.That(Run(["train", "--out", whole, "--quiet", .. RunFlags]).ExitCode, Is.Zero);
         var rng = new Pcg64(11);
-        int stopped = 0;
 
         for (int trial = 0; trial < 6; trial++)
         {
             bool terminate = trial % 2 == 1;
-            int stopAfter = 5 + (int)(rng.NextUInt64() % 150); // progress lines seen before the signal
+            int stopAfter = 5 + (int)(rng.NextUInt64() % 150); // the update after which the child is signalled
             string run = InFolder($"run{trial}");
-            using var child = Start(["train", "--out", run, .. RunFlags]);
-            int seen = 0;
-            string? line;
-            while ((line = child.StandardError.ReadLine()) is not null)
+            using var child = Start(["train", "--out", run, .. RunFlags], pauseAfterUpdate: stopAfter);
+            bool paused = WaitForLine(child, $"paused after update {stopAfter}", out int progressLines);
+            if (paused)
             {
-                if (line.StartsWith("update", StringComparison.Ordinal) && ++seen == stopAfter)
-                {
-                    Signal(child, terminate ? "TERM" : "KILL");
-                    break;
-                }
+                Signal(child, terminate ? "TERM" : "KILL");
             }
             string rest = child.StandardError.ReadToEnd();
             child.WaitForExit();
-            string context = $"trial {trial}: {(terminate ? "SIGTERM" : "SIGKILL")} after {seen} progress lines, exit {child.ExitCode}\n{rest}";
-            if (seen < stopAfter)
-            {
-                Assert.That(child.ExitCode, Is.Zero, context); // it finished first: nothing to resume, but it must be whole
-                continue;
-            }
-            stopped++;
+            string context = $"trial {trial}: {(terminate ? "SIGTERM" : "SIGKILL")} after update {stopAfter}, exit {child.ExitCode}\n{rest}";
+            Assert.That(paused, Is.True, $"the child never paused; {context}");
+            Assert.That(progressLines, Is.EqualTo(stopAfter), context);
+            string folder = terminate ? run : run + ".partial";
+            long checkpointed;
             if (terminate)
             {
-                // SIGTERM is Ctrl-C: the update in progress ends, the checkpoint is written, the folder is published.
+                // SIGTERM is Ctrl-C: the run ends after the update it was in (here the one it had just finished), the
+                // checkpoint is written, the folder is published.
                 Assert.That(child.ExitCode, Is.EqualTo(143), context);
                 Assert.That(rest, Does.Contain($"--resume {run}"), context);
                 Assert.That(Directory.Exists(run), Is.True, context);
+                checkpointed = stopAfter;
             }
             else
             {
+                // SIGKILL: the folder stays .partial with the rows of every update and the last checkpoint due (every 3).
                 Assert.That(child.ExitCode, Is.EqualTo(137), context);
                 Assert.That(Directory.Exists(run + ".partial"), Is.True, context);
+                checkpointed = stopAfter - stopAfter % 3;
             }
-            string folder = terminate ? run : run + ".partial";
             AssertCsvFilesAreWhole(folder, context);
-            Assert.That(() => TrainingCheckpoint.Load(Path.Combine(folder, "checkpoint.safetensors")), Throws.Nothing, context);
+            Assert.That(File.ReadAllLines(Path.Combine(folder, "metrics.csv")), Has.Length.EqualTo(stopAfter + 1), $"a row per update; {context}");
+            Assert.That(TrainingCheckpoint.Load(Path.Combine(folder, "checkpoint.safetensors")).Progress.UpdatesCompleted, Is.EqualTo(checkpointed), context);
 
             CliResult resumed = Run(["train", "--resume", run, "--quiet"]);
 
@@ -79,7 +80,6 @@ public sealed class KillTests : CliTestBase
             Assert.That(MetricsWithoutWallTime(run), Is.EqualTo(MetricsWithoutWallTime(whole)), context);
             Assert.That(EpisodesWithoutWallTime(run), Is.EqualTo(EpisodesWithoutWallTime(whole)), context);
         }
-        Assert.That(stopped, Is.GreaterThanOrEqualTo(4), "most trials must really be stopped mid-run, or the test proves little");
     }
 
     [Test]
@@ -88,12 +88,14 @@ public sealed class KillTests : CliTestBase
         string run = InFolder("run");
         Assert.That(Run("train", "--out", run, "--max-updates", "1", "--quiet").ExitCode, Is.Zero);
 
-        using var first = Start(["train", "--out", run, "--force", "--seed", "5", .. RunFlags]);
-        Assert.That(first.StandardError.ReadLine(), Does.StartWith("Training"), "the first writer has taken the folder");
-        Assert.That(first.StandardError.ReadLine(), Does.StartWith("update"));
+        // The first writer holds the folder, paused after its first update, until the second has been refused.
+        string proceed = InFolder("proceed");
+        using var first = Start(["train", "--out", run, "--force", "--seed", "5", .. RunFlags], pauseAfterUpdate: 1, continueFile: proceed);
+        Assert.That(WaitForLine(first, "paused after update 1", out _), Is.True, "the first writer has taken the folder and paused");
         using var second = Start("train", "--out", run, "--force", "--seed", "6", "--max-updates", "3", "--quiet");
         string secondError = second.StandardError.ReadToEnd();
         second.WaitForExit();
+        File.WriteAllText(proceed, "");
         first.StandardError.ReadToEnd();
         first.WaitForExit();
 
@@ -118,7 +120,30 @@ public sealed class KillTests : CliTestBase
         }
     }
 
-    private static Process Start(params string[] args)
+    // Reads the child's stderr up to the line `expected` (true) or its end (false), counting the progress lines before it.
+    private static bool WaitForLine(Process child, string expected, out int progressLines)
+    {
+        progressLines = 0;
+        string? line;
+        while ((line = child.StandardError.ReadLine()) is not null)
+        {
+            if (line == expected)
+            {
+                return true;
+            }
+            if (line.StartsWith("update", StringComparison.Ordinal))
+            {
+                progressLines++;
+            }
+        }
+        return false;
+    }
+
+    private static Process Start(params string[] args) => Start(args, pauseAfterUpdate: null);
+
+    // With pauseAfterUpdate: the tool's test hook (Reinforce.Cli/Program.cs) pauses the run after that update, until
+    // continueFile exists (when given) or a signal interrupts it.
+    private static Process Start(string[] args, int? pauseAfterUpdate, string? continueFile = null)
     {
         string cli = Path.Combine(AppContext.BaseDirectory, "reinforce.dll");
         string? host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
@@ -137,6 +162,14 @@ public sealed class KillTests : CliTestBase
             start.ArgumentList.Add(arg);
         }
         start.Environment["NO_COLOR"] = "1";
+        if (pauseAfterUpdate is int update)
+        {
+            start.Environment["REINFORCE_TEST_PAUSE_AFTER_UPDATE"] = update.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (continueFile is not null)
+            {
+                start.Environment["REINFORCE_TEST_CONTINUE_FILE"] = continueFile;
+            }
+        }
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { }; // stdout is not read line by line; drain it so the child never blocks
         process.BeginOutputReadLine();

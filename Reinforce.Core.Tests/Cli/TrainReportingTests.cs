@@ -137,19 +137,30 @@ public sealed class TrainReportingTests : CliTestBase
         Assert.That(TrainCommand.CommandLine(new Reinforce.Training.TrainerOptions { HiddenSizes = [] }, null), Does.Not.Contain("--activation"));
     }
 
+    /// <summary>
+    /// At a terminal: a status line rewritten in place, and a line kept every <see cref="ProgressDisplay.KeptLineEvery"/>.
+    /// The display's clock is stepped 1 s per update (<see cref="CliContext.ProgressClock"/>), so exactly updates 5, 10, …, 40
+    /// keep a line, whatever the machine's speed.
+    /// </summary>
     [Test]
     public void AtATerminal_OneStatusLineIsRewrittenInPlace_AndKeptLinesFitTheWidth()
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var context = new CliContext(stdout, stderr, CancellationToken.None, Style.None, Style.None, ErrorTerminalWidth: 60);
+        int ticks = 0;
+        var context = new CliContext(stdout, stderr, CancellationToken.None, Style.None, Style.None, ErrorTerminalWidth: 60)
+        {
+            ProgressClock = () => TimeSpan.FromSeconds(++ticks),
+        };
 
         int exit = Reinforce.Cli.Cli.Run(["train", "--out", InFolder("run"), "--max-updates", "40", "--log-interval", "1"], context);
 
         Assert.That(exit, Is.Zero, stderr.ToString());
         string[] kept = stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(line => line[(line.LastIndexOf('\r') + 1)..].Replace("\u001b[K", "", StringComparison.Ordinal)).ToArray();
-        Assert.That(kept.Length, Is.LessThan(10), "not one line per update: a status line and a few kept lines");
+        Assert.That(kept.Where(line => line.StartsWith("update", StringComparison.Ordinal)).Select(line => line[..12]),
+            Is.EqualTo(Enumerable.Range(1, 8).Select(k => $"update {5 * k,5}")), "not one line per update: a line kept every 5 s, and the last");
+        Assert.That(stderr.ToString(), Does.Contain("\r"), "the status line is rewritten in place between them");
         Assert.That(kept.Where(line => !line.StartsWith('→')), Has.All.Length.LessThan(60), "every line fits a 60-column terminal (but the folder's path)");
         Assert.That(kept[^1], Does.StartWith("update    40"), "the last update is kept");
     }

@@ -1,8 +1,10 @@
+using System.Runtime.CompilerServices;
 using Reinforce.Execution.Split;
 using Reinforce.NeuralNetworks;
 using Reinforce.Policies;
 using Reinforce.Randomness;
 using Reinforce.Tests.TestSupport;
+using Reinforce.Tests.Training;
 
 namespace Reinforce.Tests.Execution;
 
@@ -71,6 +73,28 @@ public class SplitUpdateTests
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => split.AccumulateGradients(new float[4 * batch], actions, new float[batch], 0f));
         Assert.That(ex!.Message, Does.Contain($"actions[{batch - 1}] is 2"));
         Assert.That(policy.Parameters.Gradients, Is.All.EqualTo(0f));
+    }
+
+    /// <summary>
+    /// The helper threads hold their split only weakly between passes: once nothing else refers to it the collector reclaims
+    /// it (and the helpers, which look every <see cref="SplitUpdate.IdleCheckMilliseconds"/>, then end).
+    /// </summary>
+    [Test]
+    public void SplitUpdate_OnceAbandoned_IsCollected()
+    {
+        WeakReference split = UsedAndAbandonedSplit();
+
+        Assert.That(ParallelRolloutTests.CollectedWithin(split, attempts: 100), Is.True);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static WeakReference UsedAndAbandonedSplit()
+    {
+        Policy policy = Policy.Create(4, [64], Activation.ReLU, new CategoricalHead(2), new Pcg64(1));
+        var split = new SplitUpdate(policy, 3, 64);
+        const int rows = 200;
+        split.AccumulateGradients(TestData.Uniform(4 * rows, 1), new int[rows], TestData.Uniform(rows, 2), 0f);
+        return new WeakReference(split);
     }
 
     [Test]

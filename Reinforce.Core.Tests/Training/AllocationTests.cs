@@ -1,6 +1,7 @@
 using Reinforce.Environments;
 using Reinforce.Execution;
 using Reinforce.Execution.Fast;
+using Reinforce.Execution.Split;
 using Reinforce.NeuralNetworks;
 using Reinforce.Optimizers;
 using Reinforce.Policies;
@@ -70,7 +71,9 @@ public class AllocationTests
 
     /// <summary>
     /// Two workers, each running a lockstep group over its share of 16 episodes, then the update in 128-row chunks:
-    /// 0 bytes on the calling thread (worker 0's group runs on it).
+    /// 0 bytes on the calling thread (worker 0's group runs on it). However slow the machine, no update starts a thread:
+    /// the helpers are started with the trainer and never end while it is in use (the two tests below wait through the
+    /// idle periods that used to end a helper, and so re-create it on the calling thread, on a loaded machine).
     /// </summary>
     [Test]
     public void TrainerUpdate_OnTwoWorkers_AllocatesNothing_InSteadyState()
@@ -95,6 +98,86 @@ public class AllocationTests
         Assert.That(((FastEngine)trainer.Engine).SplitWorkers, Is.EqualTo(2), "the pass is split");
 
         long[] bytes = AllocatedPerWindow(() => trainer.Update());
+
+        Assert.That(bytes.Min(), Is.Zero, $"bytes per window: {string.Join(", ", bytes)}");
+    }
+
+    /// <summary>
+    /// Parallel rollouts on two workers whose helper has waited a whole idle period (<see cref="ParallelRollouts.IdleChecks"/>,
+    /// shortened to 1 ms) before every batch — what a slow update on a loaded machine does to it: 0 bytes on the calling thread.
+    /// Worker 0's first episode of each batch waits until the helper has finished one, so both workers run in every batch.
+    /// </summary>
+    [Test]
+    public void ParallelRollouts_AfterTheirHelperHasIdled_AllocateNothing()
+    {
+        const int episodes = 8;
+        var policy = Policy.Create(4, [8], Activation.ReLU, new CategoricalHead(2), new Pcg64(1));
+        int helperEpisodes = 0;
+        RolloutWorker Worker(bool caller) => new(new CartPole(), policy.Network.CreateWorkspace(1), 2, new EpisodeBatch(4, 64, episodes),
+            (worker, batch, episode) =>
+            {
+                if (caller)
+                {
+                    while (Volatile.Read(ref helperEpisodes) == 0)
+                    {
+                        Thread.Yield();
+                    }
+                }
+                for (int t = 0; t < 3; t++)
+                {
+                    batch.NextObservation().Fill((float)episode);
+                    batch.CommitStep(0, 1f);
+                }
+                batch.EndEpisode();
+                if (!caller)
+                {
+                    Interlocked.Increment(ref helperEpisodes);
+                }
+            });
+        var rollouts = new ParallelRollouts([Worker(caller: true), Worker(caller: false)], idleCheckMilliseconds: 1);
+        var collected = new EpisodeBatch(4, 64 * 2, episodes);
+        long first = 0;
+        void CollectAfterAnIdlePeriod()
+        {
+            int seen = rollouts.IdleChecks;
+            while (rollouts.IdleChecks == seen)
+            {
+                Thread.Sleep(1);
+            }
+            Volatile.Write(ref helperEpisodes, 0);
+            rollouts.Collect(first, episodes, null, collected);
+            first += episodes;
+        }
+
+        long[] bytes = AllocatedPerWindow(CollectAfterAnIdlePeriod);
+
+        Assert.That(bytes.Min(), Is.Zero, $"bytes per window: {string.Join(", ", bytes)}");
+        Assert.That(collected.Episodes, Is.EqualTo(episodes));
+    }
+
+    /// <summary>
+    /// The split gradient pass on two workers whose helper has waited a whole idle period (<see cref="SplitUpdate.IdleChecks"/>,
+    /// shortened to 1 ms) before every pass: 0 bytes on the calling thread.
+    /// </summary>
+    [Test]
+    public void SplitUpdate_AfterItsHelperHasIdled_AllocatesNothing()
+    {
+        var policy = Policy.Create(4, [64], Activation.ReLU, new CategoricalHead(2), new Pcg64(1));
+        const int rows = 200;
+        float[] states = TestSupport.TestData.Uniform(4 * rows, 1), weights = TestSupport.TestData.Uniform(rows, 2);
+        int[] actions = Enumerable.Range(0, rows).Select(t => t % 2).ToArray();
+        var split = new SplitUpdate(policy, 2, 64, idleCheckMilliseconds: 1);
+        void PassAfterAnIdlePeriod()
+        {
+            int seen = split.IdleChecks;
+            while (split.IdleChecks == seen)
+            {
+                Thread.Sleep(1);
+            }
+            split.AccumulateGradients(states, actions, weights, 0.01f);
+        }
+
+        long[] bytes = AllocatedPerWindow(PassAfterAnIdlePeriod);
 
         Assert.That(bytes.Min(), Is.Zero, $"bytes per window: {string.Join(", ", bytes)}");
     }

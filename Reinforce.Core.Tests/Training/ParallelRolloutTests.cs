@@ -1,4 +1,9 @@
+using System.Runtime.CompilerServices;
 using Reinforce.Environments;
+using Reinforce.Execution.Fast;
+using Reinforce.NeuralNetworks;
+using Reinforce.Policies;
+using Reinforce.Randomness;
 using Reinforce.Training;
 
 namespace Reinforce.Tests.Training;
@@ -80,6 +85,49 @@ public sealed class ParallelRolloutTests
     {
         var trainer = new ReinforceTrainer(ByEpisodes(2), () => new FailingEnvironment());
         Assert.That(() => trainer.Update(), Throws.InvalidOperationException.With.Message.Contains("failing environment"));
+    }
+
+    /// <summary>
+    /// The helper threads hold their rollouts only weakly between batches: once nothing else refers to them the collector
+    /// reclaims them (and the helpers, which look every <see cref="ParallelRollouts.IdleCheckMilliseconds"/>, then end).
+    /// Collected again until reclaimed: a helper holds them strongly for a moment at each of its checks.
+    /// </summary>
+    [Test]
+    public void ParallelRollouts_OnceAbandoned_AreCollected()
+    {
+        WeakReference rollouts = UsedAndAbandonedRollouts();
+
+        Assert.That(CollectedWithin(rollouts, attempts: 100), Is.True);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static WeakReference UsedAndAbandonedRollouts()
+    {
+        var policy = Policy.Create(4, [8], Activation.ReLU, new CategoricalHead(2), new Pcg64(1));
+        RolloutWorker Worker() => new(new CartPole(), policy.Network.CreateWorkspace(1), 2, new EpisodeBatch(4, 16, 4),
+            static (worker, batch, episode) =>
+            {
+                batch.NextObservation().Clear();
+                batch.CommitStep(0, 1f);
+                batch.EndEpisode();
+            });
+        var rollouts = new ParallelRollouts([Worker(), Worker(), Worker()]);
+        rollouts.Collect(0, 4, null, new EpisodeBatch(4, 16, 4));
+        return new WeakReference(rollouts);
+    }
+
+    internal static bool CollectedWithin(WeakReference target, int attempts)
+    {
+        for (int i = 0; i < attempts && target.IsAlive; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            if (target.IsAlive)
+            {
+                Thread.Sleep(10);
+            }
+        }
+        return !target.IsAlive;
     }
 
     private static void AssertSameRun(TrainerOptions sequentialOptions, TrainerOptions parallelOptions)

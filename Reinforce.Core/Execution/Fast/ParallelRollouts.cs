@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using Reinforce.Environments;
 using Reinforce.NeuralNetworks;
@@ -78,25 +79,26 @@ internal sealed class RolloutWorker : RolloutGroup
 /// A worker is a <see cref="RolloutGroup"/>: a <see cref="LockstepRollouts"/> group (several CartPole episodes
 /// advanced together; the trainer's path whenever a batch holds several episodes of its own CartPole, also with one
 /// worker, which then runs on the calling thread alone) or a <see cref="RolloutWorker"/> (one episode at a time, any
-/// environment). Worker 0 is the calling thread; workers 1 … N − 1 are helper threads of this object that wait on a semaphore
-/// between batches (spinning briefly first, so back-to-back updates wake them in microseconds; the thread pool
-/// took up to 2 ms to start a queued item here, by which time the caller had run most of the batch). A helper
-/// that has had no batch for <see cref="IdleMilliseconds"/> ends, so an abandoned trainer leaves no thread
-/// behind; the next batch starts it again. A helper that wakes after the batch is over (or with a count left
-/// from an earlier batch) finds no free worker slot or no episode to claim and goes back to waiting. In steady
-/// state nothing is allocated; a batch that needs more episode records than any before, or a helper restarted
-/// after an idle pause, allocates.
+/// environment). Worker 0 is the calling thread; workers 1 … N − 1 are helper threads of this object, started by its
+/// constructor, that wait on a semaphore between batches (spinning briefly first, so back-to-back updates wake them in
+/// microseconds; the thread pool took up to 2 ms to start a queued item here, by which time the caller had run most of
+/// the batch). A helper lives as long as this object: it holds it only through a weak reference between batches, looks
+/// every <see cref="IdleCheckMilliseconds"/> without a batch whether it is still there, and ends once the garbage
+/// collector has reclaimed an abandoned trainer's rollouts (no Dispose, no finalizer). So however long a batch takes
+/// to come, the calling thread never starts a thread again. A helper that wakes after the batch is over (or with a
+/// count left from an earlier batch) finds no free worker slot or no episode to claim and goes back to waiting. After
+/// the constructor nothing is allocated on the calling thread, except for a batch that needs more episode records than
+/// any before.
 /// </remarks>
 internal sealed class ParallelRollouts
 {
-    /// <summary>How long a helper thread waits for a batch before it ends.</summary>
-    public const int IdleMilliseconds = 2000;
+    /// <summary>How long a helper thread waits for a batch before it looks whether its rollouts are still in use.</summary>
+    public const int IdleCheckMilliseconds = 2000;
 
     private readonly RolloutGroup[] workers;
     private readonly object gate = new();
     private readonly SemaphoreSlim batchReady = new(0);
-    private readonly ThreadStart helperLoop;
-    private int liveHelpers;
+    private int idleChecks;
 
     // The batch in progress (guarded by gate).
     private long firstEpisode;
@@ -115,13 +117,26 @@ internal sealed class ParallelRollouts
     private int[] lengths = [];
     private ExceptionDispatchInfo? failure;
 
-    public ParallelRollouts(RolloutGroup[] workers)
+    /// <summary>
+    /// Rollouts on <paramref name="workers"/>: starts the helper threads of workers 1 … N − 1, which look every
+    /// <paramref name="idleCheckMilliseconds"/> without a batch whether this object is still in use.
+    /// </summary>
+    public ParallelRollouts(RolloutGroup[] workers, int idleCheckMilliseconds = IdleCheckMilliseconds)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(idleCheckMilliseconds, 1);
         this.workers = workers;
-        helperLoop = HelperLoop;
+        var link = new HelperLink(batchReady, new WeakReference<ParallelRollouts>(this), idleCheckMilliseconds);
+        for (int w = 1; w < workers.Length; w++)
+        {
+            // UnsafeStart: the thread captures no execution context, which could hold on to this object.
+            new Thread(HelperLoop) { IsBackground = true, Name = "Reinforce rollout worker" }.UnsafeStart(link);
+        }
     }
 
     public int WorkerCount => workers.Length;
+
+    /// <summary>Times a helper has waited <see cref="IdleCheckMilliseconds"/> for a batch without one coming (tests wait for it).</summary>
+    internal int IdleChecks => Volatile.Read(ref idleChecks);
 
     /// <summary>
     /// Called on a helper thread with its worker slot (1 … N − 1) right after it has finished its share of a batch, before it
@@ -166,12 +181,6 @@ internal sealed class ParallelRollouts
             nextSlot = 1;
             active = 1;
             closed = false;
-            // Under the gate, so that a helper deciding to end (also under the gate) sees this batch's count.
-            while (liveHelpers < workers.Length - 1)
-            {
-                new Thread(helperLoop) { IsBackground = true, Name = "Reinforce rollout worker" }.Start();
-                liveHelpers++;
-            }
             if (workers.Length > 1)
             {
                 batchReady.Release(workers.Length - 1);
@@ -206,24 +215,39 @@ internal sealed class ParallelRollouts
     /// </summary>
     public (EpisodeBatch Source, int Episode) KeptEpisode(int k) => (owner[k]!, ownerEpisode[k]);
 
-    private void HelperLoop()
+    // What a helper thread holds between batches: the semaphore it waits on and a weak reference to its rollouts, so
+    // that an abandoned trainer's rollouts can be collected (their helpers then end).
+    private sealed record HelperLink(SemaphoreSlim BatchReady, WeakReference<ParallelRollouts> Owner, int IdleCheckMilliseconds);
+
+    private static void HelperLoop(object? state)
     {
-        while (true)
+        var link = (HelperLink)state!;
+        while (link.BatchReady.Wait(link.IdleCheckMilliseconds) ? JoinBatch(link.Owner) : StillInUse(link.Owner))
         {
-            if (!batchReady.Wait(IdleMilliseconds))
-            {
-                lock (gate)
-                {
-                    if (batchReady.CurrentCount == 0)
-                    {
-                        liveHelpers--;
-                        return;
-                    }
-                }
-                continue;
-            }
-            JoinBatch();
         }
+    }
+
+    // The rollouts are held strongly only inside these two calls, never while the helper waits (hence no inlining).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool JoinBatch(WeakReference<ParallelRollouts> owner)
+    {
+        if (!owner.TryGetTarget(out ParallelRollouts? rollouts))
+        {
+            return false;
+        }
+        rollouts.JoinBatch();
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool StillInUse(WeakReference<ParallelRollouts> owner)
+    {
+        if (!owner.TryGetTarget(out ParallelRollouts? rollouts))
+        {
+            return false;
+        }
+        Interlocked.Increment(ref rollouts.idleChecks);
+        return true;
     }
 
     private void JoinBatch()

@@ -53,8 +53,10 @@ namespace Reinforce.Execution.Split;
 /// the rows' pass (the backward needs every row's dY). Each worker keeps its own copy of its units' gradients for the
 /// whole pass (written back at the end), so no two workers ever write the same cache line.</para>
 /// <para><b>Workers.</b> Worker 0 is the calling thread; workers 1 … N − 1 are helper threads of this object, as in
-/// <c>ParallelRollouts</c>: each waits on a semaphore between updates (spinning briefly first) and ends after
-/// <see cref="IdleMilliseconds"/> without work; in the trainer a rollout helper that has just finished its episodes
+/// <c>ParallelRollouts</c>: started by the constructor, each waits on a semaphore between updates (spinning briefly first), holding
+/// this object only through a weak reference, and ends once an abandoned trainer's split has been reclaimed by the garbage
+/// collector (it looks every <see cref="IdleCheckMilliseconds"/> without work), never while the split is in use, so no pass
+/// starts a thread however long the helper has waited; in the trainer a rollout helper that has just finished its episodes
 /// serves instead while it is still awake (<see cref="HelpWithNextPass"/>). A worker runs its own task of each phase; a task whose worker has not
 /// joined this pass, or has not started it <see cref="StealAfterMicroseconds"/> after another worker began waiting for it (the helper's
 /// vCPU may be busy with someone else's work), is run by whichever worker reaches it first. Which thread runs a task
@@ -63,8 +65,8 @@ namespace Reinforce.Execution.Split;
 /// </remarks>
 internal sealed class SplitUpdate
 {
-    /// <summary>How long a helper thread waits for a pass before it ends.</summary>
-    public const int IdleMilliseconds = 2000;
+    /// <summary>How long a helper thread waits for a pass before it looks whether its split is still in use.</summary>
+    public const int IdleCheckMilliseconds = 2000;
 
     /// <summary>How long a worker waits for a task that nobody has started before it runs the task itself.</summary>
     public const double StealAfterMicroseconds = 20;
@@ -101,16 +103,18 @@ internal sealed class SplitUpdate
     // Helper threads (index 1 … N − 1; 0 is unused).
     // Helper w's state at [16·w] (Open, Joined, Left, Closed) and whether a thread spins for it in HelpWithNextPass at [16·w + 1].
     private readonly int[] helperState;
-    private readonly bool[] helperAlive;
     private readonly SemaphoreSlim[] wake;
     private readonly object gate = new();
     private readonly long stealTicks;
+    private int idleChecks;
 
     /// <summary>
     /// A split pass for <paramref name="policy"/> on <paramref name="workerCount"/> workers, in chunks of
     /// <paramref name="chunkRows"/> rows. The policy's network must have exactly one hidden layer (<see cref="Supports"/>).
+    /// Starts the helper threads of workers 1 … N − 1, which look every <paramref name="idleCheckMilliseconds"/> without a
+    /// pass whether this object is still in use.
     /// </summary>
-    public SplitUpdate(Policy policy, int workerCount, int chunkRows = DefaultChunkRows)
+    public SplitUpdate(Policy policy, int workerCount, int chunkRows = DefaultChunkRows, int idleCheckMilliseconds = IdleCheckMilliseconds)
     {
         ArgumentNullException.ThrowIfNull(policy);
         if (!Supports(policy))
@@ -119,6 +123,7 @@ internal sealed class SplitUpdate
         }
         ArgumentOutOfRangeException.ThrowIfLessThan(workerCount, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkRows, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(idleCheckMilliseconds, 1);
         network = policy.Network;
         head = policy.Head;
         activation = network.HiddenActivation;
@@ -165,14 +170,20 @@ internal sealed class SplitUpdate
         entropies = new float[chunkRows];
 
         helperState = new int[workers * 16];
-        helperAlive = new bool[workers];
         wake = new SemaphoreSlim[workers];
+        stealTicks = (long)(StealAfterMicroseconds * Stopwatch.Frequency / 1e6);
+        var owner = new WeakReference<SplitUpdate>(this);
         for (int w = 1; w < workers; w++)
         {
             wake[w] = new SemaphoreSlim(0);
+            // UnsafeStart: the thread captures no execution context, which could hold on to this object.
+            new Thread(HelperLoop) { IsBackground = true, Name = "Reinforce update worker" }
+                .UnsafeStart(new HelperLink(helperState, wake[w], w, owner, idleCheckMilliseconds));
         }
-        stealTicks = (long)(StealAfterMicroseconds * Stopwatch.Frequency / 1e6);
     }
+
+    /// <summary>Times a helper has waited <see cref="IdleCheckMilliseconds"/> for a pass without one coming (tests wait for it).</summary>
+    internal int IdleChecks => Volatile.Read(ref idleChecks);
 
     /// <summary>
     /// Chunk rows when none are given (why 256: benchmarks/notes.md#split-update).
@@ -652,15 +663,6 @@ internal sealed class SplitUpdate
             {
                 continue; // a thread spins in HelpWithNextPass and joins as soon as it sees Open
             }
-            lock (gate)
-            {
-                if (!helperAlive[w])
-                {
-                    int index = w;
-                    new Thread(() => HelperLoop(index)) { IsBackground = true, Name = "Reinforce update worker" }.Start();
-                    helperAlive[w] = true;
-                }
-            }
             wake[w].Release();
         }
     }
@@ -682,13 +684,18 @@ internal sealed class SplitUpdate
         }
     }
 
-    private void HelperLoop(int worker)
+    // What a helper thread holds between passes: its state word (in helperState), its semaphore and a weak reference to its
+    // split, so that an abandoned trainer's split can be collected (its helpers then end).
+    private sealed record HelperLink(int[] HelperState, SemaphoreSlim Wake, int Worker, WeakReference<SplitUpdate> Owner, int IdleCheckMilliseconds);
+
+    private static void HelperLoop(object? state)
     {
-        ref int state = ref helperState[16 * worker];
+        var link = (HelperLink)state!;
+        ref int helper = ref link.HelperState[16 * link.Worker];
         while (true)
         {
             // Spin briefly (back-to-back passes), then sleep on the semaphore.
-            for (int spin = 0; spin < 200 && Volatile.Read(ref state) != Open; spin++)
+            for (int spin = 0; spin < 200 && Volatile.Read(ref helper) != Open; spin++)
             {
                 Thread.SpinWait(20);
                 if (spin % 16 == 15)
@@ -696,24 +703,42 @@ internal sealed class SplitUpdate
                     Thread.Yield(); // not at the expense of a thread with work on this vCPU
                 }
             }
-            if (Volatile.Read(ref state) != Open && !wake[worker].Wait(IdleMilliseconds))
+            if (Volatile.Read(ref helper) != Open && !link.Wake.Wait(link.IdleCheckMilliseconds))
             {
-                lock (gate)
+                if (!StillInUse(link.Owner))
                 {
-                    if (wake[worker].CurrentCount == 0 && Volatile.Read(ref state) != Open)
-                    {
-                        helperAlive[worker] = false;
-                        return;
-                    }
+                    return;
                 }
                 continue;
             }
-            if (Interlocked.CompareExchange(ref state, Joined, Open) == Open)
+            if (Interlocked.CompareExchange(ref helper, Joined, Open) == Open)
             {
-                RunPhases(worker);
-                Volatile.Write(ref state, Left);
+                RunPhases(link.Owner, link.Worker);
+                Volatile.Write(ref helper, Left);
             }
         }
+    }
+
+    // The split is held strongly only inside these two calls, never while the helper waits (hence no inlining). A helper
+    // that has joined a pass has a caller waiting for it in CloseToHelpers, which holds the split.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void RunPhases(WeakReference<SplitUpdate> owner, int worker)
+    {
+        if (owner.TryGetTarget(out SplitUpdate? split))
+        {
+            split.RunPhases(worker);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool StillInUse(WeakReference<SplitUpdate> owner)
+    {
+        if (!owner.TryGetTarget(out SplitUpdate? split))
+        {
+            return false;
+        }
+        Interlocked.Increment(ref split.idleChecks);
+        return true;
     }
 
     /// <summary>
