@@ -28,7 +28,7 @@ public static partial class ElementaryFunctions
     private const double SinTinyLimit = 1.4901161193847656e-08; // 2⁻²⁶
     private const double CosTinyLimit = 7.450580596923828e-09;  // 2⁻²⁷
 
-    // Error bounds of the fast path (docs/elementary-functions.md#the-error-bound), relative to |yh|: the double-double
+    // Error bounds of the fast path (docs/elementary-functions.md#sine-and-cosine, step 3), relative to |yh|: the double-double
     // operations and the truncated series, 2⁻⁹⁰ (each below 2⁻¹⁰⁰); the tail evaluated in double, z⁴·2⁻⁶⁸ for sin
     // and z⁴·2⁻⁶⁵ for cos (z = r², at least four times the derived bounds); and the absolute error of the
     // reduction, |k|·2⁻¹⁵⁰ (derived: |k|·2⁻¹⁵⁷).
