@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using Reinforce.Numerics;
@@ -8,7 +10,9 @@ namespace Reinforce.Benchmarks;
 /// The library's exp, log and tanh (<see cref="ElementaryFunctions"/>) against the C library's through .NET's
 /// <c>MathF</c> (the baseline of each category), over N = 1024 floats: one call per element, and the span form
 /// (the vector form through the element-wise loop driver). Arguments in the range the policy sees: exp of log-softmax
-/// terms in [−8, 0], log of sums in [1, 3], tanh of pre-activations in [−4, 4].
+/// terms in [−8, 0], log of sums in [1, 3], tanh of pre-activations in [−4, 4]. The double sin and cos
+/// (<see cref="ElementaryFunctions.SinCos(double)"/>, correctly rounded) against <see cref="Math.Sin"/> plus
+/// <see cref="Math.Cos"/> over N CartPole angles in [−0.21, 0.21]: one SinCos per angle, and the vector form.
 /// </summary>
 [MemoryDiagnoser]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
@@ -17,6 +21,7 @@ public class ElementaryFunctionBenchmarks
 {
     private const int N = 1024;
     private readonly float[] expArguments = new float[N], logArguments = new float[N], tanhArguments = new float[N], results = new float[N];
+    private readonly double[] angles = new double[N], sines = new double[N], cosines = new double[N];
 
     [GlobalSetup]
     public void Setup()
@@ -27,6 +32,7 @@ public class ElementaryFunctionBenchmarks
             expArguments[i] = (float)(random.NextDouble() * -8);
             logArguments[i] = (float)(1 + random.NextDouble() * 2);
             tanhArguments[i] = (float)(random.NextDouble() * 8 - 4);
+            angles[i] = random.NextDouble() * 0.42 - 0.21;
         }
     }
 
@@ -92,4 +98,52 @@ public class ElementaryFunctionBenchmarks
 
     [Benchmark, BenchmarkCategory("Tanh")]
     public void TanhSpan() => ElementaryFunctions.Tanh(tanhArguments, results);
+
+    [Benchmark(Baseline = true), BenchmarkCategory("SinCos")]
+    public void SinCosMath()
+    {
+        for (int i = 0; i < N; i++)
+        {
+            sines[i] = Math.Sin(angles[i]);
+            cosines[i] = Math.Cos(angles[i]);
+        }
+    }
+
+    [Benchmark, BenchmarkCategory("SinCos")]
+    public void SinCosScalar()
+    {
+        for (int i = 0; i < N; i++)
+        {
+            (sines[i], cosines[i]) = ElementaryFunctions.SinCos(angles[i]);
+        }
+    }
+
+    [Benchmark, BenchmarkCategory("SinCos")]
+    public void SinCosVector()
+    {
+        ReadOnlySpan<Vector<double>> x = MemoryMarshal.Cast<double, Vector<double>>(angles);
+        Span<Vector<double>> s = MemoryMarshal.Cast<double, Vector<double>>(sines.AsSpan()), c = MemoryMarshal.Cast<double, Vector<double>>(cosines.AsSpan());
+        for (int v = 0; v < x.Length; v++)
+        {
+            ElementaryFunctions.SinCos(x[v], out s[v], out c[v]);
+        }
+    }
+
+    [Benchmark, BenchmarkCategory("SinCos")]
+    public void SinScalar()
+    {
+        for (int i = 0; i < N; i++)
+        {
+            sines[i] = ElementaryFunctions.Sin(angles[i]);
+        }
+    }
+
+    [Benchmark, BenchmarkCategory("SinCos")]
+    public void SinMath()
+    {
+        for (int i = 0; i < N; i++)
+        {
+            sines[i] = Math.Sin(angles[i]);
+        }
+    }
 }

@@ -83,6 +83,10 @@ public sealed class CartPoleDynamicsTests
     {
         // tools/reference/cartpole_reference.py: 200 steps from (0.01, -0.02, 0.03, -0.04), termination ignored;
         // the states after steps 50, 100, 150, 200 as bit patterns, and FNV-1a-64 over all 200 states' bits.
+        // Advance uses the library's correctly rounded sin and cos, which give the script's (glibc's FMA build) values
+        // on every angle these trajectories visit where it matters; with CartPoleTrig.Platform on glibc's SSE2 build
+        // (GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX2,-FMA,-FMA4,-AVX512F) the first trajectory leaves the pinned one at
+        // step 122, where that build's sin is one ulp off (CartPoleTrigTests prints the comparison).
         yield return new TestCaseData(
             CartPoleIntegrator.Euler,
             new Func<int, CartPoleState, int>((_, s) => s.Theta > 0 ? 1 : 0),

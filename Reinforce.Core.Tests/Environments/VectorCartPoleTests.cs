@@ -16,11 +16,13 @@ public sealed class VectorCartPoleTests
     [TestCase(8, CartPoleVersion.V0, CartPoleIntegrator.SemiImplicitEuler, false, null)]
     [TestCase(13, CartPoleVersion.V1, CartPoleIntegrator.Euler, true, 25)]
     [TestCase(5, CartPoleVersion.V1, CartPoleIntegrator.SemiImplicitEuler, true, 3)]
+    [TestCase(7, CartPoleVersion.V1, CartPoleIntegrator.Euler, false, null, CartPoleTrig.Platform)]
+    [TestCase(13, CartPoleVersion.V1, CartPoleIntegrator.Euler, true, 25, CartPoleTrig.Platform)]
     public void Step_MatchesTheSingleCartPoleInEveryEnvironment_BitForBit(int count, CartPoleVersion version,
-        CartPoleIntegrator integrator, bool suttonBarto, int? maxSteps)
+        CartPoleIntegrator integrator, bool suttonBarto, int? maxSteps, CartPoleTrig trig = CartPoleTrig.Library)
     {
-        var vector = new VectorCartPole(count, version, integrator, suttonBarto, maxSteps);
-        var singles = Enumerable.Range(0, count).Select(_ => new CartPole(version, integrator, suttonBarto, maxSteps)).ToArray();
+        var vector = new VectorCartPole(count, version, integrator, suttonBarto, maxSteps, trig);
+        var singles = Enumerable.Range(0, count).Select(_ => new CartPole(version, integrator, suttonBarto, maxSteps, trig)).ToArray();
         long[] seeds = Enumerable.Range(0, count).Select(i => 1000L + 17 * i).ToArray();
         var observations = new float[count * 4];
         var expected = new float[4];

@@ -118,9 +118,12 @@ public class DropoutTrainingTests
 
     /// <summary>
     /// Golden value, a determinism regression check for runs with dropout: the CLI's pytorch-reinforce preset
-    /// (reinforce.py today: dropout 0.6, seed 543) solves CartPole-v1 after exactly 943 episodes and 247 621 steps,
-    /// measured on this commit — with Vector&lt;float&gt;.Count = 8 and again with hardware intrinsics off (CI). A
-    /// deliberate change to the numerics or to the stream layout changes it: update it in the same commit and say why.
+    /// (reinforce.py today: dropout 0.6, seed 543) solves CartPole-v1 after exactly 317 episodes and 80 804 steps,
+    /// measured on this commit — with Vector&lt;float&gt;.Count = 8 and again with hardware intrinsics off (CI) and with
+    /// glibc's SSE2 sin and cos. CartPole uses the library's correctly rounded sin and cos; with the C library's
+    /// (CartPoleTrig.Platform) the run gives 943 episodes and 247 621 steps on glibc's FMA build and 317 and 80 804
+    /// on its SSE2 build: one angle where the FMA build's sin is an ulp off changes this long run. A deliberate change
+    /// to the numerics or to the stream layout changes it: update it in the same commit and say why.
     /// </summary>
     [Test]
     public void PyTorchReinforcePreset_IsBitReproducible_WhateverTheVectorWidth()
@@ -129,7 +132,7 @@ public class DropoutTrainingTests
         Assert.That(options.Dropout, Is.EqualTo(0.6));
         var trainer = new ReinforceTrainer(options);
         trainer.Train();
-        Assert.That((trainer.Solved, trainer.EpisodesCompleted, trainer.StepsCompleted), Is.EqualTo((true, 943L, 247621L)));
+        Assert.That((trainer.Solved, trainer.EpisodesCompleted, trainer.StepsCompleted), Is.EqualTo((true, 317L, 80804L)));
     }
 
     [Test]

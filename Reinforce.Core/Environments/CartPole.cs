@@ -1,3 +1,4 @@
+using Reinforce.Numerics;
 using Reinforce.Randomness;
 using Reinforce.Text;
 
@@ -33,10 +34,13 @@ namespace Reinforce.Environments;
 /// <c>np_random.uniform(low, high, size=(4,))</c>; a reset with seed <c>s</c> equals Gymnasium's <c>reset(seed=s)</c>.
 /// </para>
 /// <para>
-/// Bit-exactness note: sin and cos come from <see cref="Math.Sin"/>/<see cref="Math.Cos"/>, i.e. the platform C library
-/// (the same functions as Python's <c>math.sin</c>/<c>math.cos</c>); squares are <c>x·x</c> like Gymnasium's <c>np.square</c>.
-/// NumPy may route <c>np.sin</c>/<c>np.cos</c> to SIMD kernels (e.g. SVML on AVX-512 CPUs) whose last bit can differ, so a
-/// Gymnasium trajectory is only reproduced bit for bit where NumPy uses the C library too.
+/// Bit-exactness note: sin and cos come from <see cref="ElementaryFunctions.SinCos(double)"/> by default
+/// (<see cref="CartPoleTrig.Library"/>), correctly rounded and so the same on every machine; squares are <c>x·x</c> like
+/// Gymnasium's <c>np.square</c>. Gymnasium calls the platform's C library (Python's <c>math.sin</c>/<c>math.cos</c>), which
+/// is not always correctly rounded: its trajectories are replayed bit for bit with <see cref="CartPoleTrig.Platform"/>
+/// (<see cref="Math.Sin"/>/<see cref="Math.Cos"/>) on the same C library and CPU, and with the library's trig wherever
+/// that C library happened to round correctly on every visited angle. NumPy may route <c>np.sin</c>/<c>np.cos</c> to SIMD
+/// kernels (e.g. SVML on AVX-512 CPUs) whose last bit can differ too.
 /// </para>
 /// <para>Reset and Step never allocate. Not thread-safe: one instance per thread.</para>
 /// </remarks>
@@ -114,12 +118,14 @@ public sealed class CartPole : IEnvironment
     /// <param name="integrator">The integration scheme; Gymnasium's default is <see cref="CartPoleIntegrator.Euler"/>.</param>
     /// <param name="suttonBartoReward">Use Gymnasium's <c>sutton_barto_reward</c>: 0 per step, −1 on termination.</param>
     /// <param name="maxEpisodeSteps">Time limit override (Gymnasium's <c>max_episode_steps</c>); <see langword="null"/> for the version's.</param>
+    /// <param name="trig">Where sin θ and cos θ come from: the library's (the default, the same on every machine) or the platform's.</param>
     /// <exception cref="ArgumentOutOfRangeException">For an undefined enum value, or a time limit below 1.</exception>
     public CartPole(
         CartPoleVersion version = CartPoleVersion.V1,
         CartPoleIntegrator integrator = CartPoleIntegrator.Euler,
         bool suttonBartoReward = false,
-        int? maxEpisodeSteps = null)
+        int? maxEpisodeSteps = null,
+        CartPoleTrig trig = CartPoleTrig.Library)
     {
         if (version is not (CartPoleVersion.V0 or CartPoleVersion.V1))
         {
@@ -127,6 +133,7 @@ public sealed class CartPole : IEnvironment
         }
 
         ValidateIntegrator(integrator);
+        ValidateTrig(trig);
         if (maxEpisodeSteps is < 1)
         {
             throw new ArgumentOutOfRangeException(
@@ -136,6 +143,7 @@ public sealed class CartPole : IEnvironment
         Version = version;
         Integrator = integrator;
         SuttonBartoReward = suttonBartoReward;
+        Trig = trig;
         _maxEpisodeSteps = maxEpisodeSteps ?? (version == CartPoleVersion.V0 ? V0MaxEpisodeSteps : V1MaxEpisodeSteps);
     }
 
@@ -147,6 +155,9 @@ public sealed class CartPole : IEnvironment
 
     /// <summary>Whether rewards follow Sutton and Barto (0 per step, −1 on termination) instead of +1 per step.</summary>
     public bool SuttonBartoReward { get; }
+
+    /// <summary>Where sin θ and cos θ come from.</summary>
+    public CartPoleTrig Trig { get; }
 
     /// <inheritdoc />
     public string Id => Version == CartPoleVersion.V0 ? V0Id : V1Id;
@@ -183,6 +194,7 @@ public sealed class CartPole : IEnvironment
     /// <param name="integrator">The integration scheme.</param>
     /// <param name="suttonBartoReward">Use the Sutton–Barto reward.</param>
     /// <param name="maxEpisodeSteps">Time limit override; <see langword="null"/> for the id's.</param>
+    /// <param name="trig">Where sin θ and cos θ come from.</param>
     /// <returns>A new environment.</returns>
     /// <exception cref="ArgumentNullException">When <paramref name="id"/> is null.</exception>
     /// <exception cref="ArgumentException">When <paramref name="id"/> is not one of the accepted ids.</exception>
@@ -190,7 +202,8 @@ public sealed class CartPole : IEnvironment
         string id,
         CartPoleIntegrator integrator = CartPoleIntegrator.Euler,
         bool suttonBartoReward = false,
-        int? maxEpisodeSteps = null)
+        int? maxEpisodeSteps = null,
+        CartPoleTrig trig = CartPoleTrig.Library)
     {
         ArgumentNullException.ThrowIfNull(id);
         CartPoleVersion version = id switch
@@ -200,7 +213,7 @@ public sealed class CartPole : IEnvironment
             _ => throw new ArgumentException(
                 $"Unknown environment id {Display.Quote(id)}. Accepted ids: '{V0Id}', '{V1Id}'.", nameof(id)),
         };
-        return new CartPole(version, integrator, suttonBartoReward, maxEpisodeSteps);
+        return new CartPole(version, integrator, suttonBartoReward, maxEpisodeSteps, trig);
     }
 
     /// <summary>
@@ -210,13 +223,15 @@ public sealed class CartPole : IEnvironment
     /// <param name="state">The state before the step.</param>
     /// <param name="action">0 pushes left (force −10 N), 1 pushes right (+10 N).</param>
     /// <param name="integrator">The integration scheme.</param>
+    /// <param name="trig">Where sin θ and cos θ come from.</param>
     /// <returns>The state after τ = 0.02 s.</returns>
     /// <remarks>The equations and both integrators: docs/cartpole.md#equations-of-motion, docs/cartpole.md#integrators.</remarks>
-    /// <exception cref="ArgumentOutOfRangeException">When <paramref name="action"/> is not 0 or 1, or the integrator is undefined.</exception>
-    public static CartPoleState Advance(in CartPoleState state, int action, CartPoleIntegrator integrator)
+    /// <exception cref="ArgumentOutOfRangeException">When <paramref name="action"/> is not 0 or 1, or the integrator or trig is undefined.</exception>
+    public static CartPoleState Advance(in CartPoleState state, int action, CartPoleIntegrator integrator, CartPoleTrig trig = CartPoleTrig.Library)
     {
         ValidateAction(action);
         ValidateIntegrator(integrator);
+        ValidateTrig(trig);
 
         double x = state.X;
         double xDot = state.XDot;
@@ -224,8 +239,7 @@ public sealed class CartPole : IEnvironment
         double thetaDot = state.ThetaDot;
 
         double force = action == 1 ? ForceMag : -ForceMag;
-        double cosTheta = Math.Cos(theta);
-        double sinTheta = Math.Sin(theta);
+        (double sinTheta, double cosTheta) = trig == CartPoleTrig.Library ? ElementaryFunctions.SinCos(theta) : (Math.Sin(theta), Math.Cos(theta));
 
         // Keep every grouping as in Gymnasium; C# evaluates left to right like Python and the JIT neither reassociates
         // nor contracts into fused multiply-adds.
@@ -346,7 +360,7 @@ public sealed class CartPole : IEnvironment
                 "CartPole: the episode has already ended (terminated or truncated); call Reset before stepping again.");
         }
 
-        _state = Advance(_state, action, Integrator);
+        _state = Advance(_state, action, Integrator, Trig);
         ElapsedSteps++;
 
         bool terminated = IsTerminal(_state);
@@ -425,6 +439,14 @@ public sealed class CartPole : IEnvironment
         {
             throw new ArgumentOutOfRangeException(
                 nameof(action), action, "CartPole accepts action 0 (push left) or 1 (push right).");
+        }
+    }
+
+    internal static void ValidateTrig(CartPoleTrig trig)
+    {
+        if (trig is not (CartPoleTrig.Library or CartPoleTrig.Platform))
+        {
+            throw new ArgumentOutOfRangeException(nameof(trig), trig, "Unknown CartPole trig source.");
         }
     }
 

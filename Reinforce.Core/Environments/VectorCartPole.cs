@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Reinforce.Numerics;
 using Reinforce.Randomness;
 
 namespace Reinforce.Environments;
@@ -21,7 +22,9 @@ namespace Reinforce.Environments;
 /// each environment's trajectory is the single environment's bit for bit (tested).</para>
 /// <para><b>Arithmetic.</b> The dynamics are <see cref="CartPole.Advance"/>'s operations in the same order, on
 /// <see cref="Vector{T}"/> lanes (IEEE multiply, add and divide round the same per lane; nothing is fused);
-/// sin and cos are <see cref="Math.Sin"/> and <see cref="Math.Cos"/> per environment, as in the single one.</para>
+/// sin and cos come from the same source as the single one's (<see cref="CartPoleTrig"/>): the library's vector
+/// <see cref="ElementaryFunctions.SinCos(Vector{double}, out Vector{double}, out Vector{double})"/>, bit for bit its scalar
+/// form, or <see cref="Math.Sin"/> and <see cref="Math.Cos"/> per environment.</para>
 /// <para>Observations are written as a [Count, 4] row-major float array (Gymnasium's (num_envs, 4)). Step and
 /// reset never allocate. Not thread-safe.</para>
 /// </remarks>
@@ -43,9 +46,11 @@ public sealed class VectorCartPole
         CartPoleVersion version = CartPoleVersion.V1,
         CartPoleIntegrator integrator = CartPoleIntegrator.Euler,
         bool suttonBartoReward = false,
-        int? maxEpisodeSteps = null)
+        int? maxEpisodeSteps = null,
+        CartPoleTrig trig = CartPoleTrig.Library)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        CartPole.ValidateTrig(trig);
         if (version is not (CartPoleVersion.V0 or CartPoleVersion.V1))
         {
             throw new ArgumentOutOfRangeException(nameof(version), version, "Unknown CartPole version.");
@@ -62,6 +67,7 @@ public sealed class VectorCartPole
         Version = version;
         Integrator = integrator;
         SuttonBartoReward = suttonBartoReward;
+        Trig = trig;
         _maxEpisodeSteps = maxEpisodeSteps ?? (version == CartPoleVersion.V0 ? CartPole.V0MaxEpisodeSteps : CartPole.V1MaxEpisodeSteps);
         // Pad to whole vectors; the padding lanes hold zeros and are never read back.
         _padded = (count + Vector<double>.Count - 1) / Vector<double>.Count * Vector<double>.Count;
@@ -92,6 +98,9 @@ public sealed class VectorCartPole
 
     /// <summary>Sutton and Barto's reward (0 per step, −1 on termination) instead of +1 per step.</summary>
     public bool SuttonBartoReward { get; }
+
+    /// <summary>Where sin θ and cos θ come from.</summary>
+    public CartPoleTrig Trig { get; }
 
     /// <summary>The time limit in steps.</summary>
     public int MaxEpisodeSteps => _maxEpisodeSteps;
@@ -202,11 +211,12 @@ public sealed class VectorCartPole
             throw new ArgumentException($"Every buffer needs at least {count} rows.", nameof(count));
         }
 
-        // Per environment: the force and the platform's sin and cos (as CartPole.Advance calls them).
+        // Per environment: the force, and with the platform's trig its sin and cos (as CartPole.Advance calls them).
         ref double theta = ref MemoryMarshal.GetArrayDataReference(_theta);
         ref double force = ref MemoryMarshal.GetArrayDataReference(_force);
         ref double sin = ref MemoryMarshal.GetArrayDataReference(_sin);
         ref double cos = ref MemoryMarshal.GetArrayDataReference(_cos);
+        bool platform = Trig == CartPoleTrig.Platform;
         for (int i = 0; i < count; i++)
         {
             int action = actions[i];
@@ -214,10 +224,25 @@ public sealed class VectorCartPole
             {
                 throw new ArgumentOutOfRangeException(nameof(actions), action, $"actions[{i}] is {action}; CartPole accepts 0 or 1.");
             }
-            double angle = Unsafe.Add(ref theta, i);
             Unsafe.Add(ref force, i) = action == 1 ? CartPole.ForceMag : -CartPole.ForceMag;
-            Unsafe.Add(ref cos, i) = Math.Cos(angle);
-            Unsafe.Add(ref sin, i) = Math.Sin(angle);
+            if (platform)
+            {
+                double angle = Unsafe.Add(ref theta, i);
+                Unsafe.Add(ref cos, i) = Math.Cos(angle);
+                Unsafe.Add(ref sin, i) = Math.Sin(angle);
+            }
+        }
+        if (!platform)
+        {
+            // The library's sin and cos a vector of environments at a time (padding lanes hold θ = 0).
+            ReadOnlySpan<Vector<double>> thetas = MemoryMarshal.Cast<double, Vector<double>>(_theta.AsSpan());
+            Span<Vector<double>> sines = MemoryMarshal.Cast<double, Vector<double>>(_sin.AsSpan());
+            Span<Vector<double>> cosines = MemoryMarshal.Cast<double, Vector<double>>(_cos.AsSpan());
+            int vectors = (count + Vector<double>.Count - 1) / Vector<double>.Count;
+            for (int v = 0; v < vectors; v++)
+            {
+                ElementaryFunctions.SinCos(thetas[v], out sines[v], out cosines[v]);
+            }
         }
 
         AdvanceAll(count);

@@ -22,7 +22,7 @@ namespace Reinforce.Numerics;
 /// but five inputs (checked over every input, see each function and <c>ElementaryFunctionsTests</c>). The double functions, for the Bernoulli head, stay below one ulp of double.
 /// See docs/elementary-functions.md.</para>
 /// </remarks>
-public static class ElementaryFunctions
+public static partial class ElementaryFunctions
 {
     // ln 2 and 1/ln 2 rounded to double, and the part of ln 2 that Ln2 misses.
     private const double Ln2 = 0.6931471805599453;           // 0x3FE62E42FEFA39EF

@@ -19,7 +19,9 @@ Sections:
   * with NumPy available: 100 seeded CartPole-v1 episodes (reset(seed=i), i = 0..99) of the hand-written policy
     ``action = int(obs[2] > 0)`` on the float32 observation, and their lengths.
 
-The committed test constants were produced with Debian glibc 2.36 on x86-64 and NumPy 1.24.2.
+The committed test constants were produced with Debian glibc 2.36 on x86-64 and NumPy 1.24.2. The C# CartPole
+uses the library's correctly rounded sin and cos by default and reproduces them; the C library's rounding differs
+from machine to machine (see Reinforce.Core.Tests/Environments/CartPoleTrigTests.cs).
 """
 import math
 import struct
