@@ -16,6 +16,7 @@ namespace Reinforce.Benchmarks;
 /// dotnet run -c Release --project Reinforce.Benchmarks -- --filter '*Kernel*'        # one class
 /// dotnet run -c Release --project Reinforce.Benchmarks -- --filter '*' --envVars DOTNET_EnableHWIntrinsic:0   # the JIT's scalar paths
 /// dotnet run -c Release --project Reinforce.Benchmarks -- compare --seeds 1 2 3 4 5  # the C# side of peers/reinforce_pytorch.py
+/// dotnet run -c Release --project Reinforce.Benchmarks -- first-vs-warm --config pytorch   # a fresh process's first training against its warm rate
 /// dotnet run -c Release --project Reinforce.Benchmarks -- rate 20 1 4 16 64            # warm steps/s by episodes per update, interleaved
 /// dotnet run -c Release --project Reinforce.Benchmarks -- split-update 200           # 1 vs 2 workers, interleaved, best and median
 /// </code>
@@ -30,6 +31,10 @@ public static class Program
         if (args.Length > 0 && args[0] == "compare")
         {
             return Compare.Run(args);
+        }
+        if (args.Length > 0 && args[0] == "first-vs-warm")
+        {
+            return FirstVersusWarm.Run(args);
         }
         if (args.Length > 0 && args[0] == "rate")
         {
