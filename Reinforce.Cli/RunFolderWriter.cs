@@ -105,6 +105,27 @@ internal sealed class RunFolderWriter : IDisposable
         return final;
     }
 
+    /// <summary>
+    /// Takes a folder the tool names itself (the default <c>--out</c>): <paramref name="nextFree"/> gives a name no folder
+    /// has yet, and when another process takes the same name first (two runs started in the same second), the next free
+    /// name is tried, so each run gets its own folder (<c>…-2</c>, <c>…-3</c>).
+    /// </summary>
+    public static RunFolderWriter StartNewNamed(Func<string> nextFree, FolderKind kind = FolderKind.Run)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            string final = nextFree();
+            try
+            {
+                return StartNew(CheckNewRun(final, force: false, kind), force: false, kind);
+            }
+            catch (UsageException) when (attempt < 100 && (Directory.Exists(final) || Directory.Exists(final + RunFolder.PartialSuffix)))
+            {
+                // Taken by another run between the name and the lock: nextFree skips it now.
+            }
+        }
+    }
+
     /// <summary>Takes DIR.partial for a new run (created with its parents), clearing a killed run's files with <paramref name="force"/>.</summary>
     public static RunFolderWriter StartNew(string final, bool force, FolderKind kind = FolderKind.Run)
     {

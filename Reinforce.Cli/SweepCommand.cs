@@ -140,8 +140,10 @@ internal static class SweepCommand
         Plan plan = Prepare(args);
         bool force = args.Switch("--force") ?? false;
         bool quiet = args.Switch("--quiet") ?? false;
-        string final = RunFolderWriter.CheckNewRun(args.String("--out") ?? DefaultOutFolder(plan), force, FolderKind.Sweep);
-        using RunFolderWriter writer = RunFolderWriter.StartNew(final, force, FolderKind.Sweep);
+        using RunFolderWriter writer = args.String("--out") is string outPath
+            ? RunFolderWriter.StartNew(RunFolderWriter.CheckNewRun(outPath, force, FolderKind.Sweep), force, FolderKind.Sweep)
+            : RunFolderWriter.StartNewNamed(() => DefaultOutFolder(plan), FolderKind.Sweep);
+        string final = writer.FinalFolder;
 
         Style err = context.ErrorStyle;
         foreach (string warning in Warnings(args, plan))

@@ -193,9 +193,11 @@ internal static class TrainCommand
             CheckpointInterval = checkpointInterval,
             Evaluation = ResolveEvaluation(args, null, context),
         };
-        string final = RunFolderWriter.CheckNewRun(args.String("--out") ?? DefaultOutFolder(fresh), force);
+        string? final = args.String("--out") is string outPath ? RunFolderWriter.CheckNewRun(outPath, force) : null;
         WarnIneffective(args, fresh, context);
-        using RunFolderWriter writer = RunFolderWriter.StartNew(final, force);
+        using RunFolderWriter writer = final is not null
+            ? RunFolderWriter.StartNew(final, force)
+            : RunFolderWriter.StartNewNamed(() => DefaultOutFolder(fresh));
         return new TrainingRun(fresh, null, writer, 0, quiet, context).Execute();
     }
 

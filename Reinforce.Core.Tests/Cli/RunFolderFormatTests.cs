@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Xml.Linq;
+using Reinforce.Cli;
 
 namespace Reinforce.Tests.Cli;
 
@@ -18,6 +19,30 @@ public sealed class RunFolderFormatTests : CliTestBase
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
         string name = Path.GetFileName(Directory.GetDirectories(InFolder("runs")).Single());
         Assert.That(name, Does.Match(@"^handson-keras-CartPole-v1-s3-\d{8}-\d{6}$"));
+    }
+
+    /// <summary>
+    /// Two runs started in the same second compute the same default name; the one that loses the race for its lock takes
+    /// the next free name instead of failing. The race is made certain here: the name is taken (its lock held by a writer
+    /// of this test) after the loser chose it and before it locks it.
+    /// </summary>
+    [Test]
+    public void DefaultRunFolder_TakenByAnotherRunFirst_GoesToTheNextFreeName()
+    {
+        string first = InFolder("runs", "default-s0"), second = InFolder("runs", "default-s0-2");
+        RunFolderWriter? other = null;
+        var names = new Queue<string>([first, second]);
+        string NextFree()
+        {
+            string name = names.Dequeue();
+            other ??= RunFolderWriter.StartNew(first, force: false); // the other run wins the first name
+            return name;
+        }
+
+        using RunFolderWriter writer = RunFolderWriter.StartNewNamed(NextFree);
+        using RunFolderWriter winner = other!;
+
+        Assert.That((writer.FinalFolder, winner.FinalFolder), Is.EqualTo((second, first)), "each run its own folder");
     }
 
     [Test]
