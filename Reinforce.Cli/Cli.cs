@@ -114,7 +114,7 @@ public static class Cli
             }
             Command command = Commands.FirstOrDefault(c => c.Name == commandName)
                 ?? throw new UsageException(commandName.StartsWith('-')
-                    ? $"{Display.Quote(commandName)} must follow a command; commands: {string.Join(", ", Commands.Select(c => c.Name))}"
+                    ? $"{Display.Quote(commandName)} must follow a command; commands: {string.Join(", ", Commands.Select(c => c.Name))}{Display.DidYouMean(commandName, ["--version", "--help"])}"
                     : $"unknown command {Display.Quote(commandName)}; commands: {string.Join(", ", Commands.Select(c => c.Name))}{Suggest(commandName)}");
             commandName = command.Name;
             var parsed = ParsedArguments.Parse(command.Name, args[1..], command.Flags, command.MaxPositionals, command.PositionalName);
@@ -160,11 +160,7 @@ public static class Cli
         }
     }
 
-    private static string Suggest(string name)
-    {
-        string? best = Commands.Select(c => c.Name).OrderBy(c => ParsedArguments.Distance(name, c)).First();
-        return ParsedArguments.Distance(name, best) <= 2 ? $"; did you mean '{best}'?" : "";
-    }
+    private static string Suggest(string name) => Display.DidYouMean(name, Commands.Select(c => c.Name));
 
     private static string ToolHelp()
     {

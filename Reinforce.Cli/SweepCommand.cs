@@ -586,11 +586,7 @@ internal static class SweepCommand
         return new GridAxis(flag, key, values);
     }
 
-    private static string Suggest(string key)
-    {
-        string? best = TrainFlags.Select(f => f.Name[2..]).OrderBy(n => ParsedArguments.Distance(key, n)).FirstOrDefault();
-        return best is not null && ParsedArguments.Distance(key, best) <= Math.Max(2, key.Length / 3) ? $"; did you mean '{best}'?" : "";
-    }
+    private static string Suggest(string key) => Display.DidYouMean(key, TrainFlags.Select(f => f.Name[2..]));
 
     /// <summary>A config file's label: its run folder's name for a config.json, else its file name without extension.</summary>
     private static string ConfigLabel(string path)

@@ -34,6 +34,9 @@ public sealed class BadInputTests : CliTestBase
     [TestCase("--execution|refrence", "--execution 'refrence' is not accepted; expected one of: auto, fast, reference; did you mean 'reference'?")]
     [TestCase("--running-reward-weight|0", "--running-reward-weight '0' is out of range; expected a number in (0, 1]")]
     [TestCase("--preset|pytorch", "--preset 'pytorch' is not accepted; expected one of: default, pytorch-example")]
+    [TestCase("--preset|pytorch", "did you mean 'pytorch-example' or 'pytorch-reinforce'?")]
+    [TestCase("--env|cartpole", "did you mean 'CartPole-v1' or 'CartPole-v0'?")]
+    [TestCase("--activation|rellu", "did you mean 'relu'?")]
     [TestCase("--env|CartPole-v2", "--env 'CartPole-v2' is not accepted; expected one of: CartPole-v1, CartPole-v0")]
     [TestCase("--env|MountainCar-v0", "--env 'MountainCar-v0' is not accepted")]
     [TestCase("--activation|sigmoid", "--activation 'sigmoid' is not accepted; expected one of: relu, tanh, leaky-relu, elu")]
@@ -54,6 +57,7 @@ public sealed class BadInputTests : CliTestBase
 
     [TestCase("trian", "unknown command 'trian'; commands: train, sweep, eval, baseline, render, plot, presets, explain; did you mean 'train'?")]
     [TestCase("--lr", "'--lr' must follow a command")]
+    [TestCase("--verison", "'--verison' must follow a command; commands: train, sweep, eval, baseline, render, plot, presets, explain; did you mean '--version'?")]
     [TestCase("presets|nope", "unknown preset 'nope'")]
     [TestCase("eval", "which checkpoint?")]
     [TestCase("eval|missing.safetensors", "error: 'missing.safetensors': no such file")]
@@ -65,6 +69,16 @@ public sealed class BadInputTests : CliTestBase
     public void OtherCommands_BadInput_Exits2_WithOneLine(string arguments, string expected)
     {
         AssertUsageError(Run(arguments.Split('|')), expected);
+    }
+
+    /// <summary>A config file's mistyped key gets the same hint as a mistyped flag: the key it differs from only by case.</summary>
+    [Test]
+    public void ConfigFile_WithAMistypedKey_Exits2_SuggestingTheKey()
+    {
+        string config = InFolder("typo.json");
+        File.WriteAllText(config, """{ "learningrate": 0.1 }""");
+
+        AssertUsageError(Run("train", "--config", config, "--out", InFolder("run")), "unknown key 'learningrate'; did you mean 'learningRate'? The keys are:");
     }
 
     [Test]

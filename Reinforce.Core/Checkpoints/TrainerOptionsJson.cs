@@ -238,7 +238,9 @@ public static class TrainerOptionsJson
                     "seed" => o with { Seed = p.Value.ValueKind == JsonValueKind.Number && p.Value.TryGetUInt64(out ulong seed) ? seed : throw Type(p, "an integer in [0, 2⁶⁴)") },
                     "threads" => o with { Threads = Int(p) },
                     "execution" => o with { Execution = ParseExecutionMode(String(p)) },
-                    _ => throw new FormatException($"unknown key {Display.Quote(p.Name)}; the keys are: {string.Join(", ", Keys)}"),
+                    _ => throw new FormatException(Display.DidYouMean(p.Name, Keys) is { Length: > 0 } hint
+                        ? $"unknown key {Display.Quote(p.Name)}{hint} The keys are: {string.Join(", ", Keys)}"
+                        : $"unknown key {Display.Quote(p.Name)}; the keys are: {string.Join(", ", Keys)}"),
                 };
                 if (p.Name == "hiddenActivationParameter")
                 {

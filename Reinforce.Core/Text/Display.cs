@@ -75,6 +75,52 @@ public static class Display
         return text.ToString();
     }
 
+    /// <summary>
+    /// "; did you mean 'x'?" for a mistyped <paramref name="input"/>, or "": the known name equal to it but for case, else
+    /// those it is a prefix of (case aside: "pytorch" → pytorch-example, pytorch-reinforce), else the nearest by edit
+    /// distance when that is at most max(2, a third of its length).
+    /// </summary>
+    public static string DidYouMean(string input, IEnumerable<string> known)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        string[] names = [.. known];
+        string[] matches = names.Where(n => n.Equals(input, StringComparison.OrdinalIgnoreCase)).ToArray();
+        if (matches.Length == 0 && input.Length >= 3)
+        {
+            matches = names.Where(n => n.StartsWith(input, StringComparison.OrdinalIgnoreCase)).ToArray();
+        }
+        if (matches.Length == 0)
+        {
+            matches = names.Select(n => (n, d: Distance(input.ToLowerInvariant(), n.ToLowerInvariant())))
+                .Where(x => x.d <= Math.Max(2, input.Length / 3)).OrderBy(x => x.d).Take(1).Select(x => x.n).ToArray();
+        }
+        return matches.Length == 0 ? "" : $"; did you mean {OneOf([.. matches.Take(3).Select(m => $"'{m}'")])}?";
+    }
+
+    /// <summary>The Levenshtein distance between two strings (insertions, deletions and substitutions of one character).</summary>
+    public static int Distance(string a, string b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        var previous = new int[b.Length + 1];
+        var current = new int[b.Length + 1];
+        for (int j = 0; j <= b.Length; j++)
+        {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+            {
+                int cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+            }
+            (previous, current) = (current, previous);
+        }
+        return previous[b.Length];
+    }
+
     /// <summary>"a", "a or b", "a, b or c": the names of a registry as a help text or an error message lists them.</summary>
     public static string OneOf(IReadOnlyList<string> names) =>
         names.Count <= 1 ? string.Join("", names) : $"{string.Join(", ", names.Take(names.Count - 1))} or {names[^1]}";
