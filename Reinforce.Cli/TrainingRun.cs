@@ -157,10 +157,15 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
         }
     }
 
+    /// <summary>A run's training time: milliseconds below a second (a short run is not "0.0 s"), else seconds to a tenth.</summary>
+    internal static string Elapsed(double seconds) => seconds < 1
+        ? $"{Math.Max(1, Math.Round(seconds * 1000)).ToString("0", CultureInfo.InvariantCulture)} ms"
+        : $"{seconds.ToString("0.0", CultureInfo.InvariantCulture)} s";
+
     private int Report(string status, string? divergence, double seconds)
     {
         TrainerOptions o = settings.Options;
-        string where = $"{trainer.EpisodesCompleted} episodes ({trainer.StepsCompleted} steps) in {seconds.ToString("0.0", CultureInfo.InvariantCulture)} s";
+        string where = $"{trainer.EpisodesCompleted} episodes ({trainer.StepsCompleted} steps) in {Elapsed(seconds)}";
         string threshold = Fmt(settings.Threshold);
         Style style = context.OutputStyle;
         switch (status)

@@ -81,6 +81,16 @@ public sealed class BadInputTests : CliTestBase
         AssertUsageError(Run("train", "--config", config, "--out", InFolder("run")), "unknown key 'learningrate'; did you mean 'learningRate'? The keys are:");
     }
 
+    /// <summary>A file of another kind (here a text file, as `eval README.md`) is named as not a checkpoint, not as a broken header.</summary>
+    [Test]
+    public void Eval_OfATextFile_Exits2_SayingItIsNotASafetensorsFile()
+    {
+        string text = InFolder("notes.md");
+        File.WriteAllText(text, "# Notes\n\nThis is not a checkpoint, but it is longer than eight bytes.\n");
+
+        AssertUsageError(Run("eval", text), "is not a safetensors file");
+    }
+
     [Test]
     public void NoArguments_PrintsHelpToStderr_AndExits2()
     {

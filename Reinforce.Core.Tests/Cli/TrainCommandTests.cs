@@ -29,6 +29,17 @@ public sealed class TrainCommandTests : CliTestBase
         Assert.That(() => XDocument.Parse(File.ReadAllText(Path.Combine(run, "learning-curve.svg"))), Throws.Nothing);
     }
 
+    /// <summary>A run's time reads in milliseconds below a second, never "0.0 s"; from a second on, in seconds to a tenth.</summary>
+    [TestCase(0.0, "1 ms")]
+    [TestCase(0.0004, "1 ms")]
+    [TestCase(0.0126, "13 ms")]
+    [TestCase(0.2, "200 ms")]
+    [TestCase(0.9994, "999 ms")]
+    [TestCase(1.0, "1.0 s")]
+    [TestCase(12.345, "12.3 s")]
+    public void Elapsed_IsMillisecondsBelowASecond(double seconds, string expected) =>
+        Assert.That(Reinforce.Cli.TrainingRun.Elapsed(seconds), Is.EqualTo(expected));
+
     [Test]
     public void Default_SolvesCartPoleV1_AndPrintsOnlyResultsOnStdout()
     {
@@ -39,7 +50,7 @@ public sealed class TrainCommandTests : CliTestBase
         // The default preset with seed 0 solves (measured: README, "Choosing the default"; 100/100 seeds).
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
         Assert.That(result.OutputLines, Has.Length.EqualTo(3));
-        Assert.That(result.OutputLines[0], Does.Match(@"^Solved CartPole-v1 after \d+ episodes \(\d+ steps\) in \d+\.\d s"));
+        Assert.That(result.OutputLines[0], Does.Match(@"^Solved CartPole-v1 after \d+ episodes \(\d+ steps\) in (\d+ ms|\d+\.\d s)"));
         Assert.That(result.OutputLines[1], Does.Match(@"^First solved: running reward > 475\.00 at episode \d+; mean of the last 100 returns ≥ 475\.00 (at episode \d+|not yet)"));
         Assert.That(result.OutputLines[2], Is.EqualTo($"Run folder: {run}"));
         Assert.That(result.ErrorLines.Skip(1), Has.All.Match(@"^update +\d+ +episodes"), "stderr: a header line, then progress lines");

@@ -177,7 +177,11 @@ public static class SafeTensors
         ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
         if (headerLength < 2 || headerLength > MaxHeaderLength || headerLength > (ulong)(bytes.Length - 8))
         {
-            throw Error(source, $"declares a {headerLength}-byte header but holds {bytes.Length - 8} bytes after the length (truncated or not safetensors)");
+            // A header of JSON begins "{" right after the length; anything else (a text file, an image) is another kind of file.
+            bool startsLikeSafetensors = bytes.Length > 8 && bytes[8] == (byte)'{';
+            throw Error(source, startsLikeSafetensors || headerLength <= MaxHeaderLength
+                ? $"declares a {headerLength}-byte header but holds {bytes.Length - 8} bytes after the length (truncated or not safetensors)"
+                : $"is not a safetensors file: its first 8 bytes are not the length of a JSON header (they would declare {headerLength} bytes) and no '{{' follows them");
         }
         ReadOnlySpan<byte> headerBytes = bytes.Slice(8, (int)headerLength);
         ReadOnlySpan<byte> data = bytes[(8 + (int)headerLength)..];
