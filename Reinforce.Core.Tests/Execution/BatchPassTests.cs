@@ -36,16 +36,7 @@ public class BatchPassTests
         Policy policy = Policy.Create(4, hidden, Activation.Parse(activation), head, new Pcg64(5), dropout: dropout);
         var random = new Pcg64(9);
         var (states, actions, weights, masks) = TestData.PolicyBatch(policy.Network, batch, dropout, random);
-
-        // One pass over the whole batch, from the public pieces.
-        MlpWorkspace workspace = policy.Network.CreateWorkspace(batch);
-        var logits = new float[batch * head.OutputSize];
-        var logitGradients = new float[logits.Length];
-        policy.Network.Forward(states, batch, workspace, logits, masks);
-        PolicyLoss expectedLoss = head.LossAndGradient(logits, actions, weights, entropyCoefficient, reduction, logitGradients);
-        policy.Parameters.ZeroGradients();
-        policy.Network.Backward(logitGradients, workspace);
-        float[] expected = [.. policy.Parameters.Gradients];
+        var (expected, expectedLoss, _) = WholeBatchPass(policy, states, actions, weights, masks, entropyCoefficient, reduction);
 
         policy.Parameters.ZeroGradients();
         PolicyLoss loss = policy.AccumulateGradients(states, actions, weights, entropyCoefficient, reduction, masks);
@@ -63,20 +54,29 @@ public class BatchPassTests
         PolicyHead head = PolicyHead.Create(headName, 2);
         Policy policy = Policy.Create(4, hidden, Activation.Parse(activation), head, new Pcg64(5), dropout: dropout);
         var (states, actions, weights, masks) = TestData.PolicyBatch(policy.Network, batch, dropout, new Pcg64(9));
-        MlpWorkspace workspace = policy.Network.CreateWorkspace(batch);
-        var logits = new float[batch * head.OutputSize];
-        var logitGradients = new float[logits.Length];
-        policy.Network.Forward(states, batch, workspace, logits, masks);
-        PolicyLoss expectedLoss = head.LossAndGradient(logits, actions, weights, entropyCoefficient, reduction, logitGradients);
-        policy.Parameters.ZeroGradients();
-        policy.Network.Backward(logitGradients, workspace);
-        float[] expected = [.. policy.Parameters.Gradients];
+        var (expected, expectedLoss, logits) = WholeBatchPass(policy, states, actions, weights, masks, entropyCoefficient, reduction);
 
         policy.Parameters.ZeroGradients();
         PolicyLoss loss = BatchPass.Run(policy, states, actions, weights, entropyCoefficient, reduction, masks, keptLogits: logits);
 
         Assert.That(policy.Parameters.Gradients.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(expected.Select(BitConverter.SingleToInt32Bits)).AsCollection);
         Assert.That(BitConverter.DoubleToInt64Bits(loss.Loss), Is.EqualTo(BitConverter.DoubleToInt64Bits(expectedLoss.Loss)));
+    }
+
+    // One pass over the whole batch from the public pieces (forward of all rows, the head's loss, backward): the gradients,
+    // the loss and the logits.
+    private static (float[] Gradients, PolicyLoss Loss, float[] Logits) WholeBatchPass(Policy policy, float[] states, int[] actions,
+        float[] weights, float[] masks, float entropyCoefficient, LossReduction reduction)
+    {
+        int batch = actions.Length;
+        MlpWorkspace workspace = policy.Network.CreateWorkspace(batch);
+        var logits = new float[batch * policy.Head.OutputSize];
+        var logitGradients = new float[logits.Length];
+        policy.Network.Forward(states, batch, workspace, logits, masks);
+        PolicyLoss loss = policy.Head.LossAndGradient(logits, actions, weights, entropyCoefficient, reduction, logitGradients);
+        policy.Parameters.ZeroGradients();
+        policy.Network.Backward(logitGradients, workspace);
+        return ([.. policy.Parameters.Gradients], loss, logits);
     }
 
     [Test]
