@@ -28,6 +28,7 @@ public class PolicyBenchmarks
     private float[] laneStates = [], laneLogits = [];
     private int[] laneActions = [];
     private Pcg64[] laneGenerators = [];
+    private float[] laneLogits0 = [], laneLogits1 = [];
 
     [GlobalSetup]
     public void Setup()
@@ -46,6 +47,8 @@ public class PolicyBenchmarks
         laneLogits = new float[2 * Lanes];
         laneActions = new int[Lanes];
         laneGenerators = Enumerable.Range(0, Lanes).Select(i => Pcg64.Derive(7, (ulong)i)).ToArray();
+        laneLogits0 = new float[RolloutForward.PaddedRows(Lanes)];
+        laneLogits1 = new float[laneLogits0.Length];
     }
 
     /// <summary>
@@ -61,13 +64,56 @@ public class PolicyBenchmarks
         return laneActions[0];
     }
 
-    /// <summary>The same with the forward through <see cref="RolloutForward"/>, as the trainer's lockstep groups run it now.</summary>
+    /// <summary>
+    /// The same with the forward through <see cref="RolloutForward.Forward"/> (the fused 4→128 ReLU→2 kernel, row-major logits)
+    /// and <see cref="PolicyHead.SampleRows"/> (the two-action sampler after gathering the logits into columns).
+    /// </summary>
     [Benchmark(OperationsPerInvoke = Lanes)]
     public int ActSixteenStatesRolloutForward()
     {
         rolloutForward.Forward(laneStates, Lanes, lanesWorkspace, laneLogits);
         policy.Head.SampleRows(laneLogits, laneGenerators, laneActions);
         return laneActions[0];
+    }
+
+    /// <summary>
+    /// The action as the lockstep groups run it now: the fused forward into two logits columns
+    /// (<see cref="RolloutForward.ForwardTwoLogits"/>) and the two-action sampler reading them there.
+    /// </summary>
+    [Benchmark(OperationsPerInvoke = Lanes)]
+    public int ActSixteenStatesTwoLogits()
+    {
+        rolloutForward.ForwardTwoLogits(laneStates, Lanes, laneLogits0, laneLogits1);
+        CategoricalLanes.SampleTwoActions(laneLogits0, laneLogits1, laneGenerators, laneActions);
+        return laneActions[0];
+    }
+
+    /// <summary>The fused forward of 16 states alone, per state.</summary>
+    [Benchmark(OperationsPerInvoke = Lanes)]
+    public void ForwardTwoLogitsSixteenStates() => rolloutForward.ForwardTwoLogits(laneStates, Lanes, laneLogits0, laneLogits1);
+
+    /// <summary>Its plain-loop twin (<see cref="RolloutForward.ForwardTwoLogitsScalar"/>), per state.</summary>
+    [Benchmark(OperationsPerInvoke = Lanes)]
+    public void ForwardTwoLogitsScalarSixteenStates() => rolloutForward.ForwardTwoLogitsScalar(laneStates, Lanes, laneLogits0, laneLogits1);
+
+    /// <summary>The two-action sampler of 16 states alone, per state.</summary>
+    [Benchmark(OperationsPerInvoke = Lanes)]
+    public int SampleTwoActionsSixteenStates()
+    {
+        CategoricalLanes.SampleTwoActions(laneLogits0, laneLogits1, laneGenerators, laneActions);
+        return laneActions[0];
+    }
+
+    /// <summary>Its twin: the head's row-by-row <see cref="CategoricalHead.Sample"/> of the same 16 rows, per state.</summary>
+    [Benchmark(OperationsPerInvoke = Lanes)]
+    public int SampleSixteenStatesRowByRow()
+    {
+        int sum = 0;
+        for (int i = 0; i < Lanes; i++)
+        {
+            sum += policy.Head.Sample(laneLogits.AsSpan(2 * i, 2), laneGenerators[i]);
+        }
+        return sum;
     }
 
     /// <summary>

@@ -18,6 +18,7 @@ namespace Reinforce.Benchmarks;
 /// dotnet run -c Release --project Reinforce.Benchmarks -- compare --seeds 1 2 3 4 5  # the C# side of peers/reinforce_pytorch.py
 /// dotnet run -c Release --project Reinforce.Benchmarks -- first-vs-warm --config pytorch   # a fresh process's first training against its warm rate
 /// dotnet run -c Release --project Reinforce.Benchmarks -- rate 20 1 4 16 64            # warm steps/s by episodes per update, interleaved
+/// dotnet run -c Release --project Reinforce.Benchmarks -- act 300 4 16 64             # ns per state of the lockstep action, by way, interleaved
 /// dotnet run -c Release --project Reinforce.Benchmarks -- split-update 200           # 1 vs 2 workers, interleaved, best and median
 /// </code>
 /// The markdown tables land in BenchmarkDotNet.Artifacts/results only. The committed tables in
@@ -39,6 +40,10 @@ public static class Program
         if (args.Length > 0 && args[0] == "rate")
         {
             return RateByBatch.Run(args);
+        }
+        if (args.Length > 0 && args[0] == "act")
+        {
+            return ActByKernel.Run(args);
         }
         if (args.Length > 0 && args[0] == "split-update")
         {

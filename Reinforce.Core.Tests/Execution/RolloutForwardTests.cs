@@ -10,7 +10,9 @@ namespace Reinforce.Tests.Execution;
 /// <see cref="Mlp.Forward(ReadOnlySpan{float}, int, MlpWorkspace, Span{float})"/> in evaluation mode, bit for bit
 /// (tolerance: none; the float bit patterns must be equal): the trainer's one-episode-at-a-time rollout samples its
 /// actions from these logits, so any difference would change a seeded run. Widths cover the vector edges (1 … 17, 31 … 33,
-/// 127 … 130) and the default network; every activation; one and two hidden layers; both x64 kernels of the 4-input layer.
+/// 127 … 130) and the default network; every activation; one and two hidden layers; both x64 kernels of the 4-input layer;
+/// the fused 4 → H ReLU → 2 kernel on and off. The fused kernel is also compared with its plain-loop twin and with Mlp over
+/// every row count 0 … 3·16 + 1 (the two-row blocks and the odd row).
 /// </summary>
 [TestFixture]
 public sealed class RolloutForwardTests
@@ -20,11 +22,14 @@ public sealed class RolloutForwardTests
     private static readonly Activation[] Activations =
         [Activation.ReLU, Activation.Tanh, Activation.LeakyReLU(0.01f), Activation.Elu(1f), Activation.Identity];
 
-    [TestCase(true)]
-    [TestCase(false)]
-    public void Forward_EqualsMlpForward_BitForBit(bool x86Forward)
+    [TestCase(true, true)]
+    [TestCase(false, true)]
+    [TestCase(true, false)]
+    [TestCase(false, false)]
+    public void Forward_EqualsMlpForward_BitForBit(bool x86Forward, bool fused)
     {
         SimdKernels.X86ForwardEnabled = x86Forward;
+        RolloutForward.FusedEnabled = fused;
         try
         {
             var random = new Random(20261130);
@@ -46,7 +51,7 @@ public sealed class RolloutForwardTests
                             var actual = new float[2 * rows];
                             network.Forward(states, rows, network.CreateWorkspace(rows), expected);
                             forward.Forward(states, rows, network.CreateWorkspace(1), actual);
-                            AssertBitsEqual(actual, expected, $"{activation} 4→{string.Join("→", hidden)}→2, {rows} rows, x86 {x86Forward}");
+                            AssertBitsEqual(actual, expected, $"{activation} 4→{string.Join("→", hidden)}→2, {rows} rows, x86 {x86Forward}, fused {fused}");
                             compared++;
                         }
                     }
@@ -57,7 +62,47 @@ public sealed class RolloutForwardTests
         finally
         {
             SimdKernels.X86ForwardEnabled = true;
+            RolloutForward.FusedEnabled = true;
         }
+    }
+
+    [Test]
+    public void ForwardTwoLogits_EqualsMlpForwardAndItsScalarTwin_BitForBit()
+    {
+        var random = new Random(20261201);
+        foreach (int width in HiddenWidths)
+        {
+            var network = new Mlp([4, width, 2], Activation.ReLU);
+            network.Initialize(WeightInitialization.PyTorch, new Pcg64((ulong)(width * 17 + 5)));
+            var forward = RolloutForward.TryCreate(network)!;
+            Assert.That(forward.FusesTwoLogits, Is.True);
+            forward.Refresh();
+            for (int rows = 0; rows <= 3 * 16 + 1; rows++)
+            {
+                float[] states = States(random, rows);
+                var expected = new float[2 * rows];
+                network.Forward(states, rows, network.CreateWorkspace(Math.Max(rows, 1)), expected);
+                var vector0 = new float[rows];
+                var vector1 = new float[rows];
+                var scalar0 = new float[rows];
+                var scalar1 = new float[rows];
+                forward.ForwardTwoLogits(states, rows, vector0, vector1);
+                forward.ForwardTwoLogitsScalar(states, rows, scalar0, scalar1);
+                float[] columns = [.. Enumerable.Range(0, rows).SelectMany(t => new[] { vector0[t], vector1[t] })];
+                float[] twin = [.. Enumerable.Range(0, rows).SelectMany(t => new[] { scalar0[t], scalar1[t] })];
+                AssertBitsEqual(columns, expected, $"4→{width}→2, {rows} rows, against Mlp");
+                AssertBitsEqual(twin, expected, $"4→{width}→2, {rows} rows, the scalar twin against Mlp");
+            }
+        }
+    }
+
+    [Test]
+    public void FusesTwoLogits_OnlyFor4HReluTo2()
+    {
+        Assert.That(RolloutForward.TryCreate(new Mlp([4, 8, 2], Activation.ReLU))!.FusesTwoLogits, Is.True);
+        Assert.That(RolloutForward.TryCreate(new Mlp([4, 8, 2], Activation.Tanh))!.FusesTwoLogits, Is.False, "tanh");
+        Assert.That(RolloutForward.TryCreate(new Mlp([4, 8, 8, 2], Activation.ReLU))!.FusesTwoLogits, Is.False, "two hidden layers");
+        Assert.That(RolloutForward.TryCreate(new Mlp([4, 8, 3], Activation.ReLU))!.FusesTwoLogits, Is.False, "three outputs");
     }
 
     [Test]

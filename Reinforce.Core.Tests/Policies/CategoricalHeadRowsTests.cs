@@ -63,6 +63,77 @@ public class CategoricalHeadRowsTests
         }
     }
 
+    // Two actions from two padded logits columns (the lockstep rollout's sampler), against the head row by row. Besides the
+    // random logits and specials: differences around the exp underflow (p of one action 0 or subnormal), ties, ±0.
+    [TestCase(false)]
+    [TestCase(true)]
+    public void SampleTwoActions_FromColumns_GivesRowByRowSample_BitForBit(bool specials)
+    {
+        var head = new CategoricalHead(2);
+        float[] edges = [0f, -0f, 1e-7f, -1e-7f, 87f, -87f, 103f, -103f, 103.9f, -103.9f, 104f, -104f, 110f, -110f, 16.6f, -16.6f, 17.4f, -17.4f];
+        for (int rows = 0; rows <= 3 * Vector<float>.Count + 1; rows++)
+        {
+            float[] logits = Logits(rows, 2, 400 + rows, specials);
+            if (rows > 0 && !specials)
+            {
+                for (int i = 0; i < rows; i++)
+                {
+                    // Row i: z₁ = z₀ + an edge difference, so the softmax sits at an underflow or rounding edge.
+                    logits[2 * i + 1] = logits[2 * i] + edges[(rows + i) % edges.Length];
+                }
+            }
+            int padded = Reinforce.Execution.Fast.RolloutForward.PaddedRows(rows);
+            var column0 = new float[padded];
+            var column1 = new float[padded];
+            for (int i = 0; i < rows; i++)
+            {
+                column0[i] = logits[2 * i];
+                column1[i] = logits[2 * i + 1];
+            }
+            Pcg64[] batched = Enumerable.Range(0, rows).Select(i => Pcg64.Derive(9, (ulong)i)).ToArray();
+            Pcg64[] single = Enumerable.Range(0, rows).Select(i => Pcg64.Derive(9, (ulong)i)).ToArray();
+            var actual = new int[rows];
+            Reinforce.Execution.Fast.CategoricalLanes.SampleTwoActions(column0, column1, batched, actual);
+            for (int i = 0; i < rows; i++)
+            {
+                Assert.That(actual[i], Is.EqualTo(head.Sample(logits.AsSpan(2 * i, 2), single[i])), $"{rows} rows, row {i}: {logits[2 * i]}, {logits[2 * i + 1]}");
+                Assert.That(batched[i].NextUInt64(), Is.EqualTo(single[i].NextUInt64()), "one draw per row");
+            }
+        }
+    }
+
+    // Where a row's action is decided by u against p₀ itself: many draws per pair of logits near the underflow edge, so
+    // that both actions come up, as the head samples them.
+    [Test]
+    public void SampleTwoActions_AtTheUnderflowEdge_MatchesTheHeadOverManyDraws()
+    {
+        var head = new CategoricalHead(2);
+        float[] differences = [-104.5f, -104f, -103.97f, -103.9f, -90f, -88.7f, -20f, -16.7f, -16.6f, -1e-3f, 0f, 1e-3f, 16.6f, 16.7f, 20f, 88.7f, 90f, 103.9f, 103.97f, 104f, 104.5f];
+        const int Rows = 40;
+        foreach (float difference in differences)
+        {
+            var column0 = new float[Reinforce.Execution.Fast.RolloutForward.PaddedRows(Rows)];
+            var column1 = new float[column0.Length];
+            for (int i = 0; i < Rows; i++)
+            {
+                column0[i] = 0.25f * i;
+                column1[i] = column0[i] + difference;
+            }
+            Pcg64[] batched = Enumerable.Range(0, Rows).Select(i => Pcg64.Derive(11, (ulong)i)).ToArray();
+            Pcg64[] single = Enumerable.Range(0, Rows).Select(i => Pcg64.Derive(11, (ulong)i)).ToArray();
+            var actual = new int[Rows];
+            for (int draw = 0; draw < 50; draw++)
+            {
+                Reinforce.Execution.Fast.CategoricalLanes.SampleTwoActions(column0, column1, batched, actual);
+                for (int i = 0; i < Rows; i++)
+                {
+                    float[] row = [column0[i], column1[i]];
+                    Assert.That(actual[i], Is.EqualTo(head.Sample(row, single[i])), $"difference {difference}, row {i}, draw {draw}");
+                }
+            }
+        }
+    }
+
     [TestCaseSource(nameof(Shapes))]
     public void LossAndGradient_OverManyRows_GivesTheRowByRowNumbers_BitForBit(int actions, bool specials)
     {

@@ -19,8 +19,8 @@ internal sealed record ExecutionPolicy
     /// <summary>The policy of every trainer built without one.</summary>
     public static ExecutionPolicy Default { get; } = new();
 
-    /// <summary>The most episodes one lockstep group advances at once.</summary>
-    public const int MaxLockstepLanes = 16;
+    /// <summary>The most episodes one lockstep group advances at once (benchmarks/notes.md#lockstep-lanes).</summary>
+    public int MaxLockstepLanes { get; init; } = 16;
 
     /// <summary>
     /// Bytes of a live block allocated between consecutive workers' objects. Objects allocated one after the other sit

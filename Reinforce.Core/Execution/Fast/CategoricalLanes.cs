@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Reinforce.Numerics;
 using Reinforce.Policies;
 using Reinforce.Randomness;
@@ -11,11 +12,134 @@ namespace Reinforce.Execution.Fast;
 /// operations in their order, with the library's vector exp and log (bit for bit the scalar ones) and Vector.Max (IEEE
 /// maximum, as MathF.Max). So each row gets the row-by-row numbers bit for bit (CategoricalHeadRowsTests sweep row counts
 /// and special values). Sampling pads the last rows to a full vector; the loss gradient sends rows past the last full
-/// vector through the scalar code.
+/// vector through the scalar code. Two actions sample through a shorter route to the same numbers (SampleTwoActions:
+/// two exps and a log per vector of rows where the logits are finite, the head's four and one elsewhere).
 /// </summary>
 internal static class CategoricalLanes
 {
     public static void SampleRows(CategoricalHead head, ReadOnlySpan<float> outputs, ReadOnlySpan<Pcg64> generators, Span<int> actions)
+    {
+        if (head.ActionCount == 2)
+        {
+            SampleTwoActionRows(outputs, generators, actions);
+            return;
+        }
+        SampleRowsAnyK(head, outputs, generators, actions);
+    }
+
+    /// <summary>
+    /// <see cref="SampleRows"/> for two actions with the logits as two columns, each padded to whole vectors
+    /// (<see cref="RolloutForward.PaddedRows"/>; what the padding holds is computed and ignored): the lockstep rollout's
+    /// sampler, reading <see cref="RolloutForward.ForwardTwoLogits"/>'s output as it is.
+    /// </summary>
+    public static void SampleTwoActions(ReadOnlySpan<float> logits0, ReadOnlySpan<float> logits1, ReadOnlySpan<Pcg64> generators, Span<int> actions)
+    {
+        int rows = actions.Length;
+        int padded = RolloutForward.PaddedRows(rows);
+        if (logits0.Length < padded || logits1.Length < padded || generators.Length < rows)
+        {
+            throw new ArgumentException($"Two logits columns of at least {padded} floats and {rows} generators are needed.", nameof(logits0));
+        }
+        Span<float> p0 = stackalloc float[ChunkRows], p1 = stackalloc float[ChunkRows];
+        for (int row = 0; row < rows; row += ChunkRows)
+        {
+            int count = Math.Min(ChunkRows, rows - row);
+            TwoActionProbabilities(logits0[row..], logits1[row..], count, p0, p1);
+            Invert(p0, p1, generators.Slice(row, count), actions.Slice(row, count));
+        }
+    }
+
+    // Rows per pass of the two-action sampler: first the probabilities of all its vectors (independent chains of exp, log,
+    // exp, which the processor overlaps), then the draws. Why this shape: benchmarks/notes.md#two-action-sampler
+    private const int ChunkRows = 64;
+
+    // Row-major (rows, 2) logits: each chunk of rows gathered into two columns (the last vector padded with zeros).
+    private static void SampleTwoActionRows(ReadOnlySpan<float> outputs, ReadOnlySpan<Pcg64> generators, Span<int> actions)
+    {
+        int rows = actions.Length;
+        Span<float> column0 = stackalloc float[ChunkRows], column1 = stackalloc float[ChunkRows];
+        Span<float> p0 = stackalloc float[ChunkRows], p1 = stackalloc float[ChunkRows];
+        for (int row = 0; row < rows; row += ChunkRows)
+        {
+            int count = Math.Min(ChunkRows, rows - row);
+            column0.Clear();
+            column1.Clear();
+            for (int i = 0; i < count; i++)
+            {
+                column0[i] = outputs[2 * (row + i)];
+                column1[i] = outputs[2 * (row + i) + 1];
+            }
+            TwoActionProbabilities(column0, column1, count, p0, p1);
+            Invert(p0, p1, generators.Slice(row, count), actions.Slice(row, count));
+        }
+    }
+
+    // p₀ and p₁ of the first `count` rows (whole vectors of them) from two padded columns; p₁ is 1 in a vector whose logits
+    // are all finite, where only "p₁ > 0" is read and holds (FiniteTwoActionP0).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TwoActionProbabilities(ReadOnlySpan<float> logits0, ReadOnlySpan<float> logits1, int count, Span<float> p0, Span<float> p1)
+    {
+        var infinity = new Vector<float>(float.PositiveInfinity);
+        for (int v = 0; v < count; v += Vector<float>.Count)
+        {
+            var z0 = new Vector<float>(logits0[v..]);
+            var z1 = new Vector<float>(logits1[v..]);
+            if (Vector.LessThanAll(Vector.Abs(z0), infinity) & Vector.LessThanAll(Vector.Abs(z1), infinity))
+            {
+                FiniteTwoActionP0(z0, z1).CopyTo(p0[v..]);
+                Vector<float>.One.CopyTo(p1[v..]);
+            }
+            else
+            {
+                AnyTwoActionProbabilities(z0, z1, p0[v..], p1[v..]);
+            }
+        }
+    }
+
+    // CategoricalHead.SampleFromProbabilities on two probabilities, one draw u per row: its inversion returns 0 when p₀ > 0
+    // and u < p₀ (the first cumulative sum is p₀ exactly, in double), else 1 when p₁ > 0 (whether or not u < p₀ + p₁: 1 is
+    // then the last action with p > 0), else 0 (the last with p > 0, or none: NaN logits). Without branches: u < p₀ is a coin.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Invert(ReadOnlySpan<float> p0, ReadOnlySpan<float> p1, ReadOnlySpan<Pcg64> generators, Span<int> actions)
+    {
+        for (int i = 0; i < actions.Length; i++)
+        {
+            double u = generators[i].NextDouble();
+            float q0 = p0[i], q1 = p1[i];
+            bool first = ((q0 > 0f) & (u < q0)) | !(q1 > 0f);
+            actions[i] = first ? 0 : 1;
+        }
+    }
+
+    // p₀ of LogSoftmaxColumns and exp for K = 2 when both logits are finite, with two exps and a log instead of four and
+    // one. With m = max(z₀, z₁) (one of them) and dⱼ = zⱼ − m as the head rounds it, one dⱼ is ±0 and its exp is 1 exactly,
+    // so the head's sum (0 + e₀) + e₁ is 1 + exp(min(d₀, d₁)) (0 + e = e for e ≥ 0; the addition commutes); log p₀ = d₀ − log
+    // sum as the head computes it. p₁ > 0 always holds where it matters: p₁ = 0 needs d₁ − log sum ≤ −103.9, so
+    // exp(d₁) < 2⁻²⁴, the sum rounds to 1, log sum = 0, d₀ = 0 and p₀ = 1 > u: action 0, as the inversion gives.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<float> FiniteTwoActionP0(Vector<float> z0, Vector<float> z1)
+    {
+        Vector<float> max = Vector.Max(z0, z1);
+        Vector<float> d0 = z0 - max, d1 = z1 - max;
+        Vector<float> logSum = ElementaryFunctions.Log(Vector<float>.One + ElementaryFunctions.Exp(Vector.Min(d0, d1)));
+        return ElementaryFunctions.Exp(d0 - logSum);
+    }
+
+    // LogSoftmaxColumns and p = exp(log p) for K = 2, the same operations in the same order (any logits: ±∞, NaN).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void AnyTwoActionProbabilities(Vector<float> z0, Vector<float> z1, Span<float> p0, Span<float> p1)
+    {
+        Vector<float> max = Vector.Max(z0, z1);
+        Vector<float> sum = Vector<float>.Zero;
+        sum += ElementaryFunctions.Exp(z0 - max);
+        sum += ElementaryFunctions.Exp(z1 - max);
+        Vector<float> logSum = ElementaryFunctions.Log(sum);
+        ElementaryFunctions.Exp(z0 - max - logSum).CopyTo(p0);
+        ElementaryFunctions.Exp(z1 - max - logSum).CopyTo(p1);
+    }
+
+    /// <summary>Any K: the logits of each vector of rows transposed into K column vectors, then the head's operations per lane (benchmarks time it for K = 2 too).</summary>
+    internal static void SampleRowsAnyK(CategoricalHead head, ReadOnlySpan<float> outputs, ReadOnlySpan<Pcg64> generators, Span<int> actions)
     {
         int k = head.ActionCount, width = Vector<float>.Count, rows = actions.Length;
         Span<Vector<float>> logP = stackalloc Vector<float>[k];

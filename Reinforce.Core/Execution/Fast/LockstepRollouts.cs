@@ -50,12 +50,19 @@ internal sealed class LockstepRollouts : RolloutGroup
     // The engine's rollout forward (W₁ as columns, refreshed before each batch), for steps without dropout masks; null:
     // Mlp.Forward.
     private readonly RolloutForward? rolloutForward;
+    // The default shape (4 → H ReLU → 2, categorical over 2 actions, no dropout): the fused forward writes each step's logits
+    // as two columns (padded to whole vectors) and the two-action sampler reads them there.
+    private readonly bool twoLogits;
+    private readonly float[] logits0, logits1;
 
     public LockstepRollouts(Policy policy, TrainerOptions options, int lanes, int stepCapacity, int episodeCapacity,
         bool keepLogits = false, RolloutForward? rolloutForward = null)
     {
         this.keepLogits = keepLogits;
         this.rolloutForward = policy.Network.DropoutMaskWidth > 0 ? null : rolloutForward;
+        twoLogits = this.rolloutForward is { FusesTwoLogits: true } && policy.Head is CategoricalHead { ActionCount: 2 };
+        logits0 = new float[twoLogits ? RolloutForward.PaddedRows(lanes) : 0];
+        logits1 = new float[logits0.Length];
         this.policy = policy;
         this.lanes = lanes;
         dropout = options.Dropout;
@@ -120,7 +127,13 @@ internal sealed class LockstepRollouts : RolloutGroup
                 }
             }
             Span<float> liveOutputs = outputs.AsSpan(0, live * outputSize);
-            if (rolloutForward is not null)
+            if (twoLogits)
+            {
+                // Mlp.Forward's logits and SampleRows' actions, bit for bit; the kept logits go to the buffers below.
+                rolloutForward!.ForwardTwoLogits(observations.AsSpan(0, live * observationSize), live, logits0, logits1);
+                CategoricalLanes.SampleTwoActions(logits0, logits1, generators.AsSpan(0, live), actions.AsSpan(0, live));
+            }
+            else if (rolloutForward is not null)
             {
                 rolloutForward.Forward(observations.AsSpan(0, live * observationSize), live, workspace, liveOutputs); // Mlp.Forward's bits
             }
@@ -129,22 +142,31 @@ internal sealed class LockstepRollouts : RolloutGroup
                 network.Forward(observations.AsSpan(0, live * observationSize), live, workspace, liveOutputs,
                     withDropout ? masks.AsSpan(0, live * maskWidth) : []);
             }
-            if (keepLogits)
+            if (!twoLogits)
             {
-                // Each live lane's logits into its episode buffer, at the step about to be committed: the update reads
-                // them instead of running the output layer again.
-                for (int i = 0; i < live; i++)
+                if (keepLogits)
                 {
-                    outputs.AsSpan(i * outputSize, outputSize).CopyTo(episodeBuffers[i].NextKeptLogits());
+                    // Each live lane's logits into its episode buffer, at the step about to be committed: the update reads
+                    // them instead of running the output layer again.
+                    for (int i = 0; i < live; i++)
+                    {
+                        outputs.AsSpan(i * outputSize, outputSize).CopyTo(episodeBuffers[i].NextKeptLogits());
+                    }
                 }
+                head.SampleRows(liveOutputs, generators.AsSpan(0, live), actions.AsSpan(0, live));
             }
-            head.SampleRows(liveOutputs, generators.AsSpan(0, live), actions.AsSpan(0, live));
             environments.StepFirst(live, actions, observations, rewards, terminated, truncated);
 
             // From the last lane down, so a finished lane can swap with the last live one, already handled.
             for (int i = live - 1; i >= 0; i--)
             {
                 EpisodeBatch buffer = episodeBuffers[i];
+                if (twoLogits && keepLogits)
+                {
+                    Span<float> kept = buffer.NextKeptLogits();
+                    kept[0] = logits0[i];
+                    kept[1] = logits1[i];
+                }
                 buffer.CommitStep(actions[i], rewards[i]);
                 if (!(terminated[i] | truncated[i]))
                 {
