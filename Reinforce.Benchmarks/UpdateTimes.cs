@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Reinforce.Benchmarks;
+
+/// <summary>
+/// <c>update-times [rounds] [filter]</c>: <see cref="UpdateBenchmarks.Update"/> and the pieces of
+/// <see cref="UpdateBreakdownBenchmarks"/>, interleaved round by round in one process (a shared machine's load changes
+/// from second to second, so separate BenchmarkDotNet runs of the pieces are not comparable). Each round times a batch of
+/// calls of every piece; prints the median and the lower quartile of the per-call time over the rounds, in µs. To compare
+/// two builds, run their binaries alternately and compare the medians.
+/// </summary>
+public static class UpdateTimes
+{
+    public static int Run(string[] args)
+    {
+        int rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100;
+        string filter = args.Length > 2 ? args[2] : "";
+        var update = new UpdateBenchmarks();
+        update.Setup();
+        var pieces = new UpdateBreakdownBenchmarks();
+        pieces.Setup();
+        var variants = new List<(string Name, Action Run)>
+        {
+            ("Update", () => update.Update()),
+            ("NetworkForward", pieces.NetworkForward),
+            ("Head", () => pieces.Head()),
+            ("NetworkBackward", pieces.NetworkBackward),
+            ("AdamStep", pieces.AdamStep),
+            ("Layer1ForwardRelu", pieces.Layer1ForwardRelu),
+            ("Layer2Forward", pieces.Layer2Forward),
+            ("Layer2WeightGradients", pieces.Layer2WeightGradients),
+            ("Layer2InputGradientsRelu", pieces.Layer2InputGradientsRelu),
+            ("Layer1WeightGradients", pieces.Layer1WeightGradients),
+        };
+        variants = [.. variants.Where(v => v.Name.Contains(filter, StringComparison.OrdinalIgnoreCase))];
+        // Warm-up: enough calls for tiered compilation to reach the optimised code of every piece.
+        foreach (var (_, run) in variants)
+        {
+            for (int i = 0; i < 2000; i++)
+            {
+                run();
+            }
+        }
+        var times = variants.Select(_ => new List<double>()).ToList();
+        const int Calls = 20;
+        for (int round = 0; round < rounds; round++)
+        {
+            for (int v = 0; v < variants.Count; v++)
+            {
+                long start = Stopwatch.GetTimestamp();
+                for (int i = 0; i < Calls; i++)
+                {
+                    variants[v].Run();
+                }
+                times[v].Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds / Calls);
+            }
+        }
+        Console.WriteLine($"# µs per call, {rounds} interleaved rounds of {Calls} calls; median / lower quartile; .NET {Environment.Version}, Vector<float>.Count = {System.Numerics.Vector<float>.Count}");
+        for (int v = 0; v < variants.Count; v++)
+        {
+            List<double> sorted = [.. times[v].Order()];
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {variants[v].Name,-26} {sorted[sorted.Count / 2],9:F2} {sorted[sorted.Count / 4],9:F2}"));
+        }
+        return 0;
+    }
+}
