@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace Reinforce.Benchmarks;
 
@@ -7,11 +8,37 @@ namespace Reinforce.Benchmarks;
 /// <c>update-times [rounds] [filter]</c>: <see cref="UpdateBenchmarks.Update"/> and the pieces of
 /// <see cref="UpdateBreakdownBenchmarks"/>, interleaved round by round in one process (a shared machine's load changes
 /// from second to second, so separate BenchmarkDotNet runs of the pieces are not comparable). Each round times a batch of
-/// calls of every piece; prints the median and the lower quartile of the per-call time over the rounds, in µs. To compare
-/// two builds, run their binaries alternately and compare the medians.
+/// calls of every piece; prints the median and the lower quartile of the per-call time over the rounds, in µs. On Linux
+/// the time is the thread's CPU time (CLOCK_THREAD_CPUTIME_ID), which leaves out the time the thread waits while other
+/// processes run on its core; elsewhere the wall time. To compare two builds, run their binaries alternately and
+/// compare the medians.
 /// </summary>
 public static class UpdateTimes
 {
+    [StructLayout(LayoutKind.Sequential)]
+    private struct TimeSpec
+    {
+        public long Seconds, Nanoseconds;
+    }
+
+    [DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out TimeSpec time);
+
+    private const int ThreadCpuTimeClock = 3; // CLOCK_THREAD_CPUTIME_ID
+
+    private static readonly bool CpuTime = OperatingSystem.IsLinux() && ClockGetTime(ThreadCpuTimeClock, out _) == 0;
+
+    // Microseconds on the thread's CPU clock (Linux) or the wall clock.
+    private static double Now()
+    {
+        if (CpuTime)
+        {
+            ClockGetTime(ThreadCpuTimeClock, out TimeSpec time);
+            return time.Seconds * 1e6 + time.Nanoseconds * 1e-3;
+        }
+        return Stopwatch.GetTimestamp() * 1e6 / Stopwatch.Frequency;
+    }
+
     public static int Run(string[] args)
     {
         int rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100;
@@ -48,15 +75,15 @@ public static class UpdateTimes
         {
             for (int v = 0; v < variants.Count; v++)
             {
-                long start = Stopwatch.GetTimestamp();
+                double start = Now();
                 for (int i = 0; i < Calls; i++)
                 {
                     variants[v].Run();
                 }
-                times[v].Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds / Calls);
+                times[v].Add((Now() - start) / Calls);
             }
         }
-        Console.WriteLine($"# µs per call, {rounds} interleaved rounds of {Calls} calls; median / lower quartile; .NET {Environment.Version}, Vector<float>.Count = {System.Numerics.Vector<float>.Count}");
+        Console.WriteLine($"# µs per call ({(CpuTime ? "thread CPU time" : "wall time")}), {rounds} interleaved rounds of {Calls} calls; median / lower quartile; .NET {Environment.Version}, Vector<float>.Count = {System.Numerics.Vector<float>.Count}");
         for (int v = 0; v < variants.Count; v++)
         {
             List<double> sorted = [.. times[v].Order()];
