@@ -61,12 +61,18 @@ public static class UpdateTimes
             ("Layer1WeightGradients", pieces.Layer1WeightGradients),
         };
         variants = [.. variants.Where(v => v.Name.Contains(filter, StringComparison.OrdinalIgnoreCase))];
-        // Warm-up: enough calls for tiered compilation to reach the optimised code of every piece.
-        foreach (var (_, run) in variants)
+        // Warm-up: 3 s of calls of every piece, in turns, for tiered compilation to reach the optimised code of each (its
+        // call-counting delay restarts while methods are still being compiled, so a fixed number of calls was not always
+        // enough: a run measured the head at twice its time).
+        long warmUntil = Stopwatch.GetTimestamp() + 3 * Stopwatch.Frequency;
+        while (Stopwatch.GetTimestamp() < warmUntil)
         {
-            for (int i = 0; i < 2000; i++)
+            foreach (var (_, run) in variants)
             {
-                run();
+                for (int i = 0; i < 50; i++)
+                {
+                    run();
+                }
             }
         }
         var times = variants.Select(_ => new List<double>()).ToList();
