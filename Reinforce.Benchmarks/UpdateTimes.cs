@@ -59,6 +59,7 @@ public static class UpdateTimes
             ("Layer2WeightGradients", pieces.Layer2WeightGradients),
             ("Layer2InputGradientsRelu", pieces.Layer2InputGradientsRelu),
             ("Layer1WeightGradients", pieces.Layer1WeightGradients),
+            ("TwoLayerBackwardFused", pieces.TwoLayerBackwardFused),
         };
         variants = [.. variants.Where(v => v.Name.Contains(filter, StringComparison.OrdinalIgnoreCase))];
         // Warm-up: 3 s of calls of every piece, in turns, for tiered compilation to reach the optimised code of each (its
