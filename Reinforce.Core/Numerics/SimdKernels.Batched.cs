@@ -52,6 +52,10 @@ public static partial class SimdKernels
         {
             ForwardFourInputs<PreActivationOnly>(x, w, b, batch, outputs, y, y);
         }
+        else if (inputs >= ReductionLanes && outputs == 2)
+        {
+            ForwardTiledTwoOutputs(x, w, b, batch, inputs, y);
+        }
         else if (inputs >= ReductionLanes)
         {
             ForwardTiled(x, w, b, batch, inputs, outputs, y);
@@ -300,6 +304,115 @@ public static partial class SimdKernels
             {
                 ForwardRowAgainstFour(ref px, ref pw, ref pb, inputs, outputs, t, tiledOutputs, outputs - tiledOutputs, ref py);
             }
+        }
+    }
+
+    // out = 2 (a two-action policy's logits): 4 × 2 tiles of (t, o) pairs, one register-wide chunk of Dot's 32 lanes at a
+    // time as in ForwardTile — 8 accumulators fed by 6 loads per 8 FMAs instead of one row's 2 pairs and their fold at a
+    // time — and the 8 pairs folded together; the last batch mod 4 rows one at a time.
+    [MethodImpl(MethodImplOptions.NoInlining)] // keeps the callers (Mlp's layer loop) small
+    private static void ForwardTiledTwoOutputs(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, int batch, int inputs,
+        Span<float> y)
+    {
+        ref float px = ref MemoryMarshal.GetReference(x);
+        ref float pw = ref MemoryMarshal.GetReference(w);
+        ref float pb = ref MemoryMarshal.GetReference(b);
+        ref float py = ref MemoryMarshal.GetReference(y);
+        int tiledRows = batch - batch % 4;
+        if (tiledRows > 0)
+        {
+            Span<Vector<float>> partial = stackalloc Vector<float>[16 * PartialSlots];
+            for (int t = 0; t < tiledRows; t += 4)
+            {
+                ForwardTileFourByTwo(ref px, ref pw, ref pb, inputs, t, partial, ref py);
+            }
+        }
+        for (int t = tiledRows; t < batch; t++)
+        {
+            ForwardRowAgainstFour(ref px, ref pw, ref pb, inputs, 2, t, 0, 2, ref py);
+        }
+    }
+
+    // y[t..t+3, 0..1]: ForwardTile's chunks for 8 pairs, pair (row r, output o) in partial[slot · 16 + 2·r + o], so that
+    // the fold's four-pair groups are rows (t, t + 1) and (t + 2, t + 3) — 4 consecutive floats of y each.
+    private static void ForwardTileFourByTwo(ref float px, ref float pw, ref float pb, int inputs, int t, Span<Vector<float>> partial,
+        ref float py)
+    {
+        int width = Vector<float>.Count, chunks = ReductionLanes / width, slots = PartialSlots;
+        int blocked = inputs - inputs % ReductionLanes;
+        ref float x0 = ref Unsafe.Add(ref px, t * inputs);
+        ref float x1 = ref Unsafe.Add(ref x0, inputs);
+        ref float x2 = ref Unsafe.Add(ref x1, inputs);
+        ref float x3 = ref Unsafe.Add(ref x2, inputs);
+        ref float w0 = ref pw;
+        ref float w1 = ref Unsafe.Add(ref w0, inputs);
+        ref Vector<float> p = ref MemoryMarshal.GetReference(partial);
+        for (int chunk = 0; chunk < chunks; chunk++)
+        {
+            Vector<float> a00 = Vector<float>.Zero, a01 = a00, a10 = a00, a11 = a00;
+            Vector<float> a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+            for (nuint i = (nuint)(chunk * width); i < (nuint)blocked; i += ReductionLanes)
+            {
+                Vector<float> wa = Vector.LoadUnsafe(ref w0, i), wb = Vector.LoadUnsafe(ref w1, i);
+                Vector<float> xa = Vector.LoadUnsafe(ref x0, i), xb = Vector.LoadUnsafe(ref x1, i);
+                Vector<float> xc = Vector.LoadUnsafe(ref x2, i), xd = Vector.LoadUnsafe(ref x3, i);
+                a00 = Vector.FusedMultiplyAdd(wa, xa, a00); a01 = Vector.FusedMultiplyAdd(wb, xa, a01);
+                a10 = Vector.FusedMultiplyAdd(wa, xb, a10); a11 = Vector.FusedMultiplyAdd(wb, xb, a11);
+                a20 = Vector.FusedMultiplyAdd(wa, xc, a20); a21 = Vector.FusedMultiplyAdd(wb, xc, a21);
+                a30 = Vector.FusedMultiplyAdd(wa, xd, a30); a31 = Vector.FusedMultiplyAdd(wb, xd, a31);
+            }
+            ref Vector<float> slot = ref Unsafe.Add(ref p, chunk % slots * 16);
+            if (chunk < slots)
+            {
+                Unsafe.Add(ref slot, 0) = a00; Unsafe.Add(ref slot, 1) = a01; Unsafe.Add(ref slot, 2) = a10; Unsafe.Add(ref slot, 3) = a11;
+                Unsafe.Add(ref slot, 4) = a20; Unsafe.Add(ref slot, 5) = a21; Unsafe.Add(ref slot, 6) = a30; Unsafe.Add(ref slot, 7) = a31;
+            }
+            else
+            {
+                Unsafe.Add(ref slot, 0) += a00; Unsafe.Add(ref slot, 1) += a01; Unsafe.Add(ref slot, 2) += a10; Unsafe.Add(ref slot, 3) += a11;
+                Unsafe.Add(ref slot, 4) += a20; Unsafe.Add(ref slot, 5) += a21; Unsafe.Add(ref slot, 6) += a30; Unsafe.Add(ref slot, 7) += a31;
+            }
+        }
+        Vector128<float> sums01, sums23;
+        if (Vector<float>.Count == 8)
+        {
+            Vector256<float> sums = FoldEightPairs(ref p);
+            (sums01, sums23) = (sums.GetLower(), sums.GetUpper());
+        }
+        else
+        {
+            sums01 = FoldFourPairs(FoldToFour(SumSlots(ref p)), FoldToFour(SumSlots(ref Unsafe.Add(ref p, 1))),
+                FoldToFour(SumSlots(ref Unsafe.Add(ref p, 2))), FoldToFour(SumSlots(ref Unsafe.Add(ref p, 3))));
+            sums23 = FoldFourPairs(FoldToFour(SumSlots(ref Unsafe.Add(ref p, 4))), FoldToFour(SumSlots(ref Unsafe.Add(ref p, 5))),
+                FoldToFour(SumSlots(ref Unsafe.Add(ref p, 6))), FoldToFour(SumSlots(ref Unsafe.Add(ref p, 7))));
+        }
+        StoreTwoRowsOfTwo(ref px, ref pw, ref pb, inputs, blocked, t, sums01, ref py);
+        StoreTwoRowsOfTwo(ref px, ref pw, ref pb, inputs, blocked, t + 2, sums23, ref py);
+    }
+
+    // y[t, 0..1] and y[t + 1, 0..1] = the four folded block sums [(t, 0), (t, 1), (t + 1, 0), (t + 1, 1)], then Dot's tail
+    // and the bias.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreTwoRowsOfTwo(ref float px, ref float pw, ref float pb, int inputs, int blocked, int t, Vector128<float> sums,
+        ref float py)
+    {
+        ref float yRows = ref Unsafe.Add(ref py, 2 * t);
+        if (blocked == inputs)
+        {
+            Vector64<float> bias = Vector64.LoadUnsafe(ref pb);
+            (sums + Vector128.Create(bias, bias)).StoreUnsafe(ref yRows);
+            return;
+        }
+        for (int k = 0; k < 4; k++)
+        {
+            ref float xr = ref Unsafe.Add(ref px, (t + k / 2) * inputs);
+            ref float wr = ref Unsafe.Add(ref pw, k % 2 * inputs);
+            float sum = sums.GetElement(k);
+            for (int i = blocked; i < inputs; i++)
+            {
+                sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref wr, i), Unsafe.Add(ref xr, i), sum);
+            }
+            Unsafe.Add(ref yRows, k) = sum + Unsafe.Add(ref pb, k % 2);
         }
     }
 
