@@ -791,19 +791,20 @@ public static partial class SimdKernels
         AccumulateWeightGradients(dz, x, batch, dw1, db1);
     }
 
-    // One pass per block of 2·Count hidden units o (the last H mod 2·Count units one at a time), down all the rows: per
-    // row, the block's dW₂ chains (fma(dy[t, m], a[t, o], ·)), dZ₁ = [a > 0] ? fma(dy[t, 1], W₂[1, o], fma(dy[t, 0],
-    // W₂[0, o], 0)) : 0 in registers, db₁ += dZ₁ and dW₁'s chains fma(dZ₁, x[t, i], ·) for i = 0 … 3 (the tile of dW₁
-    // gathered and scattered once per block, as in ChainedProductDownRowsFourColumns); db₂'s two chains last. Every
-    // element keeps the chain of the unfused kernels, in row order. 14 accumulators and 16 FMAs per row and block.
+    // dW₂ and db₂ by their kernel, then one pass per block of 2·Count hidden units o (the last H mod 2·Count units one at
+    // a time) down all the rows: per row, dZ₁ = [a > 0] ? fma(dy[t, 1], W₂[1, o], fma(dy[t, 0], W₂[0, o], 0)) : 0 in
+    // registers, db₁ += dZ₁ and dW₁'s chains fma(dZ₁, x[t, i], ·) for i = 0 … 3 (the tile of dW₁ gathered and scattered
+    // once per block, as in ChainedProductDownRowsFourColumns). Every element keeps the chain of the unfused kernels, in
+    // row order. 10 accumulators and 12 FMAs per row and block; with dW₂'s four chains in the same loop too, the JIT
+    // passed two of them through the stack every row (benchmarks/notes.md#two-layer-backward).
     private static void TwoLayerReluBackwardBlocked(ReadOnlySpan<float> dy, ReadOnlySpan<float> w2, ReadOnlySpan<float> a1, ReadOnlySpan<float> x,
         int batch, int hidden, Span<float> dw2, Span<float> db2, Span<float> dw1, Span<float> db1)
     {
+        AccumulateWeightGradientsBlocked(dy, a1, batch, 2, hidden, dw2, db2);
         ref float pdy = ref MemoryMarshal.GetReference(dy);
         ref float pw = ref MemoryMarshal.GetReference(w2);
         ref float pa = ref MemoryMarshal.GetReference(a1);
         ref float px = ref MemoryMarshal.GetReference(x);
-        ref float pdw2 = ref MemoryMarshal.GetReference(dw2);
         ref float pdw1 = ref MemoryMarshal.GetReference(dw1);
         ref float pdb1 = ref MemoryMarshal.GetReference(db1);
         int width = Vector<float>.Count, block = 2 * width;
@@ -827,8 +828,6 @@ public static partial class SimdKernels
             Vector<float> s20 = Vector.LoadUnsafe(ref pt, 4 * w), s21 = Vector.LoadUnsafe(ref pt, 5 * w);
             Vector<float> s30 = Vector.LoadUnsafe(ref pt, 6 * w), s31 = Vector.LoadUnsafe(ref pt, 7 * w);
             nuint at = (nuint)o;
-            Vector<float> q00 = Vector.LoadUnsafe(ref pdw2, at), q01 = Vector.LoadUnsafe(ref pdw2, at + w);
-            Vector<float> q10 = Vector.LoadUnsafe(ref pdw2, h + at), q11 = Vector.LoadUnsafe(ref pdw2, h + at + w);
             Vector<float> b0 = Vector.LoadUnsafe(ref pdb1, at), b1 = Vector.LoadUnsafe(ref pdb1, at + w);
             Vector<float> w00 = Vector.LoadUnsafe(ref pw, at), w01 = Vector.LoadUnsafe(ref pw, at + w);
             Vector<float> w10 = Vector.LoadUnsafe(ref pw, h + at), w11 = Vector.LoadUnsafe(ref pw, h + at + w);
@@ -839,8 +838,6 @@ public static partial class SimdKernels
                 var d0 = new Vector<float>(dyRow);
                 var d1 = new Vector<float>(Unsafe.Add(ref dyRow, 1));
                 Vector<float> a0 = Vector.LoadUnsafe(ref aRow), a1v = Vector.LoadUnsafe(ref aRow, w);
-                q00 = Vector.FusedMultiplyAdd(d0, a0, q00); q01 = Vector.FusedMultiplyAdd(d0, a1v, q01);
-                q10 = Vector.FusedMultiplyAdd(d1, a0, q10); q11 = Vector.FusedMultiplyAdd(d1, a1v, q11);
                 Vector<float> dz0 = Vector.ConditionalSelect(Vector.GreaterThan(a0, zero),
                     Vector.FusedMultiplyAdd(d1, w10, Vector.FusedMultiplyAdd(d0, w00, zero)), zero);
                 Vector<float> dz1 = Vector.ConditionalSelect(Vector.GreaterThan(a1v, zero),
@@ -857,8 +854,6 @@ public static partial class SimdKernels
                 s20 = Vector.FusedMultiplyAdd(dz0, x2, s20); s21 = Vector.FusedMultiplyAdd(dz1, x2, s21);
                 s30 = Vector.FusedMultiplyAdd(dz0, x3, s30); s31 = Vector.FusedMultiplyAdd(dz1, x3, s31);
             }
-            q00.StoreUnsafe(ref pdw2, at); q01.StoreUnsafe(ref pdw2, at + w);
-            q10.StoreUnsafe(ref pdw2, h + at); q11.StoreUnsafe(ref pdw2, h + at + w);
             b0.StoreUnsafe(ref pdb1, at); b1.StoreUnsafe(ref pdb1, at + w);
             s00.StoreUnsafe(ref pt); s01.StoreUnsafe(ref pt, w); s10.StoreUnsafe(ref pt, 2 * w); s11.StoreUnsafe(ref pt, 3 * w);
             s20.StoreUnsafe(ref pt, 4 * w); s21.StoreUnsafe(ref pt, 5 * w); s30.StoreUnsafe(ref pt, 6 * w); s31.StoreUnsafe(ref pt, 7 * w);
@@ -872,15 +867,13 @@ public static partial class SimdKernels
         }
         for (; o < hidden; o++)
         {
-            float q0 = Unsafe.Add(ref pdw2, o), q1 = Unsafe.Add(ref pdw2, hidden + o), b = Unsafe.Add(ref pdb1, o);
+            float b = Unsafe.Add(ref pdb1, o);
             float w0 = Unsafe.Add(ref pw, o), w1 = Unsafe.Add(ref pw, hidden + o);
             ref float dw = ref Unsafe.Add(ref pdw1, 4 * o);
             float s0 = dw, s1 = Unsafe.Add(ref dw, 1), s2 = Unsafe.Add(ref dw, 2), s3 = Unsafe.Add(ref dw, 3);
             for (int t = 0; t < batch; t++)
             {
                 float d0 = Unsafe.Add(ref pdy, 2 * t), d1 = Unsafe.Add(ref pdy, 2 * t + 1), a = Unsafe.Add(ref pa, t * hidden + o);
-                q0 = MathF.FusedMultiplyAdd(d0, a, q0);
-                q1 = MathF.FusedMultiplyAdd(d1, a, q1);
                 float dz = a > 0f ? MathF.FusedMultiplyAdd(d1, w1, MathF.FusedMultiplyAdd(d0, w0, 0f)) : 0f;
                 b += dz;
                 ref float xRow = ref Unsafe.Add(ref px, 4 * t);
@@ -889,20 +882,9 @@ public static partial class SimdKernels
                 s2 = MathF.FusedMultiplyAdd(dz, Unsafe.Add(ref xRow, 2), s2);
                 s3 = MathF.FusedMultiplyAdd(dz, Unsafe.Add(ref xRow, 3), s3);
             }
-            Unsafe.Add(ref pdw2, o) = q0;
-            Unsafe.Add(ref pdw2, hidden + o) = q1;
             Unsafe.Add(ref pdb1, o) = b;
             dw = s0; Unsafe.Add(ref dw, 1) = s1; Unsafe.Add(ref dw, 2) = s2; Unsafe.Add(ref dw, 3) = s3;
         }
-        // db₂ += Σ_t dY[t, :], the two columns' chains side by side.
-        float e0 = db2[0], e1 = db2[1];
-        for (int t = 0; t < batch; t++)
-        {
-            e0 += Unsafe.Add(ref pdy, 2 * t);
-            e1 += Unsafe.Add(ref pdy, 2 * t + 1);
-        }
-        db2[0] = e0;
-        db2[1] = e1;
     }
 
     /// <summary>The definition: row t of dX is <see cref="MatTransposeVec"/> of row t of dY.</summary>
