@@ -812,7 +812,9 @@ public static partial class SimdKernels
         Span<float> tile = stackalloc float[4 * block];
         ref float pt = ref MemoryMarshal.GetReference(tile);
         Vector<float> zero = Vector<float>.Zero;
-        int o = 0;
+        int o = Vector<float>.Count < 16 && Vector512.IsHardwareAccelerated
+            ? TwoLayerReluBackwardBlocks512(ref pdy, ref pw, ref pa, ref px, batch, hidden, ref pdw1, ref pdb1)
+            : 0;
         for (; o <= hidden - block; o += block)
         {
             // tile[c·block + r] = dW₁[o + r, c]
@@ -885,6 +887,69 @@ public static partial class SimdKernels
             Unsafe.Add(ref pdb1, o) = b;
             dw = s0; Unsafe.Add(ref dw, 1) = s1; Unsafe.Add(ref dw, 2) = s2; Unsafe.Add(ref dw, 3) = s3;
         }
+    }
+
+    // The blocks of TwoLayerReluBackwardBlocked in 512-bit registers where the machine has them but Vector<float> is
+    // narrower (AVX-512 by default): 32 hidden units per block, the same operations per lane. Returns the first unit it
+    // did not cover. Why: benchmarks/notes.md#two-layer-backward
+    private static int TwoLayerReluBackwardBlocks512(ref float pdy, ref float pw, ref float pa, ref float px, int batch, int hidden,
+        ref float pdw1, ref float pdb1)
+    {
+        const int Width = 16, Block = 2 * Width;
+        Span<float> tile = stackalloc float[4 * Block];
+        ref float pt = ref MemoryMarshal.GetReference(tile);
+        nuint h = (nuint)hidden;
+        Vector512<float> zero = Vector512<float>.Zero;
+        int o = 0;
+        for (; o <= hidden - Block; o += Block)
+        {
+            for (int r = 0; r < Block; r++)
+            {
+                for (int c = 0; c < 4; c++)
+                {
+                    tile[c * Block + r] = Unsafe.Add(ref pdw1, (o + r) * 4 + c);
+                }
+            }
+            Vector512<float> s00 = Vector512.LoadUnsafe(ref pt), s01 = Vector512.LoadUnsafe(ref pt, Width);
+            Vector512<float> s10 = Vector512.LoadUnsafe(ref pt, 2 * Width), s11 = Vector512.LoadUnsafe(ref pt, 3 * Width);
+            Vector512<float> s20 = Vector512.LoadUnsafe(ref pt, 4 * Width), s21 = Vector512.LoadUnsafe(ref pt, 5 * Width);
+            Vector512<float> s30 = Vector512.LoadUnsafe(ref pt, 6 * Width), s31 = Vector512.LoadUnsafe(ref pt, 7 * Width);
+            nuint at = (nuint)o;
+            Vector512<float> b0 = Vector512.LoadUnsafe(ref pdb1, at), b1 = Vector512.LoadUnsafe(ref pdb1, at + Width);
+            Vector512<float> w00 = Vector512.LoadUnsafe(ref pw, at), w01 = Vector512.LoadUnsafe(ref pw, at + Width);
+            Vector512<float> w10 = Vector512.LoadUnsafe(ref pw, h + at), w11 = Vector512.LoadUnsafe(ref pw, h + at + Width);
+            ref float aRow = ref Unsafe.Add(ref pa, o);
+            for (int t = 0; t < batch; t++, aRow = ref Unsafe.Add(ref aRow, hidden))
+            {
+                ref float dyRow = ref Unsafe.Add(ref pdy, 2 * t);
+                Vector512<float> d0 = Vector512.Create(dyRow), d1 = Vector512.Create(Unsafe.Add(ref dyRow, 1));
+                Vector512<float> a0 = Vector512.LoadUnsafe(ref aRow), a1v = Vector512.LoadUnsafe(ref aRow, Width);
+                Vector512<float> dz0 = Vector512.ConditionalSelect(Vector512.GreaterThan(a0, zero),
+                    Vector512.FusedMultiplyAdd(d1, w10, Vector512.FusedMultiplyAdd(d0, w00, zero)), zero);
+                Vector512<float> dz1 = Vector512.ConditionalSelect(Vector512.GreaterThan(a1v, zero),
+                    Vector512.FusedMultiplyAdd(d1, w11, Vector512.FusedMultiplyAdd(d0, w01, zero)), zero);
+                b0 += dz0;
+                b1 += dz1;
+                ref float xRow = ref Unsafe.Add(ref px, 4 * t);
+                Vector512<float> x0 = Vector512.Create(xRow), x1 = Vector512.Create(Unsafe.Add(ref xRow, 1));
+                Vector512<float> x2 = Vector512.Create(Unsafe.Add(ref xRow, 2)), x3 = Vector512.Create(Unsafe.Add(ref xRow, 3));
+                s00 = Vector512.FusedMultiplyAdd(dz0, x0, s00); s01 = Vector512.FusedMultiplyAdd(dz1, x0, s01);
+                s10 = Vector512.FusedMultiplyAdd(dz0, x1, s10); s11 = Vector512.FusedMultiplyAdd(dz1, x1, s11);
+                s20 = Vector512.FusedMultiplyAdd(dz0, x2, s20); s21 = Vector512.FusedMultiplyAdd(dz1, x2, s21);
+                s30 = Vector512.FusedMultiplyAdd(dz0, x3, s30); s31 = Vector512.FusedMultiplyAdd(dz1, x3, s31);
+            }
+            b0.StoreUnsafe(ref pdb1, at); b1.StoreUnsafe(ref pdb1, at + Width);
+            s00.StoreUnsafe(ref pt); s01.StoreUnsafe(ref pt, Width); s10.StoreUnsafe(ref pt, 2 * Width); s11.StoreUnsafe(ref pt, 3 * Width);
+            s20.StoreUnsafe(ref pt, 4 * Width); s21.StoreUnsafe(ref pt, 5 * Width); s30.StoreUnsafe(ref pt, 6 * Width); s31.StoreUnsafe(ref pt, 7 * Width);
+            for (int r = 0; r < Block; r++)
+            {
+                for (int c = 0; c < 4; c++)
+                {
+                    Unsafe.Add(ref pdw1, (o + r) * 4 + c) = tile[c * Block + r];
+                }
+            }
+        }
+        return o;
     }
 
     /// <summary>The definition: row t of dX is <see cref="MatTransposeVec"/> of row t of dY.</summary>
