@@ -800,7 +800,14 @@ public static partial class SimdKernels
     private static void TwoLayerReluBackwardBlocked(ReadOnlySpan<float> dy, ReadOnlySpan<float> w2, ReadOnlySpan<float> a1, ReadOnlySpan<float> x,
         int batch, int hidden, Span<float> dw2, Span<float> db2, Span<float> dw1, Span<float> db1)
     {
-        AccumulateWeightGradientsBlocked(dy, a1, batch, 2, hidden, dw2, db2);
+        if (Vector<float>.Count < 16 && Vector512.IsHardwareAccelerated)
+        {
+            TwoOutputWeightGradients512(dy, a1, batch, hidden, dw2, db2);
+        }
+        else
+        {
+            AccumulateWeightGradientsBlocked(dy, a1, batch, 2, hidden, dw2, db2);
+        }
         ref float pdy = ref MemoryMarshal.GetReference(dy);
         ref float pw = ref MemoryMarshal.GetReference(w2);
         ref float pa = ref MemoryMarshal.GetReference(a1);
@@ -887,6 +894,75 @@ public static partial class SimdKernels
             Unsafe.Add(ref pdb1, o) = b;
             dw = s0; Unsafe.Add(ref dw, 1) = s1; Unsafe.Add(ref dw, 2) = s2; Unsafe.Add(ref dw, 3) = s3;
         }
+    }
+
+    // dW₂ += dYᵀ·A₁ and db₂ += Σ_t dY for 2 outputs, AccumulateWeightGradients' chains (fma(dy[t, m], a[t, o], ·) and
+    // db₂ + dy[t, m], in row order) with 512-bit registers: 2 rows × 4 vectors of dW₂ (8 chains) per block of 64 units,
+    // then 2 × 1 vectors, then the last units one chain at a time.
+    private static void TwoOutputWeightGradients512(ReadOnlySpan<float> dy, ReadOnlySpan<float> a1, int batch, int hidden, Span<float> dw2,
+        Span<float> db2)
+    {
+        const int Width = 16;
+        ref float pdy = ref MemoryMarshal.GetReference(dy);
+        ref float pa = ref MemoryMarshal.GetReference(a1);
+        ref float pq = ref MemoryMarshal.GetReference(dw2);
+        nuint h = (nuint)hidden;
+        int o = 0;
+        for (; o <= hidden - 4 * Width; o += 4 * Width)
+        {
+            nuint at = (nuint)o;
+            Vector512<float> q00 = Vector512.LoadUnsafe(ref pq, at), q01 = Vector512.LoadUnsafe(ref pq, at + Width);
+            Vector512<float> q02 = Vector512.LoadUnsafe(ref pq, at + 2 * Width), q03 = Vector512.LoadUnsafe(ref pq, at + 3 * Width);
+            Vector512<float> q10 = Vector512.LoadUnsafe(ref pq, h + at), q11 = Vector512.LoadUnsafe(ref pq, h + at + Width);
+            Vector512<float> q12 = Vector512.LoadUnsafe(ref pq, h + at + 2 * Width), q13 = Vector512.LoadUnsafe(ref pq, h + at + 3 * Width);
+            ref float aRow = ref Unsafe.Add(ref pa, o);
+            for (int t = 0; t < batch; t++, aRow = ref Unsafe.Add(ref aRow, hidden))
+            {
+                Vector512<float> d0 = Vector512.Create(Unsafe.Add(ref pdy, 2 * t)), d1 = Vector512.Create(Unsafe.Add(ref pdy, 2 * t + 1));
+                Vector512<float> v0 = Vector512.LoadUnsafe(ref aRow), v1 = Vector512.LoadUnsafe(ref aRow, Width);
+                Vector512<float> v2 = Vector512.LoadUnsafe(ref aRow, 2 * Width), v3 = Vector512.LoadUnsafe(ref aRow, 3 * Width);
+                q00 = Vector512.FusedMultiplyAdd(d0, v0, q00); q01 = Vector512.FusedMultiplyAdd(d0, v1, q01);
+                q02 = Vector512.FusedMultiplyAdd(d0, v2, q02); q03 = Vector512.FusedMultiplyAdd(d0, v3, q03);
+                q10 = Vector512.FusedMultiplyAdd(d1, v0, q10); q11 = Vector512.FusedMultiplyAdd(d1, v1, q11);
+                q12 = Vector512.FusedMultiplyAdd(d1, v2, q12); q13 = Vector512.FusedMultiplyAdd(d1, v3, q13);
+            }
+            q00.StoreUnsafe(ref pq, at); q01.StoreUnsafe(ref pq, at + Width); q02.StoreUnsafe(ref pq, at + 2 * Width); q03.StoreUnsafe(ref pq, at + 3 * Width);
+            q10.StoreUnsafe(ref pq, h + at); q11.StoreUnsafe(ref pq, h + at + Width);
+            q12.StoreUnsafe(ref pq, h + at + 2 * Width); q13.StoreUnsafe(ref pq, h + at + 3 * Width);
+        }
+        for (; o <= hidden - Width; o += Width)
+        {
+            nuint at = (nuint)o;
+            Vector512<float> q0 = Vector512.LoadUnsafe(ref pq, at), q1 = Vector512.LoadUnsafe(ref pq, h + at);
+            for (int t = 0; t < batch; t++)
+            {
+                Vector512<float> v = Vector512.LoadUnsafe(ref pa, (nuint)(t * hidden) + at);
+                q0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref pdy, 2 * t)), v, q0);
+                q1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref pdy, 2 * t + 1)), v, q1);
+            }
+            q0.StoreUnsafe(ref pq, at);
+            q1.StoreUnsafe(ref pq, h + at);
+        }
+        for (; o < hidden; o++)
+        {
+            float q0 = Unsafe.Add(ref pq, o), q1 = Unsafe.Add(ref pq, hidden + o);
+            for (int t = 0; t < batch; t++)
+            {
+                float a = Unsafe.Add(ref pa, t * hidden + o);
+                q0 = MathF.FusedMultiplyAdd(Unsafe.Add(ref pdy, 2 * t), a, q0);
+                q1 = MathF.FusedMultiplyAdd(Unsafe.Add(ref pdy, 2 * t + 1), a, q1);
+            }
+            Unsafe.Add(ref pq, o) = q0;
+            Unsafe.Add(ref pq, hidden + o) = q1;
+        }
+        float e0 = db2[0], e1 = db2[1];
+        for (int t = 0; t < batch; t++)
+        {
+            e0 += Unsafe.Add(ref pdy, 2 * t);
+            e1 += Unsafe.Add(ref pdy, 2 * t + 1);
+        }
+        db2[0] = e0;
+        db2[1] = e1;
     }
 
     // The blocks of TwoLayerReluBackwardBlocked in 512-bit registers where the machine has them but Vector<float> is
