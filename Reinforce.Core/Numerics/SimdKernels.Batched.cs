@@ -321,10 +321,20 @@ public static partial class SimdKernels
         int tiledRows = batch - batch % 4;
         if (tiledRows > 0)
         {
-            Span<Vector<float>> partial = stackalloc Vector<float>[16 * PartialSlots];
-            for (int t = 0; t < tiledRows; t += 4)
+            if (Vector<float>.Count < 16 && Vector512.IsHardwareAccelerated)
             {
-                ForwardTileFourByTwo(ref px, ref pw, ref pb, inputs, t, partial, ref py);
+                for (int t = 0; t < tiledRows; t += 4)
+                {
+                    ForwardTileFourByTwo512(ref px, ref pw, ref pb, inputs, t, ref py);
+                }
+            }
+            else
+            {
+                Span<Vector<float>> partial = stackalloc Vector<float>[16 * PartialSlots];
+                for (int t = 0; t < tiledRows; t += 4)
+                {
+                    ForwardTileFourByTwo(ref px, ref pw, ref pb, inputs, t, partial, ref py);
+                }
             }
         }
         for (int t = tiledRows; t < batch; t++)
@@ -388,6 +398,51 @@ public static partial class SimdKernels
         }
         StoreTwoRowsOfTwo(ref px, ref pw, ref pb, inputs, blocked, t, sums01, ref py);
         StoreTwoRowsOfTwo(ref px, ref pw, ref pb, inputs, blocked, t + 2, sums23, ref py);
+    }
+
+    // ForwardTileFourByTwo in 512-bit registers where the machine has them but Vector<float> is narrower: Dot's 32 lanes
+    // of a pair are two registers (lanes 0–15, 16–31), all 8 pairs' in registers at once (16 accumulators, 12 loads per
+    // 16 FMAs); the fold is Dot's with 16-lane registers — stride 16 the sum of the two, strides 8 and 4 the halves — then
+    // FoldFourPairs, the same additions in the same order as every width's.
+    private static void ForwardTileFourByTwo512(ref float px, ref float pw, ref float pb, int inputs, int t, ref float py)
+    {
+        int blocked = inputs - inputs % ReductionLanes;
+        ref float x0 = ref Unsafe.Add(ref px, t * inputs);
+        ref float x1 = ref Unsafe.Add(ref x0, inputs);
+        ref float x2 = ref Unsafe.Add(ref x1, inputs);
+        ref float x3 = ref Unsafe.Add(ref x2, inputs);
+        ref float w1 = ref Unsafe.Add(ref pw, inputs);
+        Vector512<float> a00 = Vector512<float>.Zero, b00 = a00, a01 = a00, b01 = a00, a10 = a00, b10 = a00, a11 = a00, b11 = a00;
+        Vector512<float> a20 = a00, b20 = a00, a21 = a00, b21 = a00, a30 = a00, b30 = a00, a31 = a00, b31 = a00;
+        for (nuint i = 0; i < (nuint)blocked; i += ReductionLanes)
+        {
+            Vector512<float> wa = Vector512.LoadUnsafe(ref pw, i), wb = Vector512.LoadUnsafe(ref pw, i + 16);
+            Vector512<float> va = Vector512.LoadUnsafe(ref w1, i), vb = Vector512.LoadUnsafe(ref w1, i + 16);
+            Vector512<float> xa = Vector512.LoadUnsafe(ref x0, i), xb = Vector512.LoadUnsafe(ref x0, i + 16);
+            a00 = Vector512.FusedMultiplyAdd(wa, xa, a00); b00 = Vector512.FusedMultiplyAdd(wb, xb, b00);
+            a01 = Vector512.FusedMultiplyAdd(va, xa, a01); b01 = Vector512.FusedMultiplyAdd(vb, xb, b01);
+            xa = Vector512.LoadUnsafe(ref x1, i); xb = Vector512.LoadUnsafe(ref x1, i + 16);
+            a10 = Vector512.FusedMultiplyAdd(wa, xa, a10); b10 = Vector512.FusedMultiplyAdd(wb, xb, b10);
+            a11 = Vector512.FusedMultiplyAdd(va, xa, a11); b11 = Vector512.FusedMultiplyAdd(vb, xb, b11);
+            xa = Vector512.LoadUnsafe(ref x2, i); xb = Vector512.LoadUnsafe(ref x2, i + 16);
+            a20 = Vector512.FusedMultiplyAdd(wa, xa, a20); b20 = Vector512.FusedMultiplyAdd(wb, xb, b20);
+            a21 = Vector512.FusedMultiplyAdd(va, xa, a21); b21 = Vector512.FusedMultiplyAdd(vb, xb, b21);
+            xa = Vector512.LoadUnsafe(ref x3, i); xb = Vector512.LoadUnsafe(ref x3, i + 16);
+            a30 = Vector512.FusedMultiplyAdd(wa, xa, a30); b30 = Vector512.FusedMultiplyAdd(wb, xb, b30);
+            a31 = Vector512.FusedMultiplyAdd(va, xa, a31); b31 = Vector512.FusedMultiplyAdd(vb, xb, b31);
+        }
+        Vector128<float> sums01 = FoldFourPairs(FoldToFour512(a00 + b00), FoldToFour512(a01 + b01), FoldToFour512(a10 + b10), FoldToFour512(a11 + b11));
+        Vector128<float> sums23 = FoldFourPairs(FoldToFour512(a20 + b20), FoldToFour512(a21 + b21), FoldToFour512(a30 + b30), FoldToFour512(a31 + b31));
+        StoreTwoRowsOfTwo(ref px, ref pw, ref pb, inputs, blocked, t, sums01, ref py);
+        StoreTwoRowsOfTwo(ref px, ref pw, ref pb, inputs, blocked, t + 2, sums23, ref py);
+    }
+
+    // Strides 8 and 4 of Dot's fold inside a 16-lane register (FoldToFour's 16-lane case).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> FoldToFour512(Vector512<float> v)
+    {
+        Vector256<float> half = v.GetLower() + v.GetUpper();
+        return half.GetLower() + half.GetUpper();
     }
 
     // y[t, 0..1] and y[t + 1, 0..1] = the four folded block sums [(t, 0), (t, 1), (t + 1, 0), (t + 1, 1)], then Dot's tail
