@@ -20,6 +20,7 @@ namespace Reinforce.Benchmarks;
 /// dotnet run -c Release --project Reinforce.Benchmarks -- rate 20 1 4 16 64            # warm steps/s by episodes per update, interleaved
 /// dotnet run -c Release --project Reinforce.Benchmarks -- act 300 4 16 64             # ns per state of the lockstep action, by way, interleaved
 /// dotnet run -c Release --project Reinforce.Benchmarks -- split-update 200           # 1 vs 2 workers, interleaved, best and median
+/// dotnet run -c Release --project Reinforce.Benchmarks -- update-times 100           # the 500-step update and its pieces, interleaved
 /// </code>
 /// The markdown tables land in BenchmarkDotNet.Artifacts/results only. The committed tables in
 /// <c>benchmarks/&lt;cpu&gt;/</c> change only when asked: <c>--publish</c> copies this run's reports there
@@ -48,6 +49,10 @@ public static class Program
         if (args.Length > 0 && args[0] == "split-update")
         {
             return SplitUpdateBenchmarks.RunInterleaved(args);
+        }
+        if (args.Length > 0 && args[0] == "update-times")
+        {
+            return UpdateTimes.Run(args);
         }
         bool publish = args.Contains("--publish");
         args = [.. args.Where(a => a != "--publish")];

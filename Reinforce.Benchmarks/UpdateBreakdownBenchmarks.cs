@@ -97,6 +97,13 @@ public class UpdateBreakdownBenchmarks
     [Benchmark]
     public void Layer2InputGradientsRelu() => SimdKernels.MatMulReluBackward(logitGradients, w2, z, T, da);
 
+    /// <summary>
+    /// The whole backward below the logits in one pass, as Mlp runs it for 4 → H ReLU → 2: <see cref="Layer2WeightGradients"/>,
+    /// <see cref="Layer2InputGradientsRelu"/> and <see cref="Layer1WeightGradients"/> fused, dZ₁ never written: 1 Mflop.
+    /// </summary>
+    [Benchmark]
+    public void TwoLayerBackwardFused() => SimdKernels.TwoLayerReluBackward(logitGradients, w2, a, states, T, dw2, db2, dw1, db1);
+
     /// <summary>dW₁ += dZ₁ᵀ·X (128 × 4, a chain over 500 rows per element) and db₁: 512 kflop.</summary>
     [Benchmark]
     public void Layer1WeightGradients() => SimdKernels.AccumulateWeightGradients(da, states, T, dw1, db1);

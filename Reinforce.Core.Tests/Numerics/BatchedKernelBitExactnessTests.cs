@@ -138,6 +138,49 @@ public sealed class BatchedKernelBitExactnessTests
         }
     }
 
+    /// <summary>
+    /// The one-pass backward of a 4 → H ReLU → 2 network against its definition, the three kernels in turn
+    /// (tolerance: none): dW₂, db₂, dW₁, db₁ from non-zero starting values, over hidden widths around the kernel's blocks
+    /// of 2·Count units and row counts from 1 to an episode. A₁ is ReLU of values with exact zeros, −0 and NaN, and X
+    /// has a NaN, so every branch of the mask and NaN products reach the chains.
+    /// </summary>
+    [Test]
+    public void TwoLayerReluBackward_EqualsTheThreeKernelsInTurn_BitForBit()
+    {
+        var random = new Random(20260426);
+        int width = System.Numerics.Vector<float>.Count;
+        int[] hiddens = [1, 3, width - 1, width, 2 * width - 1, 2 * width, 2 * width + 1, 5 * width + 3, 128, 129];
+        foreach (int batch in new[] { 1, 2, 7, 17, 128, 500 })
+        {
+            foreach (int hidden in hiddens)
+            {
+                float[] dy = Values(random, batch * 2), w2 = Values(random, 2 * hidden), x = Values(random, batch * 4);
+                float[] z = Values(random, batch * hidden);
+                for (int i = 0; i < z.Length; i += 7)
+                {
+                    z[i] = (i / 7 % 4) switch { 0 => -0f, 1 => float.NaN, 2 => 0f, _ => -z[i] };
+                }
+                float[] a1 = new float[z.Length];
+                SimdKernels.ReluForward(z, a1);
+                if (batch >= 7)
+                {
+                    x[4 * 5 + 2] = float.NaN;
+                }
+                float[] expectedW2 = Values(random, 2 * hidden), expectedB2 = Values(random, 2);
+                float[] expectedW1 = Values(random, hidden * 4), expectedB1 = Values(random, hidden);
+                float[] actualW2 = (float[])expectedW2.Clone(), actualB2 = (float[])expectedB2.Clone();
+                float[] actualW1 = (float[])expectedW1.Clone(), actualB1 = (float[])expectedB1.Clone();
+                SimdKernels.TwoLayerReluBackwardUnfused(dy, w2, a1, x, batch, expectedW2, expectedB2, expectedW1, expectedB1, new float[batch * hidden]);
+                SimdKernels.TwoLayerReluBackward(dy, w2, a1, x, batch, actualW2, actualB2, actualW1, actualB1);
+                string shape = $"T={batch} 4→{hidden}→2";
+                AssertBitsEqual(actualW2, expectedW2, $"dW2 {shape}");
+                AssertBitsEqual(actualB2, expectedB2, $"db2 {shape}");
+                AssertBitsEqual(actualW1, expectedW1, $"dW1 {shape}");
+                AssertBitsEqual(actualB1, expectedB1, $"db1 {shape}");
+            }
+        }
+    }
+
     // Row 0 of X all −0 (every product ±0: z is the bias), and, from three rows on, one NaN in the last row (a NaN row of z).
     private static void WithSpecialRows(float[] x, int batch, int inputs, Random random)
     {

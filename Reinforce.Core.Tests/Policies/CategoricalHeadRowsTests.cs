@@ -137,8 +137,17 @@ public class CategoricalHeadRowsTests
     [TestCaseSource(nameof(Shapes))]
     public void LossAndGradient_OverManyRows_GivesTheRowByRowNumbers_BitForBit(int actions, bool specials)
     {
+        int width = Vector<float>.Count;
+        // Every count to a few vectors, then counts around the two-action kernel's blocks of 8 vectors and the head's
+        // chunks of 256 rows (several blocks, a partial last block, a scalar tail).
+        int[] counts = [.. Enumerable.Range(1, 3 * width + 1), 8 * width - 1, 8 * width, 8 * width + 1, 9 * width + 3, 17 * width + 5, 256, 300, 500];
+        CheckLossAndGradient(actions, specials, counts);
+    }
+
+    private static void CheckLossAndGradient(int actions, bool specials, int[] counts)
+    {
         var head = new CategoricalHead(actions);
-        for (int rows = 1; rows <= 3 * Vector<float>.Count + 1; rows++)
+        foreach (int rows in counts)
         {
             float[] logits = Logits(rows, actions, 200 + rows, specials);
             var random = new Pcg64((ulong)(300 + rows));

@@ -248,9 +248,18 @@ public sealed class Mlp
         int batch = workspace.Batch;
         Guard.MatrixShape(outputGradients.Length, batch, OutputSize, nameof(outputGradients));
         float[] values = Parameters.Values, gradients = Parameters.Gradients;
+        bool relu = HiddenActivation.Kind == ActivationKind.ReLU;
+        if (relu && !workspace.DropoutApplied && LayerCount == 2 && InputSize == 4 && OutputSize == 2)
+        {
+            // One hidden ReLU layer between 4 inputs and 2 logits (the CartPole policy): both layers' gradients in one pass
+            // over the rows, the loop below bit for bit (dZ₁ is never written; its mask [z₁ > 0] is read as [a₁ > 0]).
+            SimdKernels.TwoLayerReluBackward(outputGradients, ParameterBuffer.View(values, WeightTensor(1)), workspace.Activation(1, batch),
+                workspace.Activation(0, batch), batch, ParameterBuffer.View(gradients, WeightTensor(1)), ParameterBuffer.View(gradients, BiasTensor(1)),
+                ParameterBuffer.View(gradients, WeightTensor(0)), ParameterBuffer.View(gradients, BiasTensor(0)));
+            return;
+        }
         Span<float> dz = workspace.GradientA(OutputSize * batch);
         outputGradients.CopyTo(dz);
-        bool relu = HiddenActivation.Kind == ActivationKind.ReLU;
         for (int l = LayerCount - 1; l >= 0; l--)
         {
             // da_{l−1} = dz_l·W_l is only needed below the first layer.

@@ -63,15 +63,23 @@ public static partial class ElementaryFunctions
         return ExpM1Polynomial(r);
     }
 
+    // The vector form in two parts, so that no vector passes through an out parameter (which keeps it in memory):
+    // ExpShifted(y) is the rounding sum, ReducedExpM1(y, shifted) is eʳ − 1 and ExpScale(shifted) is 2ⁿ.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<double> ReduceExp(Vector<double> y, out Vector<double> scale)
+    private static Vector<double> ExpShifted(Vector<double> y)
+        => Vector.FusedMultiplyAdd(y, new Vector<double>(InverseLn2), new Vector<double>(RoundingShifter));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<double> ReducedExpM1(Vector<double> y, Vector<double> shifted)
     {
-        Vector<double> shifted = Vector.FusedMultiplyAdd(y, new Vector<double>(InverseLn2), new Vector<double>(RoundingShifter));
         Vector<double> n = shifted - new Vector<double>(RoundingShifter);
         Vector<double> r = Vector.FusedMultiplyAdd(-n, new Vector<double>(Ln2Low), Vector.FusedMultiplyAdd(-n, new Vector<double>(Ln2), y));
-        scale = Vector.AsVectorDouble(Vector.ShiftLeft(Vector.AsVectorInt64(shifted) + new Vector<long>(1023), 52));
         return ExpM1Polynomial(r);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<double> ExpScale(Vector<double> shifted)
+        => Vector.AsVectorDouble(Vector.ShiftLeft(Vector.AsVectorInt64(shifted) + new Vector<long>(1023), 52));
 
     // eʳ − 1 for |r| ≤ ln2/2: r + r²·q(r) with q(r) = 1/2! + r/3! + … + r¹⁰/12!, q evaluated by Estrin's scheme
     // (pairs, then pairs of pairs with r², r⁴, r⁸): four dependent fused multiply-adds instead of Horner's ten.
@@ -163,7 +171,9 @@ public static partial class ElementaryFunctions
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<double> ExpOfDoubles(Vector<double> y)
     {
-        Vector<double> p = ReduceExp(ClampExpArgument(y), out Vector<double> scale);
+        y = ClampExpArgument(y);
+        Vector<double> shifted = ExpShifted(y);
+        Vector<double> p = ReducedExpM1(y, shifted), scale = ExpScale(shifted);
         return Vector.FusedMultiplyAdd(scale, p, scale);
     }
 
@@ -203,7 +213,9 @@ public static partial class ElementaryFunctions
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<double> ExpM1OfDoubles(Vector<double> y)
     {
-        Vector<double> p = ReduceExp(ClampExpArgument(y), out Vector<double> scale);
+        y = ClampExpArgument(y);
+        Vector<double> shifted = ExpShifted(y);
+        Vector<double> p = ReducedExpM1(y, shifted), scale = ExpScale(shifted);
         return Vector.FusedMultiplyAdd(scale, p, scale - Vector<double>.One);
     }
 
@@ -251,7 +263,8 @@ public static partial class ElementaryFunctions
         var saturation = new Vector<double>(TanhSaturation);
         Vector<double> a = Vector.Abs(x);
         a = Vector.ConditionalSelect(Vector.GreaterThan(a, saturation), saturation, a);
-        Vector<double> p = ReduceExp(a + a, out Vector<double> scale);
+        Vector<double> twice = a + a, shifted = ExpShifted(twice);
+        Vector<double> p = ReducedExpM1(twice, shifted), scale = ExpScale(shifted);
         Vector<double> expm1 = Vector.FusedMultiplyAdd(scale, p, scale - Vector<double>.One);
         return expm1 / (expm1 + new Vector<double>(2.0));
     }

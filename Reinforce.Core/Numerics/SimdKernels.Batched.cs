@@ -52,6 +52,10 @@ public static partial class SimdKernels
         {
             ForwardFourInputs<PreActivationOnly>(x, w, b, batch, outputs, y, y);
         }
+        else if (inputs >= ReductionLanes && outputs == 2)
+        {
+            ForwardTiledTwoOutputs(x, w, b, batch, inputs, y);
+        }
         else if (inputs >= ReductionLanes)
         {
             ForwardTiled(x, w, b, batch, inputs, outputs, y);
@@ -300,6 +304,170 @@ public static partial class SimdKernels
             {
                 ForwardRowAgainstFour(ref px, ref pw, ref pb, inputs, outputs, t, tiledOutputs, outputs - tiledOutputs, ref py);
             }
+        }
+    }
+
+    // out = 2 (a two-action policy's logits): 4 × 2 tiles of (t, o) pairs, one register-wide chunk of Dot's 32 lanes at a
+    // time as in ForwardTile — 8 accumulators fed by 6 loads per 8 FMAs instead of one row's 2 pairs and their fold at a
+    // time — and the 8 pairs folded together; the last batch mod 4 rows one at a time.
+    [MethodImpl(MethodImplOptions.NoInlining)] // keeps the callers (Mlp's layer loop) small
+    private static void ForwardTiledTwoOutputs(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, int batch, int inputs,
+        Span<float> y)
+    {
+        ref float px = ref MemoryMarshal.GetReference(x);
+        ref float pw = ref MemoryMarshal.GetReference(w);
+        ref float pb = ref MemoryMarshal.GetReference(b);
+        ref float py = ref MemoryMarshal.GetReference(y);
+        int tiledRows = batch - batch % 4;
+        if (tiledRows > 0)
+        {
+            if (Vector<float>.Count < 16 && Vector512.IsHardwareAccelerated)
+            {
+                for (int t = 0; t < tiledRows; t += 4)
+                {
+                    ForwardTileFourByTwo512(ref px, ref pw, ref pb, inputs, t, ref py);
+                }
+            }
+            else
+            {
+                Span<Vector<float>> partial = stackalloc Vector<float>[16 * PartialSlots];
+                for (int t = 0; t < tiledRows; t += 4)
+                {
+                    ForwardTileFourByTwo(ref px, ref pw, ref pb, inputs, t, partial, ref py);
+                }
+            }
+        }
+        for (int t = tiledRows; t < batch; t++)
+        {
+            ForwardRowAgainstFour(ref px, ref pw, ref pb, inputs, 2, t, 0, 2, ref py);
+        }
+    }
+
+    // y[t..t+3, 0..1]: ForwardTile's chunks for 8 pairs, pair (row r, output o) in partial[slot · 16 + 2·r + o], so that
+    // the fold's four-pair groups are rows (t, t + 1) and (t + 2, t + 3) — 4 consecutive floats of y each.
+    private static void ForwardTileFourByTwo(ref float px, ref float pw, ref float pb, int inputs, int t, Span<Vector<float>> partial,
+        ref float py)
+    {
+        int width = Vector<float>.Count, chunks = ReductionLanes / width, slots = PartialSlots;
+        int blocked = inputs - inputs % ReductionLanes;
+        ref float x0 = ref Unsafe.Add(ref px, t * inputs);
+        ref float x1 = ref Unsafe.Add(ref x0, inputs);
+        ref float x2 = ref Unsafe.Add(ref x1, inputs);
+        ref float x3 = ref Unsafe.Add(ref x2, inputs);
+        ref float w0 = ref pw;
+        ref float w1 = ref Unsafe.Add(ref w0, inputs);
+        ref Vector<float> p = ref MemoryMarshal.GetReference(partial);
+        for (int chunk = 0; chunk < chunks; chunk++)
+        {
+            Vector<float> a00 = Vector<float>.Zero, a01 = a00, a10 = a00, a11 = a00;
+            Vector<float> a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+            for (nuint i = (nuint)(chunk * width); i < (nuint)blocked; i += ReductionLanes)
+            {
+                Vector<float> wa = Vector.LoadUnsafe(ref w0, i), wb = Vector.LoadUnsafe(ref w1, i);
+                Vector<float> xa = Vector.LoadUnsafe(ref x0, i), xb = Vector.LoadUnsafe(ref x1, i);
+                Vector<float> xc = Vector.LoadUnsafe(ref x2, i), xd = Vector.LoadUnsafe(ref x3, i);
+                a00 = Vector.FusedMultiplyAdd(wa, xa, a00); a01 = Vector.FusedMultiplyAdd(wb, xa, a01);
+                a10 = Vector.FusedMultiplyAdd(wa, xb, a10); a11 = Vector.FusedMultiplyAdd(wb, xb, a11);
+                a20 = Vector.FusedMultiplyAdd(wa, xc, a20); a21 = Vector.FusedMultiplyAdd(wb, xc, a21);
+                a30 = Vector.FusedMultiplyAdd(wa, xd, a30); a31 = Vector.FusedMultiplyAdd(wb, xd, a31);
+            }
+            ref Vector<float> slot = ref Unsafe.Add(ref p, chunk % slots * 16);
+            if (chunk < slots)
+            {
+                Unsafe.Add(ref slot, 0) = a00; Unsafe.Add(ref slot, 1) = a01; Unsafe.Add(ref slot, 2) = a10; Unsafe.Add(ref slot, 3) = a11;
+                Unsafe.Add(ref slot, 4) = a20; Unsafe.Add(ref slot, 5) = a21; Unsafe.Add(ref slot, 6) = a30; Unsafe.Add(ref slot, 7) = a31;
+            }
+            else
+            {
+                Unsafe.Add(ref slot, 0) += a00; Unsafe.Add(ref slot, 1) += a01; Unsafe.Add(ref slot, 2) += a10; Unsafe.Add(ref slot, 3) += a11;
+                Unsafe.Add(ref slot, 4) += a20; Unsafe.Add(ref slot, 5) += a21; Unsafe.Add(ref slot, 6) += a30; Unsafe.Add(ref slot, 7) += a31;
+            }
+        }
+        Vector128<float> sums01, sums23;
+        if (Vector<float>.Count == 8)
+        {
+            Vector256<float> sums = FoldEightPairs(ref p);
+            (sums01, sums23) = (sums.GetLower(), sums.GetUpper());
+        }
+        else
+        {
+            sums01 = FoldFourPairs(FoldToFour(SumSlots(ref p)), FoldToFour(SumSlots(ref Unsafe.Add(ref p, 1))),
+                FoldToFour(SumSlots(ref Unsafe.Add(ref p, 2))), FoldToFour(SumSlots(ref Unsafe.Add(ref p, 3))));
+            sums23 = FoldFourPairs(FoldToFour(SumSlots(ref Unsafe.Add(ref p, 4))), FoldToFour(SumSlots(ref Unsafe.Add(ref p, 5))),
+                FoldToFour(SumSlots(ref Unsafe.Add(ref p, 6))), FoldToFour(SumSlots(ref Unsafe.Add(ref p, 7))));
+        }
+        StoreTwoRowsOfTwo(ref px, ref pw, ref pb, inputs, blocked, t, sums01, ref py);
+        StoreTwoRowsOfTwo(ref px, ref pw, ref pb, inputs, blocked, t + 2, sums23, ref py);
+    }
+
+    // ForwardTileFourByTwo in 512-bit registers where the machine has them but Vector<float> is narrower: Dot's 32 lanes
+    // of a pair are two registers (lanes 0–15, 16–31), all 8 pairs' in registers at once (16 accumulators, 12 loads per
+    // 16 FMAs); the fold is Dot's with 16-lane registers — stride 16 the sum of the two, strides 8 and 4 the halves — then
+    // FoldFourPairs, the same additions in the same order as every width's.
+    private static void ForwardTileFourByTwo512(ref float px, ref float pw, ref float pb, int inputs, int t, ref float py)
+    {
+        int blocked = inputs - inputs % ReductionLanes;
+        ref float x0 = ref Unsafe.Add(ref px, t * inputs);
+        ref float x1 = ref Unsafe.Add(ref x0, inputs);
+        ref float x2 = ref Unsafe.Add(ref x1, inputs);
+        ref float x3 = ref Unsafe.Add(ref x2, inputs);
+        ref float w1 = ref Unsafe.Add(ref pw, inputs);
+        Vector512<float> a00 = Vector512<float>.Zero, b00 = a00, a01 = a00, b01 = a00, a10 = a00, b10 = a00, a11 = a00, b11 = a00;
+        Vector512<float> a20 = a00, b20 = a00, a21 = a00, b21 = a00, a30 = a00, b30 = a00, a31 = a00, b31 = a00;
+        for (nuint i = 0; i < (nuint)blocked; i += ReductionLanes)
+        {
+            Vector512<float> wa = Vector512.LoadUnsafe(ref pw, i), wb = Vector512.LoadUnsafe(ref pw, i + 16);
+            Vector512<float> va = Vector512.LoadUnsafe(ref w1, i), vb = Vector512.LoadUnsafe(ref w1, i + 16);
+            Vector512<float> xa = Vector512.LoadUnsafe(ref x0, i), xb = Vector512.LoadUnsafe(ref x0, i + 16);
+            a00 = Vector512.FusedMultiplyAdd(wa, xa, a00); b00 = Vector512.FusedMultiplyAdd(wb, xb, b00);
+            a01 = Vector512.FusedMultiplyAdd(va, xa, a01); b01 = Vector512.FusedMultiplyAdd(vb, xb, b01);
+            xa = Vector512.LoadUnsafe(ref x1, i); xb = Vector512.LoadUnsafe(ref x1, i + 16);
+            a10 = Vector512.FusedMultiplyAdd(wa, xa, a10); b10 = Vector512.FusedMultiplyAdd(wb, xb, b10);
+            a11 = Vector512.FusedMultiplyAdd(va, xa, a11); b11 = Vector512.FusedMultiplyAdd(vb, xb, b11);
+            xa = Vector512.LoadUnsafe(ref x2, i); xb = Vector512.LoadUnsafe(ref x2, i + 16);
+            a20 = Vector512.FusedMultiplyAdd(wa, xa, a20); b20 = Vector512.FusedMultiplyAdd(wb, xb, b20);
+            a21 = Vector512.FusedMultiplyAdd(va, xa, a21); b21 = Vector512.FusedMultiplyAdd(vb, xb, b21);
+            xa = Vector512.LoadUnsafe(ref x3, i); xb = Vector512.LoadUnsafe(ref x3, i + 16);
+            a30 = Vector512.FusedMultiplyAdd(wa, xa, a30); b30 = Vector512.FusedMultiplyAdd(wb, xb, b30);
+            a31 = Vector512.FusedMultiplyAdd(va, xa, a31); b31 = Vector512.FusedMultiplyAdd(vb, xb, b31);
+        }
+        Vector128<float> sums01 = FoldFourPairs(FoldToFour512(a00 + b00), FoldToFour512(a01 + b01), FoldToFour512(a10 + b10), FoldToFour512(a11 + b11));
+        Vector128<float> sums23 = FoldFourPairs(FoldToFour512(a20 + b20), FoldToFour512(a21 + b21), FoldToFour512(a30 + b30), FoldToFour512(a31 + b31));
+        StoreTwoRowsOfTwo(ref px, ref pw, ref pb, inputs, blocked, t, sums01, ref py);
+        StoreTwoRowsOfTwo(ref px, ref pw, ref pb, inputs, blocked, t + 2, sums23, ref py);
+    }
+
+    // Strides 8 and 4 of Dot's fold inside a 16-lane register (FoldToFour's 16-lane case).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> FoldToFour512(Vector512<float> v)
+    {
+        Vector256<float> half = v.GetLower() + v.GetUpper();
+        return half.GetLower() + half.GetUpper();
+    }
+
+    // y[t, 0..1] and y[t + 1, 0..1] = the four folded block sums [(t, 0), (t, 1), (t + 1, 0), (t + 1, 1)], then Dot's tail
+    // and the bias.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreTwoRowsOfTwo(ref float px, ref float pw, ref float pb, int inputs, int blocked, int t, Vector128<float> sums,
+        ref float py)
+    {
+        ref float yRows = ref Unsafe.Add(ref py, 2 * t);
+        if (blocked == inputs)
+        {
+            Vector64<float> bias = Vector64.LoadUnsafe(ref pb);
+            (sums + Vector128.Create(bias, bias)).StoreUnsafe(ref yRows);
+            return;
+        }
+        for (int k = 0; k < 4; k++)
+        {
+            ref float xr = ref Unsafe.Add(ref px, (t + k / 2) * inputs);
+            ref float wr = ref Unsafe.Add(ref pw, k % 2 * inputs);
+            float sum = sums.GetElement(k);
+            for (int i = blocked; i < inputs; i++)
+            {
+                sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref wr, i), Unsafe.Add(ref xr, i), sum);
+            }
+            Unsafe.Add(ref yRows, k) = sum + Unsafe.Add(ref pb, k % 2);
         }
     }
 
@@ -664,6 +832,255 @@ public static partial class SimdKernels
                 Unsafe.Add(ref dxRow, i) = Unsafe.Add(ref zRow, i) > 0f ? s : 0f;
             }
         }
+    }
+
+    /// <summary>
+    /// The definition of <see cref="TwoLayerReluBackward"/>: the three kernels in turn, dZ₁ through <paramref name="dz"/>
+    /// ([T, H] scratch).
+    /// </summary>
+    internal static void TwoLayerReluBackwardUnfused(ReadOnlySpan<float> dy, ReadOnlySpan<float> w2, ReadOnlySpan<float> a1, ReadOnlySpan<float> x,
+        int batch, Span<float> dw2, Span<float> db2, Span<float> dw1, Span<float> db1, Span<float> dz)
+    {
+        AccumulateWeightGradients(dy, a1, batch, dw2, db2);
+        MatMulReluBackward(dy, w2, a1, batch, dz);
+        AccumulateWeightGradients(dz, x, batch, dw1, db1);
+    }
+
+    // dW₂ and db₂ by their kernel, then one pass per block of 2·Count hidden units o (the last H mod 2·Count units one at
+    // a time) down all the rows: per row, dZ₁ = [a > 0] ? fma(dy[t, 1], W₂[1, o], fma(dy[t, 0], W₂[0, o], 0)) : 0 in
+    // registers, db₁ += dZ₁ and dW₁'s chains fma(dZ₁, x[t, i], ·) for i = 0 … 3 (the tile of dW₁ gathered and scattered
+    // once per block, as in ChainedProductDownRowsFourColumns). Every element keeps the chain of the unfused kernels, in
+    // row order. 10 accumulators and 12 FMAs per row and block; with dW₂'s four chains in the same loop too, the JIT
+    // passed two of them through the stack every row (benchmarks/notes.md#two-layer-backward).
+    private static void TwoLayerReluBackwardBlocked(ReadOnlySpan<float> dy, ReadOnlySpan<float> w2, ReadOnlySpan<float> a1, ReadOnlySpan<float> x,
+        int batch, int hidden, Span<float> dw2, Span<float> db2, Span<float> dw1, Span<float> db1)
+    {
+        if (Vector<float>.Count < 16 && Vector512.IsHardwareAccelerated)
+        {
+            TwoOutputWeightGradients512(dy, a1, batch, hidden, dw2, db2);
+        }
+        else
+        {
+            AccumulateWeightGradientsBlocked(dy, a1, batch, 2, hidden, dw2, db2);
+        }
+        ref float pdy = ref MemoryMarshal.GetReference(dy);
+        ref float pw = ref MemoryMarshal.GetReference(w2);
+        ref float pa = ref MemoryMarshal.GetReference(a1);
+        ref float px = ref MemoryMarshal.GetReference(x);
+        ref float pdw1 = ref MemoryMarshal.GetReference(dw1);
+        ref float pdb1 = ref MemoryMarshal.GetReference(db1);
+        int width = Vector<float>.Count, block = 2 * width;
+        nuint w = (nuint)width, h = (nuint)hidden;
+        Span<float> tile = stackalloc float[4 * block];
+        ref float pt = ref MemoryMarshal.GetReference(tile);
+        Vector<float> zero = Vector<float>.Zero;
+        int o = Vector<float>.Count < 16 && Vector512.IsHardwareAccelerated
+            ? TwoLayerReluBackwardBlocks512(ref pdy, ref pw, ref pa, ref px, batch, hidden, ref pdw1, ref pdb1)
+            : 0;
+        for (; o <= hidden - block; o += block)
+        {
+            // tile[c·block + r] = dW₁[o + r, c]
+            for (int r = 0; r < block; r++)
+            {
+                for (int c = 0; c < 4; c++)
+                {
+                    tile[c * block + r] = Unsafe.Add(ref pdw1, (o + r) * 4 + c);
+                }
+            }
+            Vector<float> s00 = Vector.LoadUnsafe(ref pt), s01 = Vector.LoadUnsafe(ref pt, w);
+            Vector<float> s10 = Vector.LoadUnsafe(ref pt, 2 * w), s11 = Vector.LoadUnsafe(ref pt, 3 * w);
+            Vector<float> s20 = Vector.LoadUnsafe(ref pt, 4 * w), s21 = Vector.LoadUnsafe(ref pt, 5 * w);
+            Vector<float> s30 = Vector.LoadUnsafe(ref pt, 6 * w), s31 = Vector.LoadUnsafe(ref pt, 7 * w);
+            nuint at = (nuint)o;
+            Vector<float> b0 = Vector.LoadUnsafe(ref pdb1, at), b1 = Vector.LoadUnsafe(ref pdb1, at + w);
+            Vector<float> w00 = Vector.LoadUnsafe(ref pw, at), w01 = Vector.LoadUnsafe(ref pw, at + w);
+            Vector<float> w10 = Vector.LoadUnsafe(ref pw, h + at), w11 = Vector.LoadUnsafe(ref pw, h + at + w);
+            ref float aRow = ref Unsafe.Add(ref pa, o);
+            for (int t = 0; t < batch; t++, aRow = ref Unsafe.Add(ref aRow, hidden))
+            {
+                ref float dyRow = ref Unsafe.Add(ref pdy, 2 * t);
+                var d0 = new Vector<float>(dyRow);
+                var d1 = new Vector<float>(Unsafe.Add(ref dyRow, 1));
+                Vector<float> a0 = Vector.LoadUnsafe(ref aRow), a1v = Vector.LoadUnsafe(ref aRow, w);
+                Vector<float> dz0 = Vector.ConditionalSelect(Vector.GreaterThan(a0, zero),
+                    Vector.FusedMultiplyAdd(d1, w10, Vector.FusedMultiplyAdd(d0, w00, zero)), zero);
+                Vector<float> dz1 = Vector.ConditionalSelect(Vector.GreaterThan(a1v, zero),
+                    Vector.FusedMultiplyAdd(d1, w11, Vector.FusedMultiplyAdd(d0, w01, zero)), zero);
+                b0 += dz0;
+                b1 += dz1;
+                ref float xRow = ref Unsafe.Add(ref px, 4 * t);
+                var x0 = new Vector<float>(xRow);
+                var x1 = new Vector<float>(Unsafe.Add(ref xRow, 1));
+                var x2 = new Vector<float>(Unsafe.Add(ref xRow, 2));
+                var x3 = new Vector<float>(Unsafe.Add(ref xRow, 3));
+                s00 = Vector.FusedMultiplyAdd(dz0, x0, s00); s01 = Vector.FusedMultiplyAdd(dz1, x0, s01);
+                s10 = Vector.FusedMultiplyAdd(dz0, x1, s10); s11 = Vector.FusedMultiplyAdd(dz1, x1, s11);
+                s20 = Vector.FusedMultiplyAdd(dz0, x2, s20); s21 = Vector.FusedMultiplyAdd(dz1, x2, s21);
+                s30 = Vector.FusedMultiplyAdd(dz0, x3, s30); s31 = Vector.FusedMultiplyAdd(dz1, x3, s31);
+            }
+            b0.StoreUnsafe(ref pdb1, at); b1.StoreUnsafe(ref pdb1, at + w);
+            s00.StoreUnsafe(ref pt); s01.StoreUnsafe(ref pt, w); s10.StoreUnsafe(ref pt, 2 * w); s11.StoreUnsafe(ref pt, 3 * w);
+            s20.StoreUnsafe(ref pt, 4 * w); s21.StoreUnsafe(ref pt, 5 * w); s30.StoreUnsafe(ref pt, 6 * w); s31.StoreUnsafe(ref pt, 7 * w);
+            for (int r = 0; r < block; r++)
+            {
+                for (int c = 0; c < 4; c++)
+                {
+                    Unsafe.Add(ref pdw1, (o + r) * 4 + c) = tile[c * block + r];
+                }
+            }
+        }
+        for (; o < hidden; o++)
+        {
+            float b = Unsafe.Add(ref pdb1, o);
+            float w0 = Unsafe.Add(ref pw, o), w1 = Unsafe.Add(ref pw, hidden + o);
+            ref float dw = ref Unsafe.Add(ref pdw1, 4 * o);
+            float s0 = dw, s1 = Unsafe.Add(ref dw, 1), s2 = Unsafe.Add(ref dw, 2), s3 = Unsafe.Add(ref dw, 3);
+            for (int t = 0; t < batch; t++)
+            {
+                float d0 = Unsafe.Add(ref pdy, 2 * t), d1 = Unsafe.Add(ref pdy, 2 * t + 1), a = Unsafe.Add(ref pa, t * hidden + o);
+                float dz = a > 0f ? MathF.FusedMultiplyAdd(d1, w1, MathF.FusedMultiplyAdd(d0, w0, 0f)) : 0f;
+                b += dz;
+                ref float xRow = ref Unsafe.Add(ref px, 4 * t);
+                s0 = MathF.FusedMultiplyAdd(dz, xRow, s0);
+                s1 = MathF.FusedMultiplyAdd(dz, Unsafe.Add(ref xRow, 1), s1);
+                s2 = MathF.FusedMultiplyAdd(dz, Unsafe.Add(ref xRow, 2), s2);
+                s3 = MathF.FusedMultiplyAdd(dz, Unsafe.Add(ref xRow, 3), s3);
+            }
+            Unsafe.Add(ref pdb1, o) = b;
+            dw = s0; Unsafe.Add(ref dw, 1) = s1; Unsafe.Add(ref dw, 2) = s2; Unsafe.Add(ref dw, 3) = s3;
+        }
+    }
+
+    // dW₂ += dYᵀ·A₁ and db₂ += Σ_t dY for 2 outputs, AccumulateWeightGradients' chains (fma(dy[t, m], a[t, o], ·) and
+    // db₂ + dy[t, m], in row order) with 512-bit registers: 2 rows × 4 vectors of dW₂ (8 chains) per block of 64 units,
+    // then 2 × 1 vectors, then the last units one chain at a time.
+    private static void TwoOutputWeightGradients512(ReadOnlySpan<float> dy, ReadOnlySpan<float> a1, int batch, int hidden, Span<float> dw2,
+        Span<float> db2)
+    {
+        const int Width = 16;
+        ref float pdy = ref MemoryMarshal.GetReference(dy);
+        ref float pa = ref MemoryMarshal.GetReference(a1);
+        ref float pq = ref MemoryMarshal.GetReference(dw2);
+        nuint h = (nuint)hidden;
+        int o = 0;
+        for (; o <= hidden - 4 * Width; o += 4 * Width)
+        {
+            nuint at = (nuint)o;
+            Vector512<float> q00 = Vector512.LoadUnsafe(ref pq, at), q01 = Vector512.LoadUnsafe(ref pq, at + Width);
+            Vector512<float> q02 = Vector512.LoadUnsafe(ref pq, at + 2 * Width), q03 = Vector512.LoadUnsafe(ref pq, at + 3 * Width);
+            Vector512<float> q10 = Vector512.LoadUnsafe(ref pq, h + at), q11 = Vector512.LoadUnsafe(ref pq, h + at + Width);
+            Vector512<float> q12 = Vector512.LoadUnsafe(ref pq, h + at + 2 * Width), q13 = Vector512.LoadUnsafe(ref pq, h + at + 3 * Width);
+            ref float aRow = ref Unsafe.Add(ref pa, o);
+            for (int t = 0; t < batch; t++, aRow = ref Unsafe.Add(ref aRow, hidden))
+            {
+                Vector512<float> d0 = Vector512.Create(Unsafe.Add(ref pdy, 2 * t)), d1 = Vector512.Create(Unsafe.Add(ref pdy, 2 * t + 1));
+                Vector512<float> v0 = Vector512.LoadUnsafe(ref aRow), v1 = Vector512.LoadUnsafe(ref aRow, Width);
+                Vector512<float> v2 = Vector512.LoadUnsafe(ref aRow, 2 * Width), v3 = Vector512.LoadUnsafe(ref aRow, 3 * Width);
+                q00 = Vector512.FusedMultiplyAdd(d0, v0, q00); q01 = Vector512.FusedMultiplyAdd(d0, v1, q01);
+                q02 = Vector512.FusedMultiplyAdd(d0, v2, q02); q03 = Vector512.FusedMultiplyAdd(d0, v3, q03);
+                q10 = Vector512.FusedMultiplyAdd(d1, v0, q10); q11 = Vector512.FusedMultiplyAdd(d1, v1, q11);
+                q12 = Vector512.FusedMultiplyAdd(d1, v2, q12); q13 = Vector512.FusedMultiplyAdd(d1, v3, q13);
+            }
+            q00.StoreUnsafe(ref pq, at); q01.StoreUnsafe(ref pq, at + Width); q02.StoreUnsafe(ref pq, at + 2 * Width); q03.StoreUnsafe(ref pq, at + 3 * Width);
+            q10.StoreUnsafe(ref pq, h + at); q11.StoreUnsafe(ref pq, h + at + Width);
+            q12.StoreUnsafe(ref pq, h + at + 2 * Width); q13.StoreUnsafe(ref pq, h + at + 3 * Width);
+        }
+        for (; o <= hidden - Width; o += Width)
+        {
+            nuint at = (nuint)o;
+            Vector512<float> q0 = Vector512.LoadUnsafe(ref pq, at), q1 = Vector512.LoadUnsafe(ref pq, h + at);
+            for (int t = 0; t < batch; t++)
+            {
+                Vector512<float> v = Vector512.LoadUnsafe(ref pa, (nuint)(t * hidden) + at);
+                q0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref pdy, 2 * t)), v, q0);
+                q1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref pdy, 2 * t + 1)), v, q1);
+            }
+            q0.StoreUnsafe(ref pq, at);
+            q1.StoreUnsafe(ref pq, h + at);
+        }
+        for (; o < hidden; o++)
+        {
+            float q0 = Unsafe.Add(ref pq, o), q1 = Unsafe.Add(ref pq, hidden + o);
+            for (int t = 0; t < batch; t++)
+            {
+                float a = Unsafe.Add(ref pa, t * hidden + o);
+                q0 = MathF.FusedMultiplyAdd(Unsafe.Add(ref pdy, 2 * t), a, q0);
+                q1 = MathF.FusedMultiplyAdd(Unsafe.Add(ref pdy, 2 * t + 1), a, q1);
+            }
+            Unsafe.Add(ref pq, o) = q0;
+            Unsafe.Add(ref pq, hidden + o) = q1;
+        }
+        float e0 = db2[0], e1 = db2[1];
+        for (int t = 0; t < batch; t++)
+        {
+            e0 += Unsafe.Add(ref pdy, 2 * t);
+            e1 += Unsafe.Add(ref pdy, 2 * t + 1);
+        }
+        db2[0] = e0;
+        db2[1] = e1;
+    }
+
+    // The blocks of TwoLayerReluBackwardBlocked in 512-bit registers where the machine has them but Vector<float> is
+    // narrower (AVX-512 by default): 32 hidden units per block, the same operations per lane. Returns the first unit it
+    // did not cover. Why: benchmarks/notes.md#two-layer-backward
+    private static int TwoLayerReluBackwardBlocks512(ref float pdy, ref float pw, ref float pa, ref float px, int batch, int hidden,
+        ref float pdw1, ref float pdb1)
+    {
+        const int Width = 16, Block = 2 * Width;
+        Span<float> tile = stackalloc float[4 * Block];
+        ref float pt = ref MemoryMarshal.GetReference(tile);
+        nuint h = (nuint)hidden;
+        Vector512<float> zero = Vector512<float>.Zero;
+        int o = 0;
+        for (; o <= hidden - Block; o += Block)
+        {
+            for (int r = 0; r < Block; r++)
+            {
+                for (int c = 0; c < 4; c++)
+                {
+                    tile[c * Block + r] = Unsafe.Add(ref pdw1, (o + r) * 4 + c);
+                }
+            }
+            Vector512<float> s00 = Vector512.LoadUnsafe(ref pt), s01 = Vector512.LoadUnsafe(ref pt, Width);
+            Vector512<float> s10 = Vector512.LoadUnsafe(ref pt, 2 * Width), s11 = Vector512.LoadUnsafe(ref pt, 3 * Width);
+            Vector512<float> s20 = Vector512.LoadUnsafe(ref pt, 4 * Width), s21 = Vector512.LoadUnsafe(ref pt, 5 * Width);
+            Vector512<float> s30 = Vector512.LoadUnsafe(ref pt, 6 * Width), s31 = Vector512.LoadUnsafe(ref pt, 7 * Width);
+            nuint at = (nuint)o;
+            Vector512<float> b0 = Vector512.LoadUnsafe(ref pdb1, at), b1 = Vector512.LoadUnsafe(ref pdb1, at + Width);
+            Vector512<float> w00 = Vector512.LoadUnsafe(ref pw, at), w01 = Vector512.LoadUnsafe(ref pw, at + Width);
+            Vector512<float> w10 = Vector512.LoadUnsafe(ref pw, h + at), w11 = Vector512.LoadUnsafe(ref pw, h + at + Width);
+            ref float aRow = ref Unsafe.Add(ref pa, o);
+            for (int t = 0; t < batch; t++, aRow = ref Unsafe.Add(ref aRow, hidden))
+            {
+                ref float dyRow = ref Unsafe.Add(ref pdy, 2 * t);
+                Vector512<float> d0 = Vector512.Create(dyRow), d1 = Vector512.Create(Unsafe.Add(ref dyRow, 1));
+                Vector512<float> a0 = Vector512.LoadUnsafe(ref aRow), a1v = Vector512.LoadUnsafe(ref aRow, Width);
+                Vector512<float> dz0 = Vector512.ConditionalSelect(Vector512.GreaterThan(a0, zero),
+                    Vector512.FusedMultiplyAdd(d1, w10, Vector512.FusedMultiplyAdd(d0, w00, zero)), zero);
+                Vector512<float> dz1 = Vector512.ConditionalSelect(Vector512.GreaterThan(a1v, zero),
+                    Vector512.FusedMultiplyAdd(d1, w11, Vector512.FusedMultiplyAdd(d0, w01, zero)), zero);
+                b0 += dz0;
+                b1 += dz1;
+                ref float xRow = ref Unsafe.Add(ref px, 4 * t);
+                Vector512<float> x0 = Vector512.Create(xRow), x1 = Vector512.Create(Unsafe.Add(ref xRow, 1));
+                Vector512<float> x2 = Vector512.Create(Unsafe.Add(ref xRow, 2)), x3 = Vector512.Create(Unsafe.Add(ref xRow, 3));
+                s00 = Vector512.FusedMultiplyAdd(dz0, x0, s00); s01 = Vector512.FusedMultiplyAdd(dz1, x0, s01);
+                s10 = Vector512.FusedMultiplyAdd(dz0, x1, s10); s11 = Vector512.FusedMultiplyAdd(dz1, x1, s11);
+                s20 = Vector512.FusedMultiplyAdd(dz0, x2, s20); s21 = Vector512.FusedMultiplyAdd(dz1, x2, s21);
+                s30 = Vector512.FusedMultiplyAdd(dz0, x3, s30); s31 = Vector512.FusedMultiplyAdd(dz1, x3, s31);
+            }
+            b0.StoreUnsafe(ref pdb1, at); b1.StoreUnsafe(ref pdb1, at + Width);
+            s00.StoreUnsafe(ref pt); s01.StoreUnsafe(ref pt, Width); s10.StoreUnsafe(ref pt, 2 * Width); s11.StoreUnsafe(ref pt, 3 * Width);
+            s20.StoreUnsafe(ref pt, 4 * Width); s21.StoreUnsafe(ref pt, 5 * Width); s30.StoreUnsafe(ref pt, 6 * Width); s31.StoreUnsafe(ref pt, 7 * Width);
+            for (int r = 0; r < Block; r++)
+            {
+                for (int c = 0; c < 4; c++)
+                {
+                    Unsafe.Add(ref pdw1, (o + r) * 4 + c) = tile[c * Block + r];
+                }
+            }
+        }
+        return o;
     }
 
     /// <summary>The definition: row t of dX is <see cref="MatTransposeVec"/> of row t of dY.</summary>

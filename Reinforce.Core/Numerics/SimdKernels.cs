@@ -276,6 +276,36 @@ public static partial class SimdKernels
         AccumulateWeightGradientsBlocked(dy, x, batch, outputs, inputs, dw, db);
     }
 
+    /// <summary>
+    /// The backward of a network x → z₁ = X·W₁ᵀ + b₁ → a₁ = ReLU(z₁) → logits = a₁·W₂ᵀ + b₂ with 4 inputs and 2 outputs (a
+    /// CartPole policy) below ∂L/∂logits, in one pass over the rows, without writing dZ₁:
+    /// <code>
+    /// dW₂ += dYᵀ·A₁, db₂ += Σ_t dY                       (AccumulateWeightGradients(dY, A₁))
+    /// dZ₁ = (dY·W₂) ⊙ [a₁ &gt; 0]                          (MatMulReluBackward(dY, W₂, A₁))
+    /// dW₁ += dZ₁ᵀ·X, db₁ += Σ_t dZ₁                       (AccumulateWeightGradients(dZ₁, X))
+    /// </code>
+    /// exactly the three kernels in turn, bit for bit (<see cref="TwoLayerReluBackwardUnfused"/> is that definition). The
+    /// mask is read from a₁ = ReLU(z₁) (ReluForward's select): [a₁ &gt; 0] = [z₁ &gt; 0] for every z₁, ±0 and NaN included.
+    /// dY is [T, 2], W₂ and dW₂ [2, H], A₁ [T, H], X [T, 4], dW₁ [H, 4], db₁ [H], db₂ [2].
+    /// </summary>
+    public static void TwoLayerReluBackward(ReadOnlySpan<float> dy, ReadOnlySpan<float> w2, ReadOnlySpan<float> a1, ReadOnlySpan<float> x,
+        int batch, Span<float> dw2, Span<float> db2, Span<float> dw1, Span<float> db1)
+    {
+        if (batch == 0)
+        {
+            return;
+        }
+        int hidden = db1.Length;
+        Guard.MatrixShape(dy.Length, batch, 2, nameof(dy));
+        Guard.MatrixShape(w2.Length, 2, hidden, nameof(w2));
+        Guard.MatrixShape(a1.Length, batch, hidden, nameof(a1));
+        Guard.MatrixShape(x.Length, batch, 4, nameof(x));
+        Guard.MatrixShape(dw2.Length, 2, hidden, nameof(dw2));
+        Guard.SameLength(db2.Length, 2, nameof(db2));
+        Guard.MatrixShape(dw1.Length, hidden, 4, nameof(dw1));
+        TwoLayerReluBackwardBlocked(dy, w2, a1, x, batch, hidden, dw2, db2, dw1, db1);
+    }
+
     /// <summary>True when every element is finite (no NaN, no ±∞).</summary>
     public static bool AllFinite(ReadOnlySpan<float> x)
     {

@@ -1,5 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Reinforce.Numerics;
 using Reinforce.Policies;
 using Reinforce.Randomness;
@@ -186,7 +188,7 @@ internal static class CategoricalLanes
         Span<int> laneActions = stackalloc int[width];
         var beta = new Vector<float>(entropyCoefficient);
         var scale = new Vector<float>(inverseN);
-        int row = 0;
+        int row = k == 2 ? TwoActionRowGradients(outputs, actions, weights, entropyCoefficient, inverseN, outputGradients, logProbabilities, entropies) : 0;
         for (; row <= rows - width; row += width)
         {
             LogSoftmaxColumns(k, outputs.Slice(row * k, width * k), logP);
@@ -222,6 +224,134 @@ internal static class CategoricalLanes
             (logProbabilities[row], entropies[row]) = head.OneRowGradient(outputs.Slice(row * k, k), actions[row], weights[row],
                 entropyCoefficient, inverseN, outputGradients.Slice(row * k, k));
         }
+    }
+
+    // K = 2 (CartPole), the whole vectors of rows: RowGradients' lane operations with the logits and gradients
+    // (de)interleaved in registers instead of element by element, and one exp fewer per row. Of d₀ = z₀ − m and
+    // d₁ = z₁ − m (m = max(z₀, z₁)) one is z − z = +0 (or NaN when that z is ±∞, or both NaN when a logit is NaN), so
+    // at most one per row is neither 0 nor NaN: exp of that one, t, is the only exp the log-sum needs; exp(±0) = 1 and
+    // exp(NaN) = NaN (its input, unchanged) are selected. The rows run TwoActionBlock vectors at a time in three passes
+    // (exp of t; the log-sum; the probabilities and gradients), so that consecutive vectors' exp and log are
+    // independent work instead of one long dependent chain per vector. Returns the first row it did not compute.
+    private static int TwoActionRowGradients(ReadOnlySpan<float> outputs, ReadOnlySpan<int> actions, ReadOnlySpan<float> weights,
+        float entropyCoefficient, float inverseN, Span<float> outputGradients, Span<float> logProbabilities, Span<float> entropies)
+    {
+        int width = Vector<float>.Count, vectors = actions.Length / width;
+        ref float pz = ref MemoryMarshal.GetReference(outputs);
+        ref int pa = ref MemoryMarshal.GetReference(actions);
+        ref float pw = ref MemoryMarshal.GetReference(weights);
+        ref float pg = ref MemoryMarshal.GetReference(outputGradients);
+        ref float plp = ref MemoryMarshal.GetReference(logProbabilities);
+        ref float ph = ref MemoryMarshal.GetReference(entropies);
+        var beta = new Vector<float>(entropyCoefficient);
+        var scale = new Vector<float>(inverseN);
+        Vector<float> zero = Vector<float>.Zero, one = Vector<float>.One;
+        // d₀, d₁ and the log-sum of a block's vectors, between the passes.
+        Span<Vector<float>> block = stackalloc Vector<float>[3 * TwoActionBlock];
+        ref Vector<float> pd0 = ref MemoryMarshal.GetReference(block);
+        ref Vector<float> pd1 = ref Unsafe.Add(ref pd0, TwoActionBlock);
+        ref Vector<float> pls = ref Unsafe.Add(ref pd1, TwoActionBlock);
+        for (int first = 0; first < vectors; first += TwoActionBlock)
+        {
+            int count = Math.Min(TwoActionBlock, vectors - first);
+            // LogSoftmax: m, d_j = z_j − m, sum = (0 + e^d₀) + e^d₁.
+            for (int v = 0; v < count; v++)
+            {
+                nuint at = (nuint)((first + v) * width);
+                Vector<float> v0 = Vector.LoadUnsafe(ref pz, 2 * at), v1 = Vector.LoadUnsafe(ref pz, 2 * at + (nuint)width);
+                Vector<float> z0 = Deinterleave(v0, v1, odd: false), z1 = Deinterleave(v0, v1, odd: true);
+                Vector<float> max = Vector.Max(z0, z1);
+                Vector<float> d0 = z0 - max, d1 = z1 - max;
+                Vector<int> d0Regular = ~Vector.Equals(d0, zero) & Vector.Equals(d0, d0);
+                Vector<float> expT = ElementaryFunctions.Exp(Vector.ConditionalSelect(d0Regular, d0, d1));
+                Vector<float> e0 = Vector.ConditionalSelect(Vector.Equals(d0, zero), one, Vector.ConditionalSelect(Vector.Equals(d0, d0), expT, d0));
+                Vector<float> e1 = Vector.ConditionalSelect(Vector.Equals(d1, zero), one, Vector.ConditionalSelect(Vector.Equals(d1, d1), expT, d1));
+                Unsafe.Add(ref pd0, v) = d0;
+                Unsafe.Add(ref pd1, v) = d1;
+                Unsafe.Add(ref pls, v) = zero + e0 + e1;
+            }
+            for (int v = 0; v < count; v++)
+            {
+                Unsafe.Add(ref pls, v) = ElementaryFunctions.Log(Unsafe.Add(ref pls, v));
+            }
+            for (int v = 0; v < count; v++)
+            {
+                nuint at = (nuint)((first + v) * width);
+                // log p_j = d_j − log sum, p_j = exp(log p_j); H = −Σ_j p_j·log p_j over the terms with p_j > 0, in j order.
+                Vector<float> logSum = Unsafe.Add(ref pls, v);
+                Vector<float> logP0 = Unsafe.Add(ref pd0, v) - logSum, logP1 = Unsafe.Add(ref pd1, v) - logSum;
+                Vector<float> p0 = ElementaryFunctions.Exp(logP0), p1 = ElementaryFunctions.Exp(logP1);
+                Vector<int> positive0 = Vector.GreaterThan(p0, zero), positive1 = Vector.GreaterThan(p1, zero);
+                Vector<float> entropy = Vector.ConditionalSelect(positive0, zero - (p0 * logP0), zero);
+                entropy = Vector.ConditionalSelect(positive1, entropy - (p1 * logP1), entropy);
+                // Actions are 0 or 1 (checked).
+                Vector<int> isAction1 = Vector.Equals(Vector.LoadUnsafe(ref pa, at), Vector<int>.One);
+                Vector<float> weight = Vector.LoadUnsafe(ref pw, at);
+                Vector<float> policy0 = weight * Vector.ConditionalSelect(isAction1, p0, p0 - one);
+                Vector<float> policy1 = weight * Vector.ConditionalSelect(isAction1, p1 - one, p1);
+                Vector<float> g0 = (policy0 + Vector.ConditionalSelect(positive0, beta * p0 * (logP0 + entropy), zero)) * scale;
+                Vector<float> g1 = (policy1 + Vector.ConditionalSelect(positive1, beta * p1 * (logP1 + entropy), zero)) * scale;
+                Interleave(g0, g1, high: false).StoreUnsafe(ref pg, 2 * at);
+                Interleave(g0, g1, high: true).StoreUnsafe(ref pg, 2 * at + (nuint)width);
+                Vector.ConditionalSelect(isAction1, logP1, logP0).StoreUnsafe(ref plp, at);
+                entropy.StoreUnsafe(ref ph, at);
+            }
+        }
+        return vectors * width;
+    }
+
+    // Vectors of rows per pass of TwoActionRowGradients.
+    private const int TwoActionBlock = 8;
+
+    // The rows of a (Count, 2) block held in two registers, v0 = [a₀ b₀ a₁ b₁ …] and v1 the next rows: the a's (or,
+    // with odd, the b's) in row order. (One vector per call, not two out parameters, which would keep them in memory.)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<float> Deinterleave(Vector<float> v0, Vector<float> v1, bool odd)
+    {
+        if (Vector<float>.Count == 8)
+        {
+            Vector256<int> split = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7);
+            Vector256<float> s0 = Vector256.Shuffle(v0.AsVector256(), split), s1 = Vector256.Shuffle(v1.AsVector256(), split);
+            return (odd ? Vector256.Create(s0.GetUpper(), s1.GetUpper()) : Vector256.Create(s0.GetLower(), s1.GetLower())).AsVector();
+        }
+        if (Vector<float>.Count == 4)
+        {
+            Vector128<int> split = Vector128.Create(0, 2, 1, 3);
+            Vector128<float> s0 = Vector128.Shuffle(v0.AsVector128(), split), s1 = Vector128.Shuffle(v1.AsVector128(), split);
+            return (odd ? Vector128.Create(s0.GetUpper(), s1.GetUpper()) : Vector128.Create(s0.GetLower(), s1.GetLower())).AsVector();
+        }
+        if (Vector<float>.Count == 16)
+        {
+            Vector512<int> split = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+            Vector512<float> s0 = Vector512.Shuffle(v0.AsVector512(), split), s1 = Vector512.Shuffle(v1.AsVector512(), split);
+            return (odd ? Vector512.Create(s0.GetUpper(), s1.GetUpper()) : Vector512.Create(s0.GetLower(), s1.GetLower())).AsVector();
+        }
+        throw new PlatformNotSupportedException($"Vector<float>.Count = {Vector<float>.Count}; the lanes need 4, 8 or 16.");
+    }
+
+    // Deinterleave's inverse: [a₀ b₀ a₁ b₁ …] of the first half of the rows (or, with high, of the second half).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<float> Interleave(Vector<float> even, Vector<float> odd, bool high)
+    {
+        if (Vector<float>.Count == 8)
+        {
+            Vector256<float> a = even.AsVector256(), b = odd.AsVector256();
+            Vector256<float> halves = high ? Vector256.Create(a.GetUpper(), b.GetUpper()) : Vector256.Create(a.GetLower(), b.GetLower());
+            return Vector256.Shuffle(halves, Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7)).AsVector();
+        }
+        if (Vector<float>.Count == 4)
+        {
+            Vector128<float> a = even.AsVector128(), b = odd.AsVector128();
+            Vector128<float> halves = high ? Vector128.Create(a.GetUpper(), b.GetUpper()) : Vector128.Create(a.GetLower(), b.GetLower());
+            return Vector128.Shuffle(halves, Vector128.Create(0, 2, 1, 3)).AsVector();
+        }
+        if (Vector<float>.Count == 16)
+        {
+            Vector512<float> a = even.AsVector512(), b = odd.AsVector512();
+            Vector512<float> halves = high ? Vector512.Create(a.GetUpper(), b.GetUpper()) : Vector512.Create(a.GetLower(), b.GetLower());
+            return Vector512.Shuffle(halves, Vector512.Create(0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15)).AsVector();
+        }
+        throw new PlatformNotSupportedException($"Vector<float>.Count = {Vector<float>.Count}; the lanes need 4, 8 or 16.");
     }
 
     // LogSoftmax of Vector<float>.Count rows (block is (Count, K), row-major), one row per lane: logP[j] holds column j.
