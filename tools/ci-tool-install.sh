@@ -6,7 +6,7 @@
 # dependent, what every other platform installs). Then `dotnet tool install` into a temporary tool path and into a
 # local tool manifest, and the installed command: that it is the native executable and no .NET host, its --version, and
 # two short trainings; the `any` package installed by its id; the arm64 executable trained under qemu-user with the
-# same numbers as the x64 one. Installs read only the packed folder (a nuget.config that lists nothing else), so nothing
+# same numbers as the x64 one; on an emulated x64 CPU below x86-64-v3, the native command's refusal and the `any` one. Installs read only the packed folder (a nuget.config that lists nothing else), so nothing
 # is downloaded and no cached package of the same version can stand in for the one just packed.
 # Installs what Native AOT needs with apt-get when it is missing (as root): clang and zlib1g-dev to link, and for
 # linux-arm64 lld, libc6-dev:arm64, libgcc-N-dev:arm64, zlib1g-dev:arm64 and qemu-user-static.
@@ -252,7 +252,27 @@ if [ -n "$cross_rid" ]; then
   fi
 fi
 
-# 12. A local tool manifest, the README's other way: `dotnet reinforce` in that folder (the native executable, started
+# 12. An x64 CPU below x86-64-v3, emulated by qemu-user as a Westmere (SSE4.2, no AVX, no FMA): the native command
+# stops before Main with the runtime's message and exit 134, and the `any` command of check 10, the README's answer
+# for such a CPU, runs there.
+if [ "$native_rid" = linux-x64 ]; then
+  if command -v qemu-x86_64-static >/dev/null; then
+    # (in a subshell whose stderr is dropped: the shell's own "Aborted" line is no part of the check)
+    (qemu-x86_64-static -cpu Westmere "$reinforce" --version >"$work/westmere.out" 2>"$work/westmere.err") 2>/dev/null; code=$?
+    out=$(DOTNET_EnableWriteXorExecute=0 qemu-x86_64-static -cpu Westmere "$work/tools-any/reinforce" --version 2>>"$work/westmere.any.err")
+    if [ "$code" -eq 134 ] && grep -q 'The required instruction sets are not supported by the current CPU' "$work/westmere.err" \
+      && [ ! -s "$work/westmere.out" ] && [ "$out" = "reinforce $version" ]; then
+      pass "on an emulated Westmere (below x86-64-v3): native reinforce refuses (exit 134), the any package's runs"
+    else
+      { echo "native: exit $code"; cat "$work/westmere.out" "$work/westmere.err"; echo "any: '$out'"; grep -v "TCG doesn't" "$work/westmere.any.err"; } >"$work/westmere.log" 2>&1
+      fail "on an emulated Westmere: native exit 134 with the runtime's message, any package's --version" "$work/westmere.log"
+    fi
+  else
+    fail "qemu-x86_64-static is missing (qemu-user-static): cannot emulate a CPU below x86-64-v3"
+  fi
+fi
+
+# 13. A local tool manifest, the README's other way: `dotnet reinforce` in that folder (the native executable, started
 # by the dotnet CLI).
 mkdir "$work/local"
 if (cd "$work/local" && dotnet new tool-manifest >"$work/local.log" 2>&1 \
