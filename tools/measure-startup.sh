@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Start-up of the reinforce command launched each way the README offers: `dotnet run --no-build`, the installed tool
-# (the shim `dotnet tool install` puts on the PATH), a local tool (`dotnet reinforce`), the framework-dependent
-# apphost of `dotnet build`, and Native AOT (the portable default and, on x64, AVX2/FMA with x86-64-v3).
+# (`dotnet tool install` of Reinforce.Cli, which on linux-x64 puts the Native AOT executable of Reinforce.Cli.linux-x64
+# on the PATH), a local tool (`dotnet reinforce`, the same executable started by the dotnet CLI), the framework-dependent
+# tool (Reinforce.Cli.any, what other platforms install: a .NET apphost beside reinforce.dll), the apphost of
+# `dotnet build`, and with AOT=1 Native AOT for the baseline x64 target (what the native package would be without
+# x86-64-v3).
 # Every figure is wall-clock time from just before the launch, read in this shell ($EPOCHREALTIME), over RUNS rounds
 # (default 20) after one warm-up round; each round launches every variant in turn, so a drift in the machine's speed
 # touches them alike. Prints a Markdown table of medians with (min–max) in milliseconds:
@@ -12,7 +15,8 @@
 #   its CPU         after each of --version and exit: user + system time of that process and of the children it
 #                   waited for (bash's `times`), which a busy machine inflates less than the wall clock;
 #   solved          `reinforce train --quiet` (the default run, to solved) until it exits: start-up plus training speed.
-# Usage: tools/measure-startup.sh [RUNS]        AOT=0 skips the Native AOT publishes (about a minute each).
+# Usage: tools/measure-startup.sh [RUNS]     packs the linux-x64 package (Native AOT, about a minute); AOT=1 also
+#                                            publishes the baseline-x64 Native AOT build (another minute).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export LC_ALL=C DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
@@ -22,28 +26,39 @@ trap 'rm -rf "$work"' EXIT
 
 version=$(dotnet msbuild Reinforce.Cli -getProperty:Version)
 case $(uname -m) in x86_64) arch=x64 ;; aarch64) arch=arm64 ;; *) arch=$(uname -m) ;; esac
-echo "building, packing and installing reinforce $version …" >&2
+case $arch in x64 | arm64) ;; *) echo "no Native AOT package for $(uname -m)" >&2; exit 1 ;; esac
+echo "building, packing (Native AOT for linux-$arch) and installing reinforce $version …" >&2
 dotnet build -c Release Reinforce.Cli >/dev/null
 dotnet pack -c Release --no-build Reinforce.Cli -o "$work/nupkg" >/dev/null
-dotnet tool install --tool-path "$work/tools" --add-source "$work/nupkg" Reinforce.Cli --version "$version" >/dev/null
+dotnet pack -c Release -r any Reinforce.Cli -o "$work/nupkg" >/dev/null
+dotnet pack -c Release -r "linux-$arch" Reinforce.Cli -o "$work/nupkg" >/dev/null
+cat >"$work/nuget.config" <<EOF
+<?xml version="1.0" encoding="utf-8"?>
+<configuration>
+  <packageSources>
+    <clear />
+    <add key="packed" value="$work/nupkg" />
+  </packageSources>
+</configuration>
+EOF
 # The local tool runs from the NuGet packages folder and is found through a cache in ~/.dotnet: private ones, so a
 # cached package of the same version is not used and no entry pointing into this temporary folder outlives it.
 export NUGET_PACKAGES="$work/packages" DOTNET_CLI_HOME="$work/home"
+install=(--configfile "$work/nuget.config" --version "$version")
+dotnet tool install --tool-path "$work/tools" "${install[@]}" Reinforce.Cli >/dev/null
+dotnet tool install --tool-path "$work/tools-any" "${install[@]}" Reinforce.Cli.any >/dev/null
 mkdir "$work/local"
-(cd "$work/local" && dotnet new tool-manifest >/dev/null && dotnet tool install --add-source "$work/nupkg" Reinforce.Cli --version "$version" >/dev/null)
+(cd "$work/local" && dotnet new tool-manifest >/dev/null && dotnet tool install "${install[@]}" Reinforce.Cli >/dev/null)
 
-names=("dotnet run --no-build" "installed tool (reinforce on the PATH)" "local tool (dotnet reinforce)" "apphost (bin/Release/net10.0/reinforce)")
-commands=("dotnet run -c Release --no-build --project $PWD/Reinforce.Cli --" "$work/tools/reinforce" "dotnet reinforce" "$PWD/Reinforce.Cli/bin/Release/net10.0/reinforce")
-if [ "${AOT:-1}" != 0 ]; then
-  echo "publishing with Native AOT …" >&2
-  dotnet publish Reinforce.Cli -c Release -r "linux-$arch" -p:PublishAot=true -o "$work/aot" >/dev/null
-  names+=("Native AOT (linux-$arch)")
+names=("dotnet run --no-build" "installed tool, native (reinforce on the PATH)" "local tool (dotnet reinforce)"
+  "installed tool, framework-dependent (Reinforce.Cli.any)" "apphost (bin/Release/net10.0/reinforce)")
+commands=("dotnet run -c Release --no-build --project $PWD/Reinforce.Cli --" "$work/tools/reinforce" "dotnet reinforce"
+  "$work/tools-any/reinforce" "$PWD/Reinforce.Cli/bin/Release/net10.0/reinforce")
+if [ "${AOT:-0}" != 0 ] && [ "$arch" = x64 ]; then
+  echo "publishing with Native AOT for the baseline x64 target …" >&2
+  dotnet publish Reinforce.Cli -c Release -r linux-x64 -p:IlcInstructionSet= -o "$work/aot" >/dev/null
+  names+=("Native AOT, baseline x64 (no FMA)")
   commands+=("$work/aot/reinforce")
-  if [ "$arch" = x64 ]; then
-    dotnet publish Reinforce.Cli -c Release -r linux-x64 -p:PublishAot=true -p:IlcInstructionSet=x86-64-v3 -o "$work/aot-v3" >/dev/null
-    names+=("Native AOT, x86-64-v3")
-    commands+=("$work/aot-v3/reinforce")
-  fi
 fi
 
 # Sets cpu to the CPU time (user + system) of this shell's finished children so far, in µs: bash's `times`, second
