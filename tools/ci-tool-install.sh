@@ -257,8 +257,8 @@ fi
 # for such a CPU, runs there.
 if [ "$native_rid" = linux-x64 ]; then
   if command -v qemu-x86_64-static >/dev/null; then
-    # (in a subshell whose stderr is dropped: the shell's own "Aborted" line is no part of the check)
-    (qemu-x86_64-static -cpu Westmere "$reinforce" --version >"$work/westmere.out" 2>"$work/westmere.err") 2>/dev/null; code=$?
+    # (in a group whose stderr is dropped: the shell's own "Aborted" line is no part of the check)
+    { qemu-x86_64-static -cpu Westmere "$reinforce" --version >"$work/westmere.out" 2>"$work/westmere.err"; code=$?; } 2>/dev/null
     out=$(DOTNET_EnableWriteXorExecute=0 qemu-x86_64-static -cpu Westmere "$work/tools-any/reinforce" --version 2>>"$work/westmere.any.err")
     if [ "$code" -eq 134 ] && grep -q 'The required instruction sets are not supported by the current CPU' "$work/westmere.err" \
       && [ ! -s "$work/westmere.out" ] && [ "$out" = "reinforce $version" ]; then

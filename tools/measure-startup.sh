@@ -56,7 +56,7 @@ commands=("dotnet run -c Release --no-build --project $PWD/Reinforce.Cli --" "$w
   "$work/tools-any/reinforce" "$PWD/Reinforce.Cli/bin/Release/net10.0/reinforce")
 if [ "${AOT:-0}" != 0 ] && [ "$arch" = x64 ]; then
   echo "publishing with Native AOT for the baseline x64 target …" >&2
-  dotnet publish Reinforce.Cli -c Release -r linux-x64 -p:IlcInstructionSet= -o "$work/aot" >/dev/null
+  dotnet publish Reinforce.Cli -c Release -r linux-x64 -p:PublishAot=true -p:IlcInstructionSet= -o "$work/aot" >/dev/null
   names+=("Native AOT, baseline x64 (no FMA)")
   commands+=("$work/aot/reinforce")
 fi
