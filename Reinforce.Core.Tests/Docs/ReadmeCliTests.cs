@@ -4,14 +4,14 @@ using Reinforce.Tests.Cli;
 namespace Reinforce.Tests.Docs;
 
 /// <summary>
-/// The README's copy of the command line's own text stays the command line's: the <c>reinforce train --help</c> block
+/// docs/cli.md's copy of the command line's own text stays the command line's: the <c>reinforce train --help</c> block
 /// is the program's output (from its first group of flags on), and every command the program has is in the
-/// README's Commands table.
+/// Commands table of docs/cli.md.
 /// </summary>
 [TestFixture]
 public sealed partial class ReadmeCliTests : CliTestBase
 {
-    private static readonly string Readme = File.ReadAllText(Path.Combine(Repository.Root, "README.md"));
+    private static readonly string Readme = File.ReadAllText(Path.Combine(Repository.Root, "docs", "cli.md"));
 
     [Test]
     public void TheTrainHelpBlock_IsWhatTrainHelpPrints()
