@@ -173,12 +173,35 @@ public sealed class TrainReportingTests : CliTestBase
         Assert.That(ProgressDisplay.Compact(rate), Is.EqualTo(expected));
 
     [Test]
-    public void Fit_CutsAtASeparator_AndNeverInsideAnEscapeSequence()
+    public void Fit_DropsWholeFields_HighestRankFirst_AndNeverCutsOne()
     {
-        Assert.That(ProgressDisplay.Fit("update 5 · episode 20 · running 12.0/475", 30), Is.EqualTo("update 5 · episode 20"));
-        Assert.That(ProgressDisplay.Fit("\u001b[32mgreen\u001b[0m text", 80), Is.EqualTo("\u001b[32mgreen\u001b[0m text"));
-        Assert.That(ProgressDisplay.Fit(new string('x', 50), 20), Is.EqualTo(new string('x', 18) + "…"));
+        ProgressDisplay.Field[] fields = [new("update 5", 0), new("episode 20", 2), new("running 12.0/475", 1), new("\u001b[32m1,234 steps\u001b[0m", 3)];
+
+        // "update 5 · episode 20 · running 12.0/475 · 1,234 steps" takes 54 columns, colour taking none; dropping 1,234 steps
+        // (rank 3) leaves 40, then episode 20 (rank 2) leaves 27, then only update 5 (rank 0, always kept) is left.
+        Assert.That(ProgressDisplay.Fit(fields, " · ", 55), Is.EqualTo("update 5 · episode 20 · running 12.0/475 · \u001b[32m1,234 steps\u001b[0m"));
+        Assert.That(ProgressDisplay.Fit(fields, " · ", 54), Is.EqualTo("update 5 · episode 20 · running 12.0/475"));
+        Assert.That(ProgressDisplay.Fit(fields, " · ", 41), Is.EqualTo("update 5 · episode 20 · running 12.0/475"));
+        Assert.That(ProgressDisplay.Fit(fields, " · ", 40), Is.EqualTo("update 5 · running 12.0/475"));
+        Assert.That(ProgressDisplay.Fit(fields, " · ", 27), Is.EqualTo("update 5"));
+        Assert.That(ProgressDisplay.Fit(fields, " · ", 5), Is.EqualTo("update 5"), "the first field stays, even wider than the terminal");
         Assert.That(ProgressDisplay.Duration(TimeSpan.FromSeconds(3725)), Is.EqualTo("1:02:05"));
         Assert.That(ProgressDisplay.Duration(TimeSpan.FromSeconds(65)), Is.EqualTo("1:05"));
+    }
+
+    /// <summary>The run's first line: unchanged when it fits; else wrapped between clauses, then the folder on its own line, nothing dropped.</summary>
+    [Test]
+    public void Header_WrapsBetweenClauses_AndKeepsTheSeedAndTheFolder()
+    {
+        const string what = "Training CartPole-v1, 4-128-2 relu, categorical, adam lr 0.015, 4 episode(s) per update, seed 0";
+
+        Assert.That(ProgressDisplay.Header(what, "runs/a", null), Is.EqualTo(what + " → runs/a"), "piped: one line");
+        Assert.That(ProgressDisplay.Header(what, "runs/a", 120), Is.EqualTo(what + " → runs/a"), "it fits 119 columns (104)");
+        Assert.That(ProgressDisplay.Header(what, "runs/a", 80), Is.EqualTo(
+            "Training CartPole-v1, 4-128-2 relu, categorical, adam lr 0.015,\n  4 episode(s) per update, seed 0 → runs/a"));
+        Assert.That(ProgressDisplay.Header(what, "runs/a-folder-with-a-long-name", 40), Is.EqualTo(
+            "Training CartPole-v1, 4-128-2 relu,\n  categorical, adam lr 0.015,\n  4 episode(s) per update, seed 0\n→ runs/a-folder-with-a-long-name"));
+        Assert.That(ProgressDisplay.Header("Resuming at update 12 (episode 48): CartPole-v1, seed 0", "r", 30), Is.EqualTo(
+            "Resuming at update 12\n  (episode 48): CartPole-v1,\n  seed 0 → r"), "a clause wider than a line breaks at its spaces");
     }
 }
