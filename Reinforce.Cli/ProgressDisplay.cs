@@ -7,8 +7,8 @@ namespace Reinforce.Cli;
 /// <summary>
 /// The progress of <c>reinforce train</c> on stderr. Piped or in a file: one plain line (<see cref="Line"/>) every
 /// <c>--log-interval</c> updates, and the last. At a terminal: one status line rewritten in place (at most ten times a
-/// second), and a line kept above it every <see cref="KeptLineEvery"/>, and the last; so a long run leaves a short log
-/// instead of hundreds of lines.
+/// second), and a line kept above it every <c>--log-interval</c> updates when the flag is given, else every
+/// <see cref="KeptLineEvery"/>, and the last; so a long run leaves a short log instead of hundreds of lines.
 /// </summary>
 /// <remarks>
 /// Every line at a terminal fits its width less one column (the last column would wrap on some terminals): a line is a
@@ -45,7 +45,8 @@ internal sealed class ProgressDisplay(CliContext context, RunSettings settings, 
             }
             return;
         }
-        if (now - lastKept >= KeptLineEvery || finished)
+        bool due = settings.LogIntervalGiven ? s.Update % settings.LogInterval == 0 : now - lastKept >= KeptLineEvery;
+        if (due || finished)
         {
             lastKept = now;
             Keep(Fit(LineFields(s, Rate(s, now)), LineSeparator, columns));

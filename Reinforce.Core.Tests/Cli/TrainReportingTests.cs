@@ -138,31 +138,55 @@ public sealed class TrainReportingTests : CliTestBase
     }
 
     /// <summary>
-    /// At a terminal: a status line rewritten in place, and a line kept every <see cref="ProgressDisplay.KeptLineEvery"/>.
-    /// The display's clock is stepped 1 s per update (<see cref="CliContext.ProgressClock"/>), so exactly updates 5, 10, …, 40
-    /// keep a line, whatever the machine's speed.
+    /// At a terminal without --log-interval: a status line rewritten in place, and a line kept every
+    /// <see cref="ProgressDisplay.KeptLineEvery"/>. The display's clock is stepped 1 s per update
+    /// (<see cref="CliContext.ProgressClock"/>), so exactly updates 5, 10, …, 40 keep a line, whatever the machine's speed.
     /// </summary>
     [Test]
-    public void AtATerminal_OneStatusLineIsRewrittenInPlace_AndKeptLinesFitTheWidth()
+    public void AtATerminal_WithoutLogInterval_OneStatusLineIsRewrittenInPlace_AndALineIsKeptEvery5Seconds()
+    {
+        (int exit, string error, string[] kept) = AtATerminal(60, "--max-updates", "40");
+
+        Assert.That(exit, Is.Zero, error);
+        Assert.That(kept.Where(line => line.StartsWith("update", StringComparison.Ordinal)).Select(line => line[..12]),
+            Is.EqualTo(Enumerable.Range(1, 8).Select(k => $"update {5 * k,5}")), "not one line per update: a line kept every 5 s, and the last");
+        Assert.That(error, Does.Contain("\r"), "the status line is rewritten in place between them");
+        Assert.That(kept.Where(line => !line.StartsWith('→')), Has.All.Length.LessThan(60), "every line fits a 60-column terminal (but the folder's path)");
+        Assert.That(kept[^1], Does.StartWith("update    40"), "the last update is kept");
+    }
+
+    /// <summary>
+    /// At a terminal with --log-interval N: a line kept every N updates, and the last, whatever the clock says (stepped
+    /// 1 s per update, so the 5 s rule would keep 5, 10, …); the status line in between.
+    /// </summary>
+    [TestCase(1, new[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 })]
+    [TestCase(3, new[] { 3, 6, 9, 12 })]
+    [TestCase(7, new[] { 7, 12 })]
+    public void AtATerminal_LogInterval_KeepsALineEveryNUpdates(int interval, int[] keptUpdates)
+    {
+        (int exit, string error, string[] kept) = AtATerminal(80, "--max-updates", "12", "--log-interval", interval.ToString(CultureInfo.InvariantCulture));
+
+        Assert.That(exit, Is.Zero, error);
+        Assert.That(kept.Where(line => line.StartsWith("update", StringComparison.Ordinal)).Select(line => line[..12]),
+            Is.EqualTo(keptUpdates.Select(k => $"update {k,5}")));
+        Assert.That(error.Contains('\r', StringComparison.Ordinal), Is.EqualTo(interval > 1), "a status line only between kept lines");
+    }
+
+    // Trains at a terminal of the given width with the display's clock stepped 1 s per update; the lines kept (the text
+    // after each line's last carriage return, the erase sequence removed).
+    private (int Exit, string Error, string[] Kept) AtATerminal(int columns, params string[] flags)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
         int ticks = 0;
-        var context = new CliContext(stdout, stderr, CancellationToken.None, Style.None, Style.None, ErrorTerminalWidth: 60)
+        var context = new CliContext(stdout, stderr, CancellationToken.None, Style.None, Style.None, ErrorTerminalWidth: columns)
         {
             ProgressClock = () => TimeSpan.FromSeconds(++ticks),
         };
-
-        int exit = Reinforce.Cli.Cli.Run(["train", "--out", InFolder("run"), "--max-updates", "40", "--log-interval", "1"], context);
-
-        Assert.That(exit, Is.Zero, stderr.ToString());
+        int exit = Reinforce.Cli.Cli.Run(["train", "--out", InFolder("run"), .. flags], context);
         string[] kept = stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(line => line[(line.LastIndexOf('\r') + 1)..].Replace("\u001b[K", "", StringComparison.Ordinal)).ToArray();
-        Assert.That(kept.Where(line => line.StartsWith("update", StringComparison.Ordinal)).Select(line => line[..12]),
-            Is.EqualTo(Enumerable.Range(1, 8).Select(k => $"update {5 * k,5}")), "not one line per update: a line kept every 5 s, and the last");
-        Assert.That(stderr.ToString(), Does.Contain("\r"), "the status line is rewritten in place between them");
-        Assert.That(kept.Where(line => !line.StartsWith('→')), Has.All.Length.LessThan(60), "every line fits a 60-column terminal (but the folder's path)");
-        Assert.That(kept[^1], Does.StartWith("update    40"), "the last update is kept");
+        return (exit, stderr.ToString(), kept);
     }
 
     [TestCase(3_200_000, "3.2M")]
