@@ -198,13 +198,27 @@ internal sealed class ProgressDisplay(CliContext context, RunSettings settings, 
         return string.Join('\n', lines);
     }
 
-    /// <summary>1,234 → "1,234"; 320,080 → "320k"; 2,100,000 → "2.1M".</summary>
-    public static string Compact(double value) => value switch
+    /// <summary>
+    /// A rate in one format at every magnitude, at most five characters: three significant digits, with an SI suffix from
+    /// 1,000 on (818, 8.18k, 81.8k, 818k, 8.18M, 1.00G). A value that rounds to 1,000 of a unit takes the next unit.
+    /// </summary>
+    public static string Compact(double value)
     {
-        >= 9.95e5 => (value / 1e6).ToString("0.0", CultureInfo.InvariantCulture) + "M",
-        >= 1e4 => (value / 1e3).ToString("0", CultureInfo.InvariantCulture) + "k",
-        _ => value.ToString("#,0", CultureInfo.InvariantCulture),
-    };
+        if (value < 999.5)
+        {
+            return value.ToString("0", CultureInfo.InvariantCulture);
+        }
+        (string Unit, double Size)[] units = [("k", 1e3), ("M", 1e6), ("G", 1e9), ("T", 1e12)];
+        for (int i = 0; ; i++)
+        {
+            double scaled = value / units[i].Size;
+            if (scaled < 999.5 || i == units.Length - 1)
+            {
+                string format = scaled < 9.995 ? "0.00" : scaled < 99.95 ? "0.0" : "0";
+                return scaled.ToString(format, CultureInfo.InvariantCulture) + units[i].Unit;
+            }
+        }
+    }
 
     /// <summary>"0:07", "3:05", "1:02:03".</summary>
     public static string Duration(TimeSpan time) => time.TotalHours >= 1

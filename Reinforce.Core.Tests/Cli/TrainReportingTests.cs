@@ -189,12 +189,31 @@ public sealed class TrainReportingTests : CliTestBase
         return (exit, stderr.ToString(), kept);
     }
 
-    [TestCase(3_200_000, "3.2M")]
+    /// <summary>
+    /// One format for the rate at every magnitude: three significant digits, an SI suffix from 1,000 on. Expected strings
+    /// by hand from that rule, at each rounding boundary (999.5 rounds up into the next unit; tolerance: exact strings).
+    /// </summary>
+    [TestCase(0, "0")]
+    [TestCase(818.4, "818")]
+    [TestCase(999.4, "999")]
+    [TestCase(999.5, "1.00k")]
+    [TestCase(8_182, "8.18k")]
+    [TestCase(9_994, "9.99k")]
+    [TestCase(9_995, "10.0k")]
+    [TestCase(12_345, "12.3k")]
+    [TestCase(99_949, "99.9k")]
+    [TestCase(99_950, "100k")]
+    [TestCase(101_000, "101k")]
     [TestCase(320_080, "320k")]
-    [TestCase(12_345, "12k")]
-    [TestCase(1_234, "1,234")]
-    public void Compact_RoundsRatesForTheProgressLine(double rate, string expected) =>
+    [TestCase(999_499, "999k")]
+    [TestCase(999_500, "1.00M")]
+    [TestCase(3_200_000, "3.20M")]
+    [TestCase(1_234_567_890, "1.23G")]
+    public void Compact_IsOneFormatForTheRate_AtMostFiveCharacters(double rate, string expected)
+    {
         Assert.That(ProgressDisplay.Compact(rate), Is.EqualTo(expected));
+        Assert.That(expected, Has.Length.LessThanOrEqualTo(5));
+    }
 
     [Test]
     public void Fit_DropsWholeFields_HighestRankFirst_AndNeverCutsOne()
