@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text;
+using System.Text.RegularExpressions;
 using Reinforce.Text;
 using Reinforce.Training;
 
@@ -18,6 +19,9 @@ internal sealed record CliContext(TextWriter Output, TextWriter Error, Cancellat
 {
     /// <summary>Whether frames may be animated in place (the output is an interactive terminal).</summary>
     public bool InteractiveOutput => OutputIsTerminal;
+
+    /// <summary>The width of the terminal stdout writes to, or null when it is not a terminal (help wraps to it, else to <see cref="Cli.HelpWidth"/>).</summary>
+    public int? OutputTerminalWidth { get; init; }
 
     /// <summary>
     /// Called by a sweep worker right after a run has finished and been recorded, with the number of runs finished so far,
@@ -46,7 +50,7 @@ internal sealed record CliContext(TextWriter Output, TextWriter Error, Cancellat
 /// Exit codes: 0 success, 1 runtime failure (a diverging run, a full disk), 2 bad input, 130 interrupted
 /// (143 when the interruption was SIGTERM: the program maps it), 70 an internal error (a defect to report).
 /// </summary>
-public static class Cli
+public static partial class Cli
 {
     public const int ExitSuccess = 0;
     public const int ExitFailure = 1;
@@ -88,9 +92,22 @@ public static class Cli
     }
 
     /// <summary>The context of a command writing to <paramref name="stdout"/> and <paramref name="stderr"/>: their colours and terminal widths.</summary>
-    internal static CliContext Context(TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken) =>
-        new(stdout, stderr, cancellationToken, Style.For(stdout, isStandardError: false), Style.For(stderr, isStandardError: true),
-            Terminal.Width(stderr, isStandardError: true), Terminal.Width(stdout, isStandardError: false) is not null);
+    internal static CliContext Context(TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        int? outputWidth = Terminal.Width(stdout, isStandardError: false);
+        return new(stdout, stderr, cancellationToken, Style.For(stdout, isStandardError: false), Style.For(stderr, isStandardError: true),
+            Terminal.Width(stderr, isStandardError: true), outputWidth is not null) { OutputTerminalWidth = outputWidth };
+    }
+
+    /// <summary>
+    /// The width help is wrapped to when it is not written to a terminal (piped, in a file, docs/cli.md's copy). At a
+    /// terminal: its width less one column, the last column left free as by the progress display.
+    /// </summary>
+    internal const int HelpWidth = 100;
+
+    // Help's flag and command rows: the description column starts after the name column; below this many columns for
+    // the description, it goes under the name instead, indented NarrowIndent.
+    private const int MinDescriptionWidth = 30, NarrowIndent = 4;
 
     /// <summary>As <see cref="Run(string[], TextWriter, TextWriter, CancellationToken)"/>, with a test's hooks in <paramref name="context"/>.</summary>
     internal static int Run(string[] args, CliContext context)
@@ -101,10 +118,10 @@ public static class Cli
             switch (commandName)
             {
                 case "":
-                    context.Error.Write(ToolHelp());
+                    context.Error.Write(ToolHelp(Wrapping(context.ErrorTerminalWidth)));
                     return ExitUsage;
                 case "-h" or "--help" or "help" when args.Length < 2:
-                    context.Output.Write(ToolHelp());
+                    context.Output.Write(ToolHelp(Wrapping(context.OutputTerminalWidth)));
                     return ExitSuccess;
                 case "help":
                     return Run([args[1], "--help"], context);
@@ -120,7 +137,7 @@ public static class Cli
             var parsed = ParsedArguments.Parse(command.Name, args[1..], command.Flags, command.MaxPositionals, command.PositionalName);
             if (parsed.HelpRequested)
             {
-                context.Output.Write(CommandHelp(command));
+                context.Output.Write(CommandHelp(command, Wrapping(context.OutputTerminalWidth)));
                 return ExitSuccess;
             }
             return command.Run(parsed, context);
@@ -162,40 +179,43 @@ public static class Cli
 
     private static string Suggest(string name) => Display.DidYouMean(name, Commands.Select(c => c.Name));
 
-    private static string ToolHelp()
+    private static int Wrapping(int? terminalWidth) => terminalWidth is int columns ? columns - 1 : HelpWidth;
+
+    private static string ToolHelp(int width)
     {
         var text = new StringBuilder();
-        text.AppendLine($"reinforce {Version} — REINFORCE policy gradients on CartPole, from scratch in C#");
+        Lines(text, Terminal.Wrap($"reinforce {Version} — REINFORCE policy gradients on CartPole, from scratch in C#", width, "", "  "));
         text.AppendLine();
-        text.AppendLine("Usage: reinforce COMMAND [flags]      reinforce COMMAND --help for its flags");
+        Lines(text, Terminal.Wrap("Usage: reinforce COMMAND [flags]      reinforce COMMAND --help for its flags", width, "", "       "));
         text.AppendLine();
         text.AppendLine("Commands:");
         foreach (Command command in Commands)
         {
-            text.AppendLine($"  {command.Name,-10} {command.Summary}");
+            Row(text, command.Name, 10, command.Summary, width);
         }
         text.AppendLine();
-        text.AppendLine("  --help     this help        --version  the version");
+        Lines(text, Terminal.Wrap("--help     this help        --version  the version", width, "  ", "  "));
         text.AppendLine();
         text.AppendLine("Examples:");
-        text.AppendLine("  reinforce train --out runs/first                 train CartPole-v1 with the default (seconds)");
-        text.AppendLine("  reinforce eval runs/first                        100 greedy episodes of the trained policy");
-        text.AppendLine("  reinforce render runs/first --out run.svg        an animated SVG of one episode");
-        text.AppendLine("  reinforce train --preset spinningup-rtg --seed 3 a reference notebook's configuration");
-        text.AppendLine("  reinforce sweep --seeds 100                      100 seeds: solve rate and episodes to solve, with 95 % intervals");
+        Row(text, "reinforce train --out runs/first", 48, "train CartPole-v1 with the default (seconds)", width);
+        Row(text, "reinforce eval runs/first", 48, "100 greedy episodes of the trained policy", width);
+        Row(text, "reinforce render runs/first --out run.svg", 48, "an animated SVG of one episode", width);
+        Row(text, "reinforce train --preset spinningup-rtg --seed 3", 48, "a reference notebook's configuration", width);
+        Row(text, "reinforce sweep --seeds 100", 48, "100 seeds: solve rate and episodes to solve, with 95 % intervals", width);
         text.AppendLine();
-        text.AppendLine("Exit codes: 0 success, 1 runtime failure (diverged, disk full), 2 bad input, 130 interrupted (Ctrl-C),");
-        text.AppendLine("143 stopped by SIGTERM, 70 internal error.");
-        text.AppendLine("Results go to stdout, progress and errors to stderr; NO_COLOR turns colour off.");
+        Lines(text, Terminal.Wrap("Exit codes: 0 success, 1 runtime failure (diverged, disk full), 2 bad input, 130 interrupted (Ctrl-C), " +
+            "143 stopped by SIGTERM, 70 internal error.", width));
+        Lines(text, Terminal.Wrap("Results go to stdout, progress and errors to stderr; NO_COLOR turns colour off.", width));
         return text.ToString();
     }
 
-    private static string CommandHelp(Command command)
+    private static string CommandHelp(Command command, int width)
     {
         var text = new StringBuilder();
-        text.AppendLine($"reinforce {command.Name} — {command.Summary}");
+        Lines(text, Terminal.Wrap($"reinforce {command.Name} — {command.Summary}", width, "", "  "));
         text.AppendLine();
-        text.AppendLine($"Usage: {command.Usage}");
+        // A bracketed group of the usage ("[--preset NAME | --config FILE]") breaks only when it is wider than a line.
+        Lines(text, Terminal.Wrap(UsageGroup().Replace(command.Usage, m => Terminal.Glued(m.Value)), width, "Usage: ", "       "));
         foreach (var group in command.Flags.GroupBy(f => f.Group))
         {
             text.AppendLine();
@@ -203,12 +223,54 @@ public static class Cli
             foreach (Flag flag in group)
             {
                 string name = flag.IsSwitch ? $"{flag.Name}" : $"{flag.Name} {flag.Value}";
-                string help = flag.Default is null ? flag.Help : $"{flag.Help} [default: {flag.Default}]";
-                text.AppendLine(name.Length <= 24 ? $"  {name,-24} {help}" : $"  {name}\n  {"",-24} {help}");
+                // A quoted example ('lr2=--lr 0.02') and the default break only when wider than a line.
+                string quoted = QuotedExample().Replace(flag.Help, m => Terminal.Glued(m.Value));
+                string help = flag.Default is null ? quoted : $"{quoted} {Terminal.Glued($"[default: {flag.Default}]")}";
+                Row(text, name, 24, help, width);
             }
         }
         text.AppendLine();
-        text.AppendLine($"  {"-h, --help",-24} this help");
+        Row(text, "-h, --help", 24, "this help", width);
         return text.ToString();
     }
+
+    /// <summary>
+    /// A help row: "  NAME  DESCRIPTION", the name padded to <paramref name="nameWidth"/>, the description wrapped to
+    /// <paramref name="width"/> with its continuation lines under the description column. A name wider than its column
+    /// has a line of its own, the description starting under the column on the next; when fewer than
+    /// <see cref="MinDescriptionWidth"/> columns are left for the description, it goes under the name, indented <see cref="NarrowIndent"/>.
+    /// </summary>
+    private static void Row(StringBuilder text, string name, int nameWidth, string description, int width)
+    {
+        int column = 2 + nameWidth + 1;
+        if (width - column < MinDescriptionWidth)
+        {
+            Lines(text, Terminal.Wrap(name, width, "  ", "    "));
+            Lines(text, Terminal.Wrap(description, width, new string(' ', NarrowIndent), new string(' ', NarrowIndent)));
+            return;
+        }
+        string indent = new(' ', column);
+        if (name.Length > nameWidth)
+        {
+            text.AppendLine($"  {name}");
+            Lines(text, Terminal.Wrap(description, width, indent, indent));
+            return;
+        }
+        Lines(text, Terminal.Wrap(description, width, $"  {name.PadRight(nameWidth)} ", indent));
+    }
+
+    private static void Lines(StringBuilder text, IEnumerable<string> lines)
+    {
+        foreach (string line in lines)
+        {
+            text.AppendLine(line);
+        }
+    }
+
+    [GeneratedRegex(@"\[[^\[\]]*\]")]
+    private static partial Regex UsageGroup();
+
+    // A quotation that opens after a space or parenthesis and closes before one or punctuation (not an apostrophe).
+    [GeneratedRegex(@"(?<=[ (])'[^']+'(?=[ ),;.]|$)")]
+    private static partial Regex QuotedExample();
 }

@@ -24,6 +24,12 @@ internal sealed record RunSettings(TrainerOptions Options, string PresetName, do
 {
     public double Threshold => RunFolder.Threshold(Options, RewardThreshold);
 
+    /// <summary>
+    /// Whether --log-interval was given. At a terminal a line is then kept every <see cref="LogInterval"/> updates;
+    /// without the flag, every <see cref="ProgressDisplay.KeptLineEvery"/> (piped, every LogInterval updates either way).
+    /// </summary>
+    public bool LogIntervalGiven { get; init; }
+
     /// <summary>A factory for the trainer's environment when the threshold is overridden.</summary>
     public Func<IEnvironment>? EnvironmentFactory => RewardThreshold is double threshold
         ? () => new ThresholdEnvironment(CartPole.Create(Options.EnvironmentId, Options.Integrator, Options.SuttonBartoReward, Options.MaxEpisodeSteps), threshold)
@@ -89,7 +95,7 @@ internal static class TrainCommand
         new("--out", "DIR", "run folder (written as DIR.partial, renamed when the run ends)", "runs/<preset>-<env>-s<seed>-<time>", "Output"),
         new("--force", null, "replace an existing run folder (only a run folder, and only when the new run ends)", "off", "Output"),
         new("--checkpoint-interval", "N", "write checkpoint.safetensors every N updates (and at the end, and on Ctrl-C)", "100", "Output"),
-        new("--log-interval", "N", "print a progress line to stderr every N updates", "10", "Output"),
+        new("--log-interval", "N", "print a progress line to stderr every N updates (at a terminal, keep one above the status line every N updates; without the flag, every 5 s there)", "10", "Output"),
         new("--quiet", null, "no progress lines", "off", "Output"),
     ]);
 
@@ -184,12 +190,13 @@ internal static class TrainCommand
             {
                 context.Error.WriteLine(context.ErrorStyle.Dim($"Taking over {resumed.WorkFolder}, last written by {previous} (no longer running)."));
             }
-            return new TrainingRun(settings, checkpoint, resumed, wallOffset, quiet, context).Execute();
+            return new TrainingRun(settings with { LogIntervalGiven = args.Has("--log-interval") }, checkpoint, resumed, wallOffset, quiet, context).Execute();
         }
 
         RunSettings fresh = Resolve(args) with
         {
             LogInterval = logInterval,
+            LogIntervalGiven = args.Has("--log-interval"),
             CheckpointInterval = checkpointInterval,
             Evaluation = ResolveEvaluation(args, null, context),
         };

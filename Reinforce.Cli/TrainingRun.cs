@@ -47,9 +47,8 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
             string verb = resumeFrom is null ? "Training" : $"Resuming at update {trainer.UpdatesCompleted} (episode {trainer.EpisodesCompleted}):";
             string what = $"{verb} {options.EnvironmentId}, {TrainingCheckpoint.Architecture(options)}, {options.Optimizer} lr {options.LearningRate.ToString("R", CultureInfo.InvariantCulture)}, " +
                 $"{(options.BatchSteps is int s ? $"≥{s} steps" : $"{options.BatchEpisodes} episode(s)")} per update, seed {options.Seed}";
-            // At a terminal narrower than the line, the folder goes on a line of its own.
-            bool split = context.ErrorTerminalWidth is int columns && what.Length + finalFolder.Length + 3 >= columns;
-            context.Error.WriteLine(context.ErrorStyle.Dim(split ? ProgressDisplay.Fit(what, context.ErrorTerminalWidth!.Value) + "\n→ " + finalFolder : $"{what} → {finalFolder}"));
+            // At a terminal narrower than the line, it wraps (ProgressDisplay.Header): no part of it is dropped.
+            context.Error.WriteLine(context.ErrorStyle.Dim(ProgressDisplay.Header(what, finalFolder, context.ErrorTerminalWidth)));
         }
 
         // Evaluation during training plays its own environment on seeds that never touch the training streams.

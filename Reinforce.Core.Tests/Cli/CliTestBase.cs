@@ -12,9 +12,10 @@ public abstract class CliTestBase
 {
     /// <summary>
     /// The category of the command line's robustness tests (hostile arguments, corrupted checkpoints, kills, file
-    /// safety): they exercise parsing, files and signals, no vector code, so .ci/run runs them once, in the README's
-    /// test command, and leaves them out (<c>--filter "TestCategory!=CliRobustness"</c>) of its reruns on other
-    /// instruction sets, vector widths and ARM64, where they would only repeat the same checks several times slower.
+    /// safety, the display at a real terminal): they exercise parsing, files, signals and terminal output, no vector
+    /// code, so .ci/run runs them once, in the README's test command, and leaves them out
+    /// (<c>--filter "TestCategory!=CliRobustness"</c>) of its reruns on other instruction sets, vector widths and ARM64,
+    /// where they would only repeat the same checks several times slower.
     /// </summary>
     public const string CliRobustness = "CliRobustness";
 

@@ -138,47 +138,113 @@ public sealed class TrainReportingTests : CliTestBase
     }
 
     /// <summary>
-    /// At a terminal: a status line rewritten in place, and a line kept every <see cref="ProgressDisplay.KeptLineEvery"/>.
-    /// The display's clock is stepped 1 s per update (<see cref="CliContext.ProgressClock"/>), so exactly updates 5, 10, …, 40
-    /// keep a line, whatever the machine's speed.
+    /// At a terminal without --log-interval: a status line rewritten in place, and a line kept every
+    /// <see cref="ProgressDisplay.KeptLineEvery"/>. The display's clock is stepped 1 s per update
+    /// (<see cref="CliContext.ProgressClock"/>), so exactly updates 5, 10, …, 40 keep a line, whatever the machine's speed.
     /// </summary>
     [Test]
-    public void AtATerminal_OneStatusLineIsRewrittenInPlace_AndKeptLinesFitTheWidth()
+    public void AtATerminal_WithoutLogInterval_OneStatusLineIsRewrittenInPlace_AndALineIsKeptEvery5Seconds()
     {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int ticks = 0;
-        var context = new CliContext(stdout, stderr, CancellationToken.None, Style.None, Style.None, ErrorTerminalWidth: 60)
-        {
-            ProgressClock = () => TimeSpan.FromSeconds(++ticks),
-        };
+        (int exit, string error, string[] kept) = AtATerminal(60, "--max-updates", "40");
 
-        int exit = Reinforce.Cli.Cli.Run(["train", "--out", InFolder("run"), "--max-updates", "40", "--log-interval", "1"], context);
-
-        Assert.That(exit, Is.Zero, stderr.ToString());
-        string[] kept = stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => line[(line.LastIndexOf('\r') + 1)..].Replace("\u001b[K", "", StringComparison.Ordinal)).ToArray();
+        Assert.That(exit, Is.Zero, error);
         Assert.That(kept.Where(line => line.StartsWith("update", StringComparison.Ordinal)).Select(line => line[..12]),
             Is.EqualTo(Enumerable.Range(1, 8).Select(k => $"update {5 * k,5}")), "not one line per update: a line kept every 5 s, and the last");
-        Assert.That(stderr.ToString(), Does.Contain("\r"), "the status line is rewritten in place between them");
+        Assert.That(error, Does.Contain("\r"), "the status line is rewritten in place between them");
         Assert.That(kept.Where(line => !line.StartsWith('→')), Has.All.Length.LessThan(60), "every line fits a 60-column terminal (but the folder's path)");
         Assert.That(kept[^1], Does.StartWith("update    40"), "the last update is kept");
     }
 
-    [TestCase(3_200_000, "3.2M")]
+    /// <summary>
+    /// At a terminal with --log-interval N: a line kept every N updates, and the last, whatever the clock says (stepped
+    /// 1 s per update, so the 5 s rule would keep 5, 10, …); the status line in between.
+    /// </summary>
+    [TestCase(1, new[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 })]
+    [TestCase(3, new[] { 3, 6, 9, 12 })]
+    [TestCase(7, new[] { 7, 12 })]
+    public void AtATerminal_LogInterval_KeepsALineEveryNUpdates(int interval, int[] keptUpdates)
+    {
+        (int exit, string error, string[] kept) = AtATerminal(80, "--max-updates", "12", "--log-interval", interval.ToString(CultureInfo.InvariantCulture));
+
+        Assert.That(exit, Is.Zero, error);
+        Assert.That(kept.Where(line => line.StartsWith("update", StringComparison.Ordinal)).Select(line => line[..12]),
+            Is.EqualTo(keptUpdates.Select(k => $"update {k,5}")));
+        Assert.That(error.Contains('\r', StringComparison.Ordinal), Is.EqualTo(interval > 1), "a status line only between kept lines");
+    }
+
+    // Trains at a terminal of the given width with the display's clock stepped 1 s per update; the lines kept (the text
+    // after each line's last carriage return, the erase sequence removed).
+    private (int Exit, string Error, string[] Kept) AtATerminal(int columns, params string[] flags)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int ticks = 0;
+        var context = new CliContext(stdout, stderr, CancellationToken.None, Style.None, Style.None, ErrorTerminalWidth: columns)
+        {
+            ProgressClock = () => TimeSpan.FromSeconds(++ticks),
+        };
+        int exit = Reinforce.Cli.Cli.Run(["train", "--out", InFolder("run"), .. flags], context);
+        string[] kept = stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line[(line.LastIndexOf('\r') + 1)..].Replace("\u001b[K", "", StringComparison.Ordinal)).ToArray();
+        return (exit, stderr.ToString(), kept);
+    }
+
+    /// <summary>
+    /// One format for the rate at every magnitude: three significant digits, an SI suffix from 1,000 on. Expected strings
+    /// by hand from that rule, at each rounding boundary (999.5 rounds up into the next unit; tolerance: exact strings).
+    /// </summary>
+    [TestCase(0, "0")]
+    [TestCase(818.4, "818")]
+    [TestCase(999.4, "999")]
+    [TestCase(999.5, "1.00k")]
+    [TestCase(8_182, "8.18k")]
+    [TestCase(9_994, "9.99k")]
+    [TestCase(9_995, "10.0k")]
+    [TestCase(12_345, "12.3k")]
+    [TestCase(99_949, "99.9k")]
+    [TestCase(99_950, "100k")]
+    [TestCase(101_000, "101k")]
     [TestCase(320_080, "320k")]
-    [TestCase(12_345, "12k")]
-    [TestCase(1_234, "1,234")]
-    public void Compact_RoundsRatesForTheProgressLine(double rate, string expected) =>
+    [TestCase(999_499, "999k")]
+    [TestCase(999_500, "1.00M")]
+    [TestCase(3_200_000, "3.20M")]
+    [TestCase(1_234_567_890, "1.23G")]
+    public void Compact_IsOneFormatForTheRate_AtMostFiveCharacters(double rate, string expected)
+    {
         Assert.That(ProgressDisplay.Compact(rate), Is.EqualTo(expected));
+        Assert.That(expected, Has.Length.LessThanOrEqualTo(5));
+    }
 
     [Test]
-    public void Fit_CutsAtASeparator_AndNeverInsideAnEscapeSequence()
+    public void Fit_DropsWholeFields_HighestRankFirst_AndNeverCutsOne()
     {
-        Assert.That(ProgressDisplay.Fit("update 5 · episode 20 · running 12.0/475", 30), Is.EqualTo("update 5 · episode 20"));
-        Assert.That(ProgressDisplay.Fit("\u001b[32mgreen\u001b[0m text", 80), Is.EqualTo("\u001b[32mgreen\u001b[0m text"));
-        Assert.That(ProgressDisplay.Fit(new string('x', 50), 20), Is.EqualTo(new string('x', 18) + "…"));
+        ProgressDisplay.Field[] fields = [new("update 5", 0), new("episode 20", 2), new("running 12.0/475", 1), new("\u001b[32m1,234 steps\u001b[0m", 3)];
+
+        // "update 5 · episode 20 · running 12.0/475 · 1,234 steps" takes 54 columns, colour taking none; dropping 1,234 steps
+        // (rank 3) leaves 40, then episode 20 (rank 2) leaves 27, then only update 5 (rank 0, always kept) is left.
+        Assert.That(ProgressDisplay.Fit(fields, " · ", 55), Is.EqualTo("update 5 · episode 20 · running 12.0/475 · \u001b[32m1,234 steps\u001b[0m"));
+        Assert.That(ProgressDisplay.Fit(fields, " · ", 54), Is.EqualTo("update 5 · episode 20 · running 12.0/475"));
+        Assert.That(ProgressDisplay.Fit(fields, " · ", 41), Is.EqualTo("update 5 · episode 20 · running 12.0/475"));
+        Assert.That(ProgressDisplay.Fit(fields, " · ", 40), Is.EqualTo("update 5 · running 12.0/475"));
+        Assert.That(ProgressDisplay.Fit(fields, " · ", 27), Is.EqualTo("update 5"));
+        Assert.That(ProgressDisplay.Fit(fields, " · ", 5), Is.EqualTo("update 5"), "the first field stays, even wider than the terminal");
         Assert.That(ProgressDisplay.Duration(TimeSpan.FromSeconds(3725)), Is.EqualTo("1:02:05"));
         Assert.That(ProgressDisplay.Duration(TimeSpan.FromSeconds(65)), Is.EqualTo("1:05"));
+    }
+
+    /// <summary>The run's first line: unchanged when it fits; else wrapped between clauses, then the folder on its own line, nothing dropped.</summary>
+    [Test]
+    public void Header_WrapsBetweenClauses_AndKeepsTheSeedAndTheFolder()
+    {
+        const string what = "Training CartPole-v1, 4-128-2 relu, categorical, adam lr 0.015, 4 episode(s) per update, seed 0";
+
+        Assert.That(ProgressDisplay.Header(what, "runs/a", null), Is.EqualTo(what + " → runs/a"), "piped: one line");
+        Assert.That(ProgressDisplay.Header(what, "runs/a", 120), Is.EqualTo(what + " → runs/a"), "it fits 119 columns (104)");
+        Assert.That(ProgressDisplay.Header(what, "runs/a", 80), Is.EqualTo(
+            "Training CartPole-v1, 4-128-2 relu, categorical, adam lr 0.015,\n  4 episode(s) per update, seed 0 → runs/a"));
+        Assert.That(ProgressDisplay.Header(what, "runs/a-folder-with-a-long-name", 40), Is.EqualTo(
+            "Training CartPole-v1, 4-128-2 relu,\n  categorical, adam lr 0.015,\n  4 episode(s) per update, seed 0\n→ runs/a-folder-with-a-long-name"));
+        Assert.That(ProgressDisplay.Header("Resuming at update 12 (episode 48): CartPole-v1, seed 0", "r", 30), Is.EqualTo(
+            "Resuming at update 12\n  (episode 48): CartPole-v1,\n  seed 0 → r"), "a clause wider than a line breaks at its spaces");
     }
 }
