@@ -51,7 +51,7 @@ internal static class EvaluateCommands
     [
         .. Common,
         new Flag("--policy", "MODE", "greedy (most probable action) or sample (draw from π)", "greedy"),
-        new Flag("--best", null, "play the run folder's best.safetensors (the best evaluation of train --eval-interval) instead of its last checkpoint"),
+        new Flag("--best", null, "play the run folder's best.safetensors (the best evaluation of train --eval-interval, else the best mean of the last 100 training returns) instead of its last checkpoint"),
     ];
 
     public static IReadOnlyList<Flag> BaselineFlags { get; } = Common;
@@ -145,7 +145,7 @@ internal static class EvaluateCommands
 
     /// <summary>
     /// A checkpoint file, or the checkpoint inside a run folder (or inside DIR.partial when only that exists); with
-    /// <paramref name="best"/>, the run folder's best.safetensors (kept by <c>train --eval-interval</c>).
+    /// <paramref name="best"/>, the run folder's best.safetensors (kept by <c>train</c>: <see cref="BestPolicy"/>).
     /// </summary>
     public static string CheckpointPath(string path, string command, bool best = false)
     {
@@ -167,7 +167,7 @@ internal static class EvaluateCommands
         string bestPath = Path.Combine(path, RunFolder.BestFile);
         return FileKind.Of(bestPath) != PathKind.Missing
             ? bestPath
-            : throw new UsageException($"{Display.Quote(path)} has no {RunFolder.BestFile}; a run keeps one when trained with --eval-interval N");
+            : throw new UsageException($"{Display.Quote(path)} has no {RunFolder.BestFile}; a run keeps one once it has {ReinforceTrainer.SolvedWindowEpisodes} episodes (with --eval-interval N: from its first evaluation)");
     }
 
     public static Func<float[], Pcg64, int> PolicyActor(Policy policy, bool sample) =>

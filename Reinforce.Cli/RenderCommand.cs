@@ -21,7 +21,7 @@ internal static class RenderCommand
     public static IReadOnlyList<Flag> Flags { get; } =
     [
         new("--baseline", null, "play the hand-written θ > 0 policy instead of a checkpoint"),
-        new("--best", null, "play the run folder's best.safetensors (the best evaluation of train --eval-interval) instead of its last checkpoint"),
+        new("--best", null, "play the run folder's best.safetensors (the best evaluation of train --eval-interval, else the best mean of the last 100 training returns) instead of its last checkpoint"),
         new("--out", "FILE", "the SVG file to write", "cartpole.svg"),
         new("--seed", "N", "the episode starts from the state drawn by stream Pcg64.Derive(seed, 0)", "0"),
         new("--policy", "MODE", "greedy or sample", "greedy"),

@@ -45,16 +45,6 @@ internal static class RunFolder
         I(s.Update), I(s.TotalEpisodes), I(s.TotalSteps), I(result.Episodes), F(result.MeanReturn), F(result.StdReturn),
         F(result.MinReturn), F(result.MaxReturn), F(result.MeanLength));
 
-    /// <summary>The highest mean return in an eval.csv (−∞ if it has no rows): the best so far when a run resumes.</summary>
-    public static double BestEvaluation(string path)
-    {
-        if (FileKind.Of(path) == PathKind.Missing)
-        {
-            return double.NegativeInfinity;
-        }
-        return LearningCurve.ReadCsv(path, ["update", "mean_return"], allowEmpty: true).Select(r => r["mean_return"]).DefaultIfEmpty(double.NegativeInfinity).Max();
-    }
-
     public static string MetricsRow(in UpdateStatistics s, double wallSeconds) => string.Join(',',
         I(s.Update), I(s.TotalEpisodes), I(s.TotalSteps), F(wallSeconds, "0.###"), F(s.MeanReturn), F(s.StdReturn),
         F(s.MinReturn), F(s.MaxReturn), F(s.MeanLength), F(s.Loss, "0.########"), F(s.Entropy, "0.########"), F(s.RunningReward));

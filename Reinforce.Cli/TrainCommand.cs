@@ -88,7 +88,7 @@ internal static class TrainCommand
         new("--threads", "N", "workers collecting a batch's episodes (the result does not depend on it); auto = one per core", "1", "Run length"),
         new("--execution", "MODE", "reference (the plain scalar reference, one thread), fast (the fast engine, every choice fixed) or auto (the fast engine, choosing by timing): the same numbers bit for bit; only the time differs", "auto", "Run length"),
 
-        new("--eval-interval", "N", "every N updates, play --eval-episodes episodes on evaluation seeds (never the training streams) into eval.csv, and keep the best policy as best.safetensors", "off", "Evaluation"),
+        new("--eval-interval", "N", "every N updates, play --eval-episodes episodes on evaluation seeds (never the training streams) into eval.csv, and keep the best evaluated policy as best.safetensors (without it: the best by the mean of the last 100 training returns)", "off", "Evaluation"),
         new("--eval-episodes", "K", "episodes per evaluation", "10", "Evaluation"),
         new("--eval-policy", "MODE", "greedy (most probable action) or sample (draw from π)", "greedy", "Evaluation"),
 
@@ -182,8 +182,16 @@ internal static class TrainCommand
             }
             // Everything is read and checked before the folder is taken; then read again under its lock.
             RunFolderWriter.ResumeTarget target = RunFolderWriter.CheckResume(resume, force);
-            ResumeSettings(args, LoadCheckpoint(target.CheckpointPath, "--resume"), logInterval, checkpointInterval);
-            using RunFolderWriter resumed = RunFolderWriter.StartResume(target, force, path => LoadCheckpoint(path, "--resume"), out TrainingCheckpoint checkpoint);
+            // The checkpoint, its metadata and the best policy it records (best.safetensors beside it), all checked.
+            TrainingCheckpoint LoadChecked(string path)
+            {
+                TrainingCheckpoint loaded = LoadCheckpoint(path, "--resume");
+                bool evaluating = ResumeSettings(args, loaded, logInterval, checkpointInterval).Settings.Evaluation is not null;
+                TrainingMeanBest.Resume(loaded, Path.GetDirectoryName(path) ?? ".", evaluating, out _);
+                return loaded;
+            }
+            LoadChecked(target.CheckpointPath);
+            using RunFolderWriter resumed = RunFolderWriter.StartResume(target, force, LoadChecked, out TrainingCheckpoint checkpoint);
             var (settings, wallOffset) = ResumeSettings(args, checkpoint, logInterval, checkpointInterval);
             WarnIneffective(args, settings, context);
             if (resumed.TakenOverFrom is string previous && !quiet)

@@ -18,7 +18,8 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
     private readonly string finalFolder = folder.FinalFolder;
     private readonly string workFolder = folder.WorkFolder;
     private ReinforceTrainer trainer = null!;
-    private double bestEvaluation = double.NegativeInfinity;
+    private EvaluationRecord evaluated = new();
+    private TrainingMeanBest? trainingMean; // best.safetensors by the mean of the last 100 training returns; null when evaluating
 
     public int Execute()
     {
@@ -38,7 +39,7 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
             RunFolder.TruncateRows(metricsPath, resumeFrom.Progress.UpdatesCompleted);
             RunFolder.TruncateRows(episodesPath, resumeFrom.Progress.EpisodesCompleted);
             RunFolder.TruncateRows(evaluationsPath, resumeFrom.Progress.UpdatesCompleted);
-            bestEvaluation = RunFolder.BestEvaluation(evaluationsPath);
+            evaluated = EvaluationRecord.Read(evaluationsPath);
         }
         OutputFiles.WriteAllText(Path.Combine(workFolder, RunFolder.ConfigFile), RunFolder.ConfigJson(settings, command));
 
@@ -50,6 +51,7 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
             // At a terminal narrower than the line, it wraps (ProgressDisplay.Header): no part of it is dropped.
             context.Error.WriteLine(context.ErrorStyle.Dim(ProgressDisplay.Header(what, finalFolder, context.ErrorTerminalWidth)));
         }
+        StartBestTracking();
 
         // Evaluation during training plays its own environment on seeds that never touch the training streams.
         EvaluationSettings? evaluation = settings.Evaluation;
@@ -80,6 +82,7 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
                     {
                         episodes.Append(RunFolder.EpisodesRow(first + i, s.Update, returns[i], lengths[i], wall));
                     }
+                    trainingMean?.Check(trainer, entries => TrainingCheckpoint.Capture(trainer, Metadata("best", wall, entries)));
                     if (evaluation is not null && s.Update % evaluation.Interval == 0)
                     {
                         Evaluate(evaluation, evaluationEnvironment!, evaluationSeed, s, evaluations!, progress);
@@ -102,7 +105,7 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
                     }
                     if (s.Update % settings.CheckpointInterval == 0)
                     {
-                        SaveCheckpoint(checkpointPath, "running", wall);
+                        SaveRunCheckpoint(checkpointPath, "running", wall);
                     }
                     context.AfterUpdate?.Invoke(s.Update);
                 }
@@ -120,7 +123,7 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
 
         // A diverged update was rolled back by the trainer: the checkpoint holds the last good update.
         double seconds = wallOffset + clock.Elapsed.TotalSeconds;
-        SaveCheckpoint(checkpointPath, status, seconds);
+        SaveRunCheckpoint(checkpointPath, status, seconds);
         LearningCurve.Write(Path.Combine(workFolder, RunFolder.CurveFile), LearningCurve.Load(workFolder, RunFolder.MetricsFile, allowEmpty: true));
         try
         {
@@ -142,12 +145,12 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
             evaluation.Greedy ? ActionSelection.Greedy : ActionSelection.Sample);
         log.Append(RunFolder.EvaluationRow(s, result));
         progress.LastEvaluation = string.Create(CultureInfo.InvariantCulture, $"eval {result.MeanReturn:0.0}");
-        if (result.MeanReturn > bestEvaluation)
+        if (evaluated.Add(s.Update, result.MeanReturn))
         {
-            bestEvaluation = result.MeanReturn;
             SaveCheckpoint(Path.Combine(workFolder, RunFolder.BestFile), "best", wallOffset, new Dictionary<string, string>
             {
-                ["cli.best.update"] = s.Update.ToString(CultureInfo.InvariantCulture),
+                [BestPolicy.RuleKey] = BestPolicy.EvaluationRule,
+                [BestPolicy.UpdateKey] = s.Update.ToString(CultureInfo.InvariantCulture),
                 ["cli.best.eval_mean"] = result.MeanReturn.ToString("R", CultureInfo.InvariantCulture),
                 ["cli.best.eval_episodes"] = result.Episodes.ToString(CultureInfo.InvariantCulture),
                 ["cli.best.eval_seed"] = seed.ToString(CultureInfo.InvariantCulture),
@@ -175,6 +178,14 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
                     : $"running reward {Fmt(trainer.RunningReward)} > {threshold}";
                 context.Output.WriteLine(style.Green($"Solved {o.EnvironmentId} after {where}") + $" ({how})");
                 break;
+            case "finished" when trainer.SolvedAtEpisode is long solvedAt:
+                // Solved once, by the run's rule, and kept going: when, and where the end stands, solved or not.
+                (string rule, string measure, double end) = o.SolvedBy == SolvedCriterion.MeanOfLast100
+                    ? ("mean of the last 100 returns ≥", "mean of the last 100 returns", trainer.MeanReturnOfLast100 ?? 0)
+                    : ("running reward >", "running reward", trainer.RunningReward);
+                context.Output.WriteLine(style.Green($"Solved {o.EnvironmentId} at episode {solvedAt}") + $" ({rule} {threshold}); after {where} the {measure} is {Fmt(end)}" +
+                    (trainer.Solved ? "" : style.Yellow(", below the threshold")));
+                break;
             case "finished":
                 context.Output.WriteLine((trainer.Solved ? style.Green($"Solved {o.EnvironmentId}") : style.Yellow($"Not solved {o.EnvironmentId}")) +
                     $" after {where}: running reward {Fmt(trainer.RunningReward)}, threshold {threshold}");
@@ -187,9 +198,10 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
                 break;
         }
         context.Output.WriteLine(FirstSolved(threshold));
-        if (settings.Evaluation is not null && double.IsFinite(bestEvaluation))
+        foreach (string line in BestPolicy.SummaryLines(status, finalFolder, settings.Threshold, style, trainingMean,
+            settings.Evaluation is null ? null : evaluated, trainer.MeanReturnOfLast100))
         {
-            context.Output.WriteLine($"Best evaluation: mean return {Fmt(bestEvaluation)} → {Path.Combine(finalFolder, RunFolder.BestFile)}");
+            context.Output.WriteLine(line);
         }
         context.Output.WriteLine($"Run folder: {finalFolder}");
         if (status == "interrupted")
@@ -215,7 +227,32 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
         return $"First solved: running reward > {threshold} {running}; mean of the last 100 returns ≥ {threshold} {mean100}";
     }
 
-    private void SaveCheckpoint(string path, string status, double wallSeconds, Dictionary<string, string>? more = null)
+    // Without evaluation: the best so far carries over from a resumed checkpoint (or starts afresh, said in a line), and the
+    // restored update is checked as every later one is (the policy a resumed old run starts from may be its first best).
+    private void StartBestTracking()
+    {
+        string? note = null;
+        TrainingMeanBest best = resumeFrom is null ? new() : TrainingMeanBest.Resume(resumeFrom, workFolder, settings.Evaluation is not null, out note);
+        if (note is not null && !quiet)
+        {
+            context.Error.WriteLine(context.ErrorStyle.Dim(note));
+        }
+        trainingMean = settings.Evaluation is null ? best : null;
+        trainingMean?.Check(trainer, entries => TrainingCheckpoint.Capture(trainer, Metadata("best", wallOffset, entries)));
+    }
+
+    // checkpoint.safetensors after the best policy it records: a kill between the two leaves a best.safetensors from after the
+    // checkpoint, which the resumed run (the same numbers) writes again.
+    private void SaveRunCheckpoint(string path, string status, double wallSeconds)
+    {
+        trainingMean?.WriteUnwritten(best => Write(best, Path.Combine(workFolder, RunFolder.BestFile)));
+        SaveCheckpoint(path, status, wallSeconds, trainingMean?.RecordEntries());
+    }
+
+    private void SaveCheckpoint(string path, string status, double wallSeconds, Dictionary<string, string>? more = null) =>
+        Write(TrainingCheckpoint.Capture(trainer, Metadata(status, wallSeconds, more)), path);
+
+    private Dictionary<string, string> Metadata(string status, double wallSeconds, Dictionary<string, string>? more)
     {
         var extra = new Dictionary<string, string>
         {
@@ -235,9 +272,14 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
         {
             extra[key] = value;
         }
+        return extra;
+    }
+
+    private void Write(TrainingCheckpoint checkpoint, string path)
+    {
         try
         {
-            TrainingCheckpoint.Capture(trainer, extra).Save(path);
+            checkpoint.Save(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -18,12 +18,14 @@ public sealed class TrainCommandTests : CliTestBase
         CliResult result = Run("train", "--preset", preset, "--max-updates", "2", "--out", run, "--quiet");
 
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
-        Assert.That(Directory.GetFiles(run).Select(Path.GetFileName).Order(),
-            Is.EqualTo(new[] { ".reinforce-run", "checkpoint.safetensors", "config.json", "episodes.csv", "learning-curve.svg", "metrics.csv" }));
+        TrainingCheckpoint checkpoint = TrainingCheckpoint.Load(Path.Combine(run, "checkpoint.safetensors"));
+        // best.safetensors once 100 episodes exist (the spinningup presets' ≥ 5000-step batches have them after 2 updates).
+        string[] best = checkpoint.Progress.EpisodesCompleted >= 100 ? ["best.safetensors"] : [];
+        Assert.That(Directory.GetFiles(run).Select(Path.GetFileName).Order(StringComparer.Ordinal),
+            Is.EqualTo((string[])[".reinforce-run", .. best, "checkpoint.safetensors", "config.json", "episodes.csv", "learning-curve.svg", "metrics.csv"]));
         Assert.That(Directory.Exists(run + ".partial"), Is.False);
         // Header + one row per update.
         Assert.That(File.ReadAllLines(Path.Combine(run, "metrics.csv")), Has.Length.EqualTo(3));
-        TrainingCheckpoint checkpoint = TrainingCheckpoint.Load(Path.Combine(run, "checkpoint.safetensors"));
         Assert.That(checkpoint.Progress.UpdatesCompleted, Is.EqualTo(2));
         Assert.That(checkpoint.Extra["cli.preset"], Is.EqualTo(preset));
         Assert.That(() => XDocument.Parse(File.ReadAllText(Path.Combine(run, "learning-curve.svg"))), Throws.Nothing);

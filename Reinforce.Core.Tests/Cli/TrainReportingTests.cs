@@ -35,7 +35,8 @@ public sealed class TrainReportingTests : CliTestBase
         TrainingCheckpoint kept = TrainingCheckpoint.Load(Path.Combine(evaluated, "best.safetensors"));
         Assert.That(kept.Progress.UpdatesCompleted, Is.EqualTo((int)bestUpdate));
         Assert.That(double.Parse(kept.Extra["cli.best.eval_mean"], CultureInfo.InvariantCulture), Is.EqualTo(best));
-        Assert.That(result.Output, Does.Contain("Best evaluation: mean return"));
+        Assert.That(result.Output, Does.Contain($"Best policy (evaluation mean return {best.ToString("0.00", CultureInfo.InvariantCulture)}, update {bestUpdate}) → "));
+        Assert.That(kept.Extra["cli.best.rule"], Is.EqualTo("eval"));
     }
 
     [Test]
@@ -51,7 +52,7 @@ public sealed class TrainReportingTests : CliTestBase
         Assert.That(eval.ExitCode, Is.Zero, eval.ToString());
         Assert.That(eval.Output, Does.Contain("best.safetensors"));
         Assert.That(render.ExitCode, Is.Zero, render.ToString());
-        AssertUsageError(Run("eval", plain, "--best"), "has no best.safetensors; a run keeps one when trained with --eval-interval N");
+        AssertUsageError(Run("eval", plain, "--best"), "has no best.safetensors; a run keeps one once it has 100 episodes (with --eval-interval N: from its first evaluation)");
         AssertUsageError(Run("eval", Path.Combine(run, "checkpoint.safetensors"), "--best"), "--best needs a run folder");
         AssertUsageError(Run("render", "--baseline", "--best"), "cannot be given with --baseline");
     }
