@@ -77,20 +77,23 @@ internal static class FileSystemPlace
     }
 
     /// <summary>
-    /// Why no entry can be added to, renamed or removed in the existing folder <paramref name="folder"/>: it is not
-    /// writable by this process, it is on a read-only file system, or on a special one (asked last: root may write
-    /// anywhere the permissions allow, and a special file system refuses even root). Null when it is writable (or cannot be asked).
+    /// Why no entry can be added to, renamed or removed in the existing folder <paramref name="folder"/>: it is on a
+    /// special file system (which refuses everyone, root too, so it is named first), on a read-only one, or not writable
+    /// by this process. Null when it is writable (or cannot be asked).
     /// </summary>
     public static string? WhyNotWritable(string folder)
     {
         string shown = Display.Quote(Shown(folder));
-        string? denied = Access(folder, WriteAndSearch) switch
+        if (SpecialFileSystem(folder) is string special)
+        {
+            return $"{shown} is on {special}, a special file system that does not take new files";
+        }
+        return Access(folder, WriteAndSearch) switch
         {
             ErrorReadOnly => $"{shown} is on a read-only file system",
             ErrorAccess or ErrorPermission => $"permission denied: cannot create files in {shown}",
             _ => null,
         };
-        return denied ?? (SpecialFileSystem(folder) is string special ? $"{shown} is on {special}, a special file system that does not take new files" : null);
     }
 
     /// <summary>The name of the special file system (proc, sysfs, cgroup…) that holds <paramref name="path"/>, or null for any other.</summary>
