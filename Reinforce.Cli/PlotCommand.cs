@@ -31,7 +31,9 @@ internal static class PlotCommand
         }
         PlotAxis axis = LearningCurve.ParseAxis(args.Choice("--x", LearningCurve.AxisNames) ?? "episodes");
         var sources = args.Positionals.Select(Classify).ToList();
-        string? outArgument = args.String("--out") is string o ? PathArguments.OutputFile("--out", o) : null;
+        // The one file plot may write inside a run or sweep folder: that folder's own figure.
+        string? ownFigure = sources.Count == 1 ? Path.Combine(sources[0].Folder, sources[0].IsSweep ? SweepFolder.CurvesFile : RunFolder.CurveFile) : null;
+        string? outArgument = args.String("--out") is string o ? PathArguments.OutputFile("--out", o, ownFigure) : null;
         if (sources.Count > 1 && outArgument is null)
         {
             throw new UsageException($"{sources.Count} folders overlay in one figure: give --out FILE (e.g. --out compare.svg)");
@@ -65,7 +67,7 @@ internal static class PlotCommand
         }
         if (outArgument is null)
         {
-            PathArguments.OutputFile("", outPath);
+            PathArguments.OutputFile("", outPath, ownFigure);
         }
         PathArguments.Write(outArgument is null ? "" : "--out", outPath, svg);
         context.Output.WriteLine($"{outPath}: {summary}");

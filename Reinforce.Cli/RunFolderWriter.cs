@@ -54,6 +54,7 @@ internal sealed class RunFolderWriter : IDisposable
             throw new UsageException($"{label}: names ending in {RunFolder.PartialSuffix} are kept for unfinished runs; give the folder name without it");
         }
         CheckPlace("--out", path, final);
+        CheckWritable("--out", path, final);
         // A writer holding the folder is named now, before any work, not when the new run ends and cannot replace it.
         if (FileKind.Of(final) == PathKind.Directory && RunFolderLock.Holder(final) is string finalHolder)
         {
@@ -130,7 +131,14 @@ internal sealed class RunFolderWriter : IDisposable
     public static RunFolderWriter StartNew(string final, bool force, FolderKind kind = FolderKind.Run)
     {
         string work = final + RunFolder.PartialSuffix;
-        Directory.CreateDirectory(work);
+        try
+        {
+            Directory.CreateDirectory(work);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw PathArguments.Failure($"--out {Display.Quote(final)}: cannot create {Display.Quote(work)}", work, e);
+        }
         RunFolderLock folderLock = Acquire("--out", final, work);
         try
         {
@@ -226,6 +234,7 @@ internal sealed class RunFolderWriter : IDisposable
         {
             throw new UsageException($"{label}: no {RunFolder.CheckpointFile} in {Display.Quote(source)}; expected a run folder written by reinforce train");
         }
+        CheckWritable("--resume", path, final);
         if (fromPartial && finalKind == PathKind.Directory)
         {
             if (!force)
@@ -332,6 +341,36 @@ internal sealed class RunFolderWriter : IDisposable
     private static string BeingWritten(string flag, string named, string folder, string holder) =>
         $"{flag} {Display.Quote(named)}: {Display.Quote(folder)} is being written by {holder}; one writer per run folder (wait for it, or stop it)";
 
+    // The run is written in DIR.partial (created with its missing parents, or continued), and renamed to DIR at the end;
+    // an existing DIR is continued (renamed), replaced (its files deleted) or removed when empty: every name must fit the
+    // system's limits and every folder touched must take new entries. Asked before any work, so that /proc, a read-only
+    // disk or a name too long is one line and exit 2, not a failure halfway.
+    private static void CheckWritable(string flag, string given, string final)
+    {
+        string label = PathArguments.Label(flag, given);
+        string work = final + RunFolder.PartialSuffix;
+        int bytes = System.Text.Encoding.UTF8.GetByteCount(Path.GetFileName(work));
+        if (bytes > FileSystemPlace.NameMaxBytes)
+        {
+            throw new UsageException($"{label}: name too long (the run is written in NAME{RunFolder.PartialSuffix} first, a name of {bytes} bytes; at most {FileSystemPlace.NameMaxBytes})");
+        }
+        string longestOwn = RunFolderLock.OwnFiles.MaxBy(f => f.Length)!;
+        int pathBytes = System.Text.Encoding.UTF8.GetByteCount(Path.Combine(Path.GetFullPath(work), AtomicFile.TemporaryName(longestOwn)));
+        if (pathBytes >= FileSystemPlace.PathMaxBytes)
+        {
+            throw new UsageException($"{label}: name too long (the run's files in {Display.Quote(work, 40)} would have paths of up to {pathBytes} bytes; at most {FileSystemPlace.PathMaxBytes - 1})");
+        }
+        string? why = FileKind.Of(work, followLinks: true) == PathKind.Directory ? FileSystemPlace.WhyNotWritable(work) : FileSystemPlace.WhyNotCreatable(work);
+        if (FileKind.Of(final, followLinks: true) == PathKind.Directory)
+        {
+            why ??= FileSystemPlace.WhyNotWritable(Path.GetDirectoryName(Path.GetFullPath(final))!) ?? FileSystemPlace.WhyNotWritable(final);
+        }
+        if (why is not null)
+        {
+            throw new UsageException($"{label}: {why}");
+        }
+    }
+
     // Never the current folder or one of its ancestors (the run would delete the folder it stands in), never a
     // symbolic link (replacing it would act on its target), never inside a file, never inside a run or sweep folder
     // (its writer, --resume and --force refuse a folder holding entries reinforce did not write, so a folder inside
@@ -360,7 +399,7 @@ internal sealed class RunFolderWriter : IDisposable
             }
             if (kind != PathKind.Missing)
             {
-                throw new UsageException($"{label}: {Display.Quote(up)} is {FileKind.Describe(kind)}, not a folder");
+                throw new UsageException($"{label}: {Display.Quote(FileSystemPlace.Shown(up))} is {FileKind.Describe(kind)}, not a folder");
             }
         }
         for (string? up = Path.GetDirectoryName(Path.GetFullPath(folder)); up is not null; up = Path.GetDirectoryName(up))

@@ -10,7 +10,7 @@ namespace Reinforce.Tests.Cli;
 /// A seeded fuzz test of the whole command line, in-process: thousands of argument lists over every command
 /// and flag, each holding at least one value that the flag must refuse (non-finite and overflowing numbers,
 /// values out of range, empty and huge values, control characters, paths that are devices, pipes, folders,
-/// links, missing parents, the current folder, folders reinforce did not make, folders inside a run or sweep folder,
+/// links, parents that are files, /proc, names too long, outputs inside a run folder, the current folder, folders reinforce did not make, folders inside a run or sweep folder,
 /// run and sweep folders another writer holds), mixed with valid flags in
 /// random order. Every list must give exit code 2 and one line on stderr, no stack trace, nothing on
 /// stdout, and leave every file and folder as it was — all before any work.
@@ -35,7 +35,7 @@ public sealed class CliFuzzTests : CliTestBase
         {
             ["--preset"] = [.. NotChoices, Huge],
             ["--config"] = ["", "FOLDER", "/dev/zero", "FIFO", "missing.json", "TEXT", "RUN/metrics.csv", "BADCONFIG", "LINK_TO_DEVICE"],
-            ["--resume"] = ["", "USER", "missing", "TEXT", "/dev/zero", ".", "FOLDER", "STALE", "LOCKED", "RUN/sub", "SWEEP"],
+            ["--resume"] = ["", "USER", "missing", "TEXT", "/dev/zero", ".", "FOLDER", "STALE", "LOCKED", "RUN/sub", "SWEEP", Huge],
             ["--env"] = [.. NotChoices, "CartPole-v2", "MountainCar-v0"],
             ["--max-steps"] = [.. NotIntegers, "0", "-5", "2147483648"],
             ["--integrator"] = NotChoices,
@@ -70,7 +70,7 @@ public sealed class CliFuzzTests : CliTestBase
             ["--threads"] = [.. NotIntegers, "0", "1025", "AUTO", "auto "],
             ["--execution"] = [.. NotChoices, "ref", "scalar", "fast "],
             ["--out"] = ["", ".", "..", "CWD", "USER", "TEXT", "FIFO", "/dev/null", "LINK", "x.partial", "a\0b", "TEXT/below", "STALE",
-                "RUN/sub", "RUN/a/b", "SWEEP/sub", "LINK/sub", "LOCKED", "LOCKEDSWEEP"],
+                "RUN/sub", "RUN/a/b", "SWEEP/sub", "LINK/sub", "LOCKED", "LOCKEDSWEEP", "/proc/run", "/sys/run", Huge],
             ["--force"] = ["=maybe"],
             ["--checkpoint-interval"] = [.. NotIntegers, "0"],
             ["--log-interval"] = [.. NotIntegers, "0"],
@@ -83,7 +83,7 @@ public sealed class CliFuzzTests : CliTestBase
             ["--seed"] = ["-1", "", "x"],
             ["--env"] = NotChoices,
             ["--max-steps"] = [.. NotIntegers, "0"],
-            ["--svg"] = ["", "FOLDER", "/dev/full", "FIFO", "missing/x.svg", "LINK_SVG", "FOLDER/", "TEXT/below.svg"],
+            ["--svg"] = ["", "FOLDER", "/dev/full", "FIFO", "RUN/x.svg", "RUN/sub/x.svg", "/proc/x.svg", "HUGE.svg", "LINK_SVG", "FOLDER/", "TEXT/below.svg"],
             ["--policy"] = NotChoices,
             ["--best"] = ["=maybe", "=1"],
         },
@@ -93,14 +93,14 @@ public sealed class CliFuzzTests : CliTestBase
             ["--seed"] = ["-1", "", "1e3"],
             ["--env"] = NotChoices,
             ["--max-steps"] = [.. NotIntegers, "0"],
-            ["--svg"] = ["", "FOLDER", "/dev/full", "FIFO", "missing/x.svg", "LINK_SVG"],
+            ["--svg"] = ["", "FOLDER", "/dev/full", "FIFO", "RUN/x.svg", "TEXT/below.svg", "/proc/x.svg", "HUGE.svg", "LINK_SVG"],
         },
         ["render"] = new()
         {
             [""] = ["", "missing", "/dev/zero", "FIFO", "TEXT", "BADCHECKPOINT"],
             ["--baseline"] = ["=maybe"],
             ["--best"] = ["=maybe"],
-            ["--out"] = ["", "FOLDER", "/dev/full", "FIFO", "missing/x.svg", "LINK_SVG", "FOLDER/"],
+            ["--out"] = ["", "FOLDER", "/dev/full", "FIFO", "RUN/x.svg", "TEXT/below.svg", "/proc/x.svg", "HUGE.svg", "LINK_SVG", "FOLDER/"],
             ["--seed"] = ["-1", ""],
             ["--policy"] = NotChoices,
             ["--env"] = NotChoices,
@@ -112,7 +112,7 @@ public sealed class CliFuzzTests : CliTestBase
         ["plot"] = new()
         {
             [""] = ["", "missing", "/dev/zero", "FIFO", "USER", "TEXT", "EMPTYRUN", "EMPTYSWEEP"],
-            ["--out"] = ["", "FOLDER", "/dev/full", "FIFO", "missing/x.svg", "LINK_SVG"],
+            ["--out"] = ["", "FOLDER", "/dev/full", "FIFO", "RUN/x.svg", "TEXT/below.svg", "/proc/x.svg", "HUGE.svg", "LINK_SVG"],
             ["--x"] = [.. NotChoices, "time", "Episodes "],
         },
         ["presets"] = new()
@@ -142,7 +142,7 @@ public sealed class CliFuzzTests : CliTestBase
         sweep["--bootstrap-seed"] = ["-1", "", "x", "1.5"];
         sweep["--x"] = [.. NotChoices, "seconds"];
         sweep["--out"] = ["", ".", "..", "CWD", "USER", "TEXT", "FIFO", "/dev/null", "LINK", "x.partial", "a\0b", "TEXT/below",
-            "RUN/sub", "RUN/a/b", "SWEEP/sub", "LINK/sub", "LOCKED", "LOCKEDSWEEP"];
+            "RUN/sub", "RUN/a/b", "SWEEP/sub", "LINK/sub", "LOCKED", "LOCKEDSWEEP", "/proc/sweep", Huge];
         sweep["--force"] = ["=maybe"];
         sweep["--quiet"] = ["=maybe"];
         Hostile["sweep"] = sweep;

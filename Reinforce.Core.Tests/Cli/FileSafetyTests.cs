@@ -418,12 +418,30 @@ public sealed class FileSafetyTests : CliTestBase
     [Test]
     public void Smaller_AFailedWrite_NamesTheFlagAndTheFile_NotTheTemporaryFile()
     {
-        // The folder disappears between the check and the write (as a full or removed disk would fail it).
+        // A folder on the way turns into a file between the check and the write: the write, not the check, meets it.
         string path = Path.Combine(InFolder("gone"), "x.svg");
+        PathArguments.OutputFile("--out", path);
+        File.WriteAllText(InFolder("gone"), "in the way");
 
-        var error = Assert.Throws<OutputException>(() => PathArguments.Write("--out", path, "<svg/>"));
+        var error = Assert.Throws<UsageException>(() => PathArguments.Write("--out", path, "<svg/>"));
 
-        Assert.That(error!.Message, Does.StartWith($"cannot write --out '{path}'").And.Not.Contain(".tmp"));
+        Assert.That(error!.Message, Is.EqualTo($"cannot write --out '{path}': '{InFolder("gone")}' is a regular file, not a folder"));
+        Assert.That(File.ReadAllText(InFolder("gone")), Is.EqualTo("in the way"));
+    }
+
+    [Test]
+    public void Smaller_AWriteTheFileSystemRefuses_NamesTheFlagAndTheFile_NotTheTemporaryFile()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            Assert.Ignore("/proc is Linux's");
+        }
+        // Unchecked, the temporary file is what the system refuses (ENOENT from proc): the message names the file the user gave.
+        const string path = "/proc/reinforce-test.svg";
+
+        var error = Assert.Throws<UsageException>(() => PathArguments.Write("--out", path, "<svg/>"));
+
+        Assert.That(error!.Message, Is.EqualTo($"cannot write --out '{path}': '/proc' is on proc, a special file system that does not take new files"));
     }
 
     [TestCase("header-only")]

@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Reinforce.Checkpoints;
 
 /// <summary>
@@ -39,9 +41,35 @@ internal static class AtomicFile
 
     /// <summary>
     /// The name of the temporary file that replaces <paramref name="fileName"/>: <c>.NAME.PID.GUID.tmp</c>
-    /// (the process id, then 32 lower-case hex digits).
+    /// (the process id, then 32 lower-case hex digits). It is at most <see cref="MaxNameBytes"/> UTF-8 bytes long, like
+    /// every name a file system takes: a long NAME is cut (at a character boundary) to fit, so that any file that can
+    /// exist can be replaced.
     /// </summary>
-    public static string TemporaryName(string fileName) => $".{fileName}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
+    public static string TemporaryName(string fileName)
+    {
+        ArgumentNullException.ThrowIfNull(fileName);
+        string suffix = $".{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
+        int room = MaxNameBytes - 1 - Encoding.UTF8.GetByteCount(suffix);
+        if (Encoding.UTF8.GetByteCount(fileName) > room)
+        {
+            var cut = new StringBuilder();
+            int bytes = 0;
+            foreach (Rune rune in fileName.EnumerateRunes())
+            {
+                if (bytes + rune.Utf8SequenceLength > room)
+                {
+                    break;
+                }
+                cut.Append(rune.ToString());
+                bytes += rune.Utf8SequenceLength;
+            }
+            fileName = cut.ToString();
+        }
+        return $".{fileName}{suffix}";
+    }
+
+    /// <summary>The longest name of a file, in UTF-8 bytes (NAME_MAX on Linux and macOS).</summary>
+    public const int MaxNameBytes = 255;
 
     /// <summary>Throws <see cref="IOException"/> unless <paramref name="path"/> is missing or a regular file.</summary>
     private static void EnsureReplaceable(string path)
