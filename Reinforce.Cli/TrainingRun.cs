@@ -65,6 +65,7 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
         using (var metrics = new CsvLog(metricsPath, RunFolder.MetricsHeader))
         using (var episodes = new CsvLog(episodesPath, RunFolder.EpisodesHeader))
         using (CsvLog? evaluations = evaluation is null ? null : new CsvLog(evaluationsPath, RunFolder.EvaluationsHeader))
+        using (var monitor = MonitorLog.Open(workFolder, options.EnvironmentId, resumeFrom?.Progress.EpisodesCompleted, wallOffset))
         {
             try
             {
@@ -80,6 +81,7 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
                     for (int i = 0; i < returns.Length; i++)
                     {
                         episodes.Append(RunFolder.EpisodesRow(first + i, s.Update, returns[i], lengths[i], wall));
+                        monitor.Append(returns[i], lengths[i]);
                     }
                     if (evaluation is not null && s.Update % evaluation.Interval == 0)
                     {
