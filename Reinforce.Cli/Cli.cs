@@ -38,6 +38,9 @@ internal sealed record CliContext(TextWriter Output, TextWriter Error, Cancellat
     /// which updates keep a line at a terminal, whatever the machine's speed.
     /// </summary>
     public Func<TimeSpan>? ProgressClock { get; init; }
+
+    /// <summary>The command line as given, after the program's name (for reproducibility.json).</summary>
+    public IReadOnlyList<string> Arguments { get; init; } = [];
 }
 
 /// <summary>
@@ -95,6 +98,7 @@ public static class Cli
     /// <summary>As <see cref="Run(string[], TextWriter, TextWriter, CancellationToken)"/>, with a test's hooks in <paramref name="context"/>.</summary>
     internal static int Run(string[] args, CliContext context)
     {
+        context = context with { Arguments = args };
         string commandName = args.Length > 0 ? args[0] : "";
         try
         {

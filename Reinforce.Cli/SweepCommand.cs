@@ -144,6 +144,7 @@ internal static class SweepCommand
             ? RunFolderWriter.StartNew(RunFolderWriter.CheckNewRun(outPath, force, FolderKind.Sweep), force, FolderKind.Sweep)
             : RunFolderWriter.StartNewNamed(() => DefaultOutFolder(plan), FolderKind.Sweep);
         string final = writer.FinalFolder;
+        ReproducibilityRecord.Capture(context.Arguments).Write(writer.WorkFolder);
 
         Style err = context.ErrorStyle;
         foreach (string warning in Warnings(args, plan))

@@ -41,6 +41,7 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
             bestEvaluation = RunFolder.BestEvaluation(evaluationsPath);
         }
         OutputFiles.WriteAllText(Path.Combine(workFolder, RunFolder.ConfigFile), RunFolder.ConfigJson(settings, command));
+        ReproducibilityRecord.Capture(context.Arguments).Write(workFolder);
 
         if (!quiet)
         {

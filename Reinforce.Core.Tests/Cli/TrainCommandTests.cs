@@ -19,7 +19,8 @@ public sealed class TrainCommandTests : CliTestBase
 
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
         Assert.That(Directory.GetFiles(run).Select(Path.GetFileName).Order(),
-            Is.EqualTo(new[] { ".reinforce-run", "checkpoint.safetensors", "config.json", "episodes.csv", "learning-curve.svg", "metrics.csv", "monitor.csv" }));
+            Is.EqualTo(new[] { ".reinforce-run", "checkpoint.safetensors", "config.json", "episodes.csv", "learning-curve.svg", "metrics.csv", "monitor.csv",
+                "reproducibility.json" }));
         Assert.That(Directory.Exists(run + ".partial"), Is.False);
         // Header + one row per update.
         Assert.That(File.ReadAllLines(Path.Combine(run, "metrics.csv")), Has.Length.EqualTo(3));
