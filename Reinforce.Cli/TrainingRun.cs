@@ -19,6 +19,7 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
     private readonly string workFolder = folder.WorkFolder;
     private ReinforceTrainer trainer = null!;
     private double bestEvaluation = double.NegativeInfinity;
+    private JsonReports.TrainEvaluation? lastEvaluation;
 
     public int Execute()
     {
@@ -134,6 +135,7 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
         {
             Report(status, divergence, seconds);
             context.Error.WriteLine($"reinforce train: {Display.Escape(e.Message, 1000)}");
+            context.Json?.Error = Display.Escape(e.Message, 1000);
             return Cli.ExitFailure;
         }
         return Report(status, divergence, seconds);
@@ -145,6 +147,7 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
         EvaluationResult result = PolicyEvaluation.Evaluate(trainer.Policy, environment, evaluation.Episodes, seed,
             evaluation.Greedy ? ActionSelection.Greedy : ActionSelection.Sample);
         log.Append(RunFolder.EvaluationRow(s, result));
+        lastEvaluation = new(s.Update, result);
         progress.LastEvaluation = string.Create(CultureInfo.InvariantCulture, $"eval {result.MeanReturn:0.0}");
         if (result.MeanReturn > bestEvaluation)
         {
@@ -196,6 +199,8 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
             context.Output.WriteLine($"Best evaluation: mean return {Fmt(bestEvaluation)} → {Path.Combine(finalFolder, RunFolder.BestFile)}");
         }
         context.Output.WriteLine($"Run folder: {finalFolder}");
+        context.Json?.Set(json => JsonReports.Train(json, settings, trainer, status, seconds, resumeFrom is not null, bestEvaluation,
+            Path.Combine(finalFolder, RunFolder.BestFile), lastEvaluation, finalFolder));
         if (status == "interrupted")
         {
             context.Error.WriteLine($"Checkpoint written; continue with: reinforce train --resume {finalFolder}");
@@ -204,6 +209,7 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
         if (divergence is not null)
         {
             context.Error.WriteLine($"reinforce train: training diverged: {Display.Escape(divergence, 500)} The last good checkpoint (update {trainer.UpdatesCompleted}) is in {finalFolder}.");
+            context.Json?.Error = $"training diverged: {Display.Escape(divergence, 500)}";
             return Cli.ExitFailure;
         }
         return Cli.ExitSuccess;
