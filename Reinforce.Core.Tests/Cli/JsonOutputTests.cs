@@ -315,16 +315,18 @@ public sealed partial class JsonOutputTests : CliTestBase
             JsonResult.Number(json, "third", 1.0 / 3);
             JsonResult.Number(json, "tiny", double.Epsilon);
             JsonResult.Number(json, "huge", double.MaxValue);
+            JsonResult.Number(json, "e16", 1e16);
             JsonResult.Integer(json, "integer", long.MaxValue);
         });
 
         string text = result.Render(0);
 
         // Expected: JSON's grammar has no NaN or Infinity (RFC 8259, section 6), so null; every finite double reads back
-        // bit for bit (the shortest round-trip form, as double.ToString("R")).
+        // bit for bit (the shortest round-trip digits).
         JsonElement json = SingleObject(text);
         Assert.That(new[] { "nan", "infinity", "negativeInfinity", "absent" }.Select(n => json.GetProperty(n).ValueKind), Has.All.EqualTo(JsonValueKind.Null));
-        Assert.That(text, Does.Contain("\"tenth\":0.1,"), "the shortest form");
+        Assert.That(text, Does.Contain("\"tenth\":0.1,").And.Contain("\"tiny\":5E-324,").And.Contain("\"e16\":10000000000000000,"),
+            "the shortest digits that read back as the same double (Utf8JsonWriter's form; an integral value without an exponent)");
         Assert.That(json.GetProperty("third").GetDouble(), Is.EqualTo(1.0 / 3));
         Assert.That(json.GetProperty("tiny").GetDouble(), Is.EqualTo(double.Epsilon));
         Assert.That(json.GetProperty("huge").GetDouble(), Is.EqualTo(double.MaxValue));
