@@ -42,6 +42,18 @@ internal sealed record CliContext(TextWriter Output, TextWriter Error, Cancellat
     /// which updates keep a line at a terminal, whatever the machine's speed.
     /// </summary>
     public Func<TimeSpan>? ProgressClock { get; init; }
+
+    /// <summary>The command line as given, after the program's name (for reproducibility.json).</summary>
+    public IReadOnlyList<string> Arguments { get; init; } = [];
+
+    /// <summary>With <c>--json</c>, where the command puts its result (stdout then takes no text); else null.</summary>
+    public JsonResult? Json { get; init; }
+
+    /// <summary>
+    /// The exit code the process will end with when the command returns <see cref="Cli.ExitInterrupted"/> (the program
+    /// maps SIGTERM's to 143), for the JSON result; null: that code itself.
+    /// </summary>
+    public Func<int>? InterruptedExitCode { get; init; }
 }
 
 /// <summary>
@@ -112,6 +124,19 @@ public static partial class Cli
     /// <summary>As <see cref="Run(string[], TextWriter, TextWriter, CancellationToken)"/>, with a test's hooks in <paramref name="context"/>.</summary>
     internal static int Run(string[] args, CliContext context)
     {
+        // With --json the command's text goes nowhere and its result, or its error, is one JSON object on stdout.
+        JsonResult? json = JsonResult.Requested(args) ? new JsonResult(args[0]) : null;
+        int exit = Run(args, context with { Arguments = args }, json);
+        if (json is { Suppressed: false })
+        {
+            context.Output.Write(json.Render(exit == ExitInterrupted && context.InterruptedExitCode is { } interrupted ? interrupted() : exit));
+            context.Output.Flush();
+        }
+        return exit;
+    }
+
+    private static int Run(string[] args, CliContext context, JsonResult? json)
+    {
         string commandName = args.Length > 0 ? args[0] : "";
         try
         {
@@ -137,44 +162,48 @@ public static partial class Cli
             var parsed = ParsedArguments.Parse(command.Name, args[1..], command.Flags, command.MaxPositionals, command.PositionalName);
             if (parsed.HelpRequested)
             {
+                json?.Suppressed = true;
                 context.Output.Write(CommandHelp(command, Wrapping(context.OutputTerminalWidth)));
                 return ExitSuccess;
             }
-            return command.Run(parsed, context);
+            return command.Run(parsed, json is null ? context : context with { Output = TextWriter.Null, Json = json });
         }
         catch (UsageException e)
         {
             string prefix = Commands.Any(c => c.Name == commandName) ? $"reinforce {commandName}" : "reinforce";
             // Every value in a message is quoted already; escaping the whole keeps it one line whatever a message holds.
-            context.Error.WriteLine($"{prefix}: {context.ErrorStyle.Red("error:")} {Display.Escape(e.Message, 4000)}");
-            return ExitUsage;
+            return Fail(context, json, ExitUsage, $"{prefix}: {context.ErrorStyle.Red("error:")} ", Display.Escape(e.Message, 4000));
         }
         catch (OperationCanceledException)
         {
-            context.Error.WriteLine("reinforce: interrupted");
-            return ExitInterrupted;
+            return Fail(context, json, ExitInterrupted, "reinforce: ", "interrupted");
         }
         catch (TrainingDivergedException e)
         {
-            context.Error.WriteLine($"reinforce {commandName}: training diverged: {Display.Escape(e.Message, 1000)}");
-            return ExitFailure;
+            return Fail(context, json, ExitFailure, $"reinforce {commandName}: ", $"training diverged: {Display.Escape(e.Message, 1000)}");
         }
         catch (OutputException e)
         {
-            context.Error.WriteLine($"reinforce {commandName}: {Display.Escape(e.Message, 1000)}");
-            return ExitFailure;
+            return Fail(context, json, ExitFailure, $"reinforce {commandName}: ", Display.Escape(e.Message, 1000));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            context.Error.WriteLine($"reinforce {commandName}: {Display.Escape(PathArguments.Reason(e), 300)}");
-            return ExitFailure;
+            return Fail(context, json, ExitFailure, $"reinforce {commandName}: ", Display.Escape(PathArguments.Reason(e), 300));
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // A defect of this program, not of the input: one line, no stack trace, and a code of its own.
-            context.Error.WriteLine($"reinforce {Display.Escape(commandName, 20)}: internal error ({e.GetType().Name}: {Display.Escape(e.Message, 200)}); please report it with the command line");
-            return ExitInternalError;
+            return Fail(context, json, ExitInternalError, $"reinforce {Display.Escape(commandName, 20)}: ",
+                $"internal error ({e.GetType().Name}: {Display.Escape(e.Message, 200)}); please report it with the command line");
         }
+    }
+
+    // The error line on stderr, prefix then message; with --json the message is also the result's error.
+    private static int Fail(CliContext context, JsonResult? json, int exit, string prefix, string message)
+    {
+        context.Error.WriteLine(prefix + message);
+        json?.Error = message;
+        return exit;
     }
 
     private static string Suggest(string name) => Display.DidYouMean(name, Commands.Select(c => c.Name));

@@ -45,6 +45,7 @@ internal static class EvaluateCommands
         new("--env", "ID", "CartPole-v1 or CartPole-v0", "the checkpoint's (baseline: CartPole-v1)"),
         new("--max-steps", "N", "time limit of an episode in steps", "the environment's"),
         new("--svg", "FILE", "also write the histogram of episode lengths as an SVG"),
+        JsonResult.Flag("Options"),
     ];
 
     public static IReadOnlyList<Flag> EvalFlags { get; } =
@@ -70,7 +71,7 @@ internal static class EvaluateCommands
         var setup = EpisodeSetup.From(checkpoint.Options, args, 0);
         EvaluationResult result = Play(PolicyEvaluation.Chooser(checkpoint.CreatePolicy(), sample ? ActionSelection.Sample : ActionSelection.Greedy),
             setup, episodes, context);
-        return Report(setup, $"{(sample ? "sampled" : "greedy")} policy from {path}", result, svg, context);
+        return Report(setup, $"{(sample ? "sampled" : "greedy")} policy from {path}", result, svg, context, sample ? "sample" : "greedy", path);
     }
 
     public static int Baseline(ParsedArguments args, CliContext context)
@@ -79,7 +80,7 @@ internal static class EvaluateCommands
         string? svg = args.String("--svg") is string svgPath ? PathArguments.OutputFile("--svg", svgPath) : null;
         var setup = EpisodeSetup.From(new TrainerOptions(), args, 0);
         EvaluationResult result = Play((observation, _) => BaselinePolicy.Act(observation), setup, episodes, context);
-        return Report(setup, "baseline policy (push toward the lean, θ > 0)", result, svg, context);
+        return Report(setup, "baseline policy (push toward the lean, θ > 0)", result, svg, context, "baseline", null);
     }
 
     /// <summary>The most episodes eval and baseline play (every return and length is kept for the report: about 130 MB).</summary>
@@ -170,10 +171,13 @@ internal static class EvaluateCommands
             : throw new UsageException($"{Display.Quote(path)} has no {RunFolder.BestFile}; a run keeps one once it has {ReinforceTrainer.SolvedWindowEpisodes} episodes (with --eval-interval N: from its first evaluation)");
     }
 
+    /// <summary>One bin of the histogram of lengths: the episodes of length in [<paramref name="Low"/>, <paramref name="High"/>].</summary>
+    public sealed record Bin(string Label, int Count, long Low, long High);
+
     public static Func<float[], Pcg64, int> PolicyActor(Policy policy, bool sample) =>
         sample ? (observation, rng) => policy.Act(observation, rng) : (observation, _) => policy.ActGreedy(observation);
 
-    private static int Report(EpisodeSetup setup, string label, EvaluationResult result, string? svgPath, CliContext context)
+    private static int Report(EpisodeSetup setup, string label, EvaluationResult result, string? svgPath, CliContext context, string policy, string? checkpoint)
     {
         int limit = setup.CreateEnvironment().MaxEpisodeSteps ?? result.Lengths.Max();
         var text = new StringBuilder();
@@ -184,7 +188,7 @@ internal static class EvaluateCommands
         var bins = Bins(result.Lengths);
         int widest = Math.Max(1, bins.Max(b => b.Count));
         int labelWidth = bins.Max(b => b.Label.Length);
-        foreach (var (binLabel, count) in bins)
+        foreach (var (binLabel, count, _, _) in bins)
         {
             int bar = (int)Math.Round(40.0 * count / widest);
             text.AppendLine(CultureInfo.InvariantCulture, $"  {binLabel.PadLeft(labelWidth)} │{new string('█', bar)}{new string(' ', 40 - bar)} {count}");
@@ -196,6 +200,7 @@ internal static class EvaluateCommands
             PathArguments.Write("--svg", svgPath, HistogramSvg(bins, title, $"{label}, seed {setup.Seed}"));
             context.Output.WriteLine($"Histogram: {svgPath}");
         }
+        context.Json?.Set(json => JsonReports.Evaluation(json, setup, limit, policy, checkpoint, result, bins, svgPath));
         return Cli.ExitSuccess;
     }
 
@@ -203,7 +208,7 @@ internal static class EvaluateCommands
     /// About ten bins of a round width (1, 2, 5 × 10ᵏ, or 25 × 10ᵏ) covering the lengths seen, so the
     /// hand-written policy's 25–60 and a trained policy's 500 are both drawn at a useful resolution.
     /// </summary>
-    public static List<(string Label, int Count)> Bins(IEnumerable<int> lengths)
+    public static List<Bin> Bins(IEnumerable<int> lengths)
     {
         var values = lengths.ToList();
         int min = values.Min(), max = values.Max();
@@ -217,17 +222,17 @@ internal static class EvaluateCommands
         {
             counts[(length - start) / width]++;
         }
-        var bins = new List<(string, int)>();
+        var bins = new List<Bin>();
         for (int b = 0; b < count; b++)
         {
             long low = start + (long)b * width, high = low + width - 1;
-            bins.Add((low == high ? $"{low}" : $"{low}–{high}", counts[b]));
+            bins.Add(new(low == high ? $"{low}" : $"{low}–{high}", counts[b], low, high));
         }
         return bins;
     }
 
     // The title and the subtitle (the policy and its file, shortened in the middle if need be) fit the width.
-    internal static string HistogramSvg(List<(string Label, int Count)> bins, string title, string subtitle)
+    internal static string HistogramSvg(List<Bin> bins, string title, string subtitle)
     {
         const double width = 720, height = 376;
         var svg = new SvgBuilder(width, height, $"{title} · {subtitle}");

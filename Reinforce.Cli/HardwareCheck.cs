@@ -1,5 +1,9 @@
+using System.Globalization;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
 namespace Reinforce.Cli;
@@ -31,5 +35,28 @@ internal static class HardwareCheck
                 : "this CPU has none; a CPU with FMA (x86-64-v3: Intel Haswell, AMD Zen or newer) runs it in hardware";
         return $"reinforce: warning: no hardware fused multiply-add (Fma.IsSupported is false): every kernel computes it in software, "
             + $"so training runs many times slower (the numbers are the same); {why}";
+    }
+
+    /// <summary>
+    /// The instruction sets and the vector width the kernels choose their paths from, in the names and format of the
+    /// claims <c>.ci/run</c> passes to the tests in <c>REINFORCE_EXPECT_ISA</c> (Reinforce.Core.Tests/Numerics/InstructionSetTests.cs):
+    /// <c>arch=x64 avx512=off avx2=on fma=on advsimd=off simd=on vector=8</c>. avx512 is on when both
+    /// <see cref="Avx512F.IsSupported"/> and <see cref="Vector512.IsHardwareAccelerated"/> are, off when neither is, and
+    /// says which when they differ; vector is <see cref="Vector{T}.Count"/> of float.
+    /// </summary>
+    public static string InstructionSets()
+    {
+        static string OnOff(bool value) => value ? "on" : "off";
+        string avx512 = Avx512F.IsSupported == Vector512.IsHardwareAccelerated
+            ? OnOff(Avx512F.IsSupported)
+            : $"mixed (Avx512F {OnOff(Avx512F.IsSupported)}, Vector512 {OnOff(Vector512.IsHardwareAccelerated)})";
+        return string.Join(' ',
+            $"arch={RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant()}",
+            $"avx512={avx512}",
+            $"avx2={OnOff(Avx2.IsSupported)}",
+            $"fma={OnOff(Fma.IsSupported)}",
+            $"advsimd={OnOff(AdvSimd.IsSupported)}",
+            $"simd={OnOff(Vector.IsHardwareAccelerated)}",
+            $"vector={Vector<float>.Count.ToString(CultureInfo.InvariantCulture)}");
     }
 }

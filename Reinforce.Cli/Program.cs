@@ -22,7 +22,11 @@ if (HardwareCheck.FmaWarning(args) is string warning)
 {
     Console.Error.WriteLine(warning);
 }
-CliContext context = Cli.Context(Console.Out, Console.Error, interrupt.Token) with { AfterUpdate = PauseAfterUpdate() };
+CliContext context = Cli.Context(Console.Out, Console.Error, interrupt.Token) with
+{
+    AfterUpdate = PauseAfterUpdate(),
+    InterruptedExitCode = () => interruptedExit,
+};
 int exit = Cli.Run(args, context);
 return exit == Cli.ExitInterrupted ? interruptedExit : exit;
 

@@ -33,7 +33,7 @@ internal sealed class RunFolderLock : IDisposable
     public static readonly IReadOnlySet<string> OwnFiles = new HashSet<string>(StringComparer.Ordinal)
     {
         RunFolder.ConfigFile, RunFolder.MetricsFile, RunFolder.EpisodesFile, RunFolder.CheckpointFile, RunFolder.CurveFile,
-        RunFolder.EvaluationsFile, RunFolder.BestFile,
+        RunFolder.EvaluationsFile, RunFolder.BestFile, MonitorLog.FileName, ReproducibilityRecord.FileName,
         SweepFolder.SweepFile, SweepFolder.RunsFile, SweepFolder.SummaryCsvFile, SweepFolder.SummaryMarkdownFile,
         SweepFolder.CurvesFile, SweepFolder.ProfileFile,
         MarkerFile, LockFile,

@@ -123,6 +123,7 @@ internal static class SweepCommand
         new("--out", "DIR", "sweep folder (written as DIR.partial, renamed when the sweep ends)", "sweeps/<preset>-<env>-<N>seeds-<time>", "Output"),
         new("--force", null, "replace an existing sweep or run folder (only one reinforce wrote, and only when the sweep ends)", "off", "Output"),
         new("--quiet", null, "no progress bar", "off", "Output"),
+        JsonResult.Flag("Output"),
     ];
 
     /// <summary>Train's flags that a sweep passes to every run, and that <c>--grid</c> may vary.</summary>
@@ -144,6 +145,7 @@ internal static class SweepCommand
             ? RunFolderWriter.StartNew(RunFolderWriter.CheckNewRun(outPath, force, FolderKind.Sweep), force, FolderKind.Sweep)
             : RunFolderWriter.StartNewNamed(() => DefaultOutFolder(plan), FolderKind.Sweep);
         string final = writer.FinalFolder;
+        ReproducibilityRecord.Capture(context.Arguments).Write(writer.WorkFolder);
 
         Style err = context.ErrorStyle;
         foreach (string warning in Warnings(args, plan))
@@ -164,12 +166,14 @@ internal static class SweepCommand
         var summary = SweepSummary.Compute(plan, runs, seconds, interrupted);
         SweepSummary.WriteFiles(writer.WorkFolder, plan, runs, summary);
         SweepFigures.Write(writer.WorkFolder, plan, runs);
+        context.Json?.Set(json => JsonReports.Sweep(json, summary, final));
         try
         {
             writer.Publish();
         }
         catch (OutputException e)
         {
+            context.Json?.Error = Display.Escape(e.Message, 1000);
             context.Output.Write(SweepSummary.Text(summary, context.OutputStyle));
             context.Error.WriteLine($"reinforce sweep: {Display.Escape(e.Message, 1000)}");
             return Cli.ExitFailure;

@@ -97,6 +97,7 @@ internal static class TrainCommand
         new("--checkpoint-interval", "N", "write checkpoint.safetensors every N updates (and at the end, and on Ctrl-C)", "100", "Output"),
         new("--log-interval", "N", "print a progress line to stderr every N updates (at a terminal, keep one above the status line every N updates; without the flag, every 5 s there)", "10", "Output"),
         new("--quiet", null, "no progress lines", "off", "Output"),
+        JsonResult.Flag("Output"),
     ]);
 
     private static Flag[] WithResolvedDefaults(Flag[] flags)
@@ -147,7 +148,7 @@ internal static class TrainCommand
 
     /// <summary>Flags that may change when resuming: they do not change what the run computes.</summary>
     private static readonly HashSet<string> ResumeFlags = ["--resume", "--max-episodes", "--max-updates", "--stop-when-solved", "--threads",
-        "--execution", "--checkpoint-interval", "--log-interval", "--quiet", "--force", "--eval-interval", "--eval-episodes", "--eval-policy"];
+        "--execution", "--checkpoint-interval", "--log-interval", "--quiet", "--force", "--eval-interval", "--eval-episodes", "--eval-policy", "--json"];
 
     /// <summary>The flag that sets each trainer option a configuration may leave without effect.</summary>
     internal static readonly Dictionary<string, string> FlagOfOption = new()

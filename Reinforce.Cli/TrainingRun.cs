@@ -20,6 +20,7 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
     private ReinforceTrainer trainer = null!;
     private EvaluationRecord evaluated = new();
     private TrainingMeanBest? trainingMean; // best.safetensors by the mean of the last 100 training returns; null when evaluating
+    private JsonReports.TrainEvaluation? lastEvaluation;
 
     public int Execute()
     {
@@ -42,6 +43,7 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
             evaluated = EvaluationRecord.Read(evaluationsPath);
         }
         OutputFiles.WriteAllText(Path.Combine(workFolder, RunFolder.ConfigFile), RunFolder.ConfigJson(settings, command));
+        ReproducibilityRecord.Capture(context.Arguments).Write(workFolder);
 
         if (!quiet)
         {
@@ -66,6 +68,7 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
         using (var metrics = new CsvLog(metricsPath, RunFolder.MetricsHeader))
         using (var episodes = new CsvLog(episodesPath, RunFolder.EpisodesHeader))
         using (CsvLog? evaluations = evaluation is null ? null : new CsvLog(evaluationsPath, RunFolder.EvaluationsHeader))
+        using (var monitor = MonitorLog.Open(workFolder, options.EnvironmentId, resumeFrom?.Progress.EpisodesCompleted, wallOffset))
         {
             try
             {
@@ -81,6 +84,7 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
                     for (int i = 0; i < returns.Length; i++)
                     {
                         episodes.Append(RunFolder.EpisodesRow(first + i, s.Update, returns[i], lengths[i], wall));
+                        monitor.Append(returns[i], lengths[i]);
                     }
                     trainingMean?.Check(trainer, entries => TrainingCheckpoint.Capture(trainer, Metadata("best", wall, entries)));
                     if (evaluation is not null && s.Update % evaluation.Interval == 0)
@@ -133,6 +137,7 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
         {
             Report(status, divergence, seconds);
             context.Error.WriteLine($"reinforce train: {Display.Escape(e.Message, 1000)}");
+            context.Json?.Error = Display.Escape(e.Message, 1000);
             return Cli.ExitFailure;
         }
         return Report(status, divergence, seconds);
@@ -144,6 +149,7 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
         EvaluationResult result = PolicyEvaluation.Evaluate(trainer.Policy, environment, evaluation.Episodes, seed,
             evaluation.Greedy ? ActionSelection.Greedy : ActionSelection.Sample);
         log.Append(RunFolder.EvaluationRow(s, result));
+        lastEvaluation = new(s.Update, result);
         progress.LastEvaluation = string.Create(CultureInfo.InvariantCulture, $"eval {result.MeanReturn:0.0}");
         if (evaluated.Add(s.Update, result.MeanReturn))
         {
@@ -204,6 +210,8 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
             context.Output.WriteLine(line);
         }
         context.Output.WriteLine($"Run folder: {finalFolder}");
+        context.Json?.Set(json => JsonReports.Train(json, settings, trainer, status, seconds, resumeFrom is not null, evaluated.BestMean,
+            Path.Combine(finalFolder, RunFolder.BestFile), lastEvaluation, finalFolder));
         if (status == "interrupted")
         {
             context.Error.WriteLine($"Checkpoint written; continue with: reinforce train --resume {finalFolder}");
@@ -212,6 +220,7 @@ internal sealed class TrainingRun(RunSettings settings, TrainingCheckpoint? resu
         if (divergence is not null)
         {
             context.Error.WriteLine($"reinforce train: training diverged: {Display.Escape(divergence, 500)} The last good checkpoint (update {trainer.UpdatesCompleted}) is in {finalFolder}.");
+            context.Json?.Error = $"training diverged: {Display.Escape(divergence, 500)}";
             return Cli.ExitFailure;
         }
         return Cli.ExitSuccess;

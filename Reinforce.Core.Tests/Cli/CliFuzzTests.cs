@@ -75,6 +75,7 @@ public sealed class CliFuzzTests : CliTestBase
             ["--checkpoint-interval"] = [.. NotIntegers, "0"],
             ["--log-interval"] = [.. NotIntegers, "0"],
             ["--quiet"] = ["=maybe"],
+            ["--json"] = ["=maybe", "=1"],
         },
         ["eval"] = new()
         {
@@ -86,6 +87,7 @@ public sealed class CliFuzzTests : CliTestBase
             ["--svg"] = ["", "FOLDER", "/dev/full", "FIFO", "RUN/x.svg", "RUN/sub/x.svg", "/proc/x.svg", "HUGE.svg", "LINK_SVG", "FOLDER/", "TEXT/below.svg"],
             ["--policy"] = NotChoices,
             ["--best"] = ["=maybe", "=1"],
+            ["--json"] = ["=maybe", "=yes"],
         },
         ["baseline"] = new()
         {
@@ -94,6 +96,7 @@ public sealed class CliFuzzTests : CliTestBase
             ["--env"] = NotChoices,
             ["--max-steps"] = [.. NotIntegers, "0"],
             ["--svg"] = ["", "FOLDER", "/dev/full", "FIFO", "RUN/x.svg", "TEXT/below.svg", "/proc/x.svg", "HUGE.svg", "LINK_SVG"],
+            ["--json"] = ["=maybe", "=0"],
         },
         ["render"] = new()
         {
@@ -145,6 +148,7 @@ public sealed class CliFuzzTests : CliTestBase
             "RUN/sub", "RUN/a/b", "SWEEP/sub", "LINK/sub", "LOCKED", "LOCKEDSWEEP", "/proc/sweep", Huge];
         sweep["--force"] = ["=maybe"];
         sweep["--quiet"] = ["=maybe"];
+        sweep["--json"] = ["=maybe", "=no"];
         Hostile["sweep"] = sweep;
     }
 

@@ -78,6 +78,10 @@ public abstract class CliTestBase
     protected static string[] EpisodesWithoutWallTime(string run) => File.ReadAllLines(Path.Combine(run, "episodes.csv"))
         .Select(line => string.Join(',', line.Split(',').Where((_, i) => i != 4))).ToArray();
 
+    /// <summary>monitor.csv's rows (after its two header lines) without their t, which differs between two runs of the same computation.</summary>
+    protected static string[] MonitorWithoutTime(string run) => File.ReadAllLines(Path.Combine(run, "monitor.csv")).Skip(2)
+        .Select(line => line[..line.LastIndexOf(',')]).ToArray();
+
     /// <summary>Runs <paramref name="action"/> with <paramref name="folder"/> as the current folder (the CLI resolves relative paths there).</summary>
     protected static T InCurrentFolder<T>(string folder, Func<T> action)
     {

@@ -68,6 +68,7 @@ public sealed class KillTests : CliTestBase
                 checkpointed = stopAfter - stopAfter % 3;
             }
             AssertCsvFilesAreWhole(folder, context);
+            string monitorHeader = File.ReadAllLines(Path.Combine(folder, "monitor.csv"))[0];
             Assert.That(File.ReadAllLines(Path.Combine(folder, "metrics.csv")), Has.Length.EqualTo(stopAfter + 1), $"a row per update; {context}");
             Assert.That(TrainingCheckpoint.Load(Path.Combine(folder, "checkpoint.safetensors")).Progress.UpdatesCompleted, Is.EqualTo(checkpointed), context);
 
@@ -79,6 +80,8 @@ public sealed class KillTests : CliTestBase
             Assert.That(Weights(run), Is.EqualTo(Weights(whole)), context);
             Assert.That(MetricsWithoutWallTime(run), Is.EqualTo(MetricsWithoutWallTime(whole)), context);
             Assert.That(EpisodesWithoutWallTime(run), Is.EqualTo(EpisodesWithoutWallTime(whole)), context);
+            Assert.That(MonitorWithoutTime(run), Is.EqualTo(MonitorWithoutTime(whole)), $"monitor.csv's r and l; {context}");
+            Assert.That(File.ReadAllLines(Path.Combine(run, "monitor.csv"))[0], Is.EqualTo(monitorHeader), $"monitor.csv keeps its t_start; {context}");
         }
     }
 
@@ -118,6 +121,13 @@ public sealed class KillTests : CliTestBase
             int cells = lines[0].Split(',').Length;
             Assert.That(lines.Select(l => l.Split(',').Length), Has.All.EqualTo(cells), $"{name}: every row whole; {context}");
         }
+        // monitor.csv: its #{...} line (which holds a comma of its own), then the columns r,l,t and rows of three cells.
+        string monitor = File.ReadAllText(Path.Combine(folder, "monitor.csv"));
+        Assert.That(monitor, Does.EndWith("\n"), $"monitor.csv ends with a whole line; {context}");
+        string[] rows = monitor[..^1].Split('\n');
+        Assert.That(rows[0], Does.StartWith("#{"), context);
+        Assert.That(rows[1], Is.EqualTo("r,l,t"), context);
+        Assert.That(rows.Skip(2).Select(l => l.Split(',').Length), Has.All.EqualTo(3), $"monitor.csv: every row whole; {context}");
     }
 
     // Reads the child's stderr up to the line `expected` (true) or its end (false), counting the progress lines before it.

@@ -22,7 +22,7 @@ public sealed class TrainCommandTests : CliTestBase
         // best.safetensors once 100 episodes exist (the spinningup presets' ≥ 5000-step batches have them after 2 updates).
         string[] best = checkpoint.Progress.EpisodesCompleted >= 100 ? ["best.safetensors"] : [];
         Assert.That(Directory.GetFiles(run).Select(Path.GetFileName).Order(StringComparer.Ordinal),
-            Is.EqualTo((string[])[".reinforce-run", .. best, "checkpoint.safetensors", "config.json", "episodes.csv", "learning-curve.svg", "metrics.csv"]));
+            Is.EqualTo((string[])[".reinforce-run", .. best, "checkpoint.safetensors", "config.json", "episodes.csv", "learning-curve.svg", "metrics.csv", "monitor.csv", "reproducibility.json"]));
         Assert.That(Directory.Exists(run + ".partial"), Is.False);
         // Header + one row per update.
         Assert.That(File.ReadAllLines(Path.Combine(run, "metrics.csv")), Has.Length.EqualTo(3));

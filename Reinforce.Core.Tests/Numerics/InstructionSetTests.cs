@@ -35,7 +35,7 @@ public class InstructionSetTests
     private static string OnOff(bool value) => value ? "on" : "off";
 
     /// <summary>What this process has, in the claim's names and format.</summary>
-    private static Dictionary<string, string> Observed() => new()
+    internal static Dictionary<string, string> Observed() => new()
     {
         ["arch"] = RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant(),
         ["avx512"] = Avx512F.IsSupported == Vector512.IsHardwareAccelerated
@@ -59,7 +59,7 @@ public class InstructionSetTests
         ["vector"] = ["4", "8", "16"],
     };
 
-    private static string Describe(Dictionary<string, string> observed) =>
+    internal static string Describe(Dictionary<string, string> observed) =>
         string.Join(" ", observed.Select(pair => $"{pair.Key}={pair.Value}"));
 
     /// <summary>
