@@ -790,7 +790,9 @@ internal static class SweepCommand
         {
             try
             {
-                while (!stop.IsCancellationRequested)
+                // The interruption itself is read too: a linked source is cancelled by a callback that runs after the
+                // interruption's token reads as cancelled, and a run started in between would be one run too many.
+                while (!stop.IsCancellationRequested && !cancel.IsCancellationRequested)
                 {
                     int index = Interlocked.Increment(ref next);
                     if (index >= jobs.Count)

@@ -236,7 +236,7 @@ public sealed class SweepCommandTests : CliTestBase
         Assert.That(overRun.ExitCode, Is.Zero, overRun.ToString());
         Assert.That(Directory.GetFiles(run).Select(Path.GetFileName).Order(StringComparer.Ordinal), Is.EqualTo(new[]
         {
-            ".reinforce-run", "episodes.csv", "learning-curves.svg", "performance-profile.svg", "runs.csv", "summary.csv", "summary.md", "sweep.json",
+            ".reinforce-run", "episodes.csv", "learning-curves.svg", "performance-profile.svg", "runs.csv", "summary.csv", "summary.md", "sweep-identity.json", "sweep.json",
         }), "the run's files were replaced by the sweep's");
 
         Assert.That(Run(["sweep", "--seeds", "2", "--out", sweep, .. Tiny]).ExitCode, Is.Zero);
