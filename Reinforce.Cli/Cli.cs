@@ -202,6 +202,7 @@ public static class Cli
         text.AppendLine("  reinforce render runs/first --out run.svg        an animated SVG of one episode");
         text.AppendLine("  reinforce train --preset spinningup-rtg --seed 3 a reference notebook's configuration");
         text.AppendLine("  reinforce sweep --seeds 100                      100 seeds: solve rate and episodes to solve, with 95 % intervals");
+        text.AppendLine("  reinforce sweep --seeds 1000 --shard 3/8         shard 3 of 8 on one machine; sweep merge joins them (docs/cluster.md)");
         text.AppendLine();
         text.AppendLine("Exit codes: 0 success, 1 runtime failure (diverged, disk full), 2 bad input, 130 interrupted (Ctrl-C),");
         text.AppendLine("143 stopped by SIGTERM, 70 internal error.");

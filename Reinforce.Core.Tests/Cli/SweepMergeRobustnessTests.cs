@@ -145,6 +145,18 @@ public sealed partial class SweepMergeRobustnessTests : CliTestBase
 
         CliResult again = Run(["sweep", "merge", .. shards, "--out", InFolder("merged"), "--force", "--quiet"]);
         Assert.That(again.ExitCode, Is.Zero, again.ToString());
+        AssertUsageError(Run("plot", shards[0]), "is one shard of a sweep (sweep --shard K/N), which has no figures of its own");
+
+        // --force replaces a shard folder, its finished-runs/ included, only while everything in it is reinforce's.
+        File.WriteAllText(Path.Combine(shards[2], "finished-runs", "notes.txt"), "mine");
+        before = Snapshot(Folder);
+        AssertUsageError(Run(["sweep", .. Small, "--out", shards[2], "--force"]), "it holds an entry reinforce did not write ('finished-runs/notes.txt')");
+        Assert.That(Snapshot(Folder), Is.EqualTo(before));
+        CliResult replaced = Run(["sweep", .. Small, "--out", shards[3], "--force"]);
+        Assert.That(replaced.ExitCode, Is.Zero, replaced.ToString());
+        Assert.That(Directory.Exists(Path.Combine(shards[3], "finished-runs")), Is.False, "the shard's run files went with it");
+        Assert.That(File.Exists(Path.Combine(shards[3], "shard.json")), Is.False);
+        Assert.That(File.ReadAllLines(Path.Combine(shards[3], "runs.csv")), Has.Length.EqualTo(13), "the whole sweep in its place");
     }
 
     [Test]
