@@ -33,6 +33,12 @@ public sealed partial class ClusterRecipeTests
             .Select(i => Shell("bash", script, new() { ["SLURM_ARRAY_TASK_ID"] = I(i), ["SLURM_CPUS_PER_TASK"] = "4" })).ToList();
 
         AssertShards(calls, last - first + 1, MergeLine("sh", "#SBATCH"));
+
+        // A requeued task, its shard's folder left unfinished by a killed run: it resumes that folder, as the same shard.
+        var requeued = Enumerable.Range(first, last - first + 1).Select(i => Shell("bash", script, new() { ["SLURM_ARRAY_TASK_ID"] = I(i), ["SLURM_CPUS_PER_TASK"] = "4" },
+            folder => Directory.CreateDirectory(Path.Combine(folder, "shards", $"shard-{i}.partial")))).ToList();
+        Assert.That(requeued.Select(c => (Word(c, "--shard"), Word(c, "--resume"))),
+            Is.EqualTo(calls.Select(c => (Word(c, "--shard"), Word(c, "--out")))), "the same shard, resumed from the folder it started");
     }
 
     [Test]
@@ -123,9 +129,25 @@ public sealed partial class ClusterRecipeTests
         return string.Join('\n', script);
     }
 
-    private static string Shell(string shell, string script, Dictionary<string, string> environment)
+    // Runs in a folder of its own, empty unless prepare puts something there: with no shard folder, a recipe takes its
+    // branch that starts the shard.
+    private static string Shell(string shell, string script, Dictionary<string, string> environment, Action<string>? prepare = null)
     {
-        var start = new ProcessStartInfo(shell) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        DirectoryInfo folder = Directory.CreateTempSubdirectory("reinforce-recipe-");
+        try
+        {
+            prepare?.Invoke(folder.FullName);
+            return Shell(shell, script, environment, folder.FullName);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    private static string Shell(string shell, string script, Dictionary<string, string> environment, string folder)
+    {
+        var start = new ProcessStartInfo(shell) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = folder };
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add(Stub + script);
         foreach (var (name, value) in environment)
