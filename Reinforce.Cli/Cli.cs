@@ -31,6 +31,13 @@ internal sealed record CliContext(TextWriter Output, TextWriter Error, Cancellat
     public Action<int>? AfterSweepRun { get; init; }
 
     /// <summary>
+    /// Called by a sweep worker while it records its k-th finished run (k counted as <see cref="AfterSweepRun"/> counts):
+    /// the run's file is written whole to its temporary name and flushed, and not yet renamed into finished-runs/. A test
+    /// stops the process here to leave what a kill in the middle of a write leaves; null (nothing called) in the tool.
+    /// </summary>
+    public Action<int>? BeforeSweepRunRename { get; init; }
+
+    /// <summary>
     /// Called by train at the end of each update, with its number: after its rows, its progress line and its checkpoint
     /// when one is due, before the next update starts (or the run ends). A test pauses or cancels from here to interrupt a
     /// run after exactly k updates, whatever the machine's speed; null (nothing called) unless the tool's test hook is set.
@@ -82,13 +89,20 @@ public static partial class Cli
     private static readonly IReadOnlyList<Command> Commands =
     [
         new("train", TrainCommand.Description, "reinforce train [--preset NAME | --config FILE | --resume DIR] [flags]", TrainCommand.Flags, 0, "", TrainCommand.Run),
-        new("sweep", SweepCommand.Description, "reinforce sweep [--seeds 0..99] [--preset NAME | --config FILE | --candidate NAME=FLAGS]… [--grid FLAG=V1,V2]… [train's flags]", SweepCommand.Flags, 0, "", SweepCommand.Run),
+        new("sweep", SweepCommand.Description, "reinforce sweep [--seeds 0..99] [--preset NAME | --config FILE | --candidate NAME=FLAGS]… [--grid FLAG=V1,V2]… [train's flags] [--shard K/N] [--resume DIR]\n" +
+            $"       {SweepMergeCommand.Usage}   (reinforce sweep merge --help)", SweepCommand.Flags, 0, "", SweepCommand.Run),
         new("eval", EvaluateCommands.EvalDescription, "reinforce eval CHECKPOINT|RUN_DIR [flags]", EvaluateCommands.EvalFlags, 1, "checkpoint", EvaluateCommands.Eval),
         new("baseline", EvaluateCommands.BaselineDescription, "reinforce baseline [flags]", EvaluateCommands.BaselineFlags, 0, "", EvaluateCommands.Baseline),
         new("render", RenderCommand.Description, "reinforce render [CHECKPOINT|RUN_DIR | --baseline] [flags]", RenderCommand.Flags, 1, "checkpoint", RenderCommand.Run),
         new("plot", PlotCommand.Description, "reinforce plot RUN_DIR|SWEEP_DIR|metrics.csv … [--out FILE] [--x episodes|steps|seconds]", PlotCommand.Flags, PlotCommand.MaxFolders, "folders", PlotCommand.Run),
         new("presets", PresetsCommand.Description, "reinforce presets [NAME]", PresetsCommand.Flags, 1, "preset name", PresetsCommand.Run),
         new("explain", ExplainCommand.Description, "reinforce explain [--seed N] [train's configuration flags] | reinforce explain --inputs FILE [flags]", ExplainCommand.Flags, 0, "", ExplainCommand.Run),
+    ];
+
+    /// <summary>Commands under another: <c>reinforce sweep merge</c>.</summary>
+    private static readonly IReadOnlyList<Command> Subcommands =
+    [
+        new(SweepMergeCommand.Name, SweepMergeCommand.Description, SweepMergeCommand.Usage, SweepMergeCommand.Flags, ShardSpec.MaxShards, "shard folders", SweepMergeCommand.Run),
     ];
 
     /// <summary>
@@ -158,8 +172,13 @@ public static partial class Cli
                 ?? throw new UsageException(commandName.StartsWith('-')
                     ? $"{Display.Quote(commandName)} must follow a command; commands: {string.Join(", ", Commands.Select(c => c.Name))}{Display.DidYouMean(commandName, ["--version", "--help"])}"
                     : $"unknown command {Display.Quote(commandName)}; commands: {string.Join(", ", Commands.Select(c => c.Name))}{Suggest(commandName)}");
+            int skip = 1;
+            if (args.Length > 1 && Subcommands.FirstOrDefault(c => c.Name == $"{command.Name} {args[1]}") is { } subcommand)
+            {
+                (command, skip) = (subcommand, 2);
+            }
             commandName = command.Name;
-            var parsed = ParsedArguments.Parse(command.Name, args[1..], command.Flags, command.MaxPositionals, command.PositionalName);
+            var parsed = ParsedArguments.Parse(command.Name, args[skip..], command.Flags, command.MaxPositionals, command.PositionalName);
             if (parsed.HelpRequested)
             {
                 json?.Suppressed = true;
@@ -170,7 +189,7 @@ public static partial class Cli
         }
         catch (UsageException e)
         {
-            string prefix = Commands.Any(c => c.Name == commandName) ? $"reinforce {commandName}" : "reinforce";
+            string prefix = Commands.Concat(Subcommands).Any(c => c.Name == commandName) ? $"reinforce {commandName}" : "reinforce";
             // Every value in a message is quoted already; escaping the whole keeps it one line whatever a message holds.
             return Fail(context, json, ExitUsage, $"{prefix}: {context.ErrorStyle.Red("error:")} ", Display.Escape(e.Message, 4000));
         }
@@ -231,6 +250,7 @@ public static partial class Cli
         Row(text, "reinforce render runs/first --out run.svg", 48, "an animated SVG of one episode", width);
         Row(text, "reinforce train --preset spinningup-rtg --seed 3", 48, "a reference notebook's configuration", width);
         Row(text, "reinforce sweep --seeds 100", 48, "100 seeds: solve rate and episodes to solve, with 95 % intervals", width);
+        Row(text, "reinforce sweep --seeds 1000 --shard 3/8", 48, "shard 3 of 8 on one machine; sweep merge joins them (docs/cluster.md)", width);
         text.AppendLine();
         Lines(text, Terminal.Wrap("Exit codes: 0 success, 1 runtime failure (diverged, disk full), 2 bad input, 130 interrupted (Ctrl-C), " +
             "143 stopped by SIGTERM, 70 internal error.", width));

@@ -79,6 +79,9 @@ internal static class PlotCommand
         PathArguments.NonEmpty("", path, "a run or sweep folder written by reinforce, or a run's metrics.csv");
         switch (FileKind.Of(path, followLinks: true))
         {
+            case PathKind.Directory when FileKind.Of(Path.Combine(path, ShardRecord.FileName)) == PathKind.RegularFile:
+                throw new UsageException($"{Display.Quote(path)} is one shard of a sweep (sweep --shard K/N), which has no figures of its own; " +
+                    "reinforce sweep merge SHARD_DIR… --out DIR combines the shards into a sweep folder to plot");
             case PathKind.Directory:
                 return new Source(path, path, RunFolder.MetricsFile, SweepFolder.IsSweep(path));
             case PathKind.RegularFile:

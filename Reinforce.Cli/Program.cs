@@ -24,30 +24,35 @@ if (HardwareCheck.FmaWarning(args) is string warning)
 }
 CliContext context = Cli.Context(Console.Out, Console.Error, interrupt.Token) with
 {
-    AfterUpdate = PauseAfterUpdate(),
+    AfterUpdate = PauseAt("REINFORCE_TEST_PAUSE_AFTER_UPDATE", "paused after update"),
+    AfterSweepRun = PauseAt("REINFORCE_TEST_PAUSE_AFTER_SWEEP_RUN", "paused after sweep run") is { } afterRun ? k => afterRun(k) : null,
+    BeforeSweepRunRename = PauseAt("REINFORCE_TEST_PAUSE_WRITING_SWEEP_RUN", "paused writing sweep run") is { } writing ? k => writing(k) : null,
     InterruptedExitCode = () => interruptedExit,
 };
 int exit = Cli.Run(args, context);
 return exit == Cli.ExitInterrupted ? interruptedExit : exit;
 
-// The test hook of the kill tests (Reinforce.Core.Tests/Cli/KillTests.cs), which signal a child process at a chosen
-// point: with REINFORCE_TEST_PAUSE_AFTER_UPDATE=N, train ends update N as usual (rows, progress line, a due checkpoint),
-// writes "paused after update N" on stderr and waits until the file REINFORCE_TEST_CONTINUE_FILE names exists (when it
-// is set) or a signal interrupts the run. Unset (always, outside those tests): no hook.
-Action<long>? PauseAfterUpdate()
+// The test hooks of the kill tests (Reinforce.Core.Tests/Cli/KillTests.cs, SweepKillTests.cs), which signal a child
+// process at a chosen point. With REINFORCE_TEST_PAUSE_AFTER_UPDATE=N, train ends update N as usual (rows, progress line,
+// a due checkpoint), writes "paused after update N" on stderr and waits; with REINFORCE_TEST_PAUSE_AFTER_SWEEP_RUN=N, a
+// sweep has recorded its N-th finished run (its file in finished-runs/) and writes "paused after sweep run N"; with
+// REINFORCE_TEST_PAUSE_WRITING_SWEEP_RUN=N, a sweep has written its N-th run's file to its temporary name, not yet renamed,
+// and writes "paused writing sweep run N". Each waits until the file REINFORCE_TEST_CONTINUE_FILE names exists (when it
+// is set) or a signal interrupts the command. Unset (always, outside those tests): no hook.
+Action<long>? PauseAt(string variable, string message)
 {
-    if (!long.TryParse(Environment.GetEnvironmentVariable("REINFORCE_TEST_PAUSE_AFTER_UPDATE"), out long pauseAfter))
+    if (!long.TryParse(Environment.GetEnvironmentVariable(variable), out long pauseAt))
     {
         return null;
     }
     string? continueFile = Environment.GetEnvironmentVariable("REINFORCE_TEST_CONTINUE_FILE");
-    return update =>
+    return point =>
     {
-        if (update != pauseAfter)
+        if (point != pauseAt)
         {
             return;
         }
-        Console.Error.WriteLine($"paused after update {update}");
+        Console.Error.WriteLine($"{message} {point}");
         Console.Error.Flush();
         // Checked every 10 ms: how often changes only how soon the run goes on, never where it stopped.
         while (!interrupt.IsCancellationRequested && (continueFile is null || !File.Exists(continueFile)))

@@ -15,7 +15,8 @@ internal enum FolderKind
 /// What makes a folder a run folder, and the one writer it may have.
 /// <list type="bullet">
 /// <item><description><b>Recognised.</b> A run folder holds only files <c>reinforce train</c> writes (<see cref="OwnFiles"/>,
-/// and the temporary files of its atomic writes), no subfolder, and either its marker file
+/// and the temporary files of its atomic writes), no subfolder but a sweep's <c>finished-runs/</c> holding only run files
+/// (<see cref="SweepRunFiles"/>), and either its marker file
 /// <c>.reinforce-run</c> or a checkpoint in this tool's format. Only such a folder is ever emptied, file
 /// by file, and never the current folder, one of its ancestors, or a symbolic link.</description></item>
 /// <item><description><b>One writer.</b> A writer holds an exclusive lock on the folder's <c>.lock</c> file (an advisory
@@ -35,7 +36,7 @@ internal sealed class RunFolderLock : IDisposable
         RunFolder.ConfigFile, RunFolder.MetricsFile, RunFolder.EpisodesFile, RunFolder.CheckpointFile, RunFolder.CurveFile,
         RunFolder.EvaluationsFile, RunFolder.BestFile, MonitorLog.FileName, ReproducibilityRecord.FileName,
         SweepFolder.SweepFile, SweepFolder.RunsFile, SweepFolder.SummaryCsvFile, SweepFolder.SummaryMarkdownFile,
-        SweepFolder.CurvesFile, SweepFolder.ProfileFile,
+        SweepFolder.CurvesFile, SweepFolder.ProfileFile, SweepIdentity.FileName, ShardRecord.FileName, SweepFolder.ShardsFile,
         MarkerFile, LockFile,
     };
 
@@ -274,6 +275,13 @@ internal sealed class RunFolderLock : IDisposable
         var foreign = new List<string>();
         foreach (string entry in Directory.EnumerateFileSystemEntries(folder))
         {
+            if (IsFinishedRunsFolder(entry))
+            {
+                // Named inside: what is in the way is the entry reinforce did not write, not the folder of run files.
+                foreign.AddRange(Directory.EnumerateFileSystemEntries(entry).Where(e => !SweepRunFiles.IsOwnEntry(e))
+                    .Select(e => $"{SweepRunFiles.Folder}/{Path.GetFileName(e)}{(FileKind.Of(e) == PathKind.Directory ? "/" : "")}"));
+                continue;
+            }
             if (!IsOwnEntry(entry))
             {
                 string name = Path.GetFileName(entry);
@@ -321,19 +329,48 @@ internal sealed class RunFolderLock : IDisposable
             : "it has no .reinforce-run marker and no reinforce checkpoint, so it is not a run folder";
     }
 
-    /// <summary>Deletes the run-folder files of <paramref name="folder"/> one by one (never anything else), except the lock.</summary>
+    /// <summary>
+    /// Deletes the run-folder files of <paramref name="folder"/> one by one (never anything else), except the lock; a sweep's
+    /// finished-runs/ is emptied the same way and then removed (only if it is empty by then).
+    /// </summary>
     public static void DeleteOwnFiles(string folder, bool keepLock)
     {
         foreach (string entry in Directory.EnumerateFileSystemEntries(folder).ToList())
         {
-            if (IsOwnEntry(entry) && !(keepLock && Path.GetFileName(entry) == LockFile))
+            if (IsFinishedRunsFolder(entry))
+            {
+                DeleteFinishedRuns(folder);
+            }
+            else if (IsOwnEntry(entry) && !(keepLock && Path.GetFileName(entry) == LockFile))
             {
                 File.Delete(entry);
             }
         }
     }
 
-    /// <summary>Deletes the temporary files a killed writer left (the caller holds the lock, so none is in use).</summary>
+    /// <summary>Deletes a sweep's finished-runs/ in <paramref name="folder"/>: its run files one by one, then the folder, which must be empty by then.</summary>
+    public static void DeleteFinishedRuns(string folder)
+    {
+        string runs = Path.Combine(folder, SweepRunFiles.Folder);
+        if (!IsFinishedRunsFolder(runs))
+        {
+            return;
+        }
+        foreach (string entry in Directory.EnumerateFileSystemEntries(runs).ToList())
+        {
+            if (SweepRunFiles.IsOwnEntry(entry))
+            {
+                File.Delete(entry);
+            }
+        }
+        Directory.Delete(runs, recursive: false);
+    }
+
+    /// <summary>Whether <paramref name="entry"/> is a sweep's finished-runs folder: a real folder of that name (not a link).</summary>
+    public static bool IsFinishedRunsFolder(string entry) =>
+        Path.GetFileName(entry) == SweepRunFiles.Folder && FileKind.Of(entry) == PathKind.Directory;
+
+    /// <summary>Deletes the temporary files a killed writer left, in the folder and its finished-runs/ (the caller holds the lock, so none is in use).</summary>
     public static void DeleteStaleTemporaryFiles(string folder)
     {
         foreach (string entry in Directory.EnumerateFiles(folder, ".*.tmp").ToList())
@@ -343,12 +380,30 @@ internal sealed class RunFolderLock : IDisposable
                 File.Delete(entry);
             }
         }
+        string runs = Path.Combine(folder, SweepRunFiles.Folder);
+        if (IsFinishedRunsFolder(runs))
+        {
+            foreach (string entry in Directory.EnumerateFiles(runs, ".*.tmp").ToList())
+            {
+                if (OutputFiles.IsTemporaryFileName(Path.GetFileName(entry)) && SweepRunFiles.IsOwnEntry(entry))
+                {
+                    File.Delete(entry);
+                }
+            }
+        }
     }
 
-    /// <summary>Whether a run folder's entry is a file <c>reinforce train</c> writes: a regular file of an own name, or a temporary file of one.</summary>
+    /// <summary>
+    /// Whether a run folder's entry is one <c>reinforce train</c> or <c>sweep</c> writes: a regular file of an own name, or a
+    /// temporary file of one, or a sweep's finished-runs/ holding only run files.
+    /// </summary>
     public static bool IsOwnEntry(string entry)
     {
         string name = Path.GetFileName(entry);
+        if (IsFinishedRunsFolder(entry))
+        {
+            return Directory.EnumerateFileSystemEntries(entry).All(SweepRunFiles.IsOwnEntry);
+        }
         return FileKind.Of(entry) == PathKind.RegularFile
             && (OwnFiles.Contains(name) || (OutputFiles.IsTemporaryFileName(name, out string target) && OwnFiles.Contains(target)));
     }

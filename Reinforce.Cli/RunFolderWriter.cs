@@ -250,10 +250,80 @@ internal sealed class RunFolderWriter : IDisposable
     }
 
     /// <summary>
+    /// Which folder <c>reinforce sweep --resume</c> continues, by the rules of <see cref="CheckResume"/>: DIR.partial (a
+    /// killed sweep, or one another process is writing, which is refused) or DIR (one published as interrupted, a shard, or a
+    /// complete sweep). It must be a sweep folder reinforce wrote, with its <see cref="SweepIdentity.FileName"/>.
+    /// </summary>
+    public static ResumeTarget CheckSweepResume(string path, bool force)
+    {
+        const string expected = "a sweep folder written by reinforce sweep (its --out)";
+        PathArguments.NonEmpty("--resume", path, expected);
+        string label = PathArguments.Label("--resume", path);
+        string folder = Normalize(path);
+        bool namesPartial = folder.EndsWith(RunFolder.PartialSuffix, StringComparison.Ordinal);
+        string final = namesPartial ? folder[..^RunFolder.PartialSuffix.Length] : folder;
+        string work = final + RunFolder.PartialSuffix;
+        if (final.Length == 0)
+        {
+            throw new UsageException($"{label}: expected {expected}");
+        }
+        CheckPlace("--resume", path, final);
+        CheckPlace("--resume", path, work);
+        PathKind finalKind = FileKind.Of(final), workKind = FileKind.Of(work);
+        foreach (var (name, kind) in new[] { (final, finalKind), (work, workKind) })
+        {
+            if (kind is not (PathKind.Missing or PathKind.Directory))
+            {
+                throw new UsageException($"{label}: {Display.Quote(name)} is {FileKind.Describe(kind)}; expected a sweep folder");
+            }
+        }
+        if (!namesPartial && finalKind == PathKind.Directory && workKind == PathKind.Directory)
+        {
+            throw new UsageException($"{label}: both {Display.Quote(final)} (a published sweep) and {Display.Quote(work)} (an unfinished one) exist; " +
+                $"--resume {Display.Quote(work)} continues the unfinished one (and needs --force to replace the other when it ends), or move one away");
+        }
+        bool fromPartial = namesPartial || finalKind == PathKind.Missing;
+        string source = fromPartial ? work : final;
+        if (FileKind.Of(source) != PathKind.Directory)
+        {
+            throw new UsageException($"{label}: no such sweep folder; expected {expected}");
+        }
+        if (RunFolderLock.Holder(source) is string holder)
+        {
+            throw new UsageException(BeingWritten("--resume", path, source, holder));
+        }
+        if (RunFolderLock.WhyNotOwn(source) is string why)
+        {
+            throw new UsageException($"{label}: {Display.Quote(source)} cannot be continued: {why}");
+        }
+        if (RunFolderLock.WrittenByReinforce(source) != FolderKind.Sweep)
+        {
+            throw new UsageException($"{label}: {Display.Quote(source)} is not a sweep folder (a run folder is continued by reinforce train --resume); expected {expected}");
+        }
+        if (FileKind.Of(Path.Combine(source, SweepIdentity.FileName)) != PathKind.RegularFile)
+        {
+            throw new UsageException($"{label}: {Display.Quote(source)} has no {SweepIdentity.FileName} (written by an older reinforce, or stopped before it began), " +
+                $"so there is nothing to continue from; --out {Display.Quote(final)} --force starts it over");
+        }
+        if (fromPartial && finalKind == PathKind.Directory)
+        {
+            if (!force)
+            {
+                throw new UsageException($"{label}: continuing {Display.Quote(work)} replaces the sweep {Display.Quote(final)} when it ends; pass --force to allow that, or move {Display.Quote(final)} away");
+            }
+            if (RunFolderLock.WhyNotOwn(final) is string whyFinal)
+            {
+                throw new UsageException($"{label}: --force replaces only a sweep or run folder, and {whyFinal} ({Display.Quote(final)}); nothing was changed");
+            }
+        }
+        return new ResumeTarget(source, final, fromPartial);
+    }
+
+    /// <summary>
     /// Takes the folder to resume: DIR.partial under its lock, or DIR under its lock, renamed to DIR.partial.
     /// <paramref name="load"/> reads the checkpoint under the lock, before anything is changed.
     /// </summary>
-    public static RunFolderWriter StartResume<T>(ResumeTarget target, bool force, Func<string, T> load, out T loaded)
+    public static RunFolderWriter StartResume<T>(ResumeTarget target, bool force, Func<string, T> load, out T loaded, FolderKind kind = FolderKind.Run)
     {
         string work = target.Final + RunFolder.PartialSuffix;
         RunFolderLock folderLock = Acquire("--resume", target.Source, target.Source);
@@ -270,8 +340,8 @@ internal sealed class RunFolderWriter : IDisposable
                 folderLock.MoveTo(work);
             }
             RunFolderLock.DeleteStaleTemporaryFiles(work);
-            folderLock.WriteMarker();
-            return new RunFolderWriter(folderLock, target.Final, force) { TakenOverFrom = target.SourceIsPartial ? previous : null };
+            folderLock.WriteMarker(kind);
+            return new RunFolderWriter(folderLock, target.Final, force, kind) { TakenOverFrom = target.SourceIsPartial ? previous : null };
         }
         catch
         {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Reinforce.Checkpoints;
 using System.Globalization;
 using Reinforce.Environments;
 using Reinforce.Evaluation;
@@ -116,11 +117,13 @@ internal static class SweepCommand
         new("--grid", "FLAG=V1,V2", "every combination of these values of a train flag (lr=0.005,0.01 batch-episodes=1,4); separate the values with ; when one holds a comma (hidden=128;64,64)", null, "Configurations"),
         new("--seeds", "SEEDS", "N (the seeds 0..N−1), A..B (A to B inclusive) or a list 1,5,9; every configuration trains on each", "100", "Seeds"),
         new("--threads", "N", "runs trained at the same time, each on one thread (the results do not depend on it); auto = one per core", "auto", "Seeds"),
+        new("--shard", "K/N", "run only shard K of N (K from 1, as Slurm's array task id) into its own folder; reinforce sweep merge combines the N folders (docs/cluster.md)", "off", "Seeds"),
         new("--eval-episodes", "K", "greedy episodes played by each run's final policy on its evaluation seed (docs/statistics.md); 0 for none", $"{DefaultEvalEpisodes}", "Statistics"),
         new("--bootstrap-resamples", "B", "bootstrap replicates of each 95 % interval", $"{DefaultResamples}", "Statistics"),
         new("--bootstrap-seed", "N", "seed of the bootstrap's generator (the summary is reproducible from it)", "0", "Statistics"),
         new("--x", "AXIS", "x axis of the figures: episodes or steps (environment steps)", "episodes", "Output"),
         new("--out", "DIR", "sweep folder (written as DIR.partial, renamed when the sweep ends)", "sweeps/<preset>-<env>-<N>seeds-<time>", "Output"),
+        new("--resume", "DIR", "continue the sweep whose --out was DIR (killed, interrupted, or a shard) from its finished runs; give the flags it was started with", null, "Output"),
         new("--force", null, "replace an existing sweep or run folder (only one reinforce wrote, and only when the sweep ends)", "off", "Output"),
         new("--quiet", null, "no progress bar", "off", "Output"),
         JsonResult.Flag("Output"),
@@ -130,23 +133,100 @@ internal static class SweepCommand
     public static IReadOnlyList<Flag> TrainFlags { get; } = TrainCommand.Flags
         .Where(f => TrainGroups.Contains(f.Group) && !NotFromTrain.Contains(f.Name) && Own.All(o => o.Name != f.Name)).ToList();
 
-    public static IReadOnlyList<Flag> Flags { get; } = [.. Own.Take(6), .. TrainFlags, .. Own.Skip(6)];
+    public static IReadOnlyList<Flag> Flags { get; } = [.. Own.Take(7), .. TrainFlags, .. Own.Skip(7)];
 
     /// <summary>Everything a sweep needs, checked before any work.</summary>
+    /// <param name="Cells">The configurations, in the order of their index.</param>
+    /// <param name="Seeds">The seeds every configuration trains on, in order.</param>
+    /// <param name="SeedsText">The seeds in a few words ("seeds 0..99").</param>
+    /// <param name="Workers">Runs trained at the same time (the numbers do not depend on it).</param>
+    /// <param name="EvalEpisodes">Greedy episodes of each run's final policy (0: none).</param>
+    /// <param name="Resamples">B of the bootstrap intervals.</param>
+    /// <param name="BootstrapSeed">The seed of the bootstrap's generators.</param>
+    /// <param name="StepsAxis">Whether the figures' x axis is environment steps (else episodes).</param>
+    /// <param name="CommandLine">The command, as sweep.json and summary.md show it.</param>
+    /// <param name="Shard">The shard this process runs (<c>--shard K/N</c>), or null for the whole sweep.</param>
+    /// <param name="Arguments">The flags as given (<c>--resume DIR</c> written as <c>--out DIR</c>), for a shard's shard.json.</param>
     internal sealed record Plan(IReadOnlyList<SweepCell> Cells, IReadOnlyList<ulong> Seeds, string SeedsText, int Workers, int EvalEpisodes,
-        int Resamples, ulong BootstrapSeed, bool StepsAxis, string CommandLine);
+        int Resamples, ulong BootstrapSeed, bool StepsAxis, string CommandLine, ShardSpec? Shard = null,
+        IReadOnlyList<(string Flag, string Value)>? Arguments = null)
+    {
+        /// <summary>Configurations × seeds.</summary>
+        public int TotalRuns => Cells.Count * Seeds.Count;
+
+        /// <summary>The jobs this process runs: all of them, or its shard's (<see cref="ShardSpec"/>).</summary>
+        public ShardRange Share => Shard?.Range(TotalRuns) ?? new ShardRange(0, TotalRuns);
+    }
+
+    /// <summary>What a sweep folder to resume holds: its shard record (a shard's), its finished runs by job, and whether it is complete.</summary>
+    private sealed record ResumeState(ShardRecord? Shard, Dictionary<int, SweepRun> Finished, bool Complete);
 
     public static int Run(ParsedArguments args, CliContext context)
     {
+        if (args.Has("--resume") && args.Has("--out"))
+        {
+            throw new UsageException($"--resume {Display.Quote(args.String("--resume"))} continues the sweep in that folder, its --out; give --resume without --out");
+        }
         Plan plan = Prepare(args);
+        var identity = SweepIdentity.Of(plan);
         bool force = args.Switch("--force") ?? false;
         bool quiet = args.Switch("--quiet") ?? false;
-        using RunFolderWriter writer = args.String("--out") is string outPath
-            ? RunFolderWriter.StartNew(RunFolderWriter.CheckNewRun(outPath, force, FolderKind.Sweep), force, FolderKind.Sweep)
-            : RunFolderWriter.StartNewNamed(() => DefaultOutFolder(plan), FolderKind.Sweep);
-        string final = writer.FinalFolder;
-        ReproducibilityRecord.Capture(context.Arguments).Write(writer.WorkFolder);
+        var runs = new SweepRun?[plan.TotalRuns];
+        ShardRange share = plan.Share;
+        ResumeState? resumed = null;
+        RunFolderWriter writer;
+        if (args.String("--resume") is string resumePath)
+        {
+            RunFolderWriter.ResumeTarget target = RunFolderWriter.CheckSweepResume(resumePath, force);
+            // Read once before anything is taken or changed: a complete sweep is left as it is.
+            ResumeState before = ReadResumeState(target.Source, plan, identity);
+            if (!target.SourceIsPartial && before.Complete)
+            {
+                context.Output.WriteLine($"{Display.Quote(target.Final)} is complete already ({Plural(share.Count, "run")}" +
+                    $"{(plan.Shard is { } s ? $" of {s.Label}" : "")}); nothing to do");
+                return Cli.ExitSuccess;
+            }
+            writer = RunFolderWriter.StartResume(target, force, _ => ReadResumeState(target.Source, plan, identity), out ResumeState state, FolderKind.Sweep);
+            resumed = state;
+            foreach (var (job, run) in state.Finished)
+            {
+                runs[run.Cell * plan.Seeds.Count + job / plan.Cells.Count] = run;
+            }
+        }
+        else
+        {
+            writer = args.String("--out") is string outPath
+                ? RunFolderWriter.StartNew(RunFolderWriter.CheckNewRun(outPath, force, FolderKind.Sweep), force, FolderKind.Sweep)
+                : RunFolderWriter.StartNewNamed(() => DefaultOutFolder(plan), FolderKind.Sweep);
+            try
+            {
+                identity.WriteFile(writer.WorkFolder);
+                ReproducibilityRecord.Capture(context.Arguments).Write(writer.WorkFolder);
+                if (plan.Shard is ShardSpec shard)
+                {
+                    new ShardRecord(identity.Sha256, shard.Index, shard.Count, share.Count, plan.Arguments ?? [], [MachineRecord.Current()], 0)
+                        .WriteFile(writer.WorkFolder);
+                }
+                Directory.CreateDirectory(Path.Combine(writer.WorkFolder, SweepRunFiles.Folder));
+            }
+            catch
+            {
+                writer.Dispose();
+                throw;
+            }
+        }
+        using (writer)
+        {
+            return Sweep(plan, identity, writer, runs, resumed, context, quiet, args);
+        }
+    }
 
+    private static int Sweep(Plan plan, SweepIdentity identity, RunFolderWriter writer, SweepRun?[] runs, ResumeState? resumed, CliContext context, bool quiet,
+        ParsedArguments args)
+    {
+        string final = writer.FinalFolder;
+        ShardRange share = plan.Share;
+        int already = resumed?.Finished.Count ?? 0;
         Style err = context.ErrorStyle;
         foreach (string warning in Warnings(args, plan))
         {
@@ -154,38 +234,122 @@ internal static class SweepCommand
         }
         if (!quiet)
         {
-            context.Error.WriteLine(err.Dim($"Sweep: {Plural(plan.Cells.Count, "configuration")} × {Plural(plan.Seeds.Count, "seed")} ({plan.SeedsText}) = " +
-                $"{Plural(plan.Cells.Count * plan.Seeds.Count, "run")} on {Plural(plan.Workers, "worker")} → {final}"));
+            string what = $"{Plural(plan.Cells.Count, "configuration")} × {Plural(plan.Seeds.Count, "seed")} ({plan.SeedsText}) = {Plural(plan.TotalRuns, "run")}";
+            string part = plan.Shard is { } s ? $"; {s.Label}: {Plural(share.Count, "run")} ({share.Start + 1}–{share.End} in seed-major order)" : "";
+            string done = resumed is null ? "" : $"; {already} done already, continuing";
+            context.Error.WriteLine(err.Dim($"Sweep: {what}{part}{done} on {Plural(plan.Workers, "worker")} → {final}"));
         }
+        var jobs = Enumerable.Range(share.Start, share.Count).Where(j => resumed?.Finished.ContainsKey(j) != true).ToList();
         var clock = Stopwatch.StartNew();
-        SweepRun?[] runs = Execute(plan, context, quiet);
+        Execute(plan, context, quiet, jobs, runs, already, share.Count, (run, k) => SweepRunFiles.Write(writer.WorkFolder, identity.Sha256, run,
+            context.BeforeSweepRunRename is { } hook ? () => hook(k) : null));
         double seconds = clock.Elapsed.TotalSeconds;
+        int finished = Enumerable.Range(share.Start, share.Count).Count(j => runs[j % plan.Cells.Count * plan.Seeds.Count + j / plan.Cells.Count] is not null);
         // Interrupted means runs are missing: a Ctrl-C after the last run only cuts the writing short, which is quick.
-        bool interrupted = context.Cancellation.IsCancellationRequested && runs.Any(r => r is null);
+        bool interrupted = context.Cancellation.IsCancellationRequested && finished < share.Count;
+        string resume = $"reinforce sweep … --resume {ShellWord(final)} (with the flags it was started with)";
+
+        if (plan.Shard is ShardSpec shard)
+        {
+            ShardRecord? previous = resumed?.Shard;
+            MachineRecord machine = MachineRecord.Current();
+            IReadOnlyList<MachineRecord> machines = previous is null ? [machine]
+                : previous.Machines.Contains(machine) ? previous.Machines : [.. previous.Machines, machine];
+            new ShardRecord(identity.Sha256, shard.Index, shard.Count, share.Count, previous?.Arguments ?? plan.Arguments ?? [], machines,
+                (previous?.Seconds ?? 0) + seconds).WriteFile(writer.WorkFolder);
+            if (!Publish(writer, context, null))
+            {
+                return Cli.ExitFailure;
+            }
+            context.Output.WriteLine($"Sweep {shard.Label}: {finished} of {Plural(share.Count, "run")} done in {final}" +
+                (interrupted ? "" : $"; when all {shard.Count} shards are done, reinforce sweep merge FOLDER… --out DIR combines them"));
+            if (interrupted)
+            {
+                context.Error.WriteLine($"Interrupted: {finished} of {share.Count} runs of {shard.Label} done; {resume.Replace(" … ", $" … {shard.Flag} ", StringComparison.Ordinal)} continues it.");
+                return Cli.ExitInterrupted;
+            }
+            return Cli.ExitSuccess;
+        }
 
         var summary = SweepSummary.Compute(plan, runs, seconds, interrupted);
         SweepSummary.WriteFiles(writer.WorkFolder, plan, runs, summary);
         SweepFigures.Write(writer.WorkFolder, plan, runs);
         context.Json?.Set(json => JsonReports.Sweep(json, summary, final));
-        try
+        if (!interrupted)
         {
-            writer.Publish();
+            // Every run is in the files now: the folder is the one an uninterrupted sweep leaves.
+            RunFolderLock.DeleteFinishedRuns(writer.WorkFolder);
         }
-        catch (OutputException e)
+        if (!Publish(writer, context, summary))
         {
-            context.Json?.Error = Display.Escape(e.Message, 1000);
-            context.Output.Write(SweepSummary.Text(summary, context.OutputStyle));
-            context.Error.WriteLine($"reinforce sweep: {Display.Escape(e.Message, 1000)}");
             return Cli.ExitFailure;
         }
         context.Output.Write(SweepSummary.Text(summary, context.OutputStyle));
         context.Output.WriteLine($"Sweep folder: {final} (summary.md, summary.csv, runs.csv, episodes.csv, {SweepFolder.CurvesFile}, {SweepFolder.ProfileFile})");
         if (interrupted)
         {
-            context.Error.WriteLine($"Interrupted: {summary.CompletedRuns} of {summary.PlannedRuns} runs done; the summary covers those.");
+            context.Error.WriteLine($"Interrupted: {summary.CompletedRuns} of {summary.PlannedRuns} runs done; the summary covers those. {resume} continues it.");
             return Cli.ExitInterrupted;
         }
         return Cli.ExitSuccess;
+    }
+
+    /// <summary>Publishes the folder; on failure prints the summary (when there is one) and the reason, and returns false.</summary>
+    private static bool Publish(RunFolderWriter writer, CliContext context, SweepSummaryData? summary)
+    {
+        try
+        {
+            writer.Publish();
+            return true;
+        }
+        catch (OutputException e)
+        {
+            context.Json?.Error = Display.Escape(e.Message, 1000);
+            if (summary is not null)
+            {
+                context.Output.Write(SweepSummary.Text(summary, context.OutputStyle));
+            }
+            context.Error.WriteLine($"reinforce sweep: {Display.Escape(e.Message, 1000)}");
+            return false;
+        }
+    }
+
+    /// <summary>A path as one shell word (quoted when a shell would need it), for a command to copy.</summary>
+    private static string ShellWord(string value) =>
+        value.Length > 0 && value.All(c => char.IsAsciiLetterOrDigit(c) || "-_.,=/:+".Contains(c)) ? value : $"'{value.Replace("'", "'\\''", StringComparison.Ordinal)}'";
+
+    /// <summary>
+    /// Reads a sweep folder to resume, changing nothing: its identity must be this sweep's (else the differences are
+    /// named), its shard record must be this --shard's (or absent for a whole sweep), and its finished runs are read and
+    /// checked one by one. Complete: a shard with every run of its share, or a whole sweep published whole (its finished
+    /// runs gone into its files, sweep.json written).
+    /// </summary>
+    private static ResumeState ReadResumeState(string folder, Plan plan, SweepIdentity identity)
+    {
+        string label = Display.Quote(folder);
+        SweepIdentity recorded = SweepIdentity.Read(folder);
+        if (recorded.Difference(identity, "in the folder", "given") is string difference)
+        {
+            throw new UsageException($"--resume: the sweep in {label} was started with other settings ({difference}); resume it with the flags it was started with");
+        }
+        bool hasShard = FileKind.Of(Path.Combine(folder, ShardRecord.FileName)) != PathKind.Missing;
+        ShardRecord? shard = hasShard ? ShardRecord.Read(folder) : null;
+        switch (shard, plan.Shard)
+        {
+            case (null, { } given):
+                throw new UsageException($"--resume: {label} holds a whole sweep, not a shard; leave out {given.Flag}");
+            case ({ } found, null):
+                throw new UsageException($"--resume: {label} holds {found.Spec.Label} of a sweep; give {found.Spec.Flag} with the other flags");
+            case ({ } found, { } given) when found.Spec != given:
+                throw new UsageException($"--resume: {label} holds {found.Spec.Label} of the sweep, not {given.Label}; give {found.Spec.Flag}");
+            case ({ } found, _) when found.Identity != identity.Sha256 || found.Runs != plan.Share.Count:
+                throw new UsageException($"{Display.Quote(Path.Combine(folder, ShardRecord.FileName))}: its identity or number of runs is not its folder's sweep's; expected a {ShardRecord.FileName} written by reinforce sweep --shard");
+        }
+        Dictionary<int, SweepRun> finished = SweepRunFiles.ReadAll(folder, plan, identity, plan.Share, null);
+        bool complete = shard is not null
+            ? finished.Count == plan.Share.Count
+            : !RunFolderLock.IsFinishedRunsFolder(Path.Combine(folder, SweepRunFiles.Folder)) && SweepFolder.IsSweep(folder);
+        return new ResumeState(shard, finished, complete);
     }
 
     /// <summary>
@@ -226,12 +390,19 @@ internal static class SweepCommand
         int resamples = (int)(args.Integer("--bootstrap-resamples", 100, 1_000_000) ?? DefaultResamples);
         ulong bootstrapSeed = args.UnsignedInteger("--bootstrap-seed") ?? 0;
         bool steps = (args.Choice("--x", ["episodes", "steps"]) ?? "episodes") == "steps";
+        ShardSpec? shard = args.String("--shard") is string shardText ? ShardSpec.Parse(shardText) : null;
         IReadOnlyList<SweepCell> cells = ResolveCells(args);
         if ((long)cells.Count * seeds.Count > MaxRuns)
         {
             throw new UsageException($"{cells.Count} configurations × {seeds.Count} seeds is {(long)cells.Count * seeds.Count} runs; at most {MaxRuns} are accepted");
         }
-        return new Plan(cells, seeds, seedsText, workers, evalEpisodes, resamples, bootstrapSeed, steps, CommandLine(args));
+        if (shard is not null && shard.Count > cells.Count * seeds.Count)
+        {
+            throw new UsageException($"--shard {shard.Index}/{shard.Count}: the sweep has {Plural(cells.Count * seeds.Count, "run")}, fewer than {shard.Count} shards; " +
+                "expected N at most the number of runs (configurations × seeds)");
+        }
+        var arguments = args.Occurrences.Select(o => o.Flag == "--resume" ? ("--out", ResumeFinal(o.Value)) : o).ToList();
+        return new Plan(cells, seeds, seedsText, workers, evalEpisodes, resamples, bootstrapSeed, steps, CommandLine(arguments), shard, arguments);
     }
 
     /// <summary>
@@ -604,14 +775,17 @@ internal static class SweepCommand
     }
 
     /// <summary>
-    /// Trains every run, <see cref="Plan.Workers"/> at a time: job j is seed j / cells of configuration j % cells, so
-    /// an interrupted sweep has about as many seeds of every configuration. A run's result goes to its own slot
-    /// (configuration-major); on Ctrl-C no run is started and the running ones are dropped (slot left null).
+    /// Trains the runs <paramref name="jobs"/> names, <see cref="Plan.Workers"/> at a time, in that order: job j is seed
+    /// j / cells of configuration j % cells, so an interrupted sweep has about as many seeds of every configuration. A
+    /// run's result goes to its own slot of <paramref name="results"/> (configuration-major), after
+    /// <paramref name="record"/> has written it (with the number of runs this call has finished, from 1); on Ctrl-C no run is
+    /// started and the running ones are dropped (slot left null). The progress counts <paramref name="already"/> runs
+    /// done before, of <paramref name="planned"/>.
     /// </summary>
-    public static SweepRun?[] Execute(Plan plan, CliContext context, bool quiet)
+    public static void Execute(Plan plan, CliContext context, bool quiet, IReadOnlyList<int> jobs, SweepRun?[] results, int already, int planned,
+        Action<SweepRun, int> record)
     {
-        int cells = plan.Cells.Count, seeds = plan.Seeds.Count, total = cells * seeds;
-        var results = new SweepRun?[total];
+        int cells = plan.Cells.Count, seeds = plan.Seeds.Count;
         int next = -1, done = 0;
         Exception? failure = null;
         CancellationToken cancel = context.Cancellation;
@@ -620,19 +794,24 @@ internal static class SweepCommand
         {
             try
             {
-                while (!stop.IsCancellationRequested)
+                // The interruption itself is read too: a linked source is cancelled by a callback that runs after the
+                // interruption's token reads as cancelled, and a run started in between would be one run too many.
+                while (!stop.IsCancellationRequested && !cancel.IsCancellationRequested)
                 {
-                    int job = Interlocked.Increment(ref next);
-                    if (job >= total)
+                    int index = Interlocked.Increment(ref next);
+                    if (index >= jobs.Count)
                     {
                         return;
                     }
+                    int job = jobs[index];
                     int cell = job % cells, seed = job / cells;
                     SweepRun? run = RunOne(plan.Cells[cell], plan.Seeds[seed], plan.EvalEpisodes, stop.Token);
                     if (run is not null)
                     {
+                        int count = Interlocked.Increment(ref done);
+                        record(run, count);
                         results[cell * seeds + seed] = run;
-                        context.AfterSweepRun?.Invoke(Interlocked.Increment(ref done));
+                        context.AfterSweepRun?.Invoke(count);
                     }
                 }
             }
@@ -643,24 +822,23 @@ internal static class SweepCommand
             }
         }
 
-        int workers = Math.Min(plan.Workers, total);
+        int workers = Math.Min(plan.Workers, jobs.Count);
         var threads = Enumerable.Range(0, workers).Select(w => new Thread(Work) { IsBackground = true, Name = $"sweep worker {w}" }).ToList();
-        var progress = new SweepProgress(context.Error, context.ErrorStyle, total, quiet);
+        var progress = new SweepProgress(context.Error, context.ErrorStyle, planned, quiet);
         var clock = Stopwatch.StartNew();
         threads.ForEach(t => t.Start());
         foreach (Thread thread in threads)
         {
             while (!thread.Join(100))
             {
-                progress.Report(Volatile.Read(ref done), clock.Elapsed.TotalSeconds);
+                progress.Report(already + Volatile.Read(ref done), clock.Elapsed.TotalSeconds);
             }
         }
-        progress.Finish(Volatile.Read(ref done), clock.Elapsed.TotalSeconds, cancel.IsCancellationRequested);
+        progress.Finish(already + Volatile.Read(ref done), clock.Elapsed.TotalSeconds, cancel.IsCancellationRequested);
         if (failure is not null)
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
         }
-        return results;
     }
 
     /// <summary>
@@ -732,6 +910,10 @@ internal static class SweepCommand
             ? $"{first.Settings.PresetName}-{first.Settings.Options.EnvironmentId}"
             : $"compare-{plan.Cells.Count}configs";
         string stamp = DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
+        if (plan.Shard is { } shard)
+        {
+            name += string.Create(CultureInfo.InvariantCulture, $"-shard{shard.Index}of{shard.Count}");
+        }
         string folder = Path.Combine("sweeps", $"{name}-{plan.Seeds.Count}seeds-{stamp}");
         for (int i = 2; Directory.Exists(folder) || Directory.Exists(folder + RunFolder.PartialSuffix); i++)
         {
@@ -740,12 +922,24 @@ internal static class SweepCommand
         return folder;
     }
 
-    /// <summary>The command line as given, for the summary (values quoted when a shell would need it).</summary>
-    private static string CommandLine(ParsedArguments args)
+    /// <summary>The folder <c>--resume PATH</c> names: PATH without a trailing separator or .partial (what --out was).</summary>
+    private static string ResumeFinal(string path)
+    {
+        string folder = RunFolderWriter.Normalize(path);
+        return folder.EndsWith(RunFolder.PartialSuffix, StringComparison.Ordinal) && folder.Length > RunFolder.PartialSuffix.Length
+            ? folder[..^RunFolder.PartialSuffix.Length]
+            : folder;
+    }
+
+    /// <summary>
+    /// The command line as given, for the summary (values quoted when a shell would need it). A resumed sweep writes its
+    /// <c>--resume DIR</c> as <c>--out DIR</c>, the command an uninterrupted sweep would have had.
+    /// </summary>
+    internal static string CommandLine(IEnumerable<(string Flag, string Value)> arguments)
     {
         var parts = new List<string> { "reinforce", "sweep" };
         var switches = Flags.Where(f => f.IsSwitch).Select(f => f.Name).ToHashSet();
-        foreach (var (flag, value) in args.Occurrences)
+        foreach (var (flag, value) in arguments)
         {
             if (switches.Contains(flag))
             {

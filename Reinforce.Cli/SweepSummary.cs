@@ -25,6 +25,9 @@ internal static class SweepFolder
 
     public const string EpisodesHeader = "config,seed,episode,return,length";
 
+    /// <summary>A merged sweep's record of its shards: each shard's folder name, runs, machines and wall time (none of them numbers of the sweep).</summary>
+    public const string ShardsFile = "shards.json";
+
     /// <summary>Whether <paramref name="folder"/> is a sweep folder (it has sweep.json).</summary>
     public static bool IsSweep(string folder) => FileKind.Of(Path.Combine(folder, SweepFile)) == PathKind.RegularFile;
 }
@@ -48,7 +51,15 @@ internal sealed record CellSummary(
     double WallSecondsTotal);
 
 /// <summary>The whole sweep's summary.</summary>
-internal sealed record SweepSummaryData(SweepCommand.Plan Plan, IReadOnlyList<CellSummary> Cells, int PlannedRuns, int CompletedRuns, double Seconds, bool Interrupted);
+/// <param name="Plan">The sweep.</param>
+/// <param name="Cells">One summary per configuration.</param>
+/// <param name="PlannedRuns">The runs the sweep was to train.</param>
+/// <param name="CompletedRuns">The runs it trained.</param>
+/// <param name="Seconds">The wall time of its runs.</param>
+/// <param name="Interrupted">Whether Ctrl-C stopped it with runs missing.</param>
+/// <param name="TimeNote">How long the sweep took, in the definition of s/run: null for "N s for the whole sweep on W workers" (a merged sweep says its shards' time).</param>
+internal sealed record SweepSummaryData(SweepCommand.Plan Plan, IReadOnlyList<CellSummary> Cells, int PlannedRuns, int CompletedRuns, double Seconds, bool Interrupted,
+    string? TimeNote = null);
 
 /// <summary>
 /// The statistics of a sweep (docs/statistics.md, README "Sweeps") and its files.
@@ -377,7 +388,8 @@ internal static class SweepSummary
         text.Append(CultureInfo.InvariantCulture, $"- **[95 % CI]**: percentile bootstrap over runs, B = {plan.Resamples:#,0}; statistic j of every configuration draws from `Pcg64.Derive({seed}, j)` ");
         text.Append(CultureInfo.InvariantCulture, $"(NumPy: `default_rng(SeedSequence({seed}, spawn_key=(j,)))`; j = 0 median and 1 IQM of episodes, 2 and 3 of steps, 4 IQM of the final return), ");
         text.Append("so this table is the same on every machine and for any --threads. IQM = mean of the middle half (SciPy's `trim_mean(x, 0.25)`).\n");
-        text.Append(CultureInfo.InvariantCulture, $"- **s/run**: median wall time of a run's training ({summary.Seconds:0.0} s for the whole sweep on {SweepCommand.Plural(plan.Workers, "worker")}); ");
+        string time = summary.TimeNote ?? string.Create(CultureInfo.InvariantCulture, $"{summary.Seconds:0.0} s for the whole sweep on {SweepCommand.Plural(plan.Workers, "worker")}");
+        text.Append(CultureInfo.InvariantCulture, $"- **s/run**: median wall time of a run's training ({time}); ");
         text.Append("the only numbers that change from one machine or run to the next.\n");
         return text.ToString();
     }

@@ -149,7 +149,19 @@ public sealed class CliFuzzTests : CliTestBase
         sweep["--force"] = ["=maybe"];
         sweep["--quiet"] = ["=maybe"];
         sweep["--json"] = ["=maybe", "=no"];
+        sweep["--shard"] = ["", "0/4", "5/4", "1/0", "4", "a/b", "1/4/4", "-1/4", " 1/4", "1/100001", "１/4", "1/1000001", "/", Huge];
+        sweep["--resume"] = ["", "missing", "USER", "TEXT", "/dev/zero", "FIFO", ".", "FOLDER", "RUN", "SWEEP", "LOCKEDSWEEP", "x.partial", "STALE", "RUN/sub", "LINK"];
         Hostile["sweep"] = sweep;
+
+        // sweep merge: shard folders (the positional arguments) and the merged folder.
+        Hostile["sweep merge"] = new()
+        {
+            [""] = ["", "missing", "USER", "TEXT", "/dev/zero", "FIFO", "RUN", "SWEEP", "FOLDER", "x.partial", "LOCKEDSWEEP", "EMPTYSWEEP"],
+            ["--out"] = [.. sweep["--out"], "SHARD", "SHARD/sub"],
+            ["--force"] = ["=maybe"],
+            ["--threads"] = Hostile["train"]["--threads"],
+            ["--quiet"] = ["=maybe"],
+        };
     }
 
     /// <summary>Valid flags mixed in (they must not let a run start: the hostile value stops it first).</summary>
@@ -163,6 +175,7 @@ public sealed class CliFuzzTests : CliTestBase
         ["presets"] = [],
         ["explain"] = [["--seed", "3"], ["--hidden", "2"], ["--returns", "discounted"]],
         ["sweep"] = [["--seeds", "2"], ["--max-episodes", "4"], ["--quiet"], ["--threads", "1"], ["--eval-episodes", "1"], ["--grid", "lr=0.01,0.02"], ["--preset", "default"]],
+        ["sweep merge"] = [["--quiet"], ["--threads", "1"], ["--force"]],
     };
 
     [Test]
@@ -172,7 +185,7 @@ public sealed class CliFuzzTests : CliTestBase
         {
             ["train"] = TrainCommand.Flags, ["eval"] = EvaluateCommands.EvalFlags, ["baseline"] = EvaluateCommands.BaselineFlags,
             ["render"] = RenderCommand.Flags, ["plot"] = PlotCommand.Flags, ["presets"] = PresetsCommand.Flags, ["explain"] = ExplainCommand.Flags,
-            ["sweep"] = SweepCommand.Flags,
+            ["sweep"] = SweepCommand.Flags, ["sweep merge"] = SweepMergeCommand.Flags,
         };
         foreach (var (command, flags) in commands)
         {
@@ -387,6 +400,9 @@ public sealed class CliFuzzTests : CliTestBase
         string sweep = InFolder("sweep"), emptySweep = InFolder("empty-sweep"), locked = InFolder("locked"), lockedSweep = InFolder("locked-sweep");
         string[] tinySweep = ["--seeds", "1", "--max-updates", "1", "--hidden", "4", "--eval-episodes", "0", "--quiet"];
         Assert.That(Run(["sweep", "--out", sweep, .. tinySweep]).ExitCode, Is.Zero);
+        // A shard folder (the whole sweep as its only shard) for sweep merge.
+        string shard = InFolder("shard");
+        Assert.That(Run(["sweep", "--out", shard, "--shard", "1/1", .. tinySweep]).ExitCode, Is.Zero);
         Assert.That(Run(["sweep", "--out", lockedSweep, .. tinySweep]).ExitCode, Is.Zero);
         Assert.That(Run("train", "--max-updates", "1", "--out", locked, "--quiet").ExitCode, Is.Zero);
         Directory.CreateDirectory(emptySweep);
@@ -403,7 +419,7 @@ public sealed class CliFuzzTests : CliTestBase
             ["RUN"] = run, ["USER"] = user, ["TEXT"] = InFolder("notes.txt"), ["FOLDER"] = InFolder("folder"), ["LINK"] = InFolder("link"),
             ["LINK_SVG"] = InFolder("link.svg"), ["BADCONFIG"] = InFolder("bad-config.json"), ["BADCHECKPOINT"] = InFolder("bad.safetensors"),
             ["CWD"] = Folder, ["STALE"] = stale, ["EMPTYRUN"] = emptyRun, ["LINK_TO_DEVICE"] = InFolder("zero"),
-            ["SWEEP"] = sweep, ["EMPTYSWEEP"] = emptySweep, ["LOCKED"] = locked, ["LOCKEDSWEEP"] = lockedSweep,
+            ["SWEEP"] = sweep, ["EMPTYSWEEP"] = emptySweep, ["LOCKED"] = locked, ["LOCKEDSWEEP"] = lockedSweep, ["SHARD"] = shard,
         };
         File.CreateSymbolicLink(InFolder("zero"), OperatingSystem.IsWindows() ? "NUL" : "/dev/zero");
         if (!OperatingSystem.IsWindows())
@@ -416,7 +432,7 @@ public sealed class CliFuzzTests : CliTestBase
 
     private static string[] Generate(Pcg64 rng, Dictionary<string, string> fixtures)
     {
-        string[] commands = ["train", "train", "train", "eval", "baseline", "render", "plot", "presets", "explain", "sweep", "sweep"];
+        string[] commands = ["train", "train", "train", "eval", "baseline", "render", "plot", "presets", "explain", "sweep", "sweep", "sweep merge"];
         string command = commands[Pick(rng, commands.Length)];
         var flags = Hostile[command];
         var parts = new List<string[]>();
@@ -450,6 +466,10 @@ public sealed class CliFuzzTests : CliTestBase
         {
             parts.Add(command == "render" && Pick(rng, 2) == 0 ? ["--baseline"] : [fixtures["RUN"]]);
         }
+        if (!hasPositional && command == "sweep merge")
+        {
+            parts.Add([fixtures["SHARD"]]);
+        }
         foreach (string[] valid in Valid[command])
         {
             if (Pick(rng, 3) == 0 && !parts.Any(p => p[0].Split('=')[0] == valid[0]))
@@ -463,7 +483,7 @@ public sealed class CliFuzzTests : CliTestBase
             int j = Pick(rng, i + 1);
             (parts[i], parts[j]) = (parts[j], parts[i]);
         }
-        return [command, .. parts.SelectMany(p => p)];
+        return [.. command.Split(' '), .. parts.SelectMany(p => p)];
     }
 
     private static bool IsSwitch(string command, string flag)
@@ -473,6 +493,7 @@ public sealed class CliFuzzTests : CliTestBase
             "train" => TrainCommand.Flags,
             "explain" => ExplainCommand.Flags,
             "sweep" => SweepCommand.Flags,
+            "sweep merge" => SweepMergeCommand.Flags,
             "render" => RenderCommand.Flags,
             _ => [],
         };

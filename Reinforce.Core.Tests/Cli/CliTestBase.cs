@@ -53,6 +53,44 @@ public abstract class CliTestBase
         return new CliResult(exit, stdout.ToString(), stderr.ToString());
     }
 
+    /// <summary>
+    /// Starts the built <c>reinforce.dll</c> as a child process (the test is ignored where no dotnet host can start it),
+    /// with stderr redirected for the test to read and stdout drained, NO_COLOR set, <paramref name="environment"/> added and
+    /// <paramref name="workingDirectory"/> as its current folder (the test's folder when null).
+    /// </summary>
+    protected Process StartCli(IReadOnlyList<string> args, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
+    {
+        string cli = Path.Combine(AppContext.BaseDirectory, "reinforce.dll");
+        string? host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+        if (host is null && Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
+        {
+            host = Environment.ProcessPath;
+        }
+        if (host is null || !File.Exists(cli))
+        {
+            Assert.Ignore("no dotnet host to start reinforce.dll as a child process (e.g. a self-contained test run)");
+        }
+        var start = new ProcessStartInfo(host!)
+        {
+            RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false, StandardErrorEncoding = Encoding.UTF8,
+            WorkingDirectory = workingDirectory ?? Folder,
+        };
+        start.ArgumentList.Add(cli);
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        start.Environment["NO_COLOR"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { }; // stdout is not read line by line; drain it so the child never blocks
+        process.BeginOutputReadLine();
+        return process;
+    }
+
     protected sealed record CliResult(int ExitCode, string Output, string Error)
     {
         public string[] ErrorLines => Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);

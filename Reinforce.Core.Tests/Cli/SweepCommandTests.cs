@@ -237,7 +237,7 @@ public sealed class SweepCommandTests : CliTestBase
         Assert.That(Directory.GetFiles(run).Select(Path.GetFileName).Order(StringComparer.Ordinal), Is.EqualTo(new[]
         {
             ".reinforce-run", "episodes.csv", "learning-curves.svg", "performance-profile.svg", "reproducibility.json", "runs.csv", "summary.csv", "summary.md",
-            "sweep.json",
+            "sweep-identity.json", "sweep.json",
         }), "the run's files were replaced by the sweep's");
 
         Assert.That(Run(["sweep", "--seeds", "2", "--out", sweep, .. Tiny]).ExitCode, Is.Zero);

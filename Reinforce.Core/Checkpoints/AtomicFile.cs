@@ -9,12 +9,16 @@ namespace Reinforce.Checkpoints;
 /// </summary>
 internal static class AtomicFile
 {
-    /// <summary>Writes <paramref name="path"/> through <paramref name="write"/> atomically.</summary>
+    /// <summary>
+    /// Writes <paramref name="path"/> through <paramref name="write"/> atomically; <paramref name="beforeRename"/>, when
+    /// given, is called once the temporary file is flushed to disk, before it is renamed over the target (a test stops a
+    /// writer there, to leave exactly what a writer killed in the middle of a write leaves).
+    /// </summary>
     /// <exception cref="IOException">
     /// <paramref name="path"/> names a directory, a symbolic link, a device, a pipe or a socket (nothing is
     /// written), or the write failed (the temporary file is removed; the target is unchanged).
     /// </exception>
-    public static void Write(string path, Action<Stream> write)
+    public static void Write(string path, Action<Stream> write, Action? beforeRename = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(write);
@@ -30,6 +34,7 @@ internal static class AtomicFile
                 write(stream);
                 stream.Flush(flushToDisk: true);
             }
+            beforeRename?.Invoke();
             File.Move(temporary, full, overwrite: true);
         }
         catch
