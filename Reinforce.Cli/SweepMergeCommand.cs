@@ -131,6 +131,7 @@ internal static class SweepMergeCommand
         SweepSummary.WriteFiles(writer.WorkFolder, plan, runs, summary);
         SweepFigures.Write(writer.WorkFolder, plan, runs);
         WriteShardsFile(writer.WorkFolder, identity, shards);
+        ReproducibilityRecord.Capture(context.Arguments).Write(writer.WorkFolder);
         try
         {
             writer.Publish();

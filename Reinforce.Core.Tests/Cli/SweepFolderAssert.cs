@@ -6,19 +6,23 @@ namespace Reinforce.Tests.Cli;
 /// Two sweep folders compared file by file, byte for byte, with only the fields docs/cli.md lists as wall-clock or
 /// machine fields masked: runs.csv's wall_seconds (its last column), summary.csv's wall_seconds_median and
 /// wall_seconds_total (its last two), summary.md's s/run column and its "s/run" definition line (the sweep's wall time and
-/// workers), the writer's marker <c>.reinforce-run</c> (its pid, host and start) and a merged folder's shards.json (which
-/// machines ran the shards). Every other file, and the set of files and folders, must be identical.
+/// workers), the writer's marker <c>.reinforce-run</c> (its pid, host and start), a merged folder's shards.json (which
+/// machines ran the shards), and the content of reproducibility.json (the process that wrote the folder: its command
+/// line, machine and time; it must be there). Every other file, and the set of files and folders, must be identical.
 /// </summary>
 internal static class SweepFolderAssert
 {
     /// <summary>Files that name the writer or the machines, left out of the comparison.</summary>
     public static readonly string[] MachineFiles = [".reinforce-run", "shards.json"];
 
+    /// <summary>Files that must be in both folders but describe the writing process, so their content is not compared.</summary>
+    public static readonly string[] ProcessFiles = ["reproducibility.json"];
+
     public static void AreSame(string expected, string actual, string context = "")
     {
         string[] expectedEntries = Entries(expected), actualEntries = Entries(actual);
         Assert.That(actualEntries, Is.EqualTo(expectedEntries), $"the same files and folders; {context}");
-        foreach (string entry in expectedEntries.Where(e => !e.EndsWith('/')))
+        foreach (string entry in expectedEntries.Where(e => !e.EndsWith('/') && !ProcessFiles.Contains(e)))
         {
             byte[] a = Masked(Path.Combine(expected, entry)), b = Masked(Path.Combine(actual, entry));
             if (!a.AsSpan().SequenceEqual(b))

@@ -19,6 +19,29 @@ namespace Reinforce.Training;
 /// </summary>
 public sealed record TrainerOptions
 {
+    /// <summary>
+    /// The default configuration: what <c>reinforce train</c> runs with no flags. 4→32→2 tanh, categorical, Adam at
+    /// lr 0.05, 8 episodes per update, discounted returns (γ = 0.99) standardised over the batch, entropy bonus 0.02,
+    /// solved when the mean return of the last 100 episodes reaches the threshold (Gymnasium's rule). Chosen by
+    /// <c>tools/choose-default.sh</c> (docs/cli.md#choosing-the-default). <c>new TrainerOptions()</c> is not it: each
+    /// property's own default is the neutral one listed with it (128 ReLU units, lr 0.015, 4 episodes, reward-to-go, no
+    /// entropy, the running-reward rule), and the many configurations built by naming what differs from those keep
+    /// their meaning.
+    /// </summary>
+    public static TrainerOptions Default { get; } = new()
+    {
+        HiddenSizes = [32],
+        HiddenActivation = Activation.Tanh,
+        LearningRate = 0.05,
+        Gamma = 0.99,
+        Returns = ReturnKind.Discounted,
+        Normalization = Normalization.PerBatch,
+        EntropyCoefficient = 0.02,
+        BatchEpisodes = 8,
+        MaxEpisodes = 5000,
+        SolvedBy = SolvedCriterion.MeanOfLast100,
+    };
+
     /// <summary>"CartPole-v1" or "CartPole-v0".</summary>
     public string EnvironmentId { get; init; } = "CartPole-v1";
 
