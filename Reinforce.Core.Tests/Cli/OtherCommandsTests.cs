@@ -209,6 +209,22 @@ public sealed class OtherCommandsTests : CliTestBase
         });
     }
 
+    /// <summary>
+    /// baseline plays the hand-written policy and reads no checkpoint: its help does not speak of one (its --env default
+    /// is CartPole-v1), while eval's, which plays a checkpoint, keeps "the checkpoint's".
+    /// </summary>
+    [Test]
+    public void BaselineHelp_SpeaksOfNoCheckpoint()
+    {
+        CliResult baseline = Run("baseline", "--help");
+        CliResult eval = Run("eval", "--help");
+
+        Assert.That(baseline.ExitCode, Is.Zero);
+        Assert.That(baseline.Output, Does.Not.Contain("checkpoint").IgnoreCase);
+        Assert.That(baseline.OutputLines, Has.One.Matches<string>(l => l.TrimStart().StartsWith("--env", StringComparison.Ordinal) && l.EndsWith("[default: CartPole-v1]", StringComparison.Ordinal)));
+        Assert.That(eval.OutputLines, Has.One.Matches<string>(l => l.TrimStart().StartsWith("--env", StringComparison.Ordinal) && l.EndsWith("[default: the checkpoint's]", StringComparison.Ordinal)));
+    }
+
     [TestCase(-0.0, 1, "+0.0")]
     [TestCase(-0.04, 1, "+0.0")]
     [TestCase(-0.06, 1, "-0.1")]
