@@ -5,8 +5,8 @@ namespace Reinforce.Tests.Cli;
 /// <summary>
 /// The label of a sweep's configuration says what it is: a sweep of one configuration with train's flags on top of its
 /// preset is not that preset as it stands, so its label names the flags too (<c>default solved-by=mean100</c>, not
-/// <c>default</c>); with several configurations, or a grid, the flags apply to every one and the labels stay the ones that
-/// tell them apart. Expected labels: the rule itself, the flags in the order given and written as --grid writes them.
+/// <c>default</c>); a candidate keeps the name given to it; with several configurations, or a grid, the flags apply to
+/// every one and the labels stay the ones that tell them apart. Expected labels: the rule itself, the flags in the order given and written as --grid writes them.
 /// </summary>
 [TestFixture]
 public sealed class SweepLabelTests : CliTestBase
@@ -25,6 +25,7 @@ public sealed class SweepLabelTests : CliTestBase
                 Is.EqualTo(new[] { "pytorch-example lr=0.02 solved-by=mean100" }));
             Assert.That(Names("--no-stop-when-solved", "--max-episodes", "300"), Is.EqualTo(new[] { "default stop-when-solved=false max-episodes=300" }));
             Assert.That(Names("--execution", "reference"), Is.EqualTo(new[] { "default" }), "--execution changes no number");
+            Assert.That(Names("--candidate", "fast=--lr 0.02", "--solved-by", "mean100"), Is.EqualTo(new[] { "fast" }), "a candidate keeps the name given");
         });
     }
 
