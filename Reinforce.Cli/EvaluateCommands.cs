@@ -38,11 +38,12 @@ internal static class EvaluateCommands
     public const string EvalDescription = "Play N episodes with a trained policy; report returns and a histogram of lengths.";
     public const string BaselineDescription = "The same report for the hand-written policy: push toward the side the pole leans to (θ > 0).";
 
-    private static readonly Flag[] Common =
+    /// <summary>The flags both commands take; <paramref name="environmentDefault"/> is what --env defaults to.</summary>
+    private static Flag[] Common(string environmentDefault) =>
     [
         new("--episodes", "N", "episodes to play, at most 10,000,000 (at a terminal a status line shows how far it is)", "100"),
         new("--seed", "N", "episode i starts from the state drawn by stream Pcg64.Derive(seed, i)", "0"),
-        new("--env", "ID", "CartPole-v1 or CartPole-v0", "the checkpoint's (baseline: CartPole-v1)"),
+        new("--env", "ID", "CartPole-v1 or CartPole-v0", environmentDefault),
         new("--max-steps", "N", "time limit of an episode in steps", "the environment's"),
         new("--svg", "FILE", "also write the histogram of episode lengths as an SVG"),
         JsonResult.Flag("Options"),
@@ -50,12 +51,12 @@ internal static class EvaluateCommands
 
     public static IReadOnlyList<Flag> EvalFlags { get; } =
     [
-        .. Common,
+        .. Common("the checkpoint's"),
         new Flag("--policy", "MODE", "greedy (most probable action) or sample (draw from π)", "greedy"),
         new Flag("--best", null, "play the run folder's best.safetensors (the best evaluation of train --eval-interval, else the best mean of the last 100 training returns) instead of its last checkpoint"),
     ];
 
-    public static IReadOnlyList<Flag> BaselineFlags { get; } = Common;
+    public static IReadOnlyList<Flag> BaselineFlags { get; } = Common("CartPole-v1");
 
     public static int Eval(ParsedArguments args, CliContext context)
     {

@@ -143,7 +143,10 @@ internal static class RenderCommand
         return (rounded == 0 ? 0.0 : rounded).ToString(format, CultureInfo.InvariantCulture);
     }
 
-    /// <summary>One text frame: a 61-column track from x = −2.4 to 2.4, the cart, and the pole (1 m long) drawn at its angle.</summary>
+    /// <summary>
+    /// One text frame: a 61-column track from x = −2.4 to 2.4, the cart, and the pole (1 m long) drawn at its angle. Every
+    /// character is ASCII (below U+0080), the minus signs included, so the frames read the same in any terminal and file.
+    /// </summary>
     public static string AsciiFrame(CartPoleState state, int step, int limit)
     {
         const int width = 61, rows = 10;
@@ -172,19 +175,19 @@ internal static class RenderCommand
         {
             if (c >= 0 && c < width)
             {
-                grid[cartRow][c] = c == cartColumn - 2 ? '[' : c == cartColumn + 2 ? ']' : '█';
+                grid[cartRow][c] = c == cartColumn - 2 ? '[' : c == cartColumn + 2 ? ']' : '#';
             }
         }
         // The track, its ends at ±2.4 m (where the episode ends) marked and labelled.
-        grid[rows + 1] = ("╟" + new string('═', width - 2) + "╢").ToCharArray();
+        grid[rows + 1] = ("|" + new string('=', width - 2) + "|").ToCharArray();
         var text = new StringBuilder();
         text.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"step {step,3}/{limit}   x {Signed(state.X, 2),6} m   θ {Signed(state.Theta * 180 / Math.PI, 1),6}°"));
+            $"step {step,3}/{limit}   x {Signed(state.X, 2),6} m   theta {Signed(state.Theta * 180 / Math.PI, 1),6} deg"));
         foreach (char[] row in grid)
         {
             text.AppendLine(new string(row).TrimEnd());
         }
-        string middle = "0", left = "−2.4 m", right = "+2.4 m";
+        string middle = "0", left = "-2.4 m", right = "+2.4 m";
         int gap = (width - left.Length - right.Length - middle.Length) / 2;
         text.AppendLine(left + new string(' ', gap) + middle + new string(' ', width - left.Length - right.Length - middle.Length - gap) + right);
         return text.ToString();

@@ -10,7 +10,9 @@ namespace Reinforce.Cli;
 
 /// <summary>One configuration of a sweep: its settings, trained once per seed.</summary>
 /// <param name="Index">Its number in the sweep's files (the <c>config</c> column), from 0.</param>
-/// <param name="Name">Its label in tables and figures: the preset or config file, then the grid values.</param>
+/// <param name="Name">Its label in tables and figures: the preset or config file, then the grid values (a sweep of one
+/// configuration from a preset or file: then train's flags given on top of it, since it is not the preset or file as it
+/// stands; a candidate keeps the name given).</param>
 /// <param name="Settings">The resolved settings (the seed is replaced by each run's).</param>
 internal sealed record SweepCell(int Index, string Name, RunSettings Settings)
 {
@@ -587,6 +589,12 @@ internal static class SweepCommand
                 if (bases.Count > 1 || axes.Count == 0)
                 {
                     nameParts.Add(label);
+                }
+                if (bases.Count == 1 && axes.Count == 0 && !fromCandidate.Contains(0))
+                {
+                    // The one configuration is its preset or file with train's flags on top: the label names them
+                    // (grid style, key=value) but --execution, which changes no number. A candidate keeps its name.
+                    nameParts.AddRange(shared.Where(t => !t.StartsWith(ExecutionFlag + "=", StringComparison.Ordinal)).Select(t => t[2..]));
                 }
                 for (int a = 0; a < axes.Count; a++)
                 {

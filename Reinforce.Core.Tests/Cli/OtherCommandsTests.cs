@@ -175,10 +175,54 @@ public sealed class OtherCommandsTests : CliTestBase
         CliResult result = Run("render", "--baseline", "--ascii", "--every", "10");
 
         Assert.That(result.ExitCode, Is.Zero);
-        Assert.That(result.Output, Does.Contain("step   0/500").And.Contain("═════").And.Contain("["));
+        Assert.That(result.Output, Does.Contain("step   0/500").And.Contain("=====").And.Contain("[###]"));
         Assert.That(result.OutputLines.Last(), Does.Match(@"^The pole fell after \d+ steps\.$"));
-        Assert.That(result.Output, Does.Contain("╟═").And.Contain("═╢").And.Contain("−2.4 m").And.Contain("+2.4 m"), "the track's ends are marked");
+        Assert.That(result.Output, Does.Contain("|=").And.Contain("=|").And.Contain("-2.4 m").And.Contain("+2.4 m"), "the track's ends are marked");
         Assert.That(result.Output, Does.Not.Contain("-+").And.Not.Contain("+-").And.Not.Contain("-0.0°"));
+    }
+
+    /// <summary>
+    /// The ASCII render is ASCII: every character of its output, every frame of a whole baseline episode and frames at
+    /// the track's ends with the pole far over to either side, is below U+0080 (no box drawing, no U+2212 minus sign,
+    /// no θ or degree sign).
+    /// </summary>
+    [Test]
+    public void RenderAscii_IsPureAscii()
+    {
+        CliResult result = Run("render", "--baseline", "--ascii");
+        string[] frames =
+        [
+            RenderCommand.AsciiFrame(new Reinforce.Environments.CartPoleState(-2.4, -1.5, -0.21, -2.0), 7, 500),
+            RenderCommand.AsciiFrame(new Reinforce.Environments.CartPoleState(2.4, 1.5, 0.21, 2.0), 493, 500),
+        ];
+
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        Assert.That(result.OutputLines, Has.Length.GreaterThan(13 * 10), "a frame is 13 lines; the baseline's episode has ≈ 40 steps");
+        Assert.That(frames[0], Does.Contain("x  -2.40 m").And.Contain("theta  -12.0 deg"), "negative values have an ASCII minus");
+        Assert.Multiple(() =>
+        {
+            foreach (string text in (string[])[result.Output, .. frames])
+            {
+                int index = text.AsSpan().IndexOfAnyExceptInRange('\0', '\x7F');
+                Assert.That(index, Is.EqualTo(-1), () => $"U+{(int)text[index]:X4} at {index}: {text[Math.Max(0, index - 40)..Math.Min(text.Length, index + 10)]}");
+            }
+        });
+    }
+
+    /// <summary>
+    /// baseline plays the hand-written policy and reads no checkpoint: its help does not speak of one (its --env default
+    /// is CartPole-v1), while eval's, which plays a checkpoint, keeps "the checkpoint's".
+    /// </summary>
+    [Test]
+    public void BaselineHelp_SpeaksOfNoCheckpoint()
+    {
+        CliResult baseline = Run("baseline", "--help");
+        CliResult eval = Run("eval", "--help");
+
+        Assert.That(baseline.ExitCode, Is.Zero);
+        Assert.That(baseline.Output, Does.Not.Contain("checkpoint").IgnoreCase);
+        Assert.That(baseline.OutputLines, Has.One.Matches<string>(l => l.TrimStart().StartsWith("--env", StringComparison.Ordinal) && l.EndsWith("[default: CartPole-v1]", StringComparison.Ordinal)));
+        Assert.That(eval.OutputLines, Has.One.Matches<string>(l => l.TrimStart().StartsWith("--env", StringComparison.Ordinal) && l.EndsWith("[default: the checkpoint's]", StringComparison.Ordinal)));
     }
 
     [TestCase(-0.0, 1, "+0.0")]
