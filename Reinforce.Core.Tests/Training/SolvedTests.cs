@@ -86,7 +86,7 @@ public class SolvedTests
     [Test]
     public void TheDefaultCriterion_ChangesNoNumber_AndRecordsTheEpisodeOfTheReadmeExample()
     {
-        // The README's example (seed 7) stops after exactly 216 episodes (ReadmeExampleTests): 54 updates of 4 episodes.
+        // The previous default (new TrainerOptions(), the README example until the default changed) with seed 7 stops after exactly 216 episodes: 54 updates of 4 episodes.
         // The running reward first exceeds 475 inside the last batch (at episode 213 of 213–216, measured), and that is the episode
         // recorded, whichever criterion reports it.
         var trainer = new ReinforceTrainer(new TrainerOptions { Seed = 7, MaxEpisodes = 2000 });
