@@ -15,6 +15,7 @@
 #        AOT=1 PYTORCH=1 STARTUP=1 tools/measure-performance.sh    everything (PyTorch adds ~5 min, start-up ~5 min,
 #                                                   the Native AOT publish of the Benchmarks 5-20 min)
 #        AOT=<folder>/Reinforce.Benchmarks …       reuses a Native AOT build of the Benchmarks published before
+#        PYTHON=/usr/bin/python3                   the Python with torch and numpy (Debian's python3-torch, python3-numpy)
 # ROUNDS (default 5) is the number of fresh processes per variant of the first-training table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,11 +50,11 @@ elif [ "${AOT:-0}" != 0 ]; then
     -p:TreatWarningsAsErrors=false -o "$work/aot" >/dev/null 2>&1
   aot=$work/aot/Reinforce.Benchmarks
 fi
-[ -n "$aot" ] && variants+=("Native AOT, x86-64-v3 (as the installed linux-x64 tool)|$aot")
+[ -z "$aot" ] || variants+=("Native AOT, x86-64-v3 (as the installed linux-x64 tool)|$aot")
 echo '```sh'
 echo "B=Reinforce.Benchmarks/bin/Release/net10.0/Reinforce.Benchmarks.dll"
 echo "tools/first-vs-warm.sh $rounds \"JIT|dotnet \$B\" \"TieredPGO off|env DOTNET_TieredPGO=0 dotnet \$B\"$([ -n "$aot" ] && echo " 'Native AOT|<publish folder>/Reinforce.Benchmarks'")"
-[ -n "$aot" ] && echo "dotnet publish Reinforce.Benchmarks -c Release -r linux-x64 -p:PublishAot=true -p:IlcInstructionSet=x86-64-v3 -p:TreatWarningsAsErrors=false -o <publish folder>"
+[ -z "$aot" ] || echo "dotnet publish Reinforce.Benchmarks -c Release -r linux-x64 -p:PublishAot=true -p:IlcInstructionSet=x86-64-v3 -p:TreatWarningsAsErrors=false -o <publish folder>"
 echo '```'
 echo
 tools/first-vs-warm.sh "$rounds" "${variants[@]}"
@@ -100,12 +101,15 @@ echo "## Against PyTorch"
 echo
 echo '```sh'
 echo "dotnet run -c Release --project Reinforce.Benchmarks -- compare --seeds ${seeds[*]}"
-[ "${PYTORCH:-0}" != 0 ] && echo "python3 peers/reinforce_pytorch.py --seeds ${seeds[*]}"
+[ "${PYTORCH:-0}" != 0 ] && echo "python3 peers/reinforce_pytorch.py --seeds ${seeds[*]}" || true
 echo '```'
 echo
 "${bench[@]}" compare --seeds "${seeds[@]}" | tee "$work/cs" | sed 's/^/    /'
-if [ "${PYTORCH:-0}" != 0 ]; then
-  python3 peers/reinforce_pytorch.py --seeds "${seeds[@]}" | tee "$work/py" | sed 's/^/    /'
+python=${PYTHON:-python3}
+if [ "${PYTORCH:-0}" != 0 ] && ! "$python" -c 'import numpy, torch' 2>/dev/null; then
+  echo "(PyTorch side skipped: $python has no torch and numpy; Debian: apt-get install python3-torch python3-numpy, then PYTHON=/usr/bin/python3)"
+elif [ "${PYTORCH:-0}" != 0 ]; then
+  "$python" peers/reinforce_pytorch.py --seeds "${seeds[@]}" | tee "$work/py" | sed 's/^/    /'
   cs=$(awk '/^solved/ { print $4, $10 }' "$work/cs"); py=$(awk '/^solved/ { print $4, $10 }' "$work/py")
   echo
   echo "$cs $py" | awk '{ printf "ratio: %.0f× faster to solve (median seconds), %.0f× more steps per second (median)\n", $3 / $1, $2 / $4 }'
