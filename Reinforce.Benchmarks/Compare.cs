@@ -77,8 +77,10 @@ public static class Compare
             seeds.AddRange([1, 2, 3, 4, 5]);
         }
 
-        // Untimed runs first so the JIT's tiered compilation has settled before anything is timed.
-        for (ulong warmup = 1000; warmup < 1003; warmup++)
+        // Untimed runs first so the JIT's tiered compilation has settled before anything is timed: with Dynamic PGO the
+        // hot methods pass through an instrumented tier, and the last of them reach tier 1 only after several trainings
+        // (benchmarks/notes.md#first-vs-warm).
+        for (ulong warmup = 1000; warmup < 1010; warmup++)
         {
             new ReinforceTrainer(configuration(warmup) with { MaxEpisodes = 1000, Threads = threads, Execution = execution }).Train();
         }

@@ -21,6 +21,8 @@ namespace Reinforce.Benchmarks;
 /// dotnet run -c Release --project Reinforce.Benchmarks -- act 300 4 16 64             # ns per state of the lockstep action, by way, interleaved
 /// dotnet run -c Release --project Reinforce.Benchmarks -- split-update 200           # 1 vs 2 workers, interleaved, best and median
 /// dotnet run -c Release --project Reinforce.Benchmarks -- update-times 100           # the 500-step update and its pieces, interleaved
+/// dotnet run -c Release --project Reinforce.Benchmarks -- roofline 100               # update, action, step against the FMA peak, interleaved
+/// dotnet run -c Release --project Reinforce.Benchmarks -- kernels 50 128 1024        # SIMD kernels against their scalar twins, interleaved
 /// </code>
 /// The markdown tables land in BenchmarkDotNet.Artifacts/results only. The committed tables in
 /// <c>benchmarks/&lt;cpu&gt;/</c> change only when asked: <c>--publish</c> copies this run's reports there
@@ -53,6 +55,14 @@ public static class Program
         if (args.Length > 0 && args[0] == "update-times")
         {
             return UpdateTimes.Run(args);
+        }
+        if (args.Length > 0 && args[0] == "roofline")
+        {
+            return Roofline.Run(args);
+        }
+        if (args.Length > 0 && args[0] == "kernels")
+        {
+            return KernelTimes.Run(args);
         }
         bool publish = args.Contains("--publish");
         args = [.. args.Where(a => a != "--publish")];
