@@ -13,14 +13,15 @@ public sealed class TorchCrossCheckTests : CliTestBase
     // module after renaming — and evaluates in eval mode (dropout is the identity, as in our evaluation).
     // Tolerance: 1e-6 absolute on logits of size ~0.1 — tanh and the sums are computed by different code
     // (ours: Vector<float> kernels, a fixed 32-lane reduction; torch: MKL/ATen), so the last bits may differ.
-    // --lr 0.01 is given because the reference checkpoints were made when it was the default (it is 0.015 now).
+    // The reference checkpoints were made on the default of the time: PreviousDefault (the default preset until
+    // TrainerOptions.Default replaced it) with --lr 0.01, which was the default's rate before 0.015.
     [TestCase("--activation|tanh", new uint[] { 0xBDD93B8A, 0xBDE83D4A, 0x3C247290, 0xBD84FEB2 })]
     [TestCase("--activation|relu|--dropout|0.6", new uint[] { 0xBDEDF8F2, 0xBDEF913A, 0x3D31A79A, 0xBE29202E })]
     public void PyTorchForwardOfTheCheckpoint_MatchesOurForward(string flags, uint[] bits)
     {
         string run = InFolder("run");
-        CliResult result = Run(["train", "--hidden", "16", .. flags.Split('|'), "--lr", "0.01", "--batch-episodes", "2", "--max-updates", "2", "--seed", "3",
-            "--out", run, "--quiet"]);
+        CliResult result = Run(["train", .. PreviousDefaultWith(["--hidden", "16", .. flags.Split('|'), "--lr", "0.01", "--batch-episodes", "2"]),
+            "--max-updates", "2", "--seed", "3", "--out", run, "--quiet"]);
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
         var policy = TrainingCheckpoint.Load(Path.Combine(run, "checkpoint.safetensors")).CreatePolicy();
 

@@ -13,12 +13,16 @@ namespace Reinforce.Tests.Cli;
 [TestFixture]
 public sealed class BestPolicyTests : CliTestBase
 {
-    // lr 0.05 on seed 2: solved (running reward) at episode 249, the mean of the last 100 peaks at 481.33 after episode
-    // 300 and falls to 176.00 by episode 400. Training's numbers (lines 1–2's counts, the first-solved episodes, the
-    // running reward 155.05, the final mean 176.00 and the final policy's eval) were measured with
-    // `reinforce train --no-stop-when-solved --max-episodes 400 --lr 0.05 --seed 2` on main (c38017f); every one is
-    // bit-exact (training is), so the tolerance is none.
-    private static readonly string[] Collapsing = ["--no-stop-when-solved", "--lr", "0.05", "--seed", "2", "--quiet"];
+    // The previous default preset (PreviousDefault) with lr 0.05 on seed 2: solved (running reward) at episode 249, the
+    // mean of the last 100 peaks at 481.33 after episode 300 and falls to 176.00 by episode 400. Training's numbers
+    // (lines 1–2's counts, the first-solved episodes, the running reward 155.05, the final mean 176.00 and the final
+    // policy's eval) were measured with `reinforce train --no-stop-when-solved --max-episodes 400 --lr 0.05 --seed 2` on
+    // main (c38017f), when that preset was the default; every one is bit-exact (training is), so the tolerance is none.
+    private static readonly string[] Collapsing = CollapsingWith();
+
+    /// <summary>That run with <paramref name="flags"/> replacing the previous default's own (no flag given twice).</summary>
+    private static string[] CollapsingWith(params string[] flags) =>
+        [.. PreviousDefaultWith(["--lr", "0.05", .. flags]), "--no-stop-when-solved", "--seed", "2", "--quiet"];
 
     [Test]
     public void ARunThatSolvesThenCollapses_SaysWhenItSolved_AndPointsToItsBestPolicy()
@@ -67,7 +71,7 @@ public sealed class BestPolicyTests : CliTestBase
     public void SolvedByTheMeanOfTheLast100_TheEndIsWordedByThatRule()
     {
         // The same training (--solved-by only decides when a run stops, and this one does not): solved by the mean at episode 294.
-        CliResult result = Run(["train", "--out", InFolder("run"), "--max-episodes", "400", "--solved-by", "mean100", .. Collapsing]);
+        CliResult result = Run(["train", "--out", InFolder("run"), "--max-episodes", "400", .. CollapsingWith("--solved-by", "mean100")]);
 
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
         Assert.That(result.OutputLines[0], Does.Match(@"^Solved CartPole-v1 at episode 294 \(mean of the last 100 returns ≥ 475\.00\); after 400 episodes \(117714 steps\) in [0-9.]+ m?s the mean of the last 100 returns is 176\.00, below the threshold$"));
@@ -213,7 +217,7 @@ public sealed class BestPolicyTests : CliTestBase
     {
         string run = InFolder("run");
 
-        CliResult result = Run("train", "--out", run, "--max-episodes", "96", "--quiet");
+        CliResult result = Run(["train", .. PreviousDefault, "--out", run, "--max-episodes", "96", "--quiet"]);
 
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
         Assert.That(File.Exists(Path.Combine(run, "best.safetensors")), Is.False);
@@ -221,7 +225,8 @@ public sealed class BestPolicyTests : CliTestBase
         Assert.That(TrainingCheckpoint.Load(Path.Combine(run, "checkpoint.safetensors")).Extra["cli.best_so_far.train_mean100"], Is.EqualTo("none"));
         AssertUsageError(Run("eval", run, "--best"), "has no best.safetensors; a run keeps one once it has 100 episodes");
 
-        // Resumed to 120 episodes (measured on this branch; 129.36 is the mean of the last 100 returns main prints for the same run).
+        // Resumed to 120 episodes (measured on this branch; 129.36 is the mean of the last 100 returns main prints for the same
+        // run, when PreviousDefault was the default).
         CliResult resumed = Run("train", "--resume", run, "--max-episodes", "120", "--quiet");
 
         Assert.That(resumed.ExitCode, Is.Zero, resumed.ToString());
@@ -237,17 +242,20 @@ public sealed class BestPolicyTests : CliTestBase
 
         CliResult result = Run("train", "--out", run, "--quiet");
 
-        // The three lines main (c38017f) prints for `reinforce train --quiet`, but for the time: no line about the best policy,
-        // since a run that stops on solving ends on the policy that solved it.
+        // The three lines `reinforce train --out run --quiet` prints with the default preset (TrainerOptions.Default: 4-32-2
+        // tanh, lr 0.05, 8 episodes per update, discounted returns, entropy 0.02, solved by the mean of the last 100
+        // returns), but for the time, measured with that command on branch repin: no line about the best policy, since a
+        // run that stops on solving ends on the policy that solved it. It stops at the end of update 35 (episode 280), the
+        // first update to end with the mean of the last 100 returns at or above 475 (it first reached it at episode 275).
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
         Assert.That(result.OutputLines, Has.Length.EqualTo(3), result.ToString());
-        Assert.That(result.OutputLines[0], Does.Match(@"^Solved CartPole-v1 after 200 episodes \(48485 steps\) in [0-9.]+ m?s \(running reward 477\.14 > 475\.00\)$"));
-        Assert.That(result.OutputLines[1], Is.EqualTo("First solved: running reward > 475.00 at episode 199; mean of the last 100 returns ≥ 475.00 not yet (now 398.14)"));
+        Assert.That(result.OutputLines[0], Does.Match(@"^Solved CartPole-v1 after 280 episodes \(64054 steps\) in [0-9.]+ m?s \(mean of the last 100 returns 484\.33 ≥ 475\.00\)$"));
+        Assert.That(result.OutputLines[1], Is.EqualTo("First solved: running reward > 475.00 at episode 233; mean of the last 100 returns ≥ 475.00 at episode 275"));
         Assert.That(result.OutputLines[2], Is.EqualTo($"Run folder: {run}"));
         Assert.That(result.Error, Is.Empty);
-        // The best is still kept: the mean rose to the end (398.14 after update 50).
+        // The best is still kept: the mean rose to the end (484.33 after update 35, episodes 181–280).
         TrainingCheckpoint best = TrainingCheckpoint.Load(Path.Combine(run, "best.safetensors"));
-        Assert.That((best.Extra["cli.best.update"], best.Extra["cli.best.train_mean100"]), Is.EqualTo(("50", "398.14")));
+        Assert.That((best.Extra["cli.best.update"], best.Extra["cli.best.train_mean100"]), Is.EqualTo(("35", "484.33")));
     }
 
     [Test]

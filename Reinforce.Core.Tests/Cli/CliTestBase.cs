@@ -19,6 +19,31 @@ public abstract class CliTestBase
     /// </summary>
     public const string CliRobustness = "CliRobustness";
 
+    /// <summary>
+    /// The train flags of the default preset before <see cref="Reinforce.Training.TrainerOptions.Default"/> replaced it
+    /// (4-128-2 ReLU, Adam lr 0.015, 4 episodes per update, reward-to-go normalised over the batch, no entropy bonus,
+    /// solved by the running reward, weight 0.05 from the first return; γ 0.99, the loss's mean and 5,000 episodes are
+    /// the same in both). A test about some other behaviour (resume, kills, JSON, monitor.csv, the best policy, the
+    /// terminal, sweeps, warnings…) that was written on that default gives these flags explicitly, so that its
+    /// measured numbers stay what they were; a test about the default itself gives no flags.
+    /// </summary>
+    protected static readonly string[] PreviousDefault =
+    [
+        "--hidden", "128", "--activation", "relu", "--lr", "0.015", "--batch-episodes", "4", "--returns", "reward-to-go",
+        "--normalize", "batch", "--entropy-coef", "0", "--solved-by", "running",
+    ];
+
+    /// <summary><see cref="PreviousDefault"/> without <paramref name="flags"/> (for a command that sets them otherwise, e.g. in a --grid, or does not take them).</summary>
+    protected static string[] PreviousDefaultWithout(params string[] flags) =>
+        [.. PreviousDefault.Chunk(2).Where(pair => !flags.Contains(pair[0])).SelectMany(pair => pair)];
+
+    /// <summary>
+    /// <see cref="PreviousDefault"/> with <paramref name="arguments"/> on top: each flag they give replaces
+    /// PreviousDefault's own, so that no flag is given twice, and they follow it in the order given.
+    /// </summary>
+    protected static string[] PreviousDefaultWith(params string[] arguments) =>
+        [.. PreviousDefaultWithout([.. arguments.Where(a => a.StartsWith("--", StringComparison.Ordinal))]), .. arguments];
+
     protected string Folder { get; private set; } = "";
 
     [SetUp]

@@ -214,8 +214,12 @@ public sealed class ExplainCommandTests : CliTestBase
     public void InputsFile_WithASettingTheConfigurationIgnores_WarnsPerSetting_AndRuns(string flags, string labels, string reason)
     {
         var (file, lines) = WorkedExampleInputs();
+        string[] given = flags.Split('|');
 
-        CliResult result = Run(["explain", "--inputs", file, .. flags.Split('|')]);
+        // On the previous default (the first case was written for its reward-to-go returns, which ignore γ): its flags that
+        // explain takes with --inputs, since the file fixes the network, the batch, γ, β and lr, and explain has no --solved-by.
+        CliResult result = Run(["explain", "--inputs", file,
+            .. PreviousDefaultWithout(["--hidden", "--batch-episodes", "--lr", "--entropy-coef", "--solved-by", .. given]), .. given]);
 
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
         string[] expected = [.. labels.Split('|').Select(label =>
@@ -250,7 +254,9 @@ public sealed class ExplainCommandTests : CliTestBase
     [Test]
     public void SeededRun_WithAFlagTheConfigurationIgnores_WarnsAsTrainDoes_AndRuns()
     {
-        CliResult result = Run("explain", "--seed", "3", "--gamma", "0.5");
+        // On the previous default's reward-to-go returns, which ignore γ: its flags but the network and the batch, which
+        // explain keeps small, and --solved-by, which explain does not take.
+        CliResult result = Run(["explain", .. PreviousDefaultWithout("--hidden", "--batch-episodes", "--solved-by"), "--seed", "3", "--gamma", "0.5"]);
 
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
         Assert.That(result.ErrorLines, Is.EqualTo(new[] { "reinforce explain: warning: --gamma has no effect here: only discounted returns use γ; reward-to-go returns are undiscounted" }));

@@ -239,7 +239,7 @@ public sealed class FileSafetyTests : CliTestBase
         // With these rates the step overflows a weight (Adam: lr/(1 − β₁) = 1e39 > float max) or the next loss.
         string run = InFolder("d");
 
-        CliResult result = Run("train", "--out", run, "--optimizer", optimizer, "--lr", lr, "--checkpoint-interval", "1", "--quiet");
+        CliResult result = Run(["train", "--out", run, .. PreviousDefaultWith("--optimizer", optimizer, "--lr", lr), "--checkpoint-interval", "1", "--quiet"]);
 
         Assert.That(result.ExitCode, Is.EqualTo(1), result.ToString());
         Assert.That(result.ErrorLines, Has.Length.EqualTo(1));
@@ -479,7 +479,7 @@ public sealed class FileSafetyTests : CliTestBase
     public void Smaller_TheEpisodeStreamMetadata_MustEqualTheEpisodeCount()
     {
         string run = InFolder("run");
-        Assert.That(Run("train", "--max-updates", "2", "--out", run, "--quiet").ExitCode, Is.Zero);
+        Assert.That(Run(["train", .. PreviousDefault, "--max-updates", "2", "--out", run, "--quiet"]).ExitCode, Is.Zero);
         SetMetadata(Path.Combine(run, "checkpoint.safetensors"), "rng.next_episode_stream", "3");
 
         AssertUsageError(Run("eval", run), "rng.next_episode_stream 3 but progress.episodes 8");

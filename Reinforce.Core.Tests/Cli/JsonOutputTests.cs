@@ -33,11 +33,11 @@ public sealed partial class JsonOutputTests : CliTestBase
     public void Train_PrintsOneObject_WithTheNumbersOfTheTextSummary_AndOfTheCheckpoint()
     {
         string textRun = InFolder("text"), jsonRun = InFolder("json");
-        CliResult text = Run("train", "--out", textRun, "--quiet");
+        CliResult text = Run(["train", .. PreviousDefault, "--out", textRun, "--quiet"]);
 
-        CliResult result = Run("train", "--out", jsonRun, "--quiet", "--json");
+        CliResult result = Run(["train", .. PreviousDefault, "--out", jsonRun, "--quiet", "--json"]);
 
-        // Expected: the same seed's run, so the text summary's numbers (rounded as printed) and the checkpoint's counters
+        // Expected (on the previous default, which solves by the running reward): the same seed's run, so the text summary's numbers (rounded as printed) and the checkpoint's counters
         // and running reward (exact: the JSON number is the round-trip form of the same double).
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
         Assert.That(result.Error, Is.EqualTo(text.Error), "stderr as without --json");
@@ -56,7 +56,7 @@ public sealed partial class JsonOutputTests : CliTestBase
         Assert.That(json.GetProperty("runningReward").GetDouble().ToString("0.00", Invariant), Is.EqualTo(solved.Groups[3].Value));
         Assert.That(json.GetProperty("threshold").GetDouble().ToString("0.00", Invariant), Is.EqualTo(solved.Groups[4].Value));
         Match first = Regex.Match(text.OutputLines[1], @"running reward > 475\.00 at episode (\d+); mean of the last 100 returns ≥ 475\.00 not yet \(now (\d+\.\d\d)\)$");
-        Assert.That(first.Success, Is.True, "the default's seed 0 solves by the running reward before the mean of 100: " + text.Output);
+        Assert.That(first.Success, Is.True, "the previous default's seed 0 solves by the running reward before the mean of 100: " + text.Output);
         Assert.That(json.GetProperty("firstSolved").GetProperty("running").GetInt64(), Is.EqualTo(long.Parse(first.Groups[1].Value, Invariant)));
         Assert.That(json.GetProperty("firstSolved").GetProperty("mean100").ValueKind, Is.EqualTo(JsonValueKind.Null), "not yet");
         Assert.That(json.GetProperty("meanOfLast100").GetDouble().ToString("0.00", Invariant), Is.EqualTo(first.Groups[2].Value));
@@ -274,7 +274,7 @@ public sealed partial class JsonOutputTests : CliTestBase
         // SGD with lr 1e30 overflows the logits in update 2 (as in TrainCommandTests' divergence test).
         string run = InFolder("run");
 
-        CliResult result = Run("train", "--optimizer", "sgd", "--lr", "1e30", "--normalize", "none", "--out", run, "--quiet", "--json");
+        CliResult result = Run(["train", .. PreviousDefaultWith("--optimizer", "sgd", "--lr", "1e30", "--normalize", "none"), "--out", run, "--quiet", "--json"]);
 
         Assert.That(result.ExitCode, Is.EqualTo(1), result.ToString());
         Assert.That(result.ErrorLines, Has.Length.EqualTo(1), "the one line on stderr, as without --json");
@@ -293,7 +293,7 @@ public sealed partial class JsonOutputTests : CliTestBase
         string run = InFolder("run");
 
         CliResult help = Run("train", "--json", "--help");
-        CliResult off = Run("train", "--json", "--max-updates", "1", "--out", run, "--quiet", "--no-json");
+        CliResult off = Run(["train", .. PreviousDefault, "--json", "--max-updates", "1", "--out", run, "--quiet", "--no-json"]);
 
         Assert.That(help.ExitCode, Is.Zero);
         Assert.That(help.Output, Does.StartWith("reinforce train — ").And.Contain("--json"));

@@ -40,7 +40,7 @@ public sealed class MonitorFileTests : CliTestBase
         string run = InFolder("run");
         double before = UnixNow();
 
-        CliResult result = Run(["train", "--env", environment, "--max-updates", "6", "--out", run, "--quiet", .. more]);
+        CliResult result = Run(["train", .. PreviousDefault, "--env", environment, "--max-updates", "6", "--out", run, "--quiet", .. more]);
 
         double after = UnixNow();
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
@@ -105,8 +105,8 @@ public sealed class MonitorFileTests : CliTestBase
     {
         // A run killed after update 5 with its checkpoint at update 4: monitor.csv has a 5th update's rows and a torn line.
         string whole = InFolder("whole"), run = InFolder("killed");
-        Assert.That(Run("train", "--max-updates", "7", "--out", whole, "--quiet").ExitCode, Is.Zero);
-        Assert.That(Run("train", "--max-updates", "4", "--out", run, "--quiet").ExitCode, Is.Zero);
+        Assert.That(Run(["train", .. PreviousDefault, "--max-updates", "7", "--out", whole, "--quiet"]).ExitCode, Is.Zero);
+        Assert.That(Run(["train", .. PreviousDefault, "--max-updates", "4", "--out", run, "--quiet"]).ExitCode, Is.Zero);
         string partial = run + ".partial";
         Directory.Move(run, partial);
         double tStart = LoadResults(partial).Header.GetProperty("t_start").GetDouble();
@@ -128,7 +128,7 @@ public sealed class MonitorFileTests : CliTestBase
     {
         // A run folder of a version before monitor.csv: the same folder without the file.
         string run = InFolder("old");
-        Assert.That(Run("train", "--max-updates", "3", "--out", run, "--quiet").ExitCode, Is.Zero);
+        Assert.That(Run(["train", .. PreviousDefault, "--max-updates", "3", "--out", run, "--quiet"]).ExitCode, Is.Zero);
         File.Delete(Path.Combine(run, "monitor.csv"));
 
         CliResult resumed = Run("train", "--resume", run, "--max-updates", "5", "--quiet");
@@ -157,7 +157,7 @@ public sealed class MonitorFileTests : CliTestBase
             Assert.Ignore("no python3 with pandas here: the check with pandas is optional");
         }
         string run = InFolder("run");
-        Assert.That(Run("train", "--max-updates", "5", "--out", run, "--quiet").ExitCode, Is.Zero);
+        Assert.That(Run(["train", .. PreviousDefault, "--max-updates", "5", "--out", run, "--quiet"]).ExitCode, Is.Zero);
 
         int exit = Exec(python!, [Path.Combine(Repository.Root, "tools", "reference", "monitor_check.py"), run], out string output);
 

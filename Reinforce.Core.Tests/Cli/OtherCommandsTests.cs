@@ -56,10 +56,14 @@ public sealed class OtherCommandsTests : CliTestBase
     [Test]
     public void NewTrainerOptions_IsTheDefaultPreset()
     {
+        // The default preset is TrainerOptions.Default with the preset's seed; new TrainerOptions() keeps the previous
+        // default's values (128 ReLU units, lr 0.015, …) on purpose, so it is not the preset.
         Reinforce.Training.TrainerOptions preset = Preset.Find(Preset.DefaultName)!.Options;
 
         Assert.That(Reinforce.Checkpoints.TrainerOptionsJson.Serialize(preset),
-            Is.EqualTo(Reinforce.Checkpoints.TrainerOptionsJson.Serialize(new Reinforce.Training.TrainerOptions())));
+            Is.EqualTo(Reinforce.Checkpoints.TrainerOptionsJson.Serialize(Reinforce.Training.TrainerOptions.Default with { Seed = preset.Seed })));
+        Assert.That(Reinforce.Checkpoints.TrainerOptionsJson.Serialize(preset),
+            Is.Not.EqualTo(Reinforce.Checkpoints.TrainerOptionsJson.Serialize(new Reinforce.Training.TrainerOptions() with { Seed = preset.Seed })));
         Assert.That(preset.RunningRewardStart, Is.Null, "the running reward starts at the first episode's return");
     }
 

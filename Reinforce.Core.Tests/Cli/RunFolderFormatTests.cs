@@ -49,7 +49,7 @@ public sealed class RunFolderFormatTests : CliTestBase
     public void EpisodesCsv_HasAWallTimeColumn_ThatNeverDecreases()
     {
         string run = InFolder("run");
-        Assert.That(Run("train", "--max-updates", "6", "--out", run, "--quiet").ExitCode, Is.Zero);
+        Assert.That(Run(["train", .. PreviousDefault, "--max-updates", "6", "--out", run, "--quiet"]).ExitCode, Is.Zero);
 
         string[] lines = File.ReadAllLines(Path.Combine(run, "episodes.csv"));
 
@@ -64,7 +64,7 @@ public sealed class RunFolderFormatTests : CliTestBase
     public void Resume_OfAnOlderEpisodesCsvWithoutWallTime_WidensItWithEmptyCells()
     {
         string run = InFolder("run");
-        Assert.That(Run("train", "--max-updates", "3", "--out", run, "--quiet").ExitCode, Is.Zero);
+        Assert.That(Run(["train", .. PreviousDefault, "--max-updates", "3", "--out", run, "--quiet"]).ExitCode, Is.Zero);
         string path = Path.Combine(run, "episodes.csv");
         // The file as the previous version wrote it: four columns.
         File.WriteAllLines(path, File.ReadAllLines(path).Select(l => string.Join(',', l.Split(',').Take(4))));

@@ -12,11 +12,13 @@ namespace Reinforce.Tests.Cli;
 public sealed class SweepShardTests : CliTestBase
 {
     // 3 configurations × 30 seeds = 90 runs of at most 24 episodes of an 8-unit network: seconds in all. The low threshold
-    // with a fast running reward leaves some runs solved and some not, so every statistic of the summary has a sample.
+    // with a fast running reward leaves some runs solved and some not, so every statistic of the summary has a sample. On
+    // the previous default (PreviousDefault), as written: solved by that running reward, reward-to-go over 4-episode batches.
     internal static readonly string[] Grid =
     [
         "--grid", "lr=0.01,0.02,0.04", "--seeds", "30", "--max-episodes", "24", "--hidden", "8", "--reward-threshold", "25",
         "--running-reward-weight", "0.3", "--eval-episodes", "2", "--bootstrap-resamples", "200", "--threads", "1", "--quiet",
+        .. PreviousDefaultWithout("--lr", "--hidden"),
     ];
 
     private const int Runs = 90;

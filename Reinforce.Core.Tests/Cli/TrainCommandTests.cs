@@ -138,7 +138,7 @@ public sealed class TrainCommandTests : CliTestBase
     public void CtrlC_FinishesTheUpdate_WritesTheCheckpoint_Exits130_AndResumeEqualsAnUninterruptedRun()
     {
         string whole = InFolder("whole"), split = InFolder("split");
-        Assert.That(Run("train", "--max-updates", "9", "--out", whole, "--quiet").ExitCode, Is.Zero);
+        Assert.That(Run(["train", .. PreviousDefault, "--max-updates", "9", "--out", whole, "--quiet"]).ExitCode, Is.Zero);
         using var interrupt = new CancellationTokenSource();
 
         // "Ctrl-C" arrives while the 4th progress line is written (log interval 1).
@@ -149,7 +149,7 @@ public sealed class TrainCommandTests : CliTestBase
             {
                 interrupt.Cancel();
             }
-        }, "train", "--max-updates", "9", "--out", split, "--log-interval", "1");
+        }, ["train", .. PreviousDefault, "--max-updates", "9", "--out", split, "--log-interval", "1"]);
 
         Assert.That(interrupted.ExitCode, Is.EqualTo(130), interrupted.ToString());
         Assert.That(interrupted.OutputLines[0], Does.StartWith("Interrupted after 16 episodes"));
@@ -187,7 +187,7 @@ public sealed class TrainCommandTests : CliTestBase
         // SGD with lr 1e30 overflows the logits in update 2 (found by trying; any finite lr this large does).
         string run = InFolder("run");
 
-        CliResult result = Run("train", "--optimizer", "sgd", "--lr", "1e30", "--normalize", "none", "--out", run, "--quiet");
+        CliResult result = Run(["train", .. PreviousDefaultWith("--optimizer", "sgd", "--lr", "1e30", "--normalize", "none"), "--out", run, "--quiet"]);
 
         Assert.That(result.ExitCode, Is.EqualTo(1), result.ToString());
         Assert.That(result.ErrorLines, Has.Length.EqualTo(1));

@@ -111,7 +111,7 @@ public sealed class TrainReportingTests : CliTestBase
     [TestCase("--eval-episodes|5", "--eval-episodes has no effect without --eval-interval")]
     public void AFlagWithoutEffect_IsWarnedAbout_InOneLine_AndTheRunGoesOn(string arguments, string warning)
     {
-        CliResult result = Run(["train", "--out", InFolder("run"), "--max-updates", "1", "--quiet", .. arguments.Split('|')]);
+        CliResult result = Run(["train", "--out", InFolder("run"), "--max-updates", "1", "--quiet", .. PreviousDefaultWith(arguments.Split('|'))]);
 
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
         Assert.That(result.ErrorLines, Has.Exactly(1).Contains("warning:").And.Contains(warning));
@@ -146,7 +146,7 @@ public sealed class TrainReportingTests : CliTestBase
     [Test]
     public void AtATerminal_WithoutLogInterval_OneStatusLineIsRewrittenInPlace_AndALineIsKeptEvery5Seconds()
     {
-        (int exit, string error, string[] kept) = AtATerminal(60, "--max-updates", "40");
+        (int exit, string error, string[] kept) = AtATerminal(60, [.. PreviousDefault, "--max-updates", "40"]);
 
         Assert.That(exit, Is.Zero, error);
         Assert.That(kept.Where(line => line.StartsWith("update", StringComparison.Ordinal)).Select(line => line[..12]),
