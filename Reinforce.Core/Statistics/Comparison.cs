@@ -203,7 +203,7 @@ public static class Comparison
             for (int i = 0; i < sample.Length; i++)
             {
                 int found = Array.BinarySearch(levels, sample[i]);
-                // −0 and +0 are one level: BinarySearch may land on either spelling's slot, both equal to the value.
+                // Every value is among the levels (they are the sample's distinct values; −0 and +0 compare equal, one level).
                 levelOf[i] = found >= 0 ? found : throw new InvalidOperationException("A sample value has no level.");
             }
             return new Levels(levels, [.. multiplicity], levelOf);
