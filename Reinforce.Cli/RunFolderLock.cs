@@ -35,7 +35,7 @@ internal sealed class RunFolderLock : IDisposable
     {
         RunFolder.ConfigFile, RunFolder.MetricsFile, RunFolder.EpisodesFile, RunFolder.CheckpointFile, RunFolder.CurveFile,
         RunFolder.EvaluationsFile, RunFolder.BestFile, MonitorLog.FileName, ReproducibilityRecord.FileName,
-        SweepFolder.SweepFile, SweepFolder.RunsFile, SweepFolder.SummaryCsvFile, SweepFolder.SummaryMarkdownFile,
+        SweepFolder.SweepFile, SweepFolder.RunsFile, SweepFolder.SummaryCsvFile, SweepFolder.SummaryMarkdownFile, SweepFolder.ComparisonsFile,
         SweepFolder.CurvesFile, SweepFolder.ProfileFile, SweepIdentity.FileName, ShardRecord.FileName, SweepFolder.ShardsFile,
         MarkerFile, LockFile,
     };

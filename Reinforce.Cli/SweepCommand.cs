@@ -286,8 +286,8 @@ internal static class SweepCommand
         {
             return Cli.ExitFailure;
         }
-        context.Output.Write(SweepSummary.Text(summary, context.OutputStyle));
-        context.Output.WriteLine($"Sweep folder: {final} (summary.md, summary.csv, runs.csv, episodes.csv, {SweepFolder.CurvesFile}, {SweepFolder.ProfileFile})");
+        context.Output.Write(SweepSummary.Text(summary, context.OutputStyle, context.OutputTerminalWidth));
+        context.Output.WriteLine($"Sweep folder: {final} (summary.md, summary.csv, {(summary.Comparisons.Count > 0 ? SweepFolder.ComparisonsFile + ", " : "")}runs.csv, episodes.csv, {SweepFolder.CurvesFile}, {SweepFolder.ProfileFile})");
         if (interrupted)
         {
             context.Error.WriteLine($"Interrupted: {summary.CompletedRuns} of {summary.PlannedRuns} runs done; the summary covers those. {resume} continues it.");
@@ -309,7 +309,7 @@ internal static class SweepCommand
             context.Json?.Error = Display.Escape(e.Message, 1000);
             if (summary is not null)
             {
-                context.Output.Write(SweepSummary.Text(summary, context.OutputStyle));
+                context.Output.Write(SweepSummary.Text(summary, context.OutputStyle, context.OutputTerminalWidth));
             }
             context.Error.WriteLine($"reinforce sweep: {Display.Escape(e.Message, 1000)}");
             return false;

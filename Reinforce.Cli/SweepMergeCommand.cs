@@ -141,7 +141,7 @@ internal static class SweepMergeCommand
             context.Error.WriteLine($"reinforce sweep merge: {Display.Escape(e.Message, 1000)}");
             return Cli.ExitFailure;
         }
-        context.Output.Write(SweepSummary.Text(summary, context.OutputStyle));
+        context.Output.Write(SweepSummary.Text(summary, context.OutputStyle, context.OutputTerminalWidth));
         context.Output.WriteLine($"Sweep folder: {final} (merged from {SweepCommand.Plural(shards.Count, "shard")}; {SweepFolder.ShardsFile} lists them)");
         return Cli.ExitSuccess;
     }

@@ -20,6 +20,9 @@ internal static class SweepFolder
     public const string RunsFile = "runs.csv";
     public const string SummaryCsvFile = "summary.csv";
     public const string SummaryMarkdownFile = "summary.md";
+
+    /// <summary>Every pair of configurations compared (written when the sweep has two or more).</summary>
+    public const string ComparisonsFile = "comparisons.csv";
     public const string CurvesFile = "learning-curves.svg";
     public const string ProfileFile = "performance-profile.svg";
 
@@ -50,6 +53,22 @@ internal sealed record CellSummary(
     double? WallSecondsMedian,
     double WallSecondsTotal);
 
+/// <summary>
+/// Configuration X against an earlier one, Y (Y's index below X's): the probabilities that X's run beats Y's run, over
+/// every pair of their runs, and the paired difference of their IQMs of episodes to solve; null where no run gives the
+/// sample.
+/// </summary>
+/// <param name="X">X's configuration index.</param>
+/// <param name="Y">Y's configuration index (below <paramref name="X"/>).</param>
+/// <param name="RunsX">X's runs (all of them: the probabilities pair every run of X with every run of Y).</param>
+/// <param name="RunsY">Y's runs.</param>
+/// <param name="FewerEpisodes">P(X's run solves in fewer episodes than Y's) + ½ P(tie); an unsolved run is slower than every solved one.</param>
+/// <param name="HigherReturn">P(X's final return above Y's) + ½ P(tie); null when the sweep does not evaluate.</param>
+/// <param name="PairedSeeds">The seeds with a run of both (every seed, unless the sweep was interrupted).</param>
+/// <param name="EpisodesIqmDifference">IQM(X) − IQM(Y) of episodes to solve over the paired seeds, with its paired bootstrap interval.</param>
+internal sealed record PairComparison(int X, int Y, int RunsX, int RunsY, ConfidenceInterval? FewerEpisodes, ConfidenceInterval? HigherReturn,
+    int PairedSeeds, PairedDifference? EpisodesIqmDifference);
+
 /// <summary>The whole sweep's summary.</summary>
 /// <param name="Plan">The sweep.</param>
 /// <param name="Cells">One summary per configuration.</param>
@@ -59,7 +78,11 @@ internal sealed record CellSummary(
 /// <param name="Interrupted">Whether Ctrl-C stopped it with runs missing.</param>
 /// <param name="TimeNote">How long the sweep took, in the definition of s/run: null for "N s for the whole sweep on W workers" (a merged sweep says its shards' time).</param>
 internal sealed record SweepSummaryData(SweepCommand.Plan Plan, IReadOnlyList<CellSummary> Cells, int PlannedRuns, int CompletedRuns, double Seconds, bool Interrupted,
-    string? TimeNote = null);
+    string? TimeNote = null)
+{
+    /// <summary>Each configuration against every earlier one, ordered by the earlier one, then the later (see <see cref="SweepSummary.Pairs"/>).</summary>
+    public IReadOnlyList<PairComparison> Comparisons { get; init; } = [];
+}
 
 /// <summary>
 /// The statistics of a sweep (docs/statistics.md, README "Sweeps") and its files.
@@ -75,11 +98,26 @@ internal sealed record SweepSummaryData(SweepCommand.Plan Plan, IReadOnlyList<Ce
 /// 4 final-return IQM) of every configuration draws from <c>Pcg64.Derive(bootstrap seed, j)</c>, NumPy's
 /// <c>default_rng(SeedSequence(seed, spawn_key=(j,)))</c>: summary.csv is the same on every machine and for any
 /// number of workers (except its wall-time columns).</description></item>
+/// <item><description>Comparisons (docs/statistics.md#comparing-two-configurations): for configurations a &lt; b, X = b against
+/// Y = a, comparison j (5 probability of fewer episodes to solve, 6 probability of a higher final return, 7 paired IQM
+/// difference of episodes to solve) draws from <c>SeedSequence(bootstrap seed, spawn_key=(j, a, b))</c>; so a pair's numbers
+/// depend only on its two configurations' runs, not on the other configurations.</description></item>
 /// </list>
 /// </summary>
 internal static class SweepSummary
 {
     public const int EpisodesMedianStream = 0, EpisodesIqmStream = 1, StepsMedianStream = 2, StepsIqmStream = 3, EvalIqmStream = 4;
+
+    public const ulong FewerEpisodesStream = 5, HigherReturnStream = 6, EpisodesIqmDifferenceStream = 7;
+
+    /// <summary>Up to this many configurations every pair is compared; past it (K(K − 1)/2 pairs) each only against the first.</summary>
+    public const int MaxConfigurationsForAllPairs = 100;
+
+    /// <summary>Up to this many configurations summary.md's comparison table shows every pair; past it, those against the first.</summary>
+    public const int MaxConfigurationsForAllPairsInMarkdown = 12;
+
+    /// <summary>Below this many solved runs, a configuration's intervals get a warning.</summary>
+    public const int FewSolvedRuns = 10;
 
     public static SweepSummaryData Compute(SweepCommand.Plan plan, IReadOnlyList<SweepRun?> runs, double seconds, bool interrupted)
     {
@@ -99,7 +137,82 @@ internal static class SweepSummary
         });
         var cells = Enumerable.Range(0, plan.Cells.Count).Select(c => Summarise(plan.Cells[c], own[c], samples[c],
             Enumerable.Range(0, Statistics.Length).Select(j => intervals[c, j]).ToArray())).ToList();
-        return new SweepSummaryData(plan, cells, runs.Count, runs.Count(r => r is not null), seconds, interrupted);
+        return new SweepSummaryData(plan, cells, runs.Count, runs.Count(r => r is not null), seconds, interrupted)
+        {
+            Comparisons = Compare(plan, runs),
+        };
+    }
+
+    /// <summary>
+    /// The pairs compared, (X, Y) with Y &lt; X: ordered by Y, then X, so the first K − 1 are every configuration against
+    /// the first. Every pair up to <see cref="MaxConfigurationsForAllPairs"/> configurations, else only those.
+    /// </summary>
+    public static IEnumerable<(int X, int Y)> Pairs(int configurations) =>
+        from y in Enumerable.Range(0, configurations <= MaxConfigurationsForAllPairs ? Math.Max(configurations - 1, 0) : Math.Min(configurations, 1))
+        from x in Enumerable.Range(y + 1, configurations - y - 1)
+        select (x, y);
+
+    /// <summary>The generator of comparison <paramref name="stream"/> of configurations a &lt; b: <c>default_rng(SeedSequence(seed, spawn_key=(j, a, b)))</c>.</summary>
+    public static Pcg64 ComparisonGenerator(ulong bootstrapSeed, ulong stream, int a, int b) =>
+        Pcg64.FromSeedSequence(new SeedSequence(bootstrapSeed, stream, (ulong)a, (ulong)b));
+
+    /// <summary>
+    /// A run's episodes-to-solve as a score where higher is better: −episodes when solved, −∞ when not, so an unsolved
+    /// run is worse than every solved one and two unsolved runs tie.
+    /// </summary>
+    public static double EpisodesScore(long? solvedAtEpisode) => solvedAtEpisode is long e ? -(double)e : double.NegativeInfinity;
+
+    private static List<PairComparison> Compare(SweepCommand.Plan plan, IReadOnlyList<SweepRun?> runs)
+    {
+        int seedCount = plan.Seeds.Count;
+        var pairs = Pairs(plan.Cells.Count).ToList();
+        if (pairs.Count == 0)
+        {
+            return [];
+        }
+        // Per configuration, in seed order: its episodes (null where unsolved, or no run), and its runs' scores.
+        var episodes = new double?[plan.Cells.Count][];
+        var present = new bool[plan.Cells.Count][];
+        var episodeScores = new double[plan.Cells.Count][];
+        var returnScores = new double[plan.Cells.Count][];
+        for (int c = 0; c < plan.Cells.Count; c++)
+        {
+            SolvedCriterion criterion = plan.Cells[c].Settings.Options.SolvedBy;
+            var own = Enumerable.Range(0, seedCount).Select(s => runs[c * seedCount + s]).ToArray();
+            present[c] = [.. own.Select(r => r is not null)];
+            episodes[c] = [.. own.Select(r => r?.SolvedAtEpisode(criterion) is long e ? (double?)e : null)];
+            episodeScores[c] = [.. own.OfType<SweepRun>().Select(r => EpisodesScore(r.SolvedAtEpisode(criterion)))];
+            returnScores[c] = [.. own.OfType<SweepRun>().Where(r => r.Evaluation is not null).Select(r => r.Evaluation!.MeanReturn)];
+        }
+        var fewer = new ConfidenceInterval?[pairs.Count];
+        var higher = new ConfidenceInterval?[pairs.Count];
+        var difference = new PairedDifference?[pairs.Count];
+        var paired = new int[pairs.Count];
+        Parallel.For(0, pairs.Count * 3, new ParallelOptions { MaxDegreeOfParallelism = plan.Workers }, job =>
+        {
+            int p = job / 3;
+            var (x, y) = pairs[p];
+            switch (job % 3)
+            {
+                case 0:
+                    fewer[p] = episodeScores[x].Length == 0 || episodeScores[y].Length == 0 ? null : Comparison.ProbabilityOfImprovementInterval(
+                        episodeScores[x], episodeScores[y], ComparisonGenerator(plan.BootstrapSeed, FewerEpisodesStream, y, x), plan.Resamples);
+                    break;
+                case 1:
+                    higher[p] = returnScores[x].Length == 0 || returnScores[y].Length == 0 ? null : Comparison.ProbabilityOfImprovementInterval(
+                        returnScores[x], returnScores[y], ComparisonGenerator(plan.BootstrapSeed, HigherReturnStream, y, x), plan.Resamples);
+                    break;
+                default:
+                    int[] seeds = [.. Enumerable.Range(0, seedCount).Where(s => present[x][s] && present[y][s])];
+                    paired[p] = seeds.Length;
+                    difference[p] = seeds.Length == 0 ? null : Comparison.PairedInterquartileMeanDifference(
+                        seeds.Select(s => episodes[x][s]).ToArray(), seeds.Select(s => episodes[y][s]).ToArray(),
+                        ComparisonGenerator(plan.BootstrapSeed, EpisodesIqmDifferenceStream, y, x), plan.Resamples);
+                    break;
+            }
+        });
+        return [.. pairs.Select((pair, p) => new PairComparison(pair.X, pair.Y, episodeScores[pair.X].Length, episodeScores[pair.Y].Length,
+            fewer[p], higher[p], paired[p], difference[p]))];
     }
 
     /// <summary>What the intervals are taken of: episodes and steps to solve (solved runs), final returns (all runs).</summary>
@@ -158,6 +271,10 @@ internal static class SweepSummary
         WriteFile(folder, SweepFolder.RunsFile, RunsCsv(plan, runs));
         WriteFile(folder, SweepFolder.SummaryCsvFile, SummaryCsv(summary));
         WriteFile(folder, SweepFolder.SummaryMarkdownFile, Markdown(summary));
+        if (summary.Comparisons.Count > 0)
+        {
+            WriteFile(folder, SweepFolder.ComparisonsFile, ComparisonsCsv(summary));
+        }
         string episodes = Path.Combine(folder, SweepFolder.EpisodesFile);
         try
         {
@@ -247,7 +364,10 @@ internal static class SweepSummary
     public const string SummaryHeader = "config,name,solved_by,runs,solved,solve_rate,wilson_low,wilson_high,clopper_pearson_low,clopper_pearson_high," +
         "solved_other_criterion,diverged,episodes_median,episodes_median_low,episodes_median_high,episodes_iqm,episodes_iqm_low,episodes_iqm_high," +
         "steps_median,steps_median_low,steps_median_high,steps_iqm,steps_iqm_low,steps_iqm_high,eval_episodes,eval_return_iqm,eval_return_iqm_low," +
-        "eval_return_iqm_high,eval_return_mean,wall_seconds_median,wall_seconds_total";
+        "eval_return_iqm_high,eval_return_mean,wall_seconds_median,wall_seconds_total," +
+        "p_fewer_episodes_vs_first,p_fewer_episodes_vs_first_low,p_fewer_episodes_vs_first_high," +
+        "p_higher_eval_return_vs_first,p_higher_eval_return_vs_first_low,p_higher_eval_return_vs_first_high," +
+        "episodes_iqm_diff_vs_first,episodes_iqm_diff_vs_first_low,episodes_iqm_diff_vs_first_high";
 
     public static string SummaryCsv(SweepSummaryData summary)
     {
@@ -266,10 +386,40 @@ internal static class SweepSummary
             }
             cells.AddRange([I(summary.Plan.EvalEpisodes), R(c.EvalReturnIqm?.Estimate), R(c.EvalReturnIqm?.Lower), R(c.EvalReturnIqm?.Upper), R(c.EvalReturnMean),
                 c.WallSecondsMedian?.ToString("0.####", CultureInfo.InvariantCulture) ?? "", c.WallSecondsTotal.ToString("0.###", CultureInfo.InvariantCulture)]);
+            // Against the first configuration: its row in comparisons.csv (empty for the first itself).
+            PairComparison? first = summary.Comparisons.FirstOrDefault(p => p.Y == 0 && p.X == c.Cell.Index);
+            cells.AddRange(ComparisonCells(first));
             text.AppendJoin(',', cells).Append('\n');
         }
         return text.ToString();
     }
+
+    public const string ComparisonsHeader = "x,x_name,y,y_name,x_runs,y_runs,p_fewer_episodes,p_fewer_episodes_low,p_fewer_episodes_high," +
+        "p_higher_eval_return,p_higher_eval_return_low,p_higher_eval_return_high,paired_seeds,episodes_iqm_diff,episodes_iqm_diff_low," +
+        "episodes_iqm_diff_high,episodes_iqm_diff_resamples";
+
+    /// <summary>comparisons.csv: one row per unordered pair, X the later configuration and Y the earlier, in the order of <see cref="Pairs"/>.</summary>
+    public static string ComparisonsCsv(SweepSummaryData summary)
+    {
+        var text = new StringBuilder(ComparisonsHeader).Append('\n');
+        foreach (PairComparison p in summary.Comparisons)
+        {
+            text.AppendJoin(',', [
+                I(p.X), Csv(summary.Plan.Cells[p.X].Name), I(p.Y), Csv(summary.Plan.Cells[p.Y].Name), I(p.RunsX), I(p.RunsY),
+                R(p.FewerEpisodes?.Estimate), R(p.FewerEpisodes?.Lower), R(p.FewerEpisodes?.Upper),
+                R(p.HigherReturn?.Estimate), R(p.HigherReturn?.Lower), R(p.HigherReturn?.Upper),
+                I(p.PairedSeeds), R(p.EpisodesIqmDifference?.Interval.Estimate), R(p.EpisodesIqmDifference?.Interval.Lower),
+                R(p.EpisodesIqmDifference?.Interval.Upper), I(p.EpisodesIqmDifference?.DefinedReplicates)]).Append('\n');
+        }
+        return text.ToString();
+    }
+
+    private static string[] ComparisonCells(PairComparison? p) =>
+    [
+        R(p?.FewerEpisodes?.Estimate), R(p?.FewerEpisodes?.Lower), R(p?.FewerEpisodes?.Upper),
+        R(p?.HigherReturn?.Estimate), R(p?.HigherReturn?.Lower), R(p?.HigherReturn?.Upper),
+        R(p?.EpisodesIqmDifference?.Interval.Estimate), R(p?.EpisodesIqmDifference?.Interval.Lower), R(p?.EpisodesIqmDifference?.Interval.Upper),
+    ];
 
     public static string SweepJson(SweepSummaryData summary)
     {
@@ -361,7 +511,12 @@ internal static class SweepSummary
             text.Append(CultureInfo.InvariantCulture, $"**Interrupted**: {summary.CompletedRuns} of {summary.PlannedRuns} runs done; the table covers those.\n\n");
         }
         text.Append(MarkdownTable(summary)).Append('\n');
+        foreach (string warning in Warnings(summary))
+        {
+            text.Append(CultureInfo.InvariantCulture, $"**Warning**: {warning}.\n\n");
+        }
         text.Append(Definitions(summary));
+        text.Append(ComparisonsMarkdown(summary));
         text.Append("\n| configuration | train command (seed left out) |\n|---|---|\n");
         foreach (SweepCell cell in plan.Cells)
         {
@@ -394,21 +549,173 @@ internal static class SweepSummary
         return text.ToString();
     }
 
-    /// <summary>The summary as printed: an aligned table, then one line of definitions.</summary>
-    public static string Text(SweepSummaryData summary, Style style)
+    /// <summary>
+    /// One line per number N of solved runs from 1 to <see cref="FewSolvedRuns"/> − 1 ("intervals over N solved runs are
+    /// wide", naming the configurations), then one for the configurations that solved no run.
+    /// </summary>
+    public static List<string> Warnings(SweepSummaryData summary)
     {
-        var rows = new List<string[]> { Columns };
-        rows.AddRange(Rows(summary));
-        int[] widths = Enumerable.Range(0, Columns.Length).Select(i => rows.Max(r => r[i].Length)).ToArray();
+        var lines = summary.Cells.Where(c => c.Solved > 0 && c.Solved < FewSolvedRuns).GroupBy(c => c.Solved).OrderBy(g => g.Key)
+            .Select(g => $"intervals over {SweepCommand.Plural(g.Key, "solved run")} are wide: {string.Join(", ", g.Select(c => c.Cell.Name))} (more seeds narrow them)")
+            .ToList();
+        var none = summary.Cells.Where(c => c.Runs > 0 && c.Solved == 0).Select(c => c.Cell.Name).ToList();
+        if (none.Count > 0)
+        {
+            lines.Add($"no solved run, so no episodes to solve: {string.Join(", ", none)}");
+        }
+        return lines;
+    }
+
+    // ----- Comparisons -----
+
+    private static readonly string[] ComparisonColumns =
+        ["X", "Y", "P(X solves in fewer episodes) [95 % CI]", "P(X's final return is higher) [95 % CI]", "episodes to solve: IQM of X − IQM of Y [95 % CI]"];
+
+    /// <summary>summary.md's "Comparisons" section: a table of the pairs and what its numbers are; empty for one configuration.</summary>
+    public static string ComparisonsMarkdown(SweepSummaryData summary)
+    {
+        if (summary.Comparisons.Count == 0)
+        {
+            return "";
+        }
+        SweepCommand.Plan plan = summary.Plan;
+        bool evaluates = summary.Comparisons.Any(p => p.HigherReturn is not null);
+        bool allPairs = plan.Cells.Count <= MaxConfigurationsForAllPairsInMarkdown;
+        var shown = allPairs ? summary.Comparisons : summary.Comparisons.Where(p => p.Y == 0).ToList();
+        int[] columns = evaluates ? [0, 1, 2, 3, 4] : [0, 1, 2, 4];
+        var text = new StringBuilder("\n## Comparisons\n\n");
+        text.Append(allPairs
+            ? "Each configuration X against every earlier one, Y (`comparisons.csv` has every number in full):\n\n"
+            : string.Create(CultureInfo.InvariantCulture,
+                $"Each configuration X against the first, Y; `comparisons.csv` has all {summary.Comparisons.Count:#,0} pairs compared:\n\n"));
+        text.Append("| ").AppendJoin(" | ", columns.Select(i => ComparisonColumns[i])).Append(" |\n");
+        text.Append('|').Append(string.Concat(columns.Select(_ => "---|"))).Append('\n');
+        foreach (PairComparison p in shown)
+        {
+            string[] cells =
+            [
+                plan.Cells[p.X].Name, plan.Cells[p.Y].Name, Probability(p.FewerEpisodes), Probability(p.HigherReturn),
+                p.EpisodesIqmDifference is { } d ? Interval(d.Interval, "+0.#;-0.#;0") : "–",
+            ];
+            text.Append("| ").AppendJoin(" | ", columns.Select(i => cells[i].Replace("|", "\\|", StringComparison.Ordinal))).Append(" |\n");
+        }
+        text.Append('\n');
+        text.Append("- **P(X solves in fewer episodes)**: rliable's probability of improvement, over every pair of a run of X and a run of Y: " +
+            "the fraction of pairs in which X's run solved in fewer episodes than Y's, a tie counting ½. An unsolved run counts as slower " +
+            "than every solved one, and two unsolved runs tie. 0.5: neither is ahead; above 0.5: X is.\n");
+        if (evaluates)
+        {
+            text.Append("- **P(X's final return is higher)**: the same over the runs' final returns (higher is better).\n");
+        }
+        int seeds = plan.Seeds.Count;
+        string pairedOver = summary.Comparisons.All(p => p.PairedSeeds == seeds) ? "the seeds" : "the seeds that have a run of both";
+        text.Append("- **IQM of X − IQM of Y**: the difference of the two IQMs of episodes to solve in the table above, each over its own solved runs " +
+            $"as there (negative: X solves in fewer episodes). Its interval is a paired bootstrap over {pairedOver}, which every configuration shares: " +
+            "each resample draws the seeds with replacement, the same for X and Y, and takes each IQM over the solved runs among the drawn seeds; " +
+            "a resample in which X or Y has no solved run is left out (`comparisons.csv` counts the resamples kept).\n");
+        string seed = plan.BootstrapSeed.ToString(CultureInfo.InvariantCulture);
+        text.Append(CultureInfo.InvariantCulture, $"- **[95 % CI]**: percentile bootstrap, B = {plan.Resamples:#,0}; the probabilities resample X's runs and Y's runs ");
+        text.Append("independently, as rliable's `StratifiedIndependentBootstrap`. Configurations a < b draw comparison j from ");
+        text.Append(CultureInfo.InvariantCulture, $"`default_rng(SeedSequence({seed}, spawn_key=(j, a, b)))` (j = 5 fewer episodes, 6 final return, 7 IQM difference).\n");
+        return text.ToString();
+    }
+
+    private static string Probability(ConfidenceInterval? interval) => Interval(interval, "0.00");
+
+    // ----- The printed table -----
+
+    /// <summary>The printed table's headers when the full ones do not fit: each names its statistic alone, the footer says "[95 % CI]".</summary>
+    private static readonly string[] ShortColumns = ["configuration", "solved", "episodes: median", "episodes: IQM", "steps: IQM", "final return: IQM", "s/run"];
+
+    /// <summary>The columns left out, in this order, until the table fits: s/run, env steps, the median of episodes, the final return.</summary>
+    private static readonly int[] DropOrder = [6, 4, 2, 5];
+
+    /// <summary>How the printed table fits a width: full or short headers, and the columns kept (in their order).</summary>
+    internal sealed record TableLayout(bool ShortHeaders, int[] Kept)
+    {
+        public string[] Header => [.. Kept.Select(i => ShortHeaders ? ShortColumns[i] : Columns[i])];
+
+        /// <summary>The width of the table's widest line with these headers and rows (two spaces between columns).</summary>
+        public int Width(IReadOnlyList<string[]> rows) =>
+            Kept.Select((column, k) => rows.Select(r => r[column].Length).Append(Header[k].Length).Max()).Sum() + (2 * (Kept.Length - 1));
+    }
+
+    /// <summary>
+    /// The layout of the printed table for a terminal of <paramref name="width"/> columns (null: not a terminal, the full
+    /// table): the full headers if the table fits, else the short ones, then leaving whole columns out in
+    /// <see cref="DropOrder"/> until it fits. A cell is never cut; the configuration, solved and episodes-IQM columns
+    /// always stay, so the table can still be wider than the terminal.
+    /// </summary>
+    internal static TableLayout Fit(IReadOnlyList<string[]> rows, int? width)
+    {
+        var layout = new TableLayout(false, [.. Enumerable.Range(0, Columns.Length)]);
+        if (width is not int columns || layout.Width(rows) <= columns)
+        {
+            return layout;
+        }
+        layout = layout with { ShortHeaders = true };
+        foreach (int drop in DropOrder)
+        {
+            if (layout.Width(rows) <= columns)
+            {
+                break;
+            }
+            layout = layout with { Kept = [.. layout.Kept.Where(i => i != drop)] };
+        }
+        return layout;
+    }
+
+    /// <summary>
+    /// The summary as printed: an aligned table fitted to <paramref name="width"/> (<see cref="Fit"/>; null: full width),
+    /// the warnings, then the definitions, their words wrapped to the width.
+    /// </summary>
+    public static string Text(SweepSummaryData summary, Style style, int? width = null)
+    {
+        List<string[]> cells = Rows(summary);
+        TableLayout layout = Fit(cells, width);
+        var rows = new List<string[]> { layout.Header };
+        rows.AddRange(cells.Select(r => layout.Kept.Select(i => r[i]).ToArray()));
+        int[] widths = Enumerable.Range(0, layout.Kept.Length).Select(i => rows.Max(r => r[i].Length)).ToArray();
         var text = new StringBuilder();
         for (int r = 0; r < rows.Count; r++)
         {
             string line = string.Join("  ", rows[r].Select((cell, i) => i == 0 ? cell.PadRight(widths[i]) : cell.PadLeft(widths[i]))).TrimEnd();
             text.Append(r == 0 ? style.Bold(line) : line).Append('\n');
         }
-        text.Append(CultureInfo.InvariantCulture,
-            $"{summary.CompletedRuns} runs in {summary.Seconds:0.0} s. Steps and episodes to solve over solved runs; intervals: 95 % Wilson (solved) and percentile bootstrap, B = {summary.Plan.Resamples:#,0}, seed {summary.Plan.BootstrapSeed}.\n");
+        foreach (string warning in Warnings(summary))
+        {
+            AppendWrapped(text, style.Yellow("warning:") + " " + warning + ".", width);
+        }
+        string footer = string.Create(CultureInfo.InvariantCulture,
+            $"{summary.CompletedRuns} runs in {summary.Seconds:0.0} s. Steps and episodes to solve over solved runs; intervals: 95 % Wilson (solved) and percentile bootstrap, B = {summary.Plan.Resamples:#,0}, seed {summary.Plan.BootstrapSeed}.");
+        if (layout.ShortHeaders)
+        {
+            footer += " Each cell: estimate [95 % CI].";
+        }
+        string[] left = [.. Enumerable.Range(0, Columns.Length).Where(i => !layout.Kept.Contains(i)).Select(i => ShortColumns[i])];
+        if (left.Length > 0)
+        {
+            footer += string.Create(CultureInfo.InvariantCulture, $" Left out to fit {width} columns: {string.Join(", ", left)} (summary.md has every column).");
+        }
+        AppendWrapped(text, footer, width);
         return text.ToString();
+    }
+
+    /// <summary>
+    /// Appends <paramref name="line"/> and a line break, wrapped at its spaces to <paramref name="width"/> when given
+    /// (<see cref="Terminal.Wrap"/>: no word is cut, a number keeps its unit: "95 %" is glued).
+    /// </summary>
+    private static void AppendWrapped(StringBuilder text, string line, int? width)
+    {
+        if (width is not int columns)
+        {
+            text.Append(line).Append('\n');
+            return;
+        }
+        foreach (string wrapped in Terminal.Wrap(line.Replace(" %", Terminal.Glue + "%", StringComparison.Ordinal), columns))
+        {
+            text.Append(wrapped).Append('\n');
+        }
     }
 
     private static string Interval(ConfidenceInterval? interval, string format) => interval is { } i

@@ -5,7 +5,7 @@ namespace Reinforce.Tests.Cli;
 /// <summary>
 /// Two sweep folders compared file by file, byte for byte, with only the fields docs/cli.md lists as wall-clock or
 /// machine fields masked: runs.csv's wall_seconds (its last column), summary.csv's wall_seconds_median and
-/// wall_seconds_total (its last two), summary.md's s/run column and its "s/run" definition line (the sweep's wall time and
+/// wall_seconds_total (found by their header, since the comparison columns follow them), summary.md's s/run column and its "s/run" definition line (the sweep's wall time and
 /// workers), the writer's marker <c>.reinforce-run</c> (its pid, host and start), a merged folder's shards.json (which
 /// machines ran the shards), and the content of reproducibility.json (the process that wrote the folder: its command
 /// line, machine and time; it must be there). Every other file, and the set of files and folders, must be identical.
@@ -48,12 +48,15 @@ internal static class SweepFolderAssert
             return File.ReadAllBytes(path);
         }
         string[] lines = File.ReadAllText(path).Split('\n');
+        int[] wall = name == "summary.csv"
+            ? [.. lines[0].Split(',').Select((column, i) => (column, i)).Where(c => c.column.StartsWith("wall_seconds", StringComparison.Ordinal)).Select(c => c.i)]
+            : [];
         for (int i = 0; i < lines.Length; i++)
         {
             lines[i] = name switch
             {
                 "runs.csv" => DropLast(lines[i], 1),
-                "summary.csv" => DropLast(lines[i], 2),
+                "summary.csv" => DropColumns(lines[i], wall),
                 _ => MaskMarkdown(lines[i]),
             };
         }
@@ -69,6 +72,10 @@ internal static class SweepFolderAssert
         }
         return line;
     }
+
+    // Blanks the given columns of a CSV line (a name may be quoted with commas inside: split as CSV).
+    private static string DropColumns(string line, int[] columns) => line.Length == 0 ? line
+        : string.Join(',', SweepCommandTests.SplitCsv(line).Select((cell, i) => columns.Contains(i) ? "" : cell));
 
     // The comparison table has 7 cells, the last is s/run; the definitions' s/run line holds the sweep's wall time.
     private static string MaskMarkdown(string line)
