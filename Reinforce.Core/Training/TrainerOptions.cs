@@ -9,11 +9,12 @@ using Reinforce.Text;
 namespace Reinforce.Training;
 
 /// <summary>
-/// Everything that defines a REINFORCE run. <c>new TrainerOptions()</c> is the configuration <c>reinforce train</c>
-/// runs with no flags (the CLI's <c>default</c> preset, chosen over 1,000 seeds: README, "Choosing the default"):
-/// CartPole-v1, 4→128 ReLU→2, Adam, reward-to-go returns normalised over a batch of 4 episodes, the loss the mean over
-/// the batch's steps, at most 5,000 episodes, seed 0, the running reward (weight 0.05) from the first episode's return.
-/// PyTorch's <c>reinforce.py</c> differs in five settings: discounted returns normalised per episode, one episode per
+/// Everything that defines a REINFORCE run. <see cref="Default"/> is the configuration <c>reinforce train</c> runs with
+/// no flags (the CLI's <c>default</c> preset, chosen over 1,000 seeds: docs/cli.md, "Choosing the default").
+/// <c>new TrainerOptions()</c> holds each property's neutral default: CartPole-v1, 4→128 ReLU→2, Adam at 0.015,
+/// reward-to-go returns normalised over a batch of 4 episodes, the loss the mean over the batch's steps, seed 0, the
+/// running reward (weight 0.05) from the first episode's return as the solved rule.
+/// From those, PyTorch's <c>reinforce.py</c> differs in five settings: discounted returns normalised per episode, one episode per
 /// update, the loss summed, the running reward from 10, seed 543 (and dropout 0.6 in today's version) — the CLI's
 /// <c>pytorch-example</c> and <c>pytorch-reinforce</c> presets set them.
 /// </summary>
