@@ -191,8 +191,8 @@ else
   fail "installed reinforce --version (expected exit 0 and 'reinforce $version')" "$work/version.err"
 fi
 
-# 8. The installed command trains: two updates of four episodes, a complete run folder.
-"$reinforce" train --max-updates 2 --quiet --out "$work/run" >"$work/train.out" 2>"$work/train.err"; code=$?
+# 8. The installed command trains: two updates of four episodes (--batch-episodes 4; the default takes 8), a complete run folder.
+"$reinforce" train --max-updates 2 --batch-episodes 4 --quiet --out "$work/run" >"$work/train.out" 2>"$work/train.err"; code=$?
 if [ "$code" -eq 0 ] \
   && grep -Eq '^(Not solved|Solved) CartPole-v1 after 8 episodes \([0-9]+ steps\)' "$work/train.out" \
   && grep -Fqx "Run folder: $work/run" "$work/train.out" \
@@ -207,7 +207,7 @@ fi
 # 9. Three updates of a hidden layer of 8, with the JIT's switches DOTNET_EnableHWIntrinsic=0 and DOTNET_EnableAVX2=0
 # set: the native executable has no JIT to switch, so it trains on hardware FMA and prints no warning about it (the
 # framework-dependent tool would warn and run its kernels in software).
-DOTNET_EnableHWIntrinsic=0 DOTNET_EnableAVX2=0 "$reinforce" train --max-updates 3 --hidden 8 --out "$work/run3" \
+DOTNET_EnableHWIntrinsic=0 DOTNET_EnableAVX2=0 "$reinforce" train --max-updates 3 --batch-episodes 4 --hidden 8 --out "$work/run3" \
   >"$work/train3.out" 2>"$work/train3.err"; code=$?
 if [ "$code" -eq 0 ] && grep -Eq '^(Not solved|Solved) CartPole-v1 after 12 episodes' "$work/train3.out" \
   && ! grep -q 'warning' "$work/train3.err" && grep -q '4-8-2' "$work/train3.err" \
@@ -242,7 +242,7 @@ if [ -n "$cross_rid" ]; then
     && chmod +x "$work/arm64/tools/any/$cross_rid/reinforce" \
     && file -b "$work/arm64/tools/any/$cross_rid/reinforce" | grep -q 'ELF 64-bit.*ARM aarch64' \
     && command -v qemu-aarch64-static >/dev/null \
-    && qemu-aarch64-static "$work/arm64/tools/any/$cross_rid/reinforce" train --max-updates 3 --hidden 8 --out "$work/run3-arm64" --quiet >>"$work/arm64.log" 2>&1 \
+    && qemu-aarch64-static "$work/arm64/tools/any/$cross_rid/reinforce" train --max-updates 3 --batch-episodes 4 --hidden 8 --out "$work/run3-arm64" --quiet >>"$work/arm64.log" 2>&1 \
     && [ -s "$work/run3/metrics.csv" ] \
     && diff <(cut -d, -f1-3,5- "$work/run3/metrics.csv") <(cut -d, -f1-3,5- "$work/run3-arm64/metrics.csv") >>"$work/arm64.log"; then
     pass "linux-arm64 executable (ELF aarch64) under qemu-aarch64-static: train --max-updates 3 --hidden 8 gives the x64 numbers"
