@@ -17,16 +17,20 @@ public static class RateByBatch
 {
     public static int Run(string[] args)
     {
+        // --default: the network and loss of TrainerOptions.Default (what `reinforce train` runs) instead of new TrainerOptions()'s.
+        bool defaults = args.Contains("--default");
+        args = [.. args.Where(a => a != "--default")];
+        TrainerOptions baseOptions = defaults ? TrainerOptions.Default : new TrainerOptions();
         int rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20;
         // A size is "episodes" or "episodes/lanes" (lanes: ExecutionPolicy.MaxLockstepLanes, the default's when absent).
         string[] labels = args.Length > 2 ? args[2..] : ["1", "4", "16", "64"];
         int[] sizes = [.. labels.Select(a => int.Parse(a.Split('/')[0], CultureInfo.InvariantCulture))];
         int?[] lanes = [.. labels.Select(a => a.Contains('/') ? int.Parse(a.Split('/')[1], CultureInfo.InvariantCulture) : (int?)null)];
-        var solved = new ReinforceTrainer(new TrainerOptions());
+        var solved = new ReinforceTrainer(baseOptions);
         solved.Train();
         var trainers = sizes.Select((e, s) =>
         {
-            var trainer = new ReinforceTrainer(new TrainerOptions
+            var trainer = new ReinforceTrainer(baseOptions with
             {
                 BatchEpisodes = e, LearningRate = 1e-6, Seed = 7, MaxEpisodes = null, StopWhenSolved = false, Execution = ExecutionMode.Fast,
             }, null, lanes[s] is int l ? new ExecutionPolicy { MaxLockstepLanes = l } : ExecutionPolicy.Default);
@@ -62,7 +66,7 @@ public static class RateByBatch
                 passNs[s].Add(pass);
             }
         }
-        Console.WriteLine($"# warm steps/s by episodes per update, fast engine, 1 thread, {rounds} interleaved rounds of 64 episodes per size, {ThreadClock.Name}; .NET {Environment.Version}");
+        Console.WriteLine($"# warm steps/s by episodes per update, {(defaults ? "TrainerOptions.Default's network" : "new TrainerOptions()")}, fast engine, 1 thread, {rounds} interleaved rounds of 64 episodes per size, {ThreadClock.Name}; .NET {Environment.Version}");
         Console.WriteLine($"{"episodes",9} {"median",12} {"best",12} {"vs first",9} {"rollout ns/step",16} {"pass ns/step",13} {"rollout share",14}");
         for (int s = 0; s < sizes.Length; s++)
         {
