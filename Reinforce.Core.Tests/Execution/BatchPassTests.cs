@@ -63,6 +63,45 @@ public class BatchPassTests
         Assert.That(BitConverter.DoubleToInt64Bits(loss.Loss), Is.EqualTo(BitConverter.DoubleToInt64Bits(expectedLoss.Loss)));
     }
 
+    /// <summary>
+    /// The rollout's kept hidden activations (a tanh hidden layer) are the whole-batch forward's a₁, so the pass, which then
+    /// runs no forward, must give its bits; batches across the chunk boundaries, both heads, an entropy bonus and both reductions.
+    /// </summary>
+    [TestCase(BatchPass.ChunkRows - 1, 32, "categorical", 0.02f, LossReduction.Mean)]
+    [TestCase(BatchPass.ChunkRows, 32, "categorical", 0f, LossReduction.Sum)]
+    [TestCase(2 * BatchPass.ChunkRows + 3, 37, "bernoulli", 0.01f, LossReduction.Mean)]
+    [TestCase(3 * BatchPass.ChunkRows + 1, 128, "categorical", 0.02f, LossReduction.Mean)]
+    public void Run_WithKeptActivations_GivesTheWholeBatchPass_BitForBit(int batch, int hidden, string headName, float entropyCoefficient,
+        LossReduction reduction)
+    {
+        Policy policy = Policy.Create(4, [hidden], Activation.Tanh, PolicyHead.Create(headName, 2), new Pcg64(5));
+        var (states, actions, weights, masks) = TestData.PolicyBatch(policy.Network, batch, 0, new Pcg64(9));
+        var (expected, expectedLoss, logits) = WholeBatchPass(policy, states, actions, weights, masks, entropyCoefficient, reduction);
+        MlpWorkspace forward = policy.Network.CreateWorkspace(batch);
+        policy.Network.Forward(states, batch, forward, new float[logits.Length]);
+        float[] activations = forward.Activations(1).ToArray();
+
+        policy.Parameters.ZeroGradients();
+        PolicyLoss loss = BatchPass.Run(policy, states, actions, weights, entropyCoefficient, reduction, masks, keptLogits: logits,
+            keptActivations: activations);
+
+        Assert.That(policy.Parameters.Gradients.Select(BitConverter.SingleToInt32Bits), Is.EqualTo(expected.Select(BitConverter.SingleToInt32Bits)).AsCollection);
+        Assert.That(BitConverter.DoubleToInt64Bits(loss.Loss), Is.EqualTo(BitConverter.DoubleToInt64Bits(expectedLoss.Loss)));
+    }
+
+    /// <summary>Kept activations are only for one tanh hidden layer without dropout: any other network is refused, not miscomputed.</summary>
+    [TestCase("relu", new[] { 16 }, 0.0)]
+    [TestCase("elu", new[] { 16 }, 0.0)]
+    [TestCase("tanh", new[] { 16, 8 }, 0.0)]
+    [TestCase("tanh", new[] { 16 }, 0.5)]
+    public void Run_WithKeptActivations_RefusesANetworkThatCannotRecordThem(string activation, int[] hidden, double dropout)
+    {
+        Policy policy = Policy.Create(4, hidden, Activation.Parse(activation), new CategoricalHead(2), new Pcg64(5), dropout: dropout);
+        var (states, actions, weights, masks) = TestData.PolicyBatch(policy.Network, 10, dropout, new Pcg64(9));
+        Assert.Throws<ArgumentException>(() => BatchPass.Run(policy, states, actions, weights, 0f, LossReduction.Mean, masks,
+            keptLogits: new float[20], keptActivations: new float[10 * hidden[0]]));
+    }
+
     // One pass over the whole batch from the public pieces (forward of all rows, the head's loss, backward): the gradients,
     // the loss and the logits.
     private static (float[] Gradients, PolicyLoss Loss, float[] Logits) WholeBatchPass(Policy policy, float[] states, int[] actions,

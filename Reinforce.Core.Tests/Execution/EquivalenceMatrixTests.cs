@@ -41,6 +41,7 @@ public sealed class EquivalenceMatrixTests
     [
         new("fast, 1 thread (lockstep, kept logits)", 1, ExecutionMode.Fast, ExecutionPolicy.Default),
         new("fast, 1 thread, logits recomputed", 1, ExecutionMode.Fast, new ExecutionPolicy { KeepLogits = false }),
+        new("fast, 1 thread, kept logits, activations recomputed", 1, ExecutionMode.Fast, new ExecutionPolicy { KeepActivations = false }),
         new("fast, 1 thread, one episode at a time", 1, ExecutionMode.Fast, new ExecutionPolicy { Lockstep = false }),
         new("fast, 2 workers, kept logits", 2, ExecutionMode.Fast, new ExecutionPolicy { KeepLogits = true, SplitWorkers = 1 }),
         new("fast, 2 workers, one episode at a time", 2, ExecutionMode.Fast, new ExecutionPolicy { Lockstep = false, SplitWorkers = 1 }),
@@ -67,6 +68,11 @@ public sealed class EquivalenceMatrixTests
         ("by steps", Base with { BatchSteps = 300 }, false),
         ("dropout", Base with { Dropout = 0.3 }, false),
         ("tanh", Base with { HiddenActivation = Activation.Tanh }, false),
+        ("tanh, by steps, 37 hidden units", Base with { HiddenActivation = Activation.Tanh, BatchSteps = 300, HiddenSizes = [37] }, false),
+        ("TrainerOptions.Default (4-32-2 tanh, 8 episodes, entropy)", TrainerOptions.Default with
+        {
+            Seed = 11, MaxUpdates = Updates, StopWhenSolved = false,
+        }, false),
         ("ELU", Base with { HiddenActivation = Activation.Elu() }, false),
         ("Bernoulli head", Base with { Head = "bernoulli" }, false),
         ("summed loss", Base with { LossReduction = LossReduction.Sum }, false),
@@ -117,6 +123,9 @@ public sealed class EquivalenceMatrixTests
         bool lockstep = row.Policy.Lockstep && severalEpisodes && !customEnvironment;
         Assert.That(engine.Shape.Lockstep, Is.EqualTo(lockstep), "lockstep");
         Assert.That(engine.Shape.Groups, Is.EqualTo(severalEpisodes ? row.Threads : 1), "rollout workers");
+        // The kept activations: with the kept logits, for a tanh hidden layer (every variant's batch is far below the size limit).
+        Assert.That(engine.Shape.KeepActivations, Is.EqualTo(engine.Shape.KeepLogits && policy.Network.CanRecordHiddenLayer && row.Policy.KeepActivations != false),
+            "kept activations");
         bool splits = row.Policy.SplitWorkers > 1 && policy.Network.LayerCount == 2 && !engine.Shape.KeepLogits;
         Assert.That(engine.SplitWorkers, Is.EqualTo(splits ? row.Policy.SplitWorkers : 1), "workers of the split pass");
         if (splits && row.Policy.Split != SplitUpdateMode.Never)

@@ -1,11 +1,12 @@
 using Reinforce.Execution;
+using Reinforce.NeuralNetworks;
 using Reinforce.Training;
 
 namespace Reinforce.Tests.Training;
 
 /// <summary>
 /// Steady state allocates nothing in any configuration of the named grid: hidden units {8, 32, 128, 2048} × episodes per
-/// update {1, 4, 16, 64, 256} × threads {1, 2}, skipping only the cells the options refuse as too large. Exact: 0 bytes on
+/// update {1, 4, 16, 64, 256} × threads {1, 2} with ReLU, and the 32 units with tanh (the default's layer), skipping only the cells the options refuse as too large. Exact: 0 bytes on
 /// the calling thread (<see cref="GC.GetAllocatedBytesForCurrentThread"/>) in at least one of three windows of updates,
 /// after warm-up updates that grew every buffer: an allocation of the code recurs in every window, while a one-off of the
 /// runtime's tiered JIT landing on the test's thread shows in one window only (every window's count is in the message). The fast engine with its choices fixed (<see cref="ExecutionMode.Fast"/>: a two-thread batch of
@@ -32,18 +33,23 @@ public sealed class AllocationGridTests
             {
                 foreach (int threads in new[] { 1, 2 })
                 {
-                    yield return new TestCaseData(hidden, episodes, threads).SetName($"Update_AllocatesNothing_InSteadyState(hidden {hidden}, {episodes} episodes, {threads} thread(s))");
+                    yield return new TestCaseData(hidden, episodes, threads, "relu").SetName($"Update_AllocatesNothing_InSteadyState(hidden {hidden}, {episodes} episodes, {threads} thread(s))");
+                    if (hidden == 32)
+                    {
+                        // The default's tanh layer: its one-thread batches keep the rollout's hidden activations too.
+                        yield return new TestCaseData(hidden, episodes, threads, "tanh").SetName($"Update_AllocatesNothing_InSteadyState(hidden {hidden} tanh, {episodes} episodes, {threads} thread(s))");
+                    }
                 }
             }
         }
     }
 
     [TestCaseSource(nameof(Cells))]
-    public void Update_AllocatesNothing_InSteadyState(int hidden, int episodes, int threads)
+    public void Update_AllocatesNothing_InSteadyState(int hidden, int episodes, int threads, string activation)
     {
         var options = new TrainerOptions
         {
-            HiddenSizes = [hidden], BatchEpisodes = episodes, Threads = threads, Seed = 5, LearningRate = 1e-6,
+            HiddenSizes = [hidden], HiddenActivation = Activation.Parse(activation), BatchEpisodes = episodes, Threads = threads, Seed = 5, LearningRate = 1e-6,
             MaxEpisodes = null, StopWhenSolved = false, Execution = ExecutionMode.Fast,
         };
         try

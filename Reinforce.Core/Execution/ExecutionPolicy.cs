@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Reinforce.Environments;
+using Reinforce.NeuralNetworks;
 using Reinforce.Execution.Fast;
 using Reinforce.Execution.Split;
 using Reinforce.Policies;
@@ -40,6 +41,17 @@ internal sealed record ExecutionPolicy
     public bool? KeepLogits { get; init; }
 
     /// <summary>
+    /// Whether, with the kept logits, the update also reads the hidden activations the rollout computed instead of running
+    /// the hidden layer's forward again (the same bits; a network with one tanh hidden layer, <see cref="Mlp.CanRecordHiddenLayer"/>,
+    /// whose forward is mostly tanh); null: when the batch's activations fit in <see cref="KeptActivationsMaxFloats"/>
+    /// (benchmarks/notes.md#keep-activations).
+    /// </summary>
+    public bool? KeepActivations { get; init; }
+
+    /// <summary>The most floats of hidden activations a batch keeps by default (16 MiB); the lanes' buffers hold as many again.</summary>
+    public long KeptActivationsMaxFloats { get; init; } = 1L << 22;
+
+    /// <summary>
     /// Workers of the split gradient pass; null: min(threads, processors), and no split on a one-processor machine. A
     /// number here is used as it is, whatever the machine has, so that a test of 3 workers runs 3 on 2 cores.
     /// </summary>
@@ -67,6 +79,9 @@ internal sealed record ExecutionPolicy
             : options.BatchSteps is int stepTarget ? Math.Clamp(stepTarget, 1, MaxLockstepLanes)
             : Math.Min((options.BatchEpisodes + groups - 1) / groups, MaxLockstepLanes);
         bool keepLogits = lockstep && (KeepLogits ?? groups == 1);
+        long maxBatchSteps = options.BatchSteps is int target ? (long)target + maxEpisodeSteps : (long)maxEpisodeSteps * options.BatchEpisodes;
+        bool keepActivations = keepLogits && policy.Network.CanRecordHiddenLayer
+            && (KeepActivations ?? maxBatchSteps * policy.Network.LayerSize(1) <= KeptActivationsMaxFloats);
         int splitWorkers = SplitWorkers ?? (System.Environment.ProcessorCount > 1 ? Math.Min(options.Threads, System.Environment.ProcessorCount) : 1);
         // The split pass recomputes the forward, so not when the update reads the kept logits.
         bool split = options.Threads > 1 && splitWorkers > 1 && SplitUpdate.Supports(policy) && !keepLogits;
@@ -74,7 +89,7 @@ internal sealed record ExecutionPolicy
             ? new SplitChooser(Split ?? (options.Execution == ExecutionMode.Fast ? SplitUpdateMode.Always : SplitUpdateMode.Auto), SplitMinimumRows)
             : null;
         return new FastEngine(options, policy, environment, environmentFactory, maxEpisodeSteps,
-            new FastEngine.Layout(lockstep, groups, lanes, keepLogits, split ? splitWorkers : 1, WorkerPaddingBytes), chooser);
+            new FastEngine.Layout(lockstep, groups, lanes, keepLogits, keepActivations, split ? splitWorkers : 1, WorkerPaddingBytes), chooser);
     }
 }
 

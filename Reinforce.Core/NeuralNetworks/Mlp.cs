@@ -163,6 +163,35 @@ public sealed class Mlp
     internal void ForwardHiddenLayers(ReadOnlySpan<float> inputs, int batch, MlpWorkspace workspace, ReadOnlySpan<float> dropoutMasks)
         => Forward(inputs, batch, workspace, [], dropoutMasks, outputLayer: false);
 
+    /// <summary>
+    /// Whether <see cref="RecordHiddenLayer"/> applies: one hidden layer, no dropout, and an activation whose derivative
+    /// reads its output alone (tanh: f′(z) = 1 − a²), since the record has no z₁.
+    /// </summary>
+    internal bool CanRecordHiddenLayer => LayerCount == 2 && DropoutMaskWidth == 0 && HiddenActivation.Kind == ActivationKind.Tanh;
+
+    /// <summary>
+    /// Makes <paramref name="workspace"/> the record of a forward pass whose hidden activations a₁ =
+    /// <paramref name="hiddenActivations"/> (T, hidden) were computed elsewhere, from these <paramref name="inputs"/> and the
+    /// current weights (the rollout's forward of the same rows, kept): a₀ = inputs, a₁ as given, so that <see cref="Backward"/>
+    /// reads what <see cref="ForwardHiddenLayers"/> would have written. Only where <see cref="CanRecordHiddenLayer"/>.
+    /// </summary>
+    internal void RecordHiddenLayer(ReadOnlySpan<float> inputs, ReadOnlySpan<float> hiddenActivations, int batch, MlpWorkspace workspace)
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
+        workspace.CheckOwner(this);
+        if (!CanRecordHiddenLayer)
+        {
+            throw new InvalidOperationException("Only a network with one tanh hidden layer and no dropout can record kept activations.");
+        }
+        Guard.MatrixShape(inputs.Length, batch, InputSize, nameof(inputs));
+        Guard.MatrixShape(hiddenActivations.Length, batch, sizes[1], nameof(hiddenActivations));
+        workspace.EnsureCapacity(batch);
+        workspace.Batch = batch;
+        workspace.DropoutApplied = false;
+        inputs.CopyTo(workspace.Activation(0, batch));
+        hiddenActivations.CopyTo(workspace.Activation(1, batch));
+    }
+
     private void Forward(ReadOnlySpan<float> inputs, int batch, MlpWorkspace workspace, Span<float> outputs, ReadOnlySpan<float> dropoutMasks,
         bool outputLayer)
     {

@@ -22,9 +22,17 @@ public sealed class EpisodeBatch
     // of them, 0 when not kept.
     private readonly int logitWidth;
     private float[] keptLogits;
+    // The hidden layer's activations a₁ of the rollout's forward, kept for the update in the same way: per step
+    // activationWidth of them, 0 when not kept.
+    private readonly int activationWidth;
+    private float[] keptActivations;
 
-    /// <remarks><paramref name="keptLogitWidth"/> &gt; 0: the batch keeps each step's logits of the rollout's forward.</remarks>
-    internal EpisodeBatch(int observationSize, int stepCapacity, int episodeCapacity, int maskWidth = 0, int keptLogitWidth = 0)
+    /// <remarks>
+    /// <paramref name="keptLogitWidth"/> &gt; 0: the batch keeps each step's logits of the rollout's forward;
+    /// <paramref name="keptActivationWidth"/> &gt; 0: also its hidden activations a₁.
+    /// </remarks>
+    internal EpisodeBatch(int observationSize, int stepCapacity, int episodeCapacity, int maskWidth = 0, int keptLogitWidth = 0,
+        int keptActivationWidth = 0)
     {
         this.observationSize = observationSize;
         this.maskWidth = maskWidth;
@@ -40,6 +48,8 @@ public sealed class EpisodeBatch
         episodeLengths = new int[episodeCapacity];
         logitWidth = keptLogitWidth;
         keptLogits = new float[stepCapacity * logitWidth];
+        activationWidth = keptActivationWidth;
+        keptActivations = new float[stepCapacity * activationWidth];
     }
 
     /// <summary>The kept logits of steps [start, start + rows).</summary>
@@ -50,6 +60,12 @@ public sealed class EpisodeBatch
 
     /// <summary>The logits row of the next step (call after <see cref="NextObservation"/>).</summary>
     internal Span<float> NextKeptLogits() => keptLogits.AsSpan(Steps * logitWidth, logitWidth);
+
+    /// <summary>The kept hidden activations of every step, (Steps, hidden); empty when the batch keeps none.</summary>
+    internal ReadOnlySpan<float> KeptActivations() => keptActivations.AsSpan(0, Steps * activationWidth);
+
+    /// <summary>The hidden-activations row of the next step (call after <see cref="NextObservation"/>); empty when none are kept.</summary>
+    internal Span<float> NextKeptActivations() => keptActivations.AsSpan(Steps * activationWidth, activationWidth);
 
     internal int EpisodeCapacity => episodeReturns.Length;
 
@@ -135,6 +151,7 @@ public sealed class EpisodeBatch
         source.dropoutMasks.AsSpan(start * maskWidth, length * maskWidth).CopyTo(dropoutMasks.AsSpan(Steps * maskWidth));
         // The kept logits travel with their episode (a batch that keeps them is filled only from workers that do).
         source.keptLogits.AsSpan(start * logitWidth, length * logitWidth).CopyTo(keptLogits.AsSpan(Steps * logitWidth));
+        source.keptActivations.AsSpan(start * activationWidth, length * activationWidth).CopyTo(keptActivations.AsSpan(Steps * activationWidth));
         Steps += length;
         EndEpisode();
     }
@@ -150,6 +167,7 @@ public sealed class EpisodeBatch
             Array.Resize(ref rewards, capacity);
             Array.Resize(ref weights, capacity);
             Array.Resize(ref keptLogits, capacity * logitWidth);
+            Array.Resize(ref keptActivations, capacity * activationWidth);
         }
     }
 

@@ -17,6 +17,8 @@ namespace Reinforce.Execution.Fast;
 /// element is one chain over the rows continued from the previous chunk's value, and the loss's running sums run over the
 /// rows in order. With the logits the lockstep rollout kept, a chunk runs only the hidden layers' forward (the backward
 /// reads their activations) and takes its logits from them: the blocked kernels compute each row as a one-row forward does.
+/// With the hidden activations kept too (a tanh hidden layer, <see cref="Mlp.CanRecordHiddenLayer"/>), a chunk runs no
+/// forward at all: the workspace records the kept a₁, the numbers the hidden layer's forward of these rows gives.
 /// </remarks>
 internal static class BatchPass
 {
@@ -25,11 +27,13 @@ internal static class BatchPass
 
     /// <summary>
     /// Adds ∂L/∂θ of the batch to the policy's gradients and returns L: <paramref name="states"/> (T, in), one action and one
-    /// weight per row, <paramref name="dropoutMasks"/> (T, mask width) the masks the rollout drew (empty: none), and
-    /// <paramref name="keptLogits"/> (T, out) the logits the rollout computed for these rows (empty: computed here).
+    /// weight per row, <paramref name="dropoutMasks"/> (T, mask width) the masks the rollout drew (empty: none),
+    /// <paramref name="keptLogits"/> (T, out) the logits the rollout computed for these rows (empty: computed here), and
+    /// <paramref name="keptActivations"/> (T, hidden) its hidden activations (empty: computed here; only with kept logits).
     /// </summary>
     public static PolicyLoss Run(Policy policy, ReadOnlySpan<float> states, ReadOnlySpan<int> actions, ReadOnlySpan<float> weights,
-        float entropyCoefficient, LossReduction reduction, ReadOnlySpan<float> dropoutMasks, ReadOnlySpan<float> keptLogits = default)
+        float entropyCoefficient, LossReduction reduction, ReadOnlySpan<float> dropoutMasks, ReadOnlySpan<float> keptLogits = default,
+        ReadOnlySpan<float> keptActivations = default)
     {
         Mlp network = policy.Network;
         PolicyHead head = policy.Head;
@@ -52,6 +56,16 @@ internal static class BatchPass
         {
             Guard.MatrixShape(keptLogits.Length, batch, outputWidth, nameof(keptLogits));
         }
+        bool keptHidden = !keptActivations.IsEmpty;
+        int hiddenWidth = network.LayerSize(1);
+        if (keptHidden)
+        {
+            if (!kept || !network.CanRecordHiddenLayer)
+            {
+                throw new ArgumentException("Kept activations need kept logits and a network with one tanh hidden layer.", nameof(keptActivations));
+            }
+            Guard.MatrixShape(keptActivations.Length, batch, hiddenWidth, nameof(keptActivations));
+        }
         if (batch == 0)
         {
             return new PolicyLoss(0, 0, 0);
@@ -68,7 +82,12 @@ internal static class BatchPass
             ReadOnlySpan<float> rowStates = states.Slice(start * inputWidth, rows * inputWidth);
             ReadOnlySpan<float> rowMasks = dropoutMasks.IsEmpty ? default : dropoutMasks.Slice(start * maskWidth, rows * maskWidth);
             ReadOnlySpan<float> rowLogits;
-            if (kept)
+            if (keptHidden)
+            {
+                network.RecordHiddenLayer(rowStates, keptActivations.Slice(start * hiddenWidth, rows * hiddenWidth), rows, workspace);
+                rowLogits = keptLogits.Slice(start * outputWidth, rows * outputWidth);
+            }
+            else if (kept)
             {
                 network.ForwardHiddenLayers(rowStates, rows, workspace, rowMasks);
                 rowLogits = keptLogits.Slice(start * outputWidth, rows * outputWidth);

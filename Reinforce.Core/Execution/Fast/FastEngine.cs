@@ -19,13 +19,13 @@ namespace Reinforce.Execution.Fast;
 /// are several and the batch holds several episodes of a custom environment). Episode k always uses stream k of the seed,
 /// whoever runs it, and the episodes are put back in index order.</para>
 /// <para><b>The pass.</b> With one group the update reads the logits the rollout kept and runs only the hidden layers'
-/// forward again; with several workers a large batch's pass may be split across them (<see cref="SplitUpdate"/>, the
+/// forward again (none, for a tanh hidden layer whose activations the rollout kept too); with several workers a large batch's pass may be split across them (<see cref="SplitUpdate"/>, the
 /// choice made by <see cref="SplitChooser"/>); otherwise <see cref="BatchPass"/> on the calling thread.</para>
 /// </remarks>
 internal sealed class FastEngine : IExecutionEngine
 {
-    /// <summary>The shape the <see cref="ExecutionPolicy"/> chose: lockstep or not, groups (workers) and lanes, kept logits, split workers.</summary>
-    internal readonly record struct Layout(bool Lockstep, int Groups, int Lanes, bool KeepLogits, int SplitWorkers, int PaddingBytes);
+    /// <summary>The shape the <see cref="ExecutionPolicy"/> chose: lockstep or not, groups (workers) and lanes, kept logits and activations, split workers.</summary>
+    internal readonly record struct Layout(bool Lockstep, int Groups, int Lanes, bool KeepLogits, bool KeepActivations, int SplitWorkers, int PaddingBytes);
 
     private readonly TrainerOptions options;
     private readonly Policy policy;
@@ -54,7 +54,9 @@ internal sealed class FastEngine : IExecutionEngine
         int maxBatchSteps = options.BatchSteps is int target ? target + maxEpisodeSteps : maxEpisodeSteps * options.BatchEpisodes;
         int episodeCapacity = options.BatchSteps is int steps ? Math.Min(steps, 1024) : options.BatchEpisodes;
         policy.Reserve(maxBatchSteps);
-        batch = new EpisodeBatch(environment.ObservationSize, maxBatchSteps, episodeCapacity, maskWidth, layout.KeepLogits ? outputSize : 0);
+        int keptActivationWidth = layout.KeepActivations ? policy.Network.LayerSize(1) : 0;
+        batch = new EpisodeBatch(environment.ObservationSize, maxBatchSteps, episodeCapacity, maskWidth, layout.KeepLogits ? outputSize : 0,
+            keptActivationWidth);
         sequentialWorker = new RolloutWorker(environment, policy.Network.CreateWorkspace(1), outputSize, batch);
         rolloutForward = RolloutForward.TryCreate(policy.Network);
         if (layout.Lockstep || layout.Groups > 1)
@@ -73,7 +75,8 @@ internal sealed class FastEngine : IExecutionEngine
                     int laneSteps = options.BatchSteps is null
                         ? maxEpisodeSteps * Math.Max(1, (options.BatchEpisodes + layout.Lanes * layout.Groups - 1) / (layout.Lanes * layout.Groups))
                         : maxEpisodeSteps;
-                    workers[w] = new LockstepRollouts(policy, options, layout.Lanes, laneSteps, laneEpisodes, layout.KeepLogits, rolloutForward);
+                    workers[w] = new LockstepRollouts(policy, options, layout.Lanes, laneSteps, laneEpisodes, layout.KeepLogits, rolloutForward,
+                        layout.KeepActivations);
                 }
                 else
                 {
@@ -154,7 +157,7 @@ internal sealed class FastEngine : IExecutionEngine
             ? splitUpdate!.AccumulateGradients(batch.ObservationMemory, batch.ActionMemory, batch.WeightMemory, entropyCoefficient,
                 options.LossReduction, batch.DropoutMaskMemory)
             : BatchPass.Run(policy, batch.Observations, batch.Actions, batch.Weights, entropyCoefficient, options.LossReduction,
-                batch.DropoutMasks, Shape.KeepLogits ? batch.KeptLogits() : default);
+                batch.DropoutMasks, Shape.KeepLogits ? batch.KeptLogits() : default, Shape.KeepActivations ? batch.KeptActivations() : default);
         splitChooser?.EndPass(splitThisBatch, batch.Steps);
         return loss;
     }

@@ -47,6 +47,9 @@ internal sealed class LockstepRollouts : RolloutGroup
     private readonly int[] batchIndex;
     // Whether each step's logits go into the lane's episode buffer for the update.
     private readonly bool keepLogits;
+    // Whether each step's hidden activations a₁ go into the lane's episode buffer too (a tanh hidden layer: the update then
+    // runs no forward).
+    private readonly bool keepActivations;
     // The engine's rollout forward (W₁ as columns, refreshed before each batch), for steps without dropout masks; null:
     // Mlp.Forward.
     private readonly RolloutForward? rolloutForward;
@@ -56,9 +59,10 @@ internal sealed class LockstepRollouts : RolloutGroup
     private readonly float[] logits0, logits1;
 
     public LockstepRollouts(Policy policy, TrainerOptions options, int lanes, int stepCapacity, int episodeCapacity,
-        bool keepLogits = false, RolloutForward? rolloutForward = null)
+        bool keepLogits = false, RolloutForward? rolloutForward = null, bool keepActivations = false)
     {
         this.keepLogits = keepLogits;
+        this.keepActivations = keepActivations;
         this.rolloutForward = policy.Network.DropoutMaskWidth > 0 ? null : rolloutForward;
         twoLogits = this.rolloutForward is { FusesTwoLogits: true } && policy.Head is CategoricalHead { ActionCount: 2 };
         logits0 = new float[twoLogits ? RolloutForward.PaddedRows(lanes) : 0];
@@ -86,7 +90,8 @@ internal sealed class LockstepRollouts : RolloutGroup
         for (int i = 0; i < lanes; i++)
         {
             generators[i] = new Pcg64(0);
-            episodeBuffers[i] = new EpisodeBatch(observationSize, stepCapacity, episodeCapacity, maskWidth, keepLogits ? outputSize : 0);
+            episodeBuffers[i] = new EpisodeBatch(observationSize, stepCapacity, episodeCapacity, maskWidth, keepLogits ? outputSize : 0,
+                keepActivations ? policy.Network.LayerSize(1) : 0);
         }
     }
 
@@ -151,6 +156,17 @@ internal sealed class LockstepRollouts : RolloutGroup
                     for (int i = 0; i < live; i++)
                     {
                         outputs.AsSpan(i * outputSize, outputSize).CopyTo(episodeBuffers[i].NextKeptLogits());
+                    }
+                    if (keepActivations)
+                    {
+                        // a₁ of each live lane, as the forward above left it in the workspace (RolloutForward and Mlp both
+                        // write the hidden layer's activations there).
+                        int width = network.LayerSize(1);
+                        ReadOnlySpan<float> hidden = workspace.Activation(1, live);
+                        for (int i = 0; i < live; i++)
+                        {
+                            hidden.Slice(i * width, width).CopyTo(episodeBuffers[i].NextKeptActivations());
+                        }
                     }
                 }
                 head.SampleRows(liveOutputs, generators.AsSpan(0, live), actions.AsSpan(0, live));
