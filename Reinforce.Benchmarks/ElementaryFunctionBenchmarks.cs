@@ -9,7 +9,8 @@ namespace Reinforce.Benchmarks;
 /// <summary>
 /// The library's exp, log and tanh (<see cref="ElementaryFunctions"/>) against the C library's through .NET's
 /// <c>MathF</c> (the baseline of each category), over N = 1024 floats: one call per element, and the span form
-/// (the vector form through the element-wise loop driver). Arguments in the range the policy sees: exp of log-softmax
+/// (the vector form through the element-wise loop driver; for tanh, 512-bit registers where AVX-512 is there, and the
+/// Vector&lt;float&gt; form alone beside it). Arguments in the range the policy sees: exp of log-softmax
 /// terms in [−8, 0], log of sums in [1, 3], tanh of pre-activations in [−4, 4]. The double sin and cos
 /// (<see cref="ElementaryFunctions.SinCos(double)"/>, correctly rounded) against <see cref="Math.Sin"/> plus
 /// <see cref="Math.Cos"/> over N CartPole angles in [−0.21, 0.21]: one SinCos per angle, and the vector form.
@@ -98,6 +99,16 @@ public class ElementaryFunctionBenchmarks
 
     [Benchmark, BenchmarkCategory("Tanh")]
     public void TanhSpan() => ElementaryFunctions.Tanh(tanhArguments, results);
+
+    /// <summary>The Vector&lt;float&gt; form alone (the span form runs 512-bit registers where AVX-512 is there).</summary>
+    [Benchmark, BenchmarkCategory("Tanh")]
+    public void TanhVector()
+    {
+        for (int i = 0; i < N; i += Vector<float>.Count)
+        {
+            ElementaryFunctions.Tanh(new Vector<float>(tanhArguments, i)).CopyTo(results, i);
+        }
+    }
 
     [Benchmark(Baseline = true), BenchmarkCategory("SinCos")]
     public void SinCosMath()
