@@ -9,7 +9,7 @@ namespace Reinforce.Benchmarks;
 /// End to end: CartPole-v1 trained until the running reward exceeds 475, one training run per iteration (the
 /// Allocated column includes building the trainer). <c>PyTorchExample</c> is reinforce.py's configuration
 /// (<see cref="Compare.PyTorchExample"/>, one episode per update, seed 543); <c>CliDefault</c> is what
-/// <c>reinforce train</c> runs with no flags and <c>new TrainerOptions()</c> (<see cref="Compare.CliDefault"/>, seed 0).
+/// <c>reinforce train</c> runs with no flags, <see cref="TrainerOptions.Default"/> (<see cref="Compare.CliDefault"/>, seed 0).
 /// </summary>
 [MemoryDiagnoser]
 [MedianColumn, MinColumn, MaxColumn]
@@ -32,7 +32,7 @@ public class TrainingBenchmarks
         return trainer.StepsCompleted;
     }
 
-    /// <summary><c>CliDefault</c> with the update recomputing the whole forward instead of reading the logits the rollout kept (the same run bit for bit).</summary>
+    /// <summary><c>CliDefault</c> with the update recomputing the whole forward instead of reading the logits and activations the rollout kept (the same run bit for bit).</summary>
     [Benchmark]
     public long CliDefaultRecomputed()
     {
