@@ -3,7 +3,8 @@
 # each under the command that produced it, so that a run on a quiet machine can be pasted into the page as it is.
 #   1. first training against the warm rate (tools/first-vs-warm.sh: the JIT build, and with AOT=1 the Benchmarks
 #      project's entry point compiled with Native AOT, as the installed linux-x64 tool is);
-#   2. the warm rate by episodes per update (the Benchmarks' `rate` command);
+#   2. the warm rate by episodes per update (the Benchmarks' `rate` command), for new TrainerOptions()'s 128 ReLU network
+#      and for the default's 4-32-2 tanh one (`rate --default`);
 #   3. the roofline of the update, the batched action and the CartPole step (`roofline`, with the FMA peak measured in
 #      the same process) and the 500-step update's pieces (`update-times`);
 #   4. the kernels against their scalar twins (`kernels`);
@@ -74,6 +75,19 @@ echo "|---:|---:|---:|---:|---:|---:|"
 awk 'NR > 2 { printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $4, $5, $6, $7 " " $8 }' "$work/rate"
 echo
 echo "64 against 16 episodes per update: $(awk 'NR > 2 && $1 == 16 { a = $4 } NR > 2 && $1 == 64 { b = $4 } END { gsub("×", "", a); gsub("×", "", b); printf "%.2f×", b / a }' "$work/rate") (ratio of the medians' ratios to 1 episode)"
+echo
+echo "### The default network (4-32-2 tanh, what reinforce train runs)"
+echo
+echo '```sh'
+echo "dotnet run -c Release --project Reinforce.Benchmarks -- rate 20 --default 1 8 16 64"
+echo '```'
+echo
+"${bench[@]}" rate 20 --default 1 8 16 64 >"$work/rate-default"
+head -1 "$work/rate-default"
+echo
+echo "| episodes per update | steps/s (median) | vs 1 episode | rollout, ns/step | gradient pass, ns/step | rollout share |"
+echo "|---:|---:|---:|---:|---:|---:|"
+awk 'NR > 2 { printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $4, $5, $6, $7 " " $8 }' "$work/rate-default"
 echo
 
 echo "## Roofline"
